@@ -1,0 +1,118 @@
+"""The contract every student model fulfils, and the registry that names them.
+
+A model predicts, for every row of a study-log table, the probability that the
+row's answer is a recall, using only the rows of the same learner that come before
+it (earlier time, or earlier position at equal time). Training, evaluation, the
+scheduler and the web application all rely on that one rule: the prediction for a
+row never depends on that row's answer or on anything after it.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from knowledge_tracing.data.table import StudyLogTable
+
+MODEL_REGISTRY: dict[str, type["StudentModel"]] = {}
+
+ProgressCallback = Callable[[dict], None]
+
+
+def register_model(cls: type["StudentModel"]) -> type["StudentModel"]:
+    """Class decorator: make a model available by its ``name``."""
+    if cls.name in MODEL_REGISTRY:
+        raise ValueError(f"model name {cls.name!r} registered twice")
+    MODEL_REGISTRY[cls.name] = cls
+    return cls
+
+
+def create_model(name: str, **hyperparameters) -> "StudentModel":
+    """Instantiate a registered model by name, with defaults for anything not given."""
+    try:
+        model_class = MODEL_REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(MODEL_REGISTRY))
+        raise ValueError(f"unknown model {name!r}; known models: {known}") from None
+    return model_class(**hyperparameters)
+
+
+@dataclass
+class FitReport:
+    """What training did: per-epoch history and the epoch kept (chosen on validation)."""
+
+    epochs: list[dict] = field(default_factory=list)
+    best_epoch: int | None = None
+    train_seconds: float = 0.0
+
+
+class StudentModel(ABC):
+    """fit / predict_proba / save / load, with hyper-parameter defaults on the class.
+
+    Subclasses set ``name`` and ``default_hyperparameters`` and implement ``fit``,
+    ``predict_proba``, ``_state`` and ``_restore``. The device is passed explicitly
+    (``device="cpu"`` by default) and every source of randomness is seeded by ``seed``.
+    """
+
+    name: ClassVar[str]
+    default_hyperparameters: ClassVar[dict] = {}
+
+    def __init__(self, *, seed: int = 0, device: str = "cpu", **hyperparameters) -> None:
+        unknown = set(hyperparameters) - set(self.default_hyperparameters)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown hyper-parameters {sorted(unknown)}")
+        self.seed = seed
+        self.device = device
+        self.hyperparameters = {**self.default_hyperparameters, **hyperparameters}
+
+    @abstractmethod
+    def fit(
+        self,
+        train: StudyLogTable,
+        valid: StudyLogTable | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> FitReport:
+        """Learn from ``train``; choose epochs or stopping on ``valid`` only."""
+
+    @abstractmethod
+    def predict_proba(self, table: StudyLogTable) -> np.ndarray:
+        """P(recall) for every row, from the same learner's earlier rows only."""
+
+    @abstractmethod
+    def _state(self) -> dict:
+        """Everything needed to rebuild the fitted model (tensors, arrays, numbers)."""
+
+    @abstractmethod
+    def _restore(self, state: dict) -> None:
+        """Inverse of ``_state`` on a freshly constructed model."""
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to one file (torch's zip format, no pickled code)."""
+        import torch
+
+        payload = {
+            "name": self.name,
+            "seed": self.seed,
+            "hyperparameters": json.dumps(self.hyperparameters),
+            "state": self._state(),
+        }
+        torch.save(payload, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str = "cpu") -> "StudentModel":
+        """Read a file written by ``save``; works on the base class or the right subclass."""
+        import torch
+
+        payload = torch.load(Path(path), map_location=device, weights_only=True)
+        model_class = MODEL_REGISTRY[payload["name"]]
+        if cls is not StudentModel and model_class is not cls:
+            raise ValueError(f"{path} holds a {payload['name']!r} model, not {cls.name!r}")
+        model = model_class(seed=payload["seed"], device=device, **json.loads(payload["hyperparameters"]))
+        model._restore(payload["state"])
+        return model

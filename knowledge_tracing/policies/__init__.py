@@ -1,0 +1,1 @@
+"""Scheduling policies: given a learner's candidate cards, choose the next one."""

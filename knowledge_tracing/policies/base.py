@@ -1,0 +1,66 @@
+"""The interface between a scheduling policy and whoever asks it for the next card.
+
+The web application (and the learner simulator) gathers the learner's candidate
+cards with whatever each policy needs (due dates, predicted recall now and one day
+ahead), and the policy returns its choice together with the probability with which
+it made it, so every decision can be logged and later evaluated off-policy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+POLICY_REGISTRY: dict[str, type["SchedulingPolicy"]] = {}
+
+
+def register_policy(cls: type["SchedulingPolicy"]) -> type["SchedulingPolicy"]:
+    """Class decorator: make a policy available by its ``name``."""
+    if cls.name in POLICY_REGISTRY:
+        raise ValueError(f"policy name {cls.name!r} registered twice")
+    POLICY_REGISTRY[cls.name] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The cards a learner may see next, one entry per card (parallel arrays).
+
+    Attributes:
+        card_ids: identifiers of the candidate cards (any hashable values).
+        is_new: True for cards the learner has never studied.
+        due_at: FSRS due time (seconds since the epoch), NaN for new cards.
+        predicted_recall: the active model's P(recall) now, NaN without a model.
+        last_answered_at: when the learner last answered the card, NaN if never.
+    """
+
+    card_ids: np.ndarray
+    is_new: np.ndarray
+    due_at: np.ndarray
+    predicted_recall: np.ndarray
+    last_answered_at: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.card_ids)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The card chosen, and what to log about the choice."""
+
+    card_id: object
+    policy: str
+    predicted_recall: float | None
+    probability: float
+
+
+class SchedulingPolicy(ABC):
+    """Chooses one card among candidates; ``None`` when nothing should be studied now."""
+
+    name: str
+
+    @abstractmethod
+    def choose(self, candidates: Candidates, *, now: float, rng: np.random.Generator) -> Decision | None:
+        """Pick the next card at time ``now`` (seconds since the epoch)."""
