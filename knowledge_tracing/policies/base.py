@@ -24,6 +24,16 @@ def register_policy(cls: type["SchedulingPolicy"]) -> type["SchedulingPolicy"]:
     return cls
 
 
+def create_policy(name: str, **options) -> "SchedulingPolicy":
+    """Instantiate a registered policy by name (import ``knowledge_tracing.policies`` first)."""
+    try:
+        policy_class = POLICY_REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(POLICY_REGISTRY))
+        raise ValueError(f"unknown policy {name!r}; known policies: {known}") from None
+    return policy_class(**options)
+
+
 @dataclass(frozen=True)
 class Candidates:
     """The cards a learner may see next, one entry per card (parallel arrays).
@@ -34,6 +44,11 @@ class Candidates:
         due_at: FSRS due time (seconds since the epoch), NaN for new cards.
         predicted_recall: the active model's P(recall) now, NaN without a model.
         last_answered_at: when the learner last answered the card, NaN if never.
+        recall_if_correct_tomorrow: predicted recall one day from now if the card
+            is answered correctly now (optional; the delta policy needs it).
+        recall_if_wrong_tomorrow: the same if it is answered wrongly now.
+        recall_if_skipped_tomorrow: predicted recall one day from now if the card
+            is not studied now.
     """
 
     card_ids: np.ndarray
@@ -41,6 +56,9 @@ class Candidates:
     due_at: np.ndarray
     predicted_recall: np.ndarray
     last_answered_at: np.ndarray
+    recall_if_correct_tomorrow: np.ndarray | None = None
+    recall_if_wrong_tomorrow: np.ndarray | None = None
+    recall_if_skipped_tomorrow: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.card_ids)
