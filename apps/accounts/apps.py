@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Users' roles, per-learner study settings and API tokens."""
+
+    name = "apps.accounts"
+    label = "accounts"

@@ -1,0 +1,39 @@
+"""Per-learner study settings and API tokens (roles are Django groups, see roles.py)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class LearnerSettings(models.Model):
+    """How much a learner wants to study each day, and how well they want to remember."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_settings")
+    new_cards_per_day = models.PositiveIntegerField(default=20, validators=[MaxValueValidator(1000)])
+    reviews_per_day = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(10000)])
+    cards_per_session = models.PositiveIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    target_retention = models.FloatField(
+        default=0.85,
+        validators=[MinValueValidator(0.70), MaxValueValidator(0.99)],
+        help_text="Probability of recall the scheduler aims for when a review falls due.",
+    )
+
+    class Meta:
+        verbose_name_plural = "learner settings"
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} created {self.created_at:%Y-%m-%d}"
