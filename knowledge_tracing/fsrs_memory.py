@@ -118,13 +118,7 @@ def replay_pairs(pair: np.ndarray, time_seconds: np.ndarray, grade: np.ndarray, 
         difficulty_before[rows] = difficulty
         retrievability_before[rows] = retrievability
         elapsed_before[rows] = elapsed
-        row_grade = grade_sorted[rows]
-        stability_after[rows] = np.where(
-            elapsed < 1,
-            _short_term_stability(w, stability, row_grade),
-            _long_term_stability(w, stability, difficulty, retrievability, row_grade),
-        )
-        difficulty_after[rows] = _next_difficulty(w, difficulty, row_grade)
+        stability_after[rows], difficulty_after[rows] = _review(w, stability, difficulty, elapsed, grade_sorted[rows])
 
     unsort = np.empty(n, dtype=np.int64)
     unsort[order] = np.arange(n)
@@ -135,6 +129,38 @@ def replay_pairs(pair: np.ndarray, time_seconds: np.ndarray, grade: np.ndarray, 
         elapsed_days=elapsed_before[unsort],
         review_count=rank[unsort].astype(np.int64),
     )
+
+
+def next_memory_state(stability, difficulty, elapsed_days, grade, parameters=DEFAULT_FSRS6_PARAMETERS):
+    """Stability and difficulty after one answer, vectorised; NaN stability means a first review.
+
+    The incremental form of the replay, for callers that keep a pair's state and
+    update it one answer at a time (the learner state behind candidate scoring).
+    ``elapsed_days`` is the whole number of days since the pair's previous answer.
+    """
+    w = np.asarray(parameters, dtype=np.float64)
+    stability = np.asarray(stability, dtype=np.float64)
+    difficulty = np.asarray(difficulty, dtype=np.float64)
+    grade = np.asarray(grade, dtype=np.int64)
+    first = np.isnan(stability)
+    later_stability, later_difficulty = _review(
+        w, np.where(first, 1.0, stability), np.where(first, 5.0, difficulty), np.asarray(elapsed_days, dtype=np.float64), grade
+    )
+    return (
+        np.where(first, np.clip(w[grade - 1], STABILITY_MIN, STABILITY_MAX), later_stability),
+        np.where(first, _clip_difficulty(_initial_difficulty(w, grade)), later_difficulty),
+    )
+
+
+def _review(w: np.ndarray, stability, difficulty, elapsed, grade):
+    """S and D after a review of a pair that already has a memory state."""
+    retrievability = forgetting_curve(elapsed, stability, w[20])
+    next_stability = np.where(
+        elapsed < 1,
+        _short_term_stability(w, stability, grade),
+        _long_term_stability(w, stability, difficulty, retrievability, grade),
+    )
+    return next_stability, _next_difficulty(w, difficulty, grade)
 
 
 def _initial_difficulty(w: np.ndarray, grade) -> np.ndarray:
