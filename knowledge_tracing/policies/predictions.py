@@ -1,0 +1,135 @@
+"""The predictions a policy needs for many candidate cards at once, from any fitted student model.
+
+For each candidate card of one learner at time ``now``: the predicted recall now, and
+one day later after a correct answer now, after a wrong answer now, and without
+studying it now (predicted at ``now + 1 day``). Models that offer a batched entry
+point (``model.score_candidates(history, items, now=..., learner=...)`` returning
+``CandidatePredictions``, as KARL does with cached embeddings and incremental features)
+are used directly. Any other model goes through its ``predict_proba`` on hypothetical
+rows appended to the learner's history: one copy of the history per candidate and
+scenario, so every candidate is scored as if it were the only card answered next.
+That fallback is exact for every model but costs O(candidates x history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.models.base import StudentModel
+from knowledge_tracing.policies.base import Candidates
+
+CORRECT_GRADE = 3
+WRONG_GRADE = 1
+
+
+@dataclass(frozen=True)
+class CandidatePredictions:
+    """Parallel arrays, one entry per candidate card."""
+
+    recall_now: np.ndarray
+    recall_if_correct_tomorrow: np.ndarray
+    recall_if_wrong_tomorrow: np.ndarray
+    recall_if_skipped_tomorrow: np.ndarray
+
+    def attach_to(self, candidates: Candidates) -> Candidates:
+        """The candidates with these predictions filled in (same card order)."""
+        return replace(
+            candidates,
+            predicted_recall=self.recall_now,
+            recall_if_correct_tomorrow=self.recall_if_correct_tomorrow,
+            recall_if_wrong_tomorrow=self.recall_if_wrong_tomorrow,
+            recall_if_skipped_tomorrow=self.recall_if_skipped_tomorrow,
+        )
+
+
+def predict_candidates(
+    model: StudentModel, history: StudyLogTable, items: np.ndarray, *, now: float, learner: int = 0
+) -> CandidatePredictions:
+    """Predictions for ``items`` (dense item ids of ``history``) of ``learner`` at ``now``."""
+    items = np.asarray(items, dtype=np.int64)
+    batched = getattr(model, "score_candidates", None)
+    if callable(batched):
+        return batched(history, items, now=now, learner=learner)
+    return predict_by_hypothetical_rows(model, history, items, now=now, learner=learner)
+
+
+def predict_by_hypothetical_rows(
+    model: StudentModel, history: StudyLogTable, items: np.ndarray, *, now: float, learner: int = 0
+) -> CandidatePredictions:
+    """The generic fallback (see the module docstring): three scenarios per candidate.
+
+    Scenario "correct" is the history, the candidate answered correctly at ``now``, then
+    the candidate at ``now + 1 day``; its row at ``now`` gives the recall now (a row's
+    prediction never depends on its own answer). Scenario "wrong" is the same with a
+    wrong answer; scenario "skipped" is the history then the candidate at ``now + 1 day``.
+    """
+    own = history.take(history.learner == learner)
+    if len(own) and own.time.max() > now:
+        raise ValueError(f"learner {learner} has answers after now ({own.time.max()} > {now})")
+    tomorrow = now + SECONDS_PER_DAY
+    scenarios = [
+        [(now, 1, CORRECT_GRADE), (tomorrow, 0, 0)],
+        [(now, 0, WRONG_GRADE), (tomorrow, 0, 0)],
+        [(tomorrow, 0, 0)],
+    ]
+    blocks = [_scenario_blocks(own, history, items, extra_rows) for extra_rows in scenarios]
+    columns = {name: np.concatenate([block[name].reshape(-1) for block in blocks]) for name in blocks[0]}
+    n_items = len(items)
+    pseudo_learner = np.concatenate(
+        [np.repeat(np.arange(n_items) + k * n_items, block["item"].shape[1]) for k, block in enumerate(blocks)]
+    )
+    table = replace(
+        history,
+        learner=pseudo_learner,
+        item=columns["item"],
+        time=columns["time"],
+        outcome=columns["outcome"].astype(np.int8),
+        grade=columns["grade"].astype(np.int8),
+        duration_ms=columns["duration_ms"],
+        concept=columns["concept"],
+        learner_keys=tuple(range(3 * n_items)),
+    )
+    predicted = np.split(model.predict_proba(table), np.cumsum([block["item"].size for block in blocks])[:-1])
+    correct, wrong, skipped = (values.reshape(n_items, -1) for values in predicted)
+    return CandidatePredictions(
+        recall_now=correct[:, -2].copy(),
+        recall_if_correct_tomorrow=correct[:, -1].copy(),
+        recall_if_wrong_tomorrow=wrong[:, -1].copy(),
+        recall_if_skipped_tomorrow=skipped[:, -1].copy(),
+    )
+
+
+def _scenario_blocks(own: StudyLogTable, history: StudyLogTable, items: np.ndarray, extra_rows: list) -> dict:
+    """(n_items, len(own) + len(extra_rows)) columns: the learner's rows, then the candidate's extra rows.
+
+    Extra rows are ``(time, outcome, grade)``; the last one's answer is a placeholder,
+    since a row's prediction never depends on its own answer. Hypothetical answers take
+    the learner's median response time.
+    """
+    n_items = len(items)
+    known_durations = own.duration_ms[~np.isnan(own.duration_ms)]
+    typical_duration = float(np.median(known_durations)) if len(known_durations) else np.nan
+    times, outcomes, grades = (np.array(values, dtype=np.float64) for values in zip(*extra_rows))
+
+    def block(history_values: np.ndarray, extra_values: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.tile(history_values, (n_items, 1)), extra_values], axis=1)
+
+    n_extra = len(extra_rows)
+    return {
+        "item": block(own.item, np.repeat(items[:, None], n_extra, axis=1)),
+        "time": block(own.time, np.tile(times, (n_items, 1))),
+        "outcome": block(own.outcome, np.tile(outcomes, (n_items, 1))),
+        "grade": block(own.grade, np.tile(grades, (n_items, 1))),
+        "duration_ms": block(own.duration_ms, np.full((n_items, n_extra), typical_duration)),
+        "concept": block(own.concept, np.repeat(_concepts_of(history, items)[:, None], n_extra, axis=1)),
+    }
+
+
+def _concepts_of(history: StudyLogTable, items: np.ndarray) -> np.ndarray:
+    """Each candidate's concept as the history knows it; the item id itself when never seen."""
+    concept_by_item = dict(zip(history.item.tolist(), history.concept.tolist()))
+    return np.array([concept_by_item.get(int(item), int(item)) for item in items], dtype=np.int64)

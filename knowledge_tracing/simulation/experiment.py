@@ -1,0 +1,155 @@
+"""Offline comparison of scheduling policies on one simulated population.
+
+1. Warm-up: a separate group of simulated learners studies the deck under the
+   ``random`` policy; a student model from the registry (``karl`` by default) is
+   trained on their logs, so the policies are driven by a model's predictions, not by
+   the simulator's hidden memory (oracle knowledge).
+2. Each policy then teaches the *same* learners (rebuilt from the seed, with the same
+   random streams) for the same days and daily time budget; the model predicts from
+   each learner's own log as it grows (it is not retrained).
+3. A final test one day after the last study day reads each learner's true recall of
+   every card from the simulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.metrics import expected_calibration_error
+from knowledge_tracing.models import StudentModel, create_model
+from knowledge_tracing.policies import create_policy
+from knowledge_tracing.policies.predictions import predict_candidates
+from knowledge_tracing.simulation.population import DEFAULT_TRANSFER_STRENGTH, simulated_population
+from knowledge_tracing.simulation.study import StudyLog, StudyPlan, study_deck, study_logs_table
+from knowledge_tracing.simulation.transfer import CardNeighbours
+
+START_TIME = 1_704_067_200.0  # 2024-01-01 00:00 UTC: a fixed calendar keeps runs reproducible
+WARMUP_POLICY = "random"
+VALIDATION_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """What to compare, on how many learners, for how long."""
+
+    policies: tuple[str, ...] = ("delta", "recall_target", "fsrs", "random")
+    learners: int = 8
+    warmup_learners: int = 8
+    warmup_days: int = 7
+    model: str = "karl"
+    seed: int = 0
+    plan: StudyPlan = field(default_factory=StudyPlan)
+    test_delay_days: float = 1.0
+    transfer_strength: float = DEFAULT_TRANSFER_STRENGTH
+
+
+def run_policy_comparison(item_embeddings: np.ndarray, settings: ComparisonSettings) -> dict:
+    """Warm up, train the model, run every policy, and report per policy (see the module docstring)."""
+    neighbours = CardNeighbours.from_embeddings(item_embeddings)
+    warmup_seed, population_seed, policy_seed, model_seed = np.random.SeedSequence(settings.seed).generate_state(4)
+    model = train_on_warmup(item_embeddings, neighbours, settings, warmup_seed=int(warmup_seed), model_seed=int(model_seed))
+    results = [
+        evaluate_policy(
+            name,
+            model,
+            item_embeddings,
+            neighbours,
+            settings,
+            population_seed=int(population_seed),
+            policy_seed=int(policy_seed),
+        )
+        for name in settings.policies
+    ]
+    return {
+        "model": settings.model,
+        "settings": asdict(settings) | {"policies": list(settings.policies)},
+        "n_cards": int(len(item_embeddings)),
+        "results": results,
+    }
+
+
+def train_on_warmup(
+    item_embeddings: np.ndarray, neighbours: CardNeighbours, settings: ComparisonSettings, *, warmup_seed: int, model_seed: int
+) -> StudentModel:
+    """The student model, trained on warm-up learners' logs (a quarter of them held out for validation)."""
+    learners = simulated_population(
+        settings.warmup_learners, neighbours=neighbours, seed=warmup_seed, transfer_strength=settings.transfer_strength
+    )
+    plan = StudyPlan(**(asdict(settings.plan) | {"days": settings.warmup_days}))
+    policy = create_policy(WARMUP_POLICY)
+    logs = [
+        study_deck(learner, policy, plan, start_time=START_TIME, rng=np.random.default_rng([warmup_seed, index]))
+        for index, learner in enumerate(learners)
+    ]
+    table = study_logs_table(logs, n_cards=len(item_embeddings), item_embeddings=item_embeddings)
+    n_valid = int(round(settings.warmup_learners * VALIDATION_SHARE))
+    is_valid = table.learner >= settings.warmup_learners - n_valid
+    model = create_model(settings.model, seed=model_seed)
+    model.fit(table.take(~is_valid), table.take(is_valid) if n_valid else None)
+    return model
+
+
+def evaluate_policy(
+    name: str,
+    model: StudentModel,
+    item_embeddings: np.ndarray,
+    neighbours: CardNeighbours,
+    settings: ComparisonSettings,
+    *,
+    population_seed: int,
+    policy_seed: int,
+) -> dict:
+    """One policy teaching the evaluation population; what the learners know at the final test."""
+    learners = simulated_population(
+        settings.learners, neighbours=neighbours, seed=population_seed, transfer_strength=settings.transfer_strength
+    )
+    study_start = START_TIME + settings.warmup_days * SECONDS_PER_DAY
+    test_time = study_start + (settings.plan.days - 1 + settings.test_delay_days) * SECONDS_PER_DAY
+    policy = create_policy(name)
+
+    def predictor(history, items, now):
+        return predict_candidates(model, history, items, now=now)
+
+    known_before, known_after, logs = [], [], []
+    for index, learner in enumerate(learners):
+        known_before.append(learner.recall_probabilities(study_start).sum())
+        logs.append(
+            study_deck(
+                learner,
+                policy,
+                settings.plan,
+                start_time=study_start,
+                rng=np.random.default_rng([policy_seed, index]),
+                predictor=predictor,
+                item_embeddings=item_embeddings,
+            )
+        )
+        known_after.append(learner.recall_probabilities(test_time).sum())
+    return summarize_policy(name, logs, np.array(known_before), np.array(known_after), n_cards=len(item_embeddings))
+
+
+def summarize_policy(name: str, logs: list[StudyLog], known_before: np.ndarray, known_after: np.ndarray, *, n_cards: int) -> dict:
+    """Per-policy figures, averaged over learners; calibration over every answer given."""
+    reviews = np.array([len(log) for log in logs], dtype=np.float64)
+    learned = known_after - known_before
+    outcome = np.concatenate([log.outcome for log in logs]).astype(np.float64)
+    predicted = np.concatenate([log.predicted_recall for log in logs])
+    simulated = np.concatenate([log.simulated_recall for log in logs])
+    return {
+        "policy": name,
+        "known_at_test": round(float(known_after.mean()), 2),
+        "known_at_test_share": round(float(known_after.mean() / n_cards), 4),
+        "cards_learned": round(float(learned.mean()), 2),
+        "reviews": round(float(reviews.mean()), 1),
+        "reviews_per_card_learned": round(float(reviews.sum() / learned.sum()), 3) if learned.sum() > 0 else None,
+        "recall_rate_during_study": round(float(outcome.mean()), 4),
+        "predicted_vs_simulated_recall": {
+            "mean_predicted": round(float(predicted.mean()), 4),
+            "mean_simulated": round(float(simulated.mean()), 4),
+            "mean_absolute_gap": round(float(np.abs(predicted - simulated).mean()), 4),
+            "ece_vs_outcomes": round(float(expected_calibration_error(outcome, predicted)), 4),
+        },
+    }
