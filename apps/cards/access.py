@@ -1,0 +1,46 @@
+"""Fetch a deck or card for a user and check access in one place: no access reads as 404.
+
+A stranger learns nothing from the response, not even that a private deck exists.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from apps.cards.models import Card, Deck
+
+
+def visible_decks(user):
+    """Decks the user may study: their own and every public deck."""
+    return Deck.objects.filter(Q(owner=user) | Q(visibility=Deck.Visibility.PUBLIC))
+
+
+def deck_for_study(user, deck_uuid) -> Deck:
+    """A deck the user may study (own or public), else 404."""
+    deck = Deck.objects.select_related("owner").filter(uuid=deck_uuid).first()
+    if deck is None or not (deck.owner_id == user.pk or deck.visibility == Deck.Visibility.PUBLIC):
+        raise Http404("No such deck")
+    return deck
+
+
+def deck_for_owner(user, deck_uuid) -> Deck:
+    """A deck the user owns (to edit or delete), else 404."""
+    deck = Deck.objects.filter(uuid=deck_uuid).first()
+    if deck is None or deck.owner_id != user.pk:
+        raise Http404("No such deck")
+    return deck
+
+
+def card_for_study(user, card_uuid) -> Card:
+    """A live card of a deck the user may study, else 404."""
+    card = Card.objects.select_related("deck").filter(uuid=card_uuid, deck__deleted_at__isnull=True).first()
+    if card is None or not (card.deck.owner_id == user.pk or card.deck.visibility == Deck.Visibility.PUBLIC):
+        raise Http404("No such card")
+    return card
+
+
+def card_for_owner(user, card_uuid) -> Card:
+    """A live card of a deck the user owns, else 404."""
+    card = Card.objects.select_related("deck").filter(uuid=card_uuid, deck__deleted_at__isnull=True).first()
+    if card is None or card.deck.owner_id != user.pk:
+        raise Http404("No such card")
+    return card

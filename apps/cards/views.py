@@ -1,0 +1,93 @@
+"""Deck and card pages: browse what you may study; owners create, edit and delete."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.cards import services
+from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
+from apps.cards.forms import CardForm, DeckForm
+from apps.cards.selectors import deck_cards, deck_list_for
+
+
+@login_required
+def deck_list(request):
+    return render(request, "cards/deck_list.html", {"decks": deck_list_for(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deck_create(request):
+    form = DeckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        deck = services.deck_create(owner=request.user, **form.cleaned_data)
+        messages.success(request, f"Deck “{deck.title}” created.")
+        return redirect("cards:deck_detail", deck_uuid=deck.uuid)
+    return render(request, "cards/deck_form.html", {"form": form})
+
+
+@login_required
+def deck_detail(request, deck_uuid):
+    deck = deck_for_study(request.user, deck_uuid)
+    context = {"deck": deck, "cards": deck_cards(deck), "is_owner": deck.owner_id == request.user.pk}
+    return render(request, "cards/deck_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deck_edit(request, deck_uuid):
+    deck = deck_for_owner(request.user, deck_uuid)
+    form = DeckForm(request.POST or None, instance=deck)
+    if request.method == "POST" and form.is_valid():
+        services.deck_update(deck=deck, **form.cleaned_data)
+        messages.success(request, "Deck saved.")
+        return redirect("cards:deck_detail", deck_uuid=deck.uuid)
+    return render(request, "cards/deck_form.html", {"form": form, "deck": deck})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deck_delete(request, deck_uuid):
+    deck = deck_for_owner(request.user, deck_uuid)
+    if request.method == "POST":
+        services.deck_delete(deck=deck)
+        messages.success(request, f"Deck “{deck.title}” deleted.")
+        return redirect("cards:deck_list")
+    return render(request, "cards/confirm_delete.html", {"object_label": f"the deck “{deck.title}” and its cards"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_create(request, deck_uuid):
+    deck = deck_for_owner(request.user, deck_uuid)
+    form = CardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.card_create(deck=deck, **form.cleaned_data)
+        messages.success(request, "Card added.")
+        return redirect("cards:card_create", deck_uuid=deck.uuid)
+    return render(request, "cards/card_form.html", {"form": form, "deck": deck})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_edit(request, card_uuid):
+    card = card_for_owner(request.user, card_uuid)
+    initial = {"front": card.front, "back": card.back, "tags": ", ".join(card.tags)}
+    form = CardForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.card_update(card=card, **form.cleaned_data)
+        messages.success(request, "Card saved.")
+        return redirect("cards:deck_detail", deck_uuid=card.deck.uuid)
+    return render(request, "cards/card_form.html", {"form": form, "deck": card.deck, "card": card})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_delete(request, card_uuid):
+    card = card_for_owner(request.user, card_uuid)
+    if request.method == "POST":
+        services.card_delete(card=card)
+        messages.success(request, "Card deleted.")
+        return redirect("cards:deck_detail", deck_uuid=card.deck.uuid)
+    return render(request, "cards/confirm_delete.html", {"object_label": f"the card “{card.front[:60]}”"})

@@ -1,0 +1,41 @@
+"""Admin for studying: study logs are read-only (append-only facts)."""
+
+from django.contrib import admin
+
+from apps.study.models import CardState, StudyLog, StudyLogUndo, StudySession
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StudyLog)
+class StudyLogAdmin(ReadOnlyAdmin):
+    list_display = ["answered_at", "learner", "card", "grade", "response_ms", "policy", "model_version", "predicted_recall"]
+    list_filter = ["policy", "grade"]
+    search_fields = ["learner__username", "log_uuid"]
+    list_select_related = ["learner", "card"]
+
+
+@admin.register(StudyLogUndo)
+class StudyLogUndoAdmin(ReadOnlyAdmin):
+    list_display = ["log", "undone_at"]
+
+
+@admin.register(StudySession)
+class StudySessionAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "deck", "started_at", "ended_at", "planned_cards"]
+    list_select_related = ["learner", "deck"]
+
+
+@admin.register(CardState)
+class CardStateAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "card", "state", "due_at", "stability", "difficulty", "reps", "lapses"]
+    list_select_related = ["learner", "card"]

@@ -1,0 +1,127 @@
+"""Reads for studying: today's counts, the candidate cards, pending shows, session progress and summary."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from apps.accounts.models import LearnerSettings
+from apps.cards.models import Card, Deck
+from apps.study.models import CardState, ShownCard, StudyLog, StudySession
+from knowledge_tracing.policies import apply_daily_limits
+from knowledge_tracing.policies.base import Candidates
+
+MAX_DUE_CANDIDATES = 500
+MAX_NEW_CANDIDATES = 100
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Midnight of ``now``'s day in the site's time zone: daily limits reset then."""
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    new_cards: int
+    reviews: int
+
+
+def daily_counts(*, learner, now: datetime) -> DailyCounts:
+    """New cards first studied today, and other live answers today, across all decks."""
+    day_start = start_of_day(now)
+    answers = StudyLog.objects.live().filter(learner=learner, answered_at__gte=day_start).count()
+    new_cards = CardState.objects.filter(learner=learner, first_studied_at__gte=day_start).count()
+    return DailyCounts(new_cards=new_cards, reviews=answers - new_cards)
+
+
+def _epoch(moment: datetime | None) -> float:
+    return np.nan if moment is None else moment.timestamp()
+
+
+def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
+    """The cards the learner may see next: reviews due now (earliest first), then unseen cards in deck order.
+
+    Daily limits are applied with the library's shared rule, so every policy respects
+    them. ``predicted_recall`` is NaN until a student model serves predictions.
+    """
+    due = list(
+        CardState.objects.filter(learner=learner, deck=deck, due_at__lte=now, card__deleted_at__isnull=True)
+        .order_by("due_at")
+        .values_list("card_id", "due_at", "last_review_at")[:MAX_DUE_CANDIDATES]
+    )
+    studied = CardState.objects.filter(learner=learner, deck=deck).values("card_id")
+    new = list(
+        Card.objects.filter(deck=deck).exclude(id__in=studied).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
+    )
+    count = len(due) + len(new)
+    candidates = Candidates(
+        card_ids=np.array([row[0] for row in due] + new, dtype=np.int64),
+        is_new=np.array([False] * len(due) + [True] * len(new), dtype=bool),
+        due_at=np.array([row[1].timestamp() for row in due] + [np.nan] * len(new), dtype=np.float64),
+        predicted_recall=np.full(count, np.nan),
+        last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
+    )
+    counts = daily_counts(learner=learner, now=now)
+    return apply_daily_limits(
+        candidates,
+        new_studied_today=counts.new_cards,
+        reviews_today=counts.reviews,
+        new_per_day=learner_settings.new_cards_per_day,
+        reviews_per_day=learner_settings.reviews_per_day,
+    )
+
+
+def pending_shown_card(*, learner, deck: Deck, session: StudySession | None) -> ShownCard | None:
+    """The latest card shown in this session (or through the API, without one) and not answered yet."""
+    return (
+        ShownCard.objects.select_related("card")
+        .filter(learner=learner, deck=deck, session=session, study_log__isnull=True, card__deleted_at__isnull=True)
+        .order_by("-shown_at", "-id")
+        .first()
+    )
+
+
+def session_answered_count(session: StudySession) -> int:
+    """Live (not undone) answers in the session."""
+    return StudyLog.objects.live().filter(session=session).count()
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    cards_studied: int
+    answers: int
+    recalled: int
+    undone: int
+    duration: timedelta
+
+    @property
+    def recall_rate(self) -> float | None:
+        return self.recalled / self.answers if self.answers else None
+
+
+def session_summary(session: StudySession) -> SessionSummary:
+    """What the learner did in the session: distinct cards, answers, recall rate, time spent."""
+    totals = StudyLog.objects.filter(session=session).aggregate(
+        answers=Count("id", filter=Q(undo__isnull=True)),
+        recalled=Count("id", filter=Q(undo__isnull=True, outcome=True)),
+        undone=Count("id", filter=Q(undo__isnull=False)),
+        cards=Count("card", filter=Q(undo__isnull=True), distinct=True),
+        first_shown=Min("shown_at"),
+        last_answered=Max("answered_at"),
+    )
+    end = session.ended_at or totals["last_answered"] or session.started_at
+    return SessionSummary(
+        cards_studied=totals["cards"],
+        answers=totals["answers"],
+        recalled=totals["recalled"],
+        undone=totals["undone"],
+        duration=max(end - session.started_at, timedelta(0)),
+    )
+
+
+def learner_logs(*, learner, deck: Deck | None = None):
+    """The learner's own study logs, newest first; never anyone else's."""
+    logs = StudyLog.objects.filter(learner=learner).select_related("card", "undo").order_by("-answered_at", "-id")
+    return logs.filter(deck=deck) if deck is not None else logs

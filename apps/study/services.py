@@ -1,0 +1,243 @@
+"""Writes for studying: sessions, choosing and showing the next card, recording answers, undo.
+
+``shown_card_choose_next`` is the one place that builds the learner's candidates and
+asks the configured scheduling policy; ``study_log_record`` is the one place that
+turns an answer into an append-only StudyLog and updates the learner's CardState in
+the same transaction.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.services import learner_settings_get_or_create
+from apps.cards.models import Card, Deck
+from apps.study.fsrs_state import apply_answer, replay_answers
+from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
+from apps.study.policies import configured_policy
+from apps.study.selectors import pending_shown_card, session_answered_count, study_candidates
+
+MAX_RESPONSE_MS = 24 * 3600 * 1000
+
+
+class AnswerRejected(ValueError):
+    """An answer that cannot be recorded; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, reason: str, *, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def study_session_start(*, learner, deck: Deck, now: datetime | None = None) -> StudySession:
+    now = now or timezone.now()
+    planned = learner_settings_get_or_create(user=learner).cards_per_session
+    return StudySession.objects.create(
+        learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now
+    )
+
+
+def study_session_finish(*, session: StudySession, now: datetime | None = None) -> StudySession:
+    """End the session (idempotent)."""
+    if session.ended_at is None:
+        session.ended_at = now or timezone.now()
+        session.save(update_fields=["ended_at"])
+    return session
+
+
+def study_sessions_close_idle(*, idle_for: timedelta, now: datetime | None = None) -> int:
+    """End every open session without activity for ``idle_for``; return how many were ended."""
+    now = now or timezone.now()
+    return StudySession.objects.filter(ended_at__isnull=True, last_activity_at__lt=now - idle_for).update(ended_at=now)
+
+
+def shown_card_choose_next(
+    *, learner, deck: Deck, session: StudySession | None = None, policy_name: str | None = None, now: datetime | None = None
+) -> ShownCard | None:
+    """The card to show next, recorded with the decision that chose it; None when nothing is left today.
+
+    A card shown and not answered yet (a reload, a second API call) is shown again
+    rather than choosing another.
+    """
+    pending = pending_shown_card(learner=learner, deck=deck, session=session)
+    if pending is not None:
+        return pending
+    now = now or timezone.now()
+    learner_settings = learner_settings_get_or_create(user=learner)
+    candidates = study_candidates(learner=learner, deck=deck, learner_settings=learner_settings, now=now)
+    decision = configured_policy(policy_name).choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
+    if decision is None:
+        return None
+    return ShownCard.objects.create(
+        learner=learner,
+        card_id=int(decision.card_id),
+        deck=deck,
+        session=session,
+        shown_at=now,
+        policy=decision.policy,
+        model_version=None,
+        predicted_recall=decision.predicted_recall,
+        selection_probability=decision.probability,
+    )
+
+
+def _validated_grade(grade) -> int:
+    if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 4:
+        raise AnswerRejected(f"grade must be an integer from 1 (Again) to 4 (Easy), got {grade!r}")
+    return grade
+
+
+def _validated_response_ms(response_ms) -> int:
+    if isinstance(response_ms, bool) or not isinstance(response_ms, int) or not 0 <= response_ms <= MAX_RESPONSE_MS:
+        raise AnswerRejected(f"response_ms must be an integer from 0 to {MAX_RESPONSE_MS}, got {response_ms!r}")
+    return response_ms
+
+
+def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> ShownCard:
+    """The showing this answer is for, locked: the one named, else the card's latest pending API showing."""
+    showings = ShownCard.objects.select_for_update(of=("self",)).filter(learner=learner, card=card)
+    if shown_uuid is not None:
+        shown = showings.filter(uuid=shown_uuid).first()
+        if shown is None:
+            raise AnswerRejected("this card was not shown to you with that shown_id", status=404)
+    else:
+        shown = showings.filter(session__isnull=True, study_log__isnull=True).order_by("-shown_at", "-id").first()
+        if shown is None:
+            raise AnswerRejected("this card has not been shown to you; ask for the next card first", status=409)
+    if StudyLog.objects.filter(shown=shown).exists():
+        raise AnswerRejected("this showing of the card has already been answered", status=409)
+    return shown
+
+
+def _existing_log(*, learner, log_uuid: uuid.UUID) -> StudyLog | None:
+    existing = StudyLog.objects.filter(log_uuid=log_uuid).first()
+    if existing is not None and existing.learner_id != learner.pk:
+        raise AnswerRejected("log_uuid is already used", status=409)
+    return existing
+
+
+def study_log_record(
+    *,
+    learner,
+    card: Card,
+    log_uuid: uuid.UUID,
+    grade: int,
+    response_ms: int,
+    shown_uuid: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[StudyLog, bool]:
+    """Record an answer; return (log, created). The same ``log_uuid`` again returns the first log.
+
+    The log copies the decision made when the card was shown; the learner's CardState
+    is updated with the FSRS-6 scheduler in the same transaction.
+    """
+    existing = _existing_log(learner=learner, log_uuid=log_uuid)
+    if existing is not None:
+        return existing, False
+    grade = _validated_grade(grade)
+    response_ms = _validated_response_ms(response_ms)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            log = _record_answer(
+                learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
+                shown_uuid=shown_uuid, now=now,
+            )
+    except IntegrityError:
+        existing = _existing_log(learner=learner, log_uuid=log_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    return log, True
+
+
+def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
+    shown = _shown_to_answer(learner=learner, card=card, shown_uuid=shown_uuid)
+    target_retention = learner_settings_get_or_create(user=learner).target_retention
+    state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
+    existing = state is not None
+    if state is None:
+        state = CardState(learner=learner, card=card, deck_id=card.deck_id)
+    apply_answer(state, existing=existing, grade=grade, answered_at=now, target_retention=target_retention)
+    state.save()
+    log = StudyLog.objects.create(
+        log_uuid=log_uuid,
+        learner=learner,
+        card=card,
+        deck_id=card.deck_id,
+        session=shown.session,
+        shown=shown,
+        shown_at=shown.shown_at,
+        answered_at=now,
+        response_ms=response_ms,
+        outcome=grade > 1,
+        grade=grade,
+        policy=shown.policy,
+        model_version=shown.model_version,
+        predicted_recall=shown.predicted_recall,
+        selection_probability=shown.selection_probability,
+    )
+    if shown.session_id is not None:
+        StudySession.objects.filter(pk=shown.session_id).update(last_activity_at=now)
+    return log
+
+
+def card_state_rebuild(*, learner, card: Card) -> CardState | None:
+    """Recompute the learner's state of the card from their live logs (None when none is left)."""
+    answers = list(
+        StudyLog.objects.live().filter(learner=learner, card=card).order_by("answered_at", "id").values_list("grade", "answered_at")
+    )
+    state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
+    if not answers:
+        if state is not None:
+            state.delete()
+        return None
+    state = state or CardState(learner=learner, card=card, deck_id=card.deck_id)
+    target_retention = learner_settings_get_or_create(user=learner).target_retention
+    replay_answers(state, answers, target_retention=target_retention)
+    state.save()
+    return state
+
+
+@transaction.atomic
+def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:
+    """Undo the session's last live answer: mark it undone, rebuild the card's state, show the card again.
+
+    The card comes back with the decision that chose it originally. Returns None when
+    the session has no answer left to undo.
+    """
+    log = StudyLog.objects.live().filter(session=session).select_for_update(of=("self",)).order_by("-answered_at", "-id").first()
+    if log is None:
+        return None
+    now = now or timezone.now()
+    StudyLogUndo.objects.create(log=log, undone_at=now)
+    card_state_rebuild(learner=session.learner, card=log.card)
+    session.ended_at = None
+    session.last_activity_at = now
+    session.save(update_fields=["ended_at", "last_activity_at"])
+    return ShownCard.objects.create(
+        learner=session.learner,
+        card=log.card,
+        deck=session.deck,
+        session=session,
+        shown_at=now,
+        policy=log.policy,
+        model_version=log.model_version,
+        predicted_recall=log.predicted_recall,
+        selection_probability=log.selection_probability,
+    )
+
+
+def study_session_next(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:
+    """The session's next card, or None after finishing the session (planned cards done or nothing left)."""
+    if session.ended_at is not None:
+        return None
+    if session_answered_count(session) < session.planned_cards:
+        shown = shown_card_choose_next(learner=session.learner, deck=session.deck, session=session, now=now)
+        if shown is not None:
+            return shown
+    study_session_finish(session=session, now=now)
+    return None

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from apps.study import views
+
+app_name = "study"
+
+urlpatterns = [
+    path("decks/<uuid:deck_uuid>/start/", views.session_start, name="session_start"),
+    path("sessions/<uuid:session_uuid>/", views.session_page, name="session"),
+    path("sessions/<uuid:session_uuid>/answer/", views.answer, name="answer"),
+    path("sessions/<uuid:session_uuid>/undo/", views.undo, name="undo"),
+    path("sessions/<uuid:session_uuid>/finish/", views.finish, name="finish"),
+    path("sessions/<uuid:session_uuid>/summary/", views.session_summary, name="session_summary"),
+    path("history/", views.history, name="history"),
+]

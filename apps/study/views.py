@@ -1,0 +1,143 @@
+"""The study pages: start a session, show a card, reveal, grade, undo, finish, summary, own history.
+
+Every page works as plain HTML forms; with htmx the card area is swapped in place
+(requests carrying ``HX-Request`` get the fragment, or ``HX-Redirect`` at the end).
+"""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.cards.access import deck_for_study
+from apps.study import services
+from apps.study.access import session_for_learner
+from apps.study.forms import AnswerForm
+from apps.study import selectors
+
+GRADE_BUTTONS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _to_summary(request, session):
+    url = reverse("study:session_summary", kwargs={"session_uuid": session.uuid})
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
+    answered = selectors.session_answered_count(session)
+    return {
+        "session": session,
+        "shown": shown,
+        "revealed": revealed,
+        "answered": answered,
+        "progress_percent": min(100, round(100 * answered / session.planned_cards)),
+        "log_uuid": uuid.uuid4(),
+        "grade_buttons": GRADE_BUTTONS,
+    }
+
+
+def _render_card(request, session, shown, *, revealed: bool = False, status: int = 200):
+    context = _card_fragment_context(session, shown, revealed=revealed)
+    template = "study/_card.html" if _is_htmx(request) else "study/session.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def session_start(request, deck_uuid):
+    deck = deck_for_study(request.user, deck_uuid)
+    session = services.study_session_start(learner=request.user, deck=deck)
+    return redirect("study:session", session_uuid=session.uuid)
+
+
+@login_required
+@require_GET
+def session_page(request, session_uuid):
+    """The current card (front, or back with ``?reveal=1``); the summary once the session is over."""
+    session = session_for_learner(request.user, session_uuid)
+    shown = services.study_session_next(session=session)
+    if shown is None:
+        return _to_summary(request, session)
+    return _render_card(request, session, shown, revealed=request.GET.get("reveal") == "1")
+
+
+@login_required
+@require_POST
+def answer(request, session_uuid):
+    session = session_for_learner(request.user, session_uuid)
+    form = AnswerForm(request.POST)
+    shown = selectors.pending_shown_card(learner=request.user, deck=session.deck, session=session)
+    if not form.is_valid():
+        if shown is None:
+            return HttpResponse("Invalid answer.", status=400)
+        return _render_card(request, session, shown, revealed=True, status=400)
+    shown_record = session.shown_cards.select_related("card").filter(uuid=form.cleaned_data["shown"]).first()
+    if shown_record is None:
+        return HttpResponse("That card was not shown in this session.", status=400)
+    response_ms = form.cleaned_data["response_ms"]
+    if response_ms is None:
+        response_ms = int((timezone.now() - shown_record.shown_at).total_seconds() * 1000)
+    try:
+        services.study_log_record(
+            learner=request.user,
+            card=shown_record.card,
+            log_uuid=form.cleaned_data["log_uuid"],
+            grade=form.cleaned_data["grade"],
+            response_ms=min(response_ms, services.MAX_RESPONSE_MS),
+            shown_uuid=shown_record.uuid,
+        )
+    except services.AnswerRejected:
+        pass  # already answered (a double submit): carry on with the session's next card
+    return _next_or_summary(request, session)
+
+
+def _next_or_summary(request, session):
+    shown = services.study_session_next(session=session)
+    if shown is None:
+        return _to_summary(request, session)
+    if _is_htmx(request):
+        return _render_card(request, session, shown)
+    return redirect("study:session", session_uuid=session.uuid)
+
+
+@login_required
+@require_POST
+def undo(request, session_uuid):
+    session = session_for_learner(request.user, session_uuid)
+    services.study_log_undo_last(session=session)
+    return _next_or_summary(request, session)
+
+
+@login_required
+@require_POST
+def finish(request, session_uuid):
+    session = session_for_learner(request.user, session_uuid)
+    services.study_session_finish(session=session)
+    return _to_summary(request, session)
+
+
+@login_required
+@require_GET
+def session_summary(request, session_uuid):
+    session = session_for_learner(request.user, session_uuid)
+    context = {"session": session, "summary": selectors.session_summary(session), "can_undo": selectors.session_answered_count(session) > 0}
+    return render(request, "study/summary.html", context)
+
+
+@login_required
+@require_GET
+def history(request):
+    """The signed-in learner's own recent answers (never anyone else's)."""
+    return render(request, "study/history.html", {"logs": selectors.learner_logs(learner=request.user)[:200]})
