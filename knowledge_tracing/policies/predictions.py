@@ -2,10 +2,10 @@
 
 For each candidate card of one learner at time ``now``: the predicted recall now, and
 one day later after a correct answer now, after a wrong answer now, and without
-studying it now (predicted at ``now + 1 day``). Models that offer a batched entry
-point (``model.score_candidates(history, items, now=..., learner=...)`` returning
-``CandidatePredictions``, as KARL does with cached embeddings and incremental features)
-are used directly. Any other model goes through its ``predict_proba`` on hypothetical
+studying it now (predicted at ``now + 1 day``). Models that offer the batched entry
+point of history-feature models (``model.learner_state(history, learner)`` then
+``model.candidate_outlook(state, items, now)``, as KARL and the logistic regression
+do with cached embeddings and incremental features) are used directly. Any other model goes through its ``predict_proba`` on hypothetical
 rows appended to the learner's history: one copy of the history per candidate and
 scenario, so every candidate is scored as if it were the only card answered next.
 That fallback is exact for every model but costs O(candidates x history).
@@ -30,7 +30,7 @@ WRONG_GRADE = 1
 class CandidatePredictions:
     """Parallel arrays, one entry per candidate card."""
 
-    recall_now: np.ndarray
+    predicted_recall: np.ndarray
     recall_if_correct_tomorrow: np.ndarray
     recall_if_wrong_tomorrow: np.ndarray
     recall_if_skipped_tomorrow: np.ndarray
@@ -39,7 +39,7 @@ class CandidatePredictions:
         """The candidates with these predictions filled in (same card order)."""
         return replace(
             candidates,
-            predicted_recall=self.recall_now,
+            predicted_recall=self.predicted_recall,
             recall_if_correct_tomorrow=self.recall_if_correct_tomorrow,
             recall_if_wrong_tomorrow=self.recall_if_wrong_tomorrow,
             recall_if_skipped_tomorrow=self.recall_if_skipped_tomorrow,
@@ -51,9 +51,15 @@ def predict_candidates(
 ) -> CandidatePredictions:
     """Predictions for ``items`` (dense item ids of ``history``) of ``learner`` at ``now``."""
     items = np.asarray(items, dtype=np.int64)
-    batched = getattr(model, "score_candidates", None)
-    if callable(batched):
-        return batched(history, items, now=now, learner=learner)
+    outlook_of = getattr(model, "candidate_outlook", None)
+    if callable(outlook_of):
+        outlook = outlook_of(model.learner_state(history, learner), items, now)
+        return CandidatePredictions(
+            predicted_recall=np.asarray(outlook.predicted_recall, dtype=np.float64),
+            recall_if_correct_tomorrow=np.asarray(outlook.recall_if_correct_tomorrow, dtype=np.float64),
+            recall_if_wrong_tomorrow=np.asarray(outlook.recall_if_wrong_tomorrow, dtype=np.float64),
+            recall_if_skipped_tomorrow=np.asarray(outlook.recall_if_skipped_tomorrow, dtype=np.float64),
+        )
     return predict_by_hypothetical_rows(model, history, items, now=now, learner=learner)
 
 
@@ -96,7 +102,7 @@ def predict_by_hypothetical_rows(
     predicted = np.split(model.predict_proba(table), np.cumsum([block["item"].size for block in blocks])[:-1])
     correct, wrong, skipped = (values.reshape(n_items, -1) for values in predicted)
     return CandidatePredictions(
-        recall_now=correct[:, -2].copy(),
+        predicted_recall=correct[:, -2].copy(),
         recall_if_correct_tomorrow=correct[:, -1].copy(),
         recall_if_wrong_tomorrow=wrong[:, -1].copy(),
         recall_if_skipped_tomorrow=skipped[:, -1].copy(),
