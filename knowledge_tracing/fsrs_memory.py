@@ -22,6 +22,7 @@ import numpy as np
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.pair_history import pair_keys
 
 SECONDS_PER_DAY = 86_400.0
 STABILITY_MIN = 0.001
@@ -71,8 +72,7 @@ def grades_of(table: StudyLogTable) -> np.ndarray:
 
 def replay_memory_states(table: StudyLogTable, parameters=DEFAULT_FSRS6_PARAMETERS) -> MemoryStates:
     """FSRS-6 state of every row's learner-item pair before the row (see module docstring)."""
-    pair = table.learner * max(table.n_items, 1) + table.item
-    return replay_pairs(pair, table.time, grades_of(table), parameters)
+    return replay_pairs(pair_keys(table), table.time, grades_of(table), parameters)
 
 
 def replay_pairs(pair: np.ndarray, time_seconds: np.ndarray, grade: np.ndarray, parameters) -> MemoryStates:

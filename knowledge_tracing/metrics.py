@@ -88,10 +88,11 @@ def _log_bin(values: np.ndarray, base: float, scale: float, decimals: int) -> np
 def rmse_bins(outcome, predicted, elapsed_days, review_number, lapse_count) -> float:
     """RMSE over bins of the open spaced-repetition benchmark (the FSRS optimizer's ``rmse_matrix``).
 
-    Rows are grouped by geometric bins of the interval since the previous review
-    (base 3.62), of the review's 1-based number within its card (base 1.89) and of
-    the number of earlier lapses (base 1.73, with 0 its own bin); the RMSE between
-    each bin's mean prediction and observed rate is weighted by the bin's row count.
+    Rows are grouped by geometric bins of the interval in days since the previous
+    review (base 3.62), of the review's 1-based number within its card (base 1.89;
+    fsrs-rs counts the first review and the reviews a day or more apart) and of the
+    number of earlier lapses (base 1.73, with 0 its own bin); the RMSE between each
+    bin's mean prediction and observed rate is weighted by the bin's row count.
     """
     outcome = np.asarray(outcome, dtype=np.float64)
     predicted = np.asarray(predicted, dtype=np.float64)

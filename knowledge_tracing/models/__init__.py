@@ -10,5 +10,6 @@ from knowledge_tracing.models.base import (
     create_model,
     register_model,
 )
+from knowledge_tracing.models import constant, fsrs6, hlr  # noqa: F401  (registers the baselines)
 
 __all__ = ["MODEL_REGISTRY", "FitReport", "StudentModel", "create_model", "register_model"]

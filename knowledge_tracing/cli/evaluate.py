@@ -1,0 +1,204 @@
+"""``python -m knowledge_tracing evaluate``: train models side by side and score them on one protocol.
+
+Fixed splits (``--train/--valid/--test``) or the spaced-repetition benchmark's
+time-series protocol on one review log (``--data --protocol time-series --folds``);
+see ``knowledge_tracing.protocols`` for which rows are scored. Models choose epochs
+on validation data only. Predictions of all folds are pooled before scoring. Prints
+a table and optionally writes the figures as JSON.
+
+Models are registry names, optionally with hyper-parameters:
+``--models fsrs6,fsrs6-default,dkt:max_epochs=5:hidden_size=64`` (values are JSON
+literals, else strings). ``fsrs6`` is optimised per learner, ``fsrs6-default`` is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from knowledge_tracing import metrics
+from knowledge_tracing.data.loaders import FORMATS, load_tables
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.models import MODEL_REGISTRY, create_model
+from knowledge_tracing.protocols import Fold, fixed_split_folds, review_context, time_series_folds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", required=True, choices=FORMATS, dest="data_format")
+    parser.add_argument("--train", type=Path, help="training file (fixed splits)")
+    parser.add_argument("--valid", type=Path, help="validation file for choosing epochs (fixed splits)")
+    parser.add_argument("--test", type=Path, help="test file (fixed splits)")
+    parser.add_argument("--data", type=Path, help="one review log, cut by --protocol")
+    parser.add_argument("--protocol", choices=["time-series"], default="time-series")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--models", required=True, help="comma-separated model names, e.g. fsrs6,hlr,constant")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, dest="json_path", help="write the results here")
+    parser.add_argument("--skill-names", type=Path, help="ASSISTments id<TAB>name file: item text")
+    parser.add_argument("--embed", action="store_true", help="embed item text for content-aware models")
+    parser.add_argument("--encoder", help="sentence-transformers model path (default: packaged MiniLM)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+
+
+def parse_model_spec(spec: str) -> tuple[str, dict]:
+    """'name:key=value:...' -> (name, hyper-parameters); values parsed as JSON when they can be."""
+    name, *settings = spec.strip().split(":")
+    hyperparameters = {}
+    for setting in settings:
+        key, separator, text = setting.partition("=")
+        if not separator:
+            raise ValueError(f"model setting {setting!r} in {spec!r} is not key=value")
+        try:
+            hyperparameters[key] = json.loads(text)
+        except json.JSONDecodeError:
+            hyperparameters[key] = text
+    if name not in MODEL_REGISTRY:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODEL_REGISTRY))}")
+    return name, hyperparameters
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        specs = [parse_model_spec(spec) for spec in args.models.split(",") if spec.strip()]
+        folds, dataset, protocol = _folds(args)
+    except (ValueError, OSError) as error:
+        print(f"evaluate: {error}", file=sys.stderr)
+        return 2
+    _seed_everything(args.seed, args.threads)
+    results, skipped = [], []
+    for (name, hyperparameters), spec in zip(specs, args.models.split(",")):
+        reason = _cannot_run(name, folds[0].test)
+        if reason:
+            print(f"skipping {spec.strip()}: {reason}", file=sys.stderr)
+            skipped.append({"model": spec.strip(), "reason": reason})
+            continue
+        results.append(evaluate_model(spec.strip(), name, hyperparameters, folds, args.seed))
+    _print_table(results, dataset, protocol)
+    if args.json_path:
+        payload = {"dataset": dataset, "protocol": protocol, "seed": args.seed, "results": results, "skipped": skipped}
+        args.json_path.write_text(json.dumps(payload, indent=2))
+    return 0
+
+
+def _folds(args) -> tuple[list[Fold], str, str]:
+    options = {"skill_names": args.skill_names}
+    if args.data:
+        if args.train or args.test:
+            raise ValueError("give either --data or --train/--test, not both")
+        (table,) = load_tables(args.data_format, [args.data], **options)
+        table = _embedded(args, [table])[0]
+        return time_series_folds(table, args.folds), str(args.data), f"{args.protocol} ({args.folds} folds)"
+    if not (args.train and args.test):
+        raise ValueError("give --data, or --train and --test (and optionally --valid)")
+    paths = [args.train, args.test] + ([args.valid] if args.valid else [])
+    tables = _embedded(args, load_tables(args.data_format, paths, **options))
+    valid = tables[2] if args.valid else None
+    return fixed_split_folds(tables[0], valid, tables[1]), str(args.test), "fixed split"
+
+
+def _embedded(args, tables: list[StudyLogTable]) -> list[StudyLogTable]:
+    """Tables with item text embeddings when --embed is given (all tables share item ids)."""
+    if not args.embed:
+        return tables
+    if tables[0].item_text is None:
+        raise ValueError("--embed needs item text, and this data has none")
+    from knowledge_tracing.embeddings import SentenceEncoder
+
+    embeddings = SentenceEncoder(model_path=args.encoder).encode(list(tables[0].item_text))
+    return [table.with_embeddings(embeddings) for table in tables]
+
+
+def _seed_everything(seed: int, threads: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+
+
+def _cannot_run(name: str, table: StudyLogTable) -> str | None:
+    if getattr(MODEL_REGISTRY[name], "requires_timestamps", False) and not table.has_timestamps:
+        return f"{name} models time between reviews, and this data has no timestamps"
+    return None
+
+
+def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int) -> dict:
+    """Fit one model per fold, pool the scored predictions, and compute the figures."""
+    uses_validation = getattr(MODEL_REGISTRY[name], "uses_validation", True)
+    pooled: dict[str, list] = {key: [] for key in ("outcome", "predicted", "elapsed", "number", "lapses", "changed")}
+    same_day_outcome, same_day_predicted, fit_reports = [], [], []
+    train_seconds = 0.0
+    for index, fold in enumerate(folds, start=1):
+        model = create_model(name, seed=seed, **hyperparameters)
+        started = time.perf_counter()
+        if uses_validation:
+            report = model.fit(fold.train, fold.valid)
+        else:
+            report = model.fit(fold.train_full)
+        train_seconds += time.perf_counter() - started
+        fit_reports.append({"fold": index, "best_epoch": report.best_epoch, "epochs": len(report.epochs)})
+        predicted = model.predict_proba(fold.test)
+        test = fold.test
+        pooled["outcome"].append(test.outcome[fold.scored])
+        pooled["predicted"].append(predicted[fold.scored])
+        pooled["changed"].append(metrics.concept_changed(test.learner, test.concept)[fold.scored])
+        if test.has_timestamps:
+            context = review_context(test)
+            pooled["elapsed"].append(context.elapsed_days[fold.scored])
+            pooled["number"].append(context.review_number[fold.scored])
+            pooled["lapses"].append(context.lapse_count[fold.scored])
+            same_day_outcome.append(test.outcome[fold.same_day])
+            same_day_predicted.append(predicted[fold.same_day])
+        print(f"{label}: fold {index}/{len(folds)} done ({train_seconds:.1f} s training)", file=sys.stderr)
+    outcome = np.concatenate(pooled["outcome"])
+    predicted = np.concatenate(pooled["predicted"])
+    result = {"model": label, **metrics.summarize(outcome, predicted), "train_seconds": round(train_seconds, 3)}
+    if pooled["elapsed"]:
+        result["rmse_bins"] = metrics.rmse_bins(
+            outcome,
+            predicted,
+            np.concatenate(pooled["elapsed"]),
+            np.concatenate(pooled["number"]),
+            np.concatenate(pooled["lapses"]),
+        )
+        same_day = np.concatenate(same_day_outcome)
+        result["same_day_log_loss"] = metrics.log_loss(same_day, np.concatenate(same_day_predicted))
+        result["same_day_n"] = int(len(same_day))
+    else:
+        changed = np.concatenate(pooled["changed"])
+        result["auc_concept_changed"] = metrics.auc(outcome[changed], predicted[changed])
+        result["n_concept_changed"] = int(changed.sum())
+    result["folds"] = fit_reports
+    return result
+
+
+COLUMNS = (
+    ("model", "{}"),
+    ("auc", "{:.4f}"),
+    ("log_loss", "{:.4f}"),
+    ("ece", "{:.4f}"),
+    ("brier", "{:.4f}"),
+    ("rmse_bins", "{:.4f}"),
+    ("same_day_log_loss", "{:.4f}"),
+    ("auc_concept_changed", "{:.4f}"),
+    ("n", "{}"),
+    ("train_seconds", "{:.1f}"),
+)
+
+
+def _print_table(results: list[dict], dataset: str, protocol: str) -> None:
+    """A Markdown table (pastes straight into docs/) of the columns any result has."""
+    columns = [(key, fmt) for key, fmt in COLUMNS if any(key in result for result in results)]
+    print(f"dataset: {dataset}; protocol: {protocol}")
+    print("| " + " | ".join(key for key, _ in columns) + " |")
+    print("|" + "|".join("---" for _ in columns) + "|")
+    for result in results:
+        cells = [fmt.format(result[key]) if key in result else "" for key, fmt in columns]
+        print("| " + " | ".join(cells) + " |")

@@ -1,0 +1,104 @@
+"""FSRS-6 as a student model: default parameters, or parameters optimised per learner.
+
+Prediction replays each learner-card pair's reviews with the FSRS-6 formulas
+(``knowledge_tracing.fsrs_memory``) and returns the retrievability before each row.
+With ``optimize`` the parameters of every training learner are fitted by
+``fsrs-rs-python`` (the Rust optimizer Anki ships), on that learner's reviews that
+come at least a day after the card's previous one, each with the card's full
+history up to it, exactly as Anki trains; learners unseen in training, or with too
+little history, keep the default parameters (the optimizer itself returns them then).
+
+Registered twice: ``fsrs6`` (optimised) and ``fsrs6-default`` (``optimize=False``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
+from knowledge_tracing.models.base import FitReport, StudentModel, register_model
+from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
+
+
+def optimize_parameters(table: StudyLogTable) -> list[float]:
+    """FSRS-6 parameters fitted by fsrs-rs on one learner's rows (time order)."""
+    import fsrs_rs_python
+
+    states = replay_memory_states(table)
+    elapsed = np.where(states.review_count > 0, np.nan_to_num(states.elapsed_days), 0).astype(np.int64)
+    grades = grades_of(table)
+    history: dict[int, list] = {}
+    training_items = []
+    for row in np.argsort(table.time, kind="stable"):
+        reviews = history.setdefault(int(table.item[row]), [])
+        reviews.append(fsrs_rs_python.FSRSReview(int(grades[row]), int(elapsed[row])))
+        if elapsed[row] >= 1:
+            training_items.append(fsrs_rs_python.FSRSItem(list(reviews)))
+    optimizer = fsrs_rs_python.FSRS(list(DEFAULT_FSRS6_PARAMETERS))
+    return [float(value) for value in optimizer.compute_parameters(training_items)]
+
+
+@register_model
+class FSRS6Model(StudentModel):
+    """Retrievability before each review under FSRS-6; one parameter vector per learner."""
+
+    name = "fsrs6"
+    requires_timestamps = True
+    uses_validation = False
+    default_hyperparameters = {"optimize": True}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.learner_parameters: dict[str, list[float]] = {}
+        self.first_rate = 0.5
+
+    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
+        started = time.perf_counter()
+        self.first_rate = first_sighting_rate(train, replay_memory_states(train).review_count)
+        self.learner_parameters = {}
+        if self.hyperparameters["optimize"]:
+            bounds = train.learner_boundaries()
+            for start, end in zip(bounds[:-1], bounds[1:]):
+                learner_rows = train.take(np.arange(start, end))
+                key = str(train.learner_keys[train.learner[start]])
+                self.learner_parameters[key] = optimize_parameters(learner_rows)
+                if progress:
+                    progress({"learner": key, "done": len(self.learner_parameters)})
+        return FitReport(train_seconds=time.perf_counter() - started)
+
+    def predict_proba(self, table: StudyLogTable) -> np.ndarray:
+        predicted = np.empty(len(table))
+        bounds = table.learner_boundaries()
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            parameters = self.learner_parameters.get(
+                str(table.learner_keys[table.learner[start]]), DEFAULT_FSRS6_PARAMETERS
+            )
+            states = replay_memory_states(table.take(np.arange(start, end)), parameters)
+            predicted[start:end] = with_first_sightings(states.review_count, states.retrievability, self.first_rate)
+        return predicted
+
+    def _state(self) -> dict:
+        keys = sorted(self.learner_parameters)
+        parameters = [self.learner_parameters[key] for key in keys]
+        return {
+            "learner_keys": keys,
+            "parameters": torch.tensor(parameters, dtype=torch.float64).reshape(len(keys), 21),
+            "first_rate": self.first_rate,
+        }
+
+    def _restore(self, state: dict) -> None:
+        rows = state["parameters"].tolist()
+        self.learner_parameters = dict(zip(state["learner_keys"], rows))
+        self.first_rate = float(state["first_rate"])
+
+
+@register_model
+class FSRS6DefaultModel(FSRS6Model):
+    """FSRS-6 with the ``fsrs`` package's default parameters for every learner (no training)."""
+
+    name = "fsrs6-default"
+    default_hyperparameters = {"optimize": False}

@@ -1,0 +1,28 @@
+"""Shared by memory models that predict a card's recall from that card's own history (FSRS, HLR).
+
+Such a model has nothing to say about a learner's first sighting of a card: there is
+no memory to decay yet. For those rows it predicts the rate of recall on first
+sightings in the training data. Its probabilities are kept inside
+[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR], as the spaced-repetition benchmark does,
+because a same-day review has retrievability exactly 1 in whole-day models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge_tracing.data.table import StudyLogTable
+
+PROBABILITY_FLOOR = 1e-4
+
+
+def first_sighting_rate(train: StudyLogTable, review_count: np.ndarray) -> float:
+    """Recall rate on the training rows that are a learner's first sighting of the item."""
+    first = review_count == 0
+    return float(train.outcome[first].mean()) if first.any() else float(train.outcome.mean())
+
+
+def with_first_sightings(review_count: np.ndarray, recall: np.ndarray, first_rate: float) -> np.ndarray:
+    """Recall for repeat rows, ``first_rate`` for first sightings, clipped away from 0 and 1."""
+    predicted = np.where(review_count > 0, recall, first_rate)
+    return np.clip(predicted, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
