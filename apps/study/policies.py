@@ -2,9 +2,7 @@
 
 from django.conf import settings
 
-import knowledge_tracing.policies  # noqa: F401  (registers the library's policies)
-from knowledge_tracing.policies import fsrs_due  # noqa: F401  (registers "fsrs")
-from knowledge_tracing.policies.base import SchedulingPolicy, create_policy
+from knowledge_tracing.policies import SchedulingPolicy, create_policy  # importing the package registers every policy
 
 
 def configured_policy(name: str | None = None) -> SchedulingPolicy:

@@ -1,0 +1,118 @@
+"""The study API: next card, submit an answer, idempotent by log_uuid, and clear 4xx refusals."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from apps.study.models import CardState, StudyLog
+
+ANSWERS_URL = "/api/v1/answers"
+
+
+@pytest.fixture
+def api(owner, api_client_for):
+    return api_client_for(owner)
+
+
+def _next(api, deck):
+    response = api.get(reverse("api:next_card", kwargs={"deck_uuid": deck.uuid}))
+    assert response.status_code == 200
+    return response.json()
+
+
+def _answer(shown, grade=3, response_ms=1500, log_uuid=None):
+    return {"log_uuid": str(log_uuid or uuid.uuid4()), "card": shown["card"]["id"], "grade": grade, "response_ms": response_ms}
+
+
+def test_next_card_names_the_policy_and_the_predicted_recall(api, private_deck):
+    shown = _next(api, private_deck)
+    assert shown["card"]["front"] == "Owner's private deck question 0"
+    assert shown["policy"] == "fsrs"
+    assert shown["predicted_recall"] is None
+    assert shown["selection_probability"] == 1.0
+    assert _next(api, private_deck)["shown_id"] == shown["shown_id"]  # asking again shows the same pending card
+
+
+def test_an_answer_is_logged_with_the_decision_made_at_show_time_and_returns_the_next_card(api, owner, private_deck, post_json):
+    shown = _next(api, private_deck)
+    response = post_json(api, ANSWERS_URL, _answer(shown, grade=1, response_ms=2300))
+    assert response.status_code == 201
+    body = response.json()
+    log = StudyLog.objects.get()
+    assert (log.learner, log.card.front, log.grade, log.outcome, log.response_ms) == (owner, shown["card"]["front"], 1, False, 2300)
+    assert log.policy == "fsrs" and log.predicted_recall is None and log.model_version is None
+    assert log.shown_at.isoformat() == shown["shown_at"]
+    assert body["log"]["log_uuid"] == str(log.log_uuid)
+    assert body["next"]["card"]["id"] != shown["card"]["id"]
+    assert CardState.objects.get(learner=owner, card=log.card).reps == 1
+
+
+def test_the_same_log_uuid_twice_stores_one_log(api, private_deck, post_json):
+    shown = _next(api, private_deck)
+    answer = _answer(shown)
+    first = post_json(api, ANSWERS_URL, answer)
+    second = post_json(api, ANSWERS_URL, answer)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["log"] == first.json()["log"]
+    assert StudyLog.objects.count() == 1
+    assert CardState.objects.get().reps == 1
+
+
+@pytest.mark.parametrize("grade", [7, 0, "3", None, 2.5, True])
+def test_a_grade_outside_1_to_4_is_400_with_a_reason_and_stores_nothing(api, private_deck, post_json, grade):
+    response = post_json(api, ANSWERS_URL, _answer(_next(api, private_deck), grade=grade))
+    assert response.status_code == 400
+    assert "grade must be an integer from 1 (Again) to 4 (Easy)" in response.json()["error"]
+    assert not StudyLog.objects.exists()
+    assert not CardState.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"response_ms": -5}, "response_ms must be an integer"),
+        ({"log_uuid": "not-a-uuid"}, "log_uuid must be a UUID"),
+        ({"card": None}, "card is required"),
+        ({"shown_id": "12"}, "shown_id must be a UUID"),
+    ],
+)
+def test_malformed_answers_are_400(api, private_deck, post_json, change, reason):
+    answer = {**_answer(_next(api, private_deck)), **change}
+    response = post_json(api, ANSWERS_URL, answer)
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+    assert not StudyLog.objects.exists()
+
+
+def test_answering_a_card_that_was_not_shown_is_409(api, private_deck, post_json):
+    unshown = private_deck.cards.order_by("id").last()
+    response = post_json(api, ANSWERS_URL, {"log_uuid": str(uuid.uuid4()), "card": str(unshown.uuid), "grade": 3, "response_ms": 10})
+    assert response.status_code == 409
+    assert "has not been shown" in response.json()["error"]
+
+
+def test_another_learners_private_deck_is_404(other_learner, private_deck, api_client_for, api, post_json):
+    stranger = api_client_for(other_learner)
+    assert stranger.get(reverse("api:next_card", kwargs={"deck_uuid": private_deck.uuid})).json() == {"error": "not found"}
+    assert stranger.get(reverse("api:next_card", kwargs={"deck_uuid": private_deck.uuid})).status_code == 404
+    shown = _next(api, private_deck)
+    response = post_json(stranger, ANSWERS_URL, _answer(shown))
+    assert response.status_code == 404
+    assert not StudyLog.objects.exists()
+
+
+def test_no_token_is_401(client, private_deck, post_json):
+    assert client.get(reverse("api:next_card", kwargs={"deck_uuid": private_deck.uuid})).status_code == 401
+    assert post_json(client, ANSWERS_URL, {"grade": 3}).status_code == 401
+
+
+def test_a_log_uuid_of_another_learner_is_refused(api, other_learner, public_deck, api_client_for, post_json):
+    shown = _next(api, public_deck)
+    answer = _answer(shown)
+    assert post_json(api, ANSWERS_URL, answer).status_code == 201
+    stranger = api_client_for(other_learner)
+    _next(stranger, public_deck)
+    response = post_json(stranger, ANSWERS_URL, answer)
+    assert response.status_code == 409
+    assert StudyLog.objects.count() == 1
