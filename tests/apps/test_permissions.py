@@ -1,0 +1,107 @@
+"""Three personas over every study, deck-editing and API URL: strangers get 404 and never see others' logs.
+
+The owner (a learner) has a private deck, a study session and answers. Another
+learner and an instructor who does not own the deck are strangers to all of it.
+"""
+
+import uuid
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from apps.study.models import StudyLog
+from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
+
+# URLs that address no object of the owner; each is checked for leaks below.
+UNSCOPED_URL_NAMES = {
+    "cards:deck_list", "cards:deck_create", "study:history", "accounts:settings",
+    "api:token_create", "api:deck_list", "api:answer_create", "api:not_found",
+}
+
+
+@pytest.fixture
+def owners_things(owner, private_deck):
+    """The owner's deck, a card, and a session with one answer; as URL kwargs."""
+    session = study_session_start(learner=owner, deck=private_deck)
+    shown = shown_card_choose_next(learner=owner, deck=private_deck, session=session)
+    study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=800, shown_uuid=shown.uuid)
+    shown_card_choose_next(learner=owner, deck=private_deck, session=session)
+    return {"deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid}
+
+
+def _web_requests(things):
+    deck, card, session = ({"deck_uuid": things["deck_uuid"]}, {"card_uuid": things["card_uuid"]}, {"session_uuid": things["session_uuid"]})
+    return [
+        ("get", "cards:deck_detail", deck),
+        ("get", "cards:deck_edit", deck),
+        ("post", "cards:deck_edit", deck),
+        ("get", "cards:deck_delete", deck),
+        ("post", "cards:deck_delete", deck),
+        ("get", "cards:card_create", deck),
+        ("post", "cards:card_create", deck),
+        ("get", "cards:card_edit", card),
+        ("post", "cards:card_edit", card),
+        ("get", "cards:card_delete", card),
+        ("post", "cards:card_delete", card),
+        ("post", "study:session_start", deck),
+        ("get", "study:session", session),
+        ("post", "study:answer", session),
+        ("post", "study:undo", session),
+        ("post", "study:finish", session),
+        ("get", "study:session_summary", session),
+    ]
+
+
+def _object_scoped_url_names() -> set[str]:
+    names = set()
+    for namespace in ("cards", "study", "api", "accounts"):
+        resolver = get_resolver().namespace_dict[namespace][1]
+        names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
+    return names - UNSCOPED_URL_NAMES
+
+
+def test_every_object_url_is_covered_here(owners_things):
+    covered = {name for _, name, _ in _web_requests(owners_things)} | {"api:next_card"}
+    assert _object_scoped_url_names() == covered
+
+
+@pytest.mark.parametrize("stranger_name", ["other_learner", "instructor"])
+def test_strangers_get_404_on_every_web_url_and_change_nothing(request, owners_things, web_client_for, stranger_name):
+    stranger = web_client_for(request.getfixturevalue(stranger_name))
+    logs_before = StudyLog.objects.count()
+    for method, name, kwargs in _web_requests(owners_things):
+        response = getattr(stranger, method)(reverse(name, kwargs=kwargs), {"title": "x", "front": "x", "back": "y", "grade": "3"})
+        assert response.status_code == 404, (method, name)
+    assert StudyLog.objects.count() == logs_before
+    assert StudyLog.objects.filter(undo__isnull=False).count() == 0
+
+
+def test_the_owner_reaches_every_web_url(owner, owners_things, web_client_for):
+    client = web_client_for(owner)
+    for method, name, kwargs in _web_requests(owners_things):
+        if method == "get":
+            assert client.get(reverse(name, kwargs=kwargs)).status_code in {200, 302}, name
+
+
+@pytest.mark.parametrize("stranger_name", ["other_learner", "instructor"])
+def test_strangers_get_404_on_every_api_url(request, owners_things, api_client_for, post_json, stranger_name):
+    stranger = api_client_for(request.getfixturevalue(stranger_name))
+    assert stranger.get(reverse("api:next_card", kwargs={"deck_uuid": owners_things["deck_uuid"]})).status_code == 404
+    answer = {"log_uuid": str(uuid.uuid4()), "card": str(owners_things["card_uuid"]), "grade": 3, "response_ms": 100}
+    assert post_json(stranger, reverse("api:answer_create"), answer).status_code == 404
+    assert owners_things["deck_uuid"].hex not in stranger.get(reverse("api:deck_list")).content.decode().replace("-", "")
+
+
+@pytest.mark.parametrize("stranger_name", ["other_learner", "instructor"])
+def test_strangers_never_see_the_owners_decks_or_logs(request, owners_things, private_deck, web_client_for, stranger_name):
+    stranger = web_client_for(request.getfixturevalue(stranger_name))
+    deck_list = stranger.get(reverse("cards:deck_list")).content.decode()
+    history = stranger.get(reverse("study:history")).content.decode()
+    assert private_deck.title not in deck_list
+    assert "question" not in history and "No answers yet." in history
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(owners_things, client):
+    for method, name, kwargs in _web_requests(owners_things):
+        response = getattr(client, method)(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), name
