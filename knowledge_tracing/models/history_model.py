@@ -1,0 +1,108 @@
+"""What KARL and the logistic-regression baseline share: history features in, candidates scored out.
+
+Both predict a row from ``HistoryFeatures`` (plus, for KARL, retrieval and text), so
+both can also score *hypothetical* rows from a ``LearnerState`` without re-reading
+the learner's history. That is the scheduler's entry point::
+
+    model = create_model("karl"); model.fit(train, valid)
+    state = model.learner_state(history_table, learner=7)   # or LearnerState.record(...)
+    outlook = model.candidate_outlook(state, candidate_items, now=now)
+    outlook.predicted_recall             # P(recall) if asked now
+    outlook.recall_if_correct_tomorrow   # asked now + 1 day, after a recall now
+    outlook.recall_if_wrong_tomorrow     # asked now + 1 day, after a lapse now
+    outlook.recall_if_skipped_tomorrow   # asked now + 1 day, not studied now
+
+Times are seconds (a table without timestamps counts a step as a day). When no
+validation table is given, ``fit`` holds out the most recent ``validation_fraction``
+of the training rows (by time) for model selection, features still computed from the
+whole training history, so selection never touches test data.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState
+from knowledge_tracing.models.base import StudentModel
+
+
+@dataclass(frozen=True)
+class CandidateOutlook:
+    """Predicted recall of each candidate now and one horizon later, per answer scenario."""
+
+    predicted_recall: np.ndarray
+    recall_if_correct_tomorrow: np.ndarray
+    recall_if_wrong_tomorrow: np.ndarray
+    recall_if_skipped_tomorrow: np.ndarray
+
+
+@dataclass
+class SelectionSplit:
+    """Rows to train on and rows to select hyper-parameters on, as (table, row mask) pairs."""
+
+    train_table: StudyLogTable
+    train_rows: np.ndarray
+    valid_table: StudyLogTable
+    valid_rows: np.ndarray
+
+
+def selection_split(train: StudyLogTable, valid: StudyLogTable | None, validation_fraction: float) -> SelectionSplit:
+    """``valid`` as given, or else the most recent fraction of ``train``'s rows (by time)."""
+    if valid is not None and len(valid):
+        return SelectionSplit(train, np.ones(len(train), bool), valid, np.ones(len(valid), bool))
+    cutoff = np.quantile(train.time, 1.0 - validation_fraction) if len(train) else 0.0
+    recent = train.time >= cutoff
+    if recent.all() or not recent.any():
+        recent = np.arange(len(train)) >= len(train) * (1.0 - validation_fraction)
+    return SelectionSplit(train, ~recent, train, recent)
+
+
+class HistoryFeatureModel(StudentModel):
+    """A student model over history features that can also score a learner's candidate cards."""
+
+    requires_timestamps = False
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.extractor = HistoryFeatures()
+
+    def _extractor_state(self) -> dict:
+        return {name: torch.as_tensor(value) for name, value in self.extractor.state().items()}
+
+    def _restore_extractor(self, state: dict) -> None:
+        self.extractor = HistoryFeatures.from_state({name: value.numpy() for name, value in state.items()})
+
+    def learner_state(self, table: StudyLogTable, learner: int) -> LearnerState:
+        """The incremental state of ``learner`` after all its rows in ``table``."""
+        return LearnerState.from_table(table, learner, self.extractor.fsrs_parameters)
+
+    @abstractmethod
+    def score_candidates(
+        self,
+        state: LearnerState,
+        items,
+        at_time: float,
+        *,
+        simulated_outcome: int | None = None,
+        simulated_at: float | None = None,
+    ) -> np.ndarray:
+        """P(recall) of each item asked at ``at_time``, optionally after a simulated answer."""
+
+    def candidate_outlook(
+        self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
+    ) -> CandidateOutlook:
+        """The four predictions a delta policy compares, for all candidates at once."""
+        later = now + horizon_seconds
+        return CandidateOutlook(
+            predicted_recall=self.score_candidates(state, items, now),
+            recall_if_correct_tomorrow=self.score_candidates(
+                state, items, later, simulated_outcome=1, simulated_at=now
+            ),
+            recall_if_wrong_tomorrow=self.score_candidates(state, items, later, simulated_outcome=0, simulated_at=now),
+            recall_if_skipped_tomorrow=self.score_candidates(state, items, later),
+        )
