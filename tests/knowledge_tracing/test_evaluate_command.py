@@ -1,0 +1,66 @@
+"""``python -m knowledge_tracing evaluate`` end to end on tiny files."""
+
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+
+from knowledge_tracing.cli import main
+from knowledge_tracing.data.synthetic import generate_study_log
+
+
+def _write_revlog(path):
+    table = generate_study_log(seed=5, n_learners=1, n_items=40, n_logs=900)
+    lines = ["card_id,review_rating,review_time,review_duration"]
+    for item, moment, grade in zip(table.item, table.time, table.grade):
+        stamp = datetime.fromtimestamp(moment, tz=timezone.utc).isoformat()
+        lines.append(f"{1000 + item},{grade},{stamp},4000")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_time_series_evaluation_writes_every_figure(tmp_path, capsys):
+    data, output = tmp_path / "revlog.csv", tmp_path / "results.json"
+    _write_revlog(data)
+    arguments = ["evaluate", "--format", "revlog", "--data", str(data), "--protocol", "time-series"]
+    arguments += ["--folds", "3", "--models", "fsrs6-default,constant", "--json", str(output)]
+    assert main(arguments) == 0
+    report = json.loads(output.read_text())
+    assert report["protocol"].startswith("time-series")
+    assert [result["model"] for result in report["results"]] == ["fsrs6-default", "constant"]
+    for result in report["results"]:
+        for key in ("auc", "log_loss", "ece", "brier", "rmse_bins", "same_day_log_loss", "n", "train_seconds"):
+            assert np.isfinite(result[key]), key
+    assert "| fsrs6-default |" in capsys.readouterr().out
+
+
+def test_runs_are_deterministic_for_a_seed(tmp_path):
+    data = tmp_path / "revlog.csv"
+    _write_revlog(data)
+    figures = []
+    for run in range(2):
+        output = tmp_path / f"run{run}.json"
+        main(["evaluate", "--format", "revlog", "--data", str(data), "--models", "hlr", "--folds", "2",
+              "--seed", "3", "--json", str(output)])
+        result = json.loads(output.read_text())["results"][0]
+        figures.append((result["log_loss"], result["auc"]))
+    assert figures[0] == figures[1]
+
+
+def test_models_that_need_time_are_skipped_on_sequences(tmp_path, capsys):
+    train, test, output = tmp_path / "train.csv", tmp_path / "test.csv", tmp_path / "out.json"
+    train.write_text("4\n1,2,1,2\n1,0,1,1\n3\n2,1,2\n0,1,1\n", encoding="utf-8")
+    test.write_text("3\n1,1,2\n1,1,0\n", encoding="utf-8")
+    arguments = ["evaluate", "--format", "assist", "--train", str(train), "--test", str(test)]
+    assert main(arguments + ["--models", "fsrs6,constant", "--json", str(output)]) == 0
+    report = json.loads(output.read_text())
+    assert [result["model"] for result in report["results"]] == ["constant"]
+    assert "auc_concept_changed" in report["results"][0]
+    assert report["skipped"][0]["model"] == "fsrs6"
+    assert "no timestamps" in capsys.readouterr().err
+
+
+def test_unknown_model_is_a_clear_error(tmp_path, capsys):
+    data = tmp_path / "revlog.csv"
+    _write_revlog(data)
+    assert main(["evaluate", "--format", "revlog", "--data", str(data), "--models", "sm2"]) == 2
+    assert "unknown model 'sm2'" in capsys.readouterr().err
