@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from apps.accounts.api_auth import api_not_found
+from config.health import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cards:deck_list"), name="home"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
