@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.cards",
     "apps.study",
+    "apps.experiments",
 ]
 
 MIDDLEWARE = [
@@ -100,12 +101,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Test databases are named per process, so test runs started side by side never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the in-memory default, so a Celery worker subprocess and the
     # live-server thread see the same test database as the test itself.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-mnemo.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-mnemo-{os.getpid()}.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

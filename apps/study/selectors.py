@@ -100,6 +100,16 @@ class SessionSummary:
     def recall_rate(self) -> float | None:
         return self.recalled / self.answers if self.answers else None
 
+    @property
+    def duration_text(self) -> str:
+        """``42 s``, ``3 min 05 s`` or ``1 h 02 min``: readable on a phone."""
+        seconds = int(self.duration.total_seconds())
+        if seconds < 60:
+            return f"{seconds} s"
+        if seconds < 3600:
+            return f"{seconds // 60} min {seconds % 60:02d} s"
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
 
 def session_summary(session: StudySession) -> SessionSummary:
     """What the learner did in the session: distinct cards, answers, recall rate, time spent."""
