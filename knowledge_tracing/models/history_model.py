@@ -12,16 +12,15 @@ the learner's history. That is the scheduler's entry point::
     outlook.recall_if_wrong_tomorrow     # asked now + 1 day, after a lapse now
     outlook.recall_if_skipped_tomorrow   # asked now + 1 day, not studied now
 
-Times are seconds (a table without timestamps counts a step as a day). When no
-validation table is given, ``fit`` holds out the most recent ``validation_fraction``
-of the training rows (by time) for model selection, features still computed from the
-whole training history, so selection never touches test data.
+Times are seconds (a table without timestamps counts a step as a day). Model
+selection uses validation rows only (see ``selection_split``), always featurised with
+the history that precedes them, and never touches test data.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -29,6 +28,8 @@ import torch
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState
 from knowledge_tracing.models.base import StudentModel
+
+TABLE_COLUMNS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept")
 
 
 @dataclass(frozen=True)
@@ -43,23 +44,35 @@ class CandidateOutlook:
 
 @dataclass
 class SelectionSplit:
-    """Rows to train on and rows to select hyper-parameters on, as (table, row mask) pairs."""
+    """One table holding the training history, and which of its rows train and which validate."""
 
-    train_table: StudyLogTable
+    table: StudyLogTable
     train_rows: np.ndarray
-    valid_table: StudyLogTable
     valid_rows: np.ndarray
 
 
 def selection_split(train: StudyLogTable, valid: StudyLogTable | None, validation_fraction: float) -> SelectionSplit:
-    """``valid`` as given, or else the most recent fraction of ``train``'s rows (by time)."""
+    """Training and validation rows, each featurised with all the history before it.
+
+    A given ``valid`` is merged into ``train`` by learner and time: when it continues
+    the training learners' histories (the time-series protocol's validation tail) its
+    rows see their earlier training rows, and when it holds other learners (a fixed
+    split by student) the merge changes nothing for them. Without ``valid``, the most
+    recent ``validation_fraction`` of the training rows (by time) validate.
+    """
     if valid is not None and len(valid):
-        return SelectionSplit(train, np.ones(len(train), bool), valid, np.ones(len(valid), bool))
+        merged = replace(
+            train,
+            **{name: np.concatenate([getattr(train, name), getattr(valid, name)]) for name in TABLE_COLUMNS},
+        )
+        order = np.lexsort((np.arange(len(merged)), merged.time, merged.learner))
+        from_valid = (np.arange(len(merged)) >= len(train))[order]
+        return SelectionSplit(merged.take(order), ~from_valid, from_valid)
     cutoff = np.quantile(train.time, 1.0 - validation_fraction) if len(train) else 0.0
     recent = train.time >= cutoff
     if recent.all() or not recent.any():
         recent = np.arange(len(train)) >= len(train) * (1.0 - validation_fraction)
-    return SelectionSplit(train, ~recent, train, recent)
+    return SelectionSplit(train, ~recent, recent)
 
 
 class HistoryFeatureModel(StudentModel):

@@ -110,22 +110,19 @@ class LogisticRegressionModel(HistoryFeatureModel):
     def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
         started = time.perf_counter()
         split = selection_split(train, valid, self.hyperparameters["validation_fraction"])
-        self.extractor.fit(split.train_table)
-        train_features = self.extractor.transform(split.train_table).features
-        valid_features = (
-            train_features if split.valid_table is train else self.extractor.transform(split.valid_table).features
-        )
-        train_spaced = self._spaced(train_features)
-        valid_spaced = self._spaced(valid_features)
+        self.extractor.fit(split.table.take(split.train_rows))
+        features = self.extractor.transform(split.table).features
+        spaced = self._spaced(features)
+        outcome = split.table.outcome
         report = FitReport()
         for regime, regression in self.regressions.items():
-            train_rows = split.train_rows & (train_spaced == (regime == "spaced"))
-            valid_rows = split.valid_rows & (valid_spaced == (regime == "spaced"))
+            in_regime = spaced == (regime == "spaced")
+            train_rows, valid_rows = split.train_rows & in_regime, split.valid_rows & in_regime
             trials = regression.fit(
-                train_features[train_rows],
-                split.train_table.outcome[train_rows],
-                valid_features[valid_rows],
-                split.valid_table.outcome[valid_rows],
+                features[train_rows],
+                outcome[train_rows],
+                features[valid_rows],
+                outcome[valid_rows],
                 self.hyperparameters["c_grid"],
             )
             report.epochs.extend({"regime": regime, **trial} for trial in trials)

@@ -1,0 +1,277 @@
+"""KARL: content-aware recall prediction with retrieval, after Shu et al. (EMNLP 2024).
+
+P(recall of a card by a learner at a time) from three views of the same moment:
+
+(a) the history features of the pair, the learner and the item (``features.py``);
+(b) the card's text embedding (``table.item_embeddings``), linearly projected, when
+    the table has one;
+(c) retrieval (``retrieval.py``): the k (default 5) other cards this learner answered
+    strictly before this moment that are most similar to the target by embedding
+    cosine, each described by its similarity and its own history (last outcome,
+    counts, time since, FSRS retrievability now), encoded and pooled by attention
+    whose query is the target's features. Without embeddings (an Anki log has no card
+    text) retrieval runs on history alone: the k most recently answered other cards,
+    similarity 0.
+
+Architecture, kept as small as wins on one learner's 10k reviews: a linear path on
+the standardised history features (one per regime, spaced reviews versus first
+sightings and same-session steps, as in ``logreg``) warm-started from the
+L2-regularised logistic regression chosen on validation, plus a residual MLP head
+(one hidden layer, dropout) over [features, projected text, pooled neighbours]
+whose output layer starts at zero. So training starts exactly at the logistic
+regression and Adam on binary cross-entropy, with weight decay and early stopping
+on the validation log loss, keeps the residual only while it helps validation.
+Retrieval never looks at the predicted row or later rows.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.features import FEATURE_NAMES, is_spaced_review
+from knowledge_tracing.models.base import FitReport, register_model
+from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
+from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
+from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES, Neighbours, retrieve_for_candidates, retrieve_for_table
+
+
+class KarlNetwork(nn.Module):
+    """Linear regime paths + residual MLP over features, projected text and attention-pooled neighbours."""
+
+    def __init__(self, n_features: int, embedding_dim: int, *, hidden: int, text_dim: int, dropout: float) -> None:
+        super().__init__()
+        self.linear = nn.Linear(n_features, 2)
+        self.text = nn.Linear(embedding_dim, text_dim) if embedding_dim else None
+        query_dim = n_features + (text_dim if embedding_dim else 0)
+        self.neighbour = nn.Sequential(nn.Linear(len(NEIGHBOUR_FEATURES) + 1, hidden), nn.ReLU())
+        self.query = nn.Linear(query_dim, hidden)
+        self.head = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(query_dim + hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.zeros_(self.head[-1].bias)
+
+    def forward(self, features, spaced, embedding, neighbour_features, similarity, valid):
+        query_parts = [features] if self.text is None else [features, self.text(embedding)]
+        query = torch.cat(query_parts, dim=1)
+        encoded = self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))
+        scores = (encoded * self.query(query).unsqueeze(1)).sum(-1) / encoded.shape[-1] ** 0.5
+        weights = torch.softmax(scores.masked_fill(~valid, -1e9), dim=1) * valid
+        pooled = (weights.unsqueeze(-1) * encoded).sum(1)
+        linear = self.linear(features)
+        regime_logit = torch.where(spaced, linear[:, 0], linear[:, 1])
+        return regime_logit + self.head(torch.cat([query, pooled], dim=1)).squeeze(1)
+
+
+@register_model
+class KarlModel(HistoryFeatureModel):
+    """KARL over history features, text embeddings (optional) and k retrieved neighbours."""
+
+    name = "karl"
+    default_hyperparameters = {
+        "k": 5,
+        "hidden": 16,
+        "text_dim": 16,
+        "dropout": 0.2,
+        "learning_rate": 3e-3,
+        "weight_decay": 1e-3,
+        "batch_size": 256,
+        "max_epochs": 30,
+        "patience": 4,
+        "c_grid": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
+        "short_gap_hours": 1.0,
+        "validation_fraction": 0.2,
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.standardiser = Standardiser()
+        self.neighbour_mean = np.zeros(len(NEIGHBOUR_FEATURES))
+        self.neighbour_scale = np.ones(len(NEIGHBOUR_FEATURES))
+        self.item_embeddings: np.ndarray | None = None
+        self.network: KarlNetwork | None = None
+
+    # ----- inputs -------------------------------------------------------------------------
+
+    def _table_inputs(self, table: StudyLogTable) -> dict:
+        embeddings = self._embeddings_for(table)
+        history = self.extractor.transform(table)
+        neighbours = retrieve_for_table(
+            table, history.pair_states_after, history.time_seconds, self.hyperparameters["k"], embeddings,
+            self.extractor.fsrs_parameters,
+        )
+        return self._inputs(history.features, table.item, neighbours, embeddings)
+
+    def _inputs(self, features, items, neighbours: Neighbours, embeddings) -> dict:
+        standardised_neighbours = (neighbours.features - self.neighbour_mean) / self.neighbour_scale
+        return {
+            "features": torch.as_tensor(self.standardiser(features), dtype=torch.float32),
+            "spaced": torch.as_tensor(is_spaced_review(features, self.hyperparameters["short_gap_hours"])),
+            "embedding": torch.as_tensor(
+                embeddings[items] if embeddings is not None else np.zeros((len(items), 0)), dtype=torch.float32
+            ),
+            "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
+            "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
+            "valid": torch.as_tensor(neighbours.valid),
+        }
+
+    def _embeddings_for(self, table: StudyLogTable) -> np.ndarray | None:
+        if table.item_embeddings is not None:
+            return table.item_embeddings
+        if self.item_embeddings is not None and self.network is not None and self.network.text is not None:
+            if int(table.item.max(initial=-1)) >= len(self.item_embeddings):
+                raise ValueError("karl: the table has items without embeddings; pass table.with_embeddings(...)")
+            return self.item_embeddings
+        return None
+
+    # ----- training -----------------------------------------------------------------------
+
+    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
+        started = time.perf_counter()
+        torch.manual_seed(self.seed)
+        hp = self.hyperparameters
+        split = selection_split(train, valid, hp["validation_fraction"])
+        self.item_embeddings = train.item_embeddings
+        self.network = None
+        self.extractor.fit(split.table.take(split.train_rows))
+        history = self.extractor.transform(split.table)
+        embeddings = self._embeddings_for(split.table)
+        self.standardiser.fit(history.features[split.train_rows])
+        neighbours = retrieve_for_table(
+            split.table, history.pair_states_after, history.time_seconds, hp["k"], embeddings,
+            self.extractor.fsrs_parameters,
+        )
+        used = neighbours.features[neighbours.valid & split.train_rows[:, None]]
+        if len(used):
+            self.neighbour_mean = used.mean(axis=0)
+            self.neighbour_scale = np.where(used.std(axis=0) > 1e-9, used.std(axis=0), 1.0)
+        self.network = KarlNetwork(
+            len(FEATURE_NAMES), 0 if embeddings is None else embeddings.shape[1],
+            hidden=hp["hidden"], text_dim=hp["text_dim"], dropout=hp["dropout"],
+        )
+        inputs = self._inputs(history.features, split.table.item, neighbours, embeddings)
+        train_part, valid_part = _rows(inputs, split.train_rows), _rows(inputs, split.valid_rows)
+        train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
+        valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
+        self._warm_start_linear(train_part, train_y, valid_part, valid_y)
+        report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
+        report.train_seconds = time.perf_counter() - started
+        return report
+
+    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y) -> None:
+        """Set each regime's linear path to the logistic regression chosen on validation."""
+        for column, regime_is_spaced in enumerate((True, False)):
+            in_train = train_part["spaced"] == regime_is_spaced
+            in_valid = valid_part["spaced"] == regime_is_spaced
+            regression = RegularisedLogit(self.seed)
+            regression.fit(
+                train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
+                valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
+                self.hyperparameters["c_grid"],
+            )
+            weights = regression.weights / regression.standardiser.scale
+            bias = regression.bias - float(regression.standardiser.mean @ weights)
+            with torch.no_grad():
+                self.network.linear.weight[column] = torch.as_tensor(weights, dtype=torch.float32)
+                self.network.linear.bias[column] = bias
+
+    def _train_network(self, train_part, train_y, valid_part, valid_y, progress) -> FitReport:
+        hp = self.hyperparameters
+        optimizer = torch.optim.Adam(self.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+        loss_function = nn.BCEWithLogitsLoss()
+        generator = torch.Generator().manual_seed(self.seed)
+        report = FitReport(best_epoch=0)
+        best_loss = self._valid_loss(valid_part, valid_y)
+        best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
+        report.epochs.append({"epoch": 0, "valid_log_loss": best_loss})
+        for epoch in range(1, hp["max_epochs"] + 1):
+            self.network.train()
+            order = torch.randperm(len(train_y), generator=generator)
+            for start in range(0, len(order), hp["batch_size"]):
+                batch = order[start : start + hp["batch_size"]]
+                optimizer.zero_grad()
+                loss = loss_function(self.network(**_rows(train_part, batch)), train_y[batch])
+                loss.backward()
+                optimizer.step()
+            valid_loss = self._valid_loss(valid_part, valid_y)
+            report.epochs.append({"epoch": epoch, "train_loss": loss.item(), "valid_log_loss": valid_loss})
+            if progress:
+                progress(report.epochs[-1])
+            if valid_loss < best_loss - 1e-5:
+                best_loss, report.best_epoch = valid_loss, epoch
+                best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
+            elif epoch - report.best_epoch >= hp["patience"]:
+                break
+        self.network.load_state_dict(best_state)
+        self.network.eval()
+        return report
+
+    def _valid_loss(self, valid_part, valid_y) -> float:
+        if len(valid_y) == 0:
+            return 0.0
+        with torch.no_grad():
+            self.network.eval()
+            return float(nn.functional.binary_cross_entropy_with_logits(self.network(**valid_part), valid_y))
+
+    # ----- prediction ---------------------------------------------------------------------
+
+    def _probability(self, inputs: dict) -> np.ndarray:
+        if self.network is None:
+            raise RuntimeError("karl: fit the model before predicting")
+        self.network.eval()
+        with torch.no_grad():
+            return torch.sigmoid(self.network(**inputs)).double().numpy()
+
+    def predict_proba(self, table: StudyLogTable) -> np.ndarray:
+        return self._probability(self._table_inputs(table))
+
+    def score_candidates(self, state, items, at_time, *, simulated_outcome=None, simulated_at=None) -> np.ndarray:
+        """P(recall) of many candidate cards of one learner at one time (see ``candidate_outlook``)."""
+        items = np.asarray(items, dtype=np.int64)
+        features = self.extractor.candidate_features(
+            state, items, at_time, simulated_outcome=simulated_outcome, simulated_at=simulated_at
+        )
+        embeddings = self.item_embeddings if self.network is not None and self.network.text is not None else None
+        neighbours = retrieve_for_candidates(state, items, at_time, self.hyperparameters["k"], embeddings)
+        return self._probability(self._inputs(features, items, neighbours, embeddings))
+
+    # ----- persistence --------------------------------------------------------------------
+
+    def _state(self) -> dict:
+        return {
+            "extractor": self._extractor_state(),
+            "mean": torch.as_tensor(self.standardiser.mean),
+            "scale": torch.as_tensor(self.standardiser.scale),
+            "neighbour_mean": torch.as_tensor(self.neighbour_mean),
+            "neighbour_scale": torch.as_tensor(self.neighbour_scale),
+            "item_embeddings": torch.as_tensor(
+                self.item_embeddings if self.item_embeddings is not None else np.zeros((0, 0), np.float32)
+            ),
+            "network": self.network.state_dict(),
+        }
+
+    def _restore(self, state: dict) -> None:
+        self._restore_extractor(state["extractor"])
+        self.standardiser = Standardiser(state["mean"].numpy(), state["scale"].numpy())
+        self.neighbour_mean = state["neighbour_mean"].numpy()
+        self.neighbour_scale = state["neighbour_scale"].numpy()
+        embeddings = state["item_embeddings"].numpy()
+        self.item_embeddings = embeddings if embeddings.size else None
+        hp = self.hyperparameters
+        self.network = KarlNetwork(
+            len(FEATURE_NAMES), 0 if self.item_embeddings is None else embeddings.shape[1],
+            hidden=hp["hidden"], text_dim=hp["text_dim"], dropout=hp["dropout"],
+        )
+        self.network.load_state_dict(state["network"])
+        self.network.eval()
+
+
+def _rows(inputs: dict, rows) -> dict:
+    """The same inputs restricted to some rows (boolean mask or indices)."""
+    index = torch.as_tensor(np.flatnonzero(rows)) if isinstance(rows, np.ndarray) and rows.dtype == bool else rows
+    return {name: value[index] for name, value in inputs.items()}

@@ -1,0 +1,116 @@
+"""KARL: retrieval sees only the past, it learns, and batched candidate scoring equals predict_proba."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from knowledge_tracing.data.synthetic import generate_study_log
+from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures
+from knowledge_tracing.metrics import log_loss
+from knowledge_tracing.models import create_model
+from knowledge_tracing.models.base import StudentModel
+from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES, retrieve_for_table
+from tests.knowledge_tracing.test_logreg import with_question
+
+FAST = {"c_grid": (0.01, 1.0), "max_epochs": 8, "patience": 2}
+
+
+def concept_embeddings(table, dimension=8, seed=0):
+    """Unit vectors that cluster by concept, standing in for text embeddings."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(int(table.concept.max()) + 1, dimension))
+    concept_of_item = np.zeros(table.n_items, dtype=np.int64)
+    concept_of_item[table.item] = table.concept
+    vectors = centres[concept_of_item] + 0.3 * rng.normal(size=(table.n_items, dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def table():
+    log = generate_study_log(n_learners=16, n_items=40, n_logs=1600, seed=5)
+    return log.with_embeddings(concept_embeddings(log))
+
+
+def _neighbours(table, k=3):
+    history = HistoryFeatures().fit(table).transform(table)
+    return retrieve_for_table(
+        table, history.pair_states_after, history.time_seconds, k, table.item_embeddings,
+        HistoryFeatures().fsrs_parameters,
+    )
+
+
+@pytest.mark.parametrize("with_embeddings", [True, False])
+def test_retrieval_never_sees_the_predicted_row_or_later_ones(table, with_embeddings):
+    table = table if with_embeddings else replace(table, item_embeddings=None)
+    before = _neighbours(table)
+    cut = int(np.flatnonzero(table.learner == 3)[40])
+    flipped = table.outcome.copy()
+    flipped[cut:] = 1 - flipped[cut:]
+    after = _neighbours(replace(table, outcome=flipped))
+    np.testing.assert_array_equal(before.features[: cut + 1], after.features[: cut + 1])
+    np.testing.assert_array_equal(before.valid[: cut + 1], after.valid[: cut + 1])
+    first_rows = table.learner_boundaries()[:-1]
+    assert not before.valid[first_rows].any()
+
+
+def test_retrieval_picks_the_most_similar_earlier_items(table):
+    neighbours = _neighbours(table, k=3)
+    row = int(np.flatnonzero(table.learner == 2)[60])
+    earlier = np.unique(table.item[(table.learner == 2) & (np.arange(len(table)) < row)])
+    earlier = earlier[earlier != table.item[row]]
+    similarity = table.item_embeddings[earlier] @ table.item_embeddings[table.item[row]]
+    np.testing.assert_allclose(neighbours.similarity[row], np.sort(similarity)[::-1][:3], rtol=1e-5)
+    assert neighbours.features.shape[-1] == len(NEIGHBOUR_FEATURES)
+
+
+@pytest.mark.parametrize("with_embeddings", [True, False])
+def test_karl_beats_constant_and_round_trips(table, tmp_path, with_embeddings):
+    table = table if with_embeddings else replace(table, item_embeddings=None)
+    train, test = table.take(table.learner < 12), table.take(table.learner >= 12)
+    model = create_model("karl", seed=0, **FAST)
+    report = model.fit(train)
+    assert report.best_epoch is not None
+    constant = create_model("constant")
+    constant.fit(train)
+    predicted = model.predict_proba(test)
+    assert log_loss(test.outcome, predicted) < log_loss(test.outcome, constant.predict_proba(test)) - 0.02
+
+    model.save(tmp_path / "karl.pt")
+    np.testing.assert_allclose(StudentModel.load(tmp_path / "karl.pt").predict_proba(test), predicted, rtol=1e-6)
+
+
+def test_changing_a_future_answer_never_changes_an_earlier_prediction(table):
+    model = create_model("karl", seed=0, **FAST)
+    model.fit(table)
+    cut = int(np.flatnonzero(table.learner == 7)[30])
+    flipped = table.outcome.copy()
+    flipped[cut:] = 1 - flipped[cut:]
+    np.testing.assert_array_equal(
+        model.predict_proba(table)[: cut + 1], model.predict_proba(replace(table, outcome=flipped))[: cut + 1]
+    )
+
+
+def test_batched_candidate_scoring_equals_predict_proba_on_appended_rows(table):
+    model = create_model("karl", seed=0, **FAST)
+    model.fit(table)
+    learner = 5
+    state = model.learner_state(table, learner)
+    now = table.time[table.learner == learner].max() + 7200.0
+    items = np.arange(table.n_items)
+    outlook = model.candidate_outlook(state, items, now)
+    asked_now = [model.predict_proba(with_question(table, learner, item, now))[-1] for item in items]
+    np.testing.assert_allclose(outlook.predicted_recall, asked_now, rtol=1e-5)
+    tomorrow = now + SECONDS_PER_DAY
+    skipped = [model.predict_proba(with_question(table, learner, item, tomorrow))[-1] for item in items]
+    np.testing.assert_allclose(outlook.recall_if_skipped_tomorrow, skipped, rtol=1e-5)
+
+    answered = table.take(table.learner == learner)
+    recalled = replace(
+        answered,
+        **{name: np.r_[getattr(answered, name), value] for name, value in
+           {"learner": learner, "item": 9, "time": now, "outcome": 1, "grade": 3, "duration_ms": np.nan,
+            "concept": 9}.items()},
+    )
+    after_recall = model.predict_proba(with_question(recalled, learner, 9, tomorrow))[-1]
+    assert outlook.recall_if_correct_tomorrow[9] == pytest.approx(after_recall, rel=1e-5)
