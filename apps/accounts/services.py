@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken, LearnerSettings
+from apps.accounts.roles import ALL_ROLES
 
 
 def token_digest(raw_key: str) -> str:
@@ -35,5 +36,8 @@ def api_token_touch(*, token: ApiToken) -> None:
 
 
 def user_role_add(*, user, role: str) -> None:
-    """Put the user in a role group (learner, instructor, researcher)."""
-    user.groups.add(Group.objects.get(name=role))
+    """Put the user in a role group (learner, instructor, researcher), creating the group if missing."""
+    if role not in ALL_ROLES:
+        raise ValueError(f"unknown role {role!r}; roles are {', '.join(ALL_ROLES)}")
+    group, _ = Group.objects.get_or_create(name=role)
+    user.groups.add(group)

@@ -10,7 +10,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    inherited = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in inherited}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=120)
 

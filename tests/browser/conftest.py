@@ -9,13 +9,23 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-# Playwright's sync API keeps an event loop running in this thread; the test's own
-# database calls are still synchronous, so Django's async-safety guard is relaxed here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="session")
+def allow_database_calls_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread; the test's own
+    database calls are still synchronous, so Django's async-safety guard is relaxed
+    while browser tests run (and restored after, so no subprocess inherits it)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(allow_database_calls_beside_playwright):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (make browser-deps installs it)")
     from playwright.sync_api import sync_playwright
