@@ -17,7 +17,8 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, replay_answers
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
-from apps.study.policies import configured_policy
+from apps.study.candidate_predictions import candidates_with_predictions
+from apps.study.policies import scheduling_plan
 from apps.study.selectors import pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
@@ -60,7 +61,8 @@ def shown_card_choose_next(
     """The card to show next, recorded with the decision that chose it; None when nothing is left today.
 
     A card shown and not answered yet (a reload, a second API call) is shown again
-    rather than choosing another.
+    rather than choosing another. The policy and model come from ``scheduling_plan``
+    (an experiment's arm, else the default policy).
     """
     pending = pending_shown_card(learner=learner, deck=deck, session=session)
     if pending is not None:
@@ -68,7 +70,10 @@ def shown_card_choose_next(
     now = now or timezone.now()
     learner_settings = learner_settings_get_or_create(user=learner)
     candidates = study_candidates(learner=learner, deck=deck, learner_settings=learner_settings, now=now)
-    decision = configured_policy(policy_name).choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
+    plan = scheduling_plan(learner=learner, deck=deck, policy_name=policy_name, now=now)
+    if plan.model is not None:
+        candidates = candidates_with_predictions(candidates, learner=learner, deck=deck, served=plan.model, now=now)
+    decision = plan.policy.choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
     if decision is None:
         return None
     return ShownCard.objects.create(
@@ -78,7 +83,7 @@ def shown_card_choose_next(
         session=session,
         shown_at=now,
         policy=decision.policy,
-        model_version=None,
+        model_version=None if plan.model is None else plan.model.version,
         predicted_recall=decision.predicted_recall,
         selection_probability=decision.probability,
     )

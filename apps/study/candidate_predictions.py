@@ -1,0 +1,46 @@
+"""Fill a learner's candidates with the served model's predictions (now, and one day ahead).
+
+The learner's live answers on the deck become a one-learner study-log table (built by
+the served model when it has its own card ids and embeddings), and the library's
+``predict_candidates`` scores every candidate in one batch: recall now, and recall
+tomorrow after a correct answer, after a wrong answer, and without studying it now.
+"""
+
+from datetime import datetime
+from typing import Sequence
+
+import numpy as np
+
+from apps.cards.models import Deck
+from apps.study.models import StudyLog
+from apps.study.student_model import HISTORY_COLUMNS, ServedModel
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.policies import Candidates
+from knowledge_tracing.policies.predictions import predict_candidates
+
+
+def table_with_local_ids(rows: Sequence[tuple], extra_card_ids: Sequence[int]) -> StudyLogTable:
+    """One learner's rows (``HISTORY_COLUMNS``) as learner 0; items are the sorted card ids of the rows and extras."""
+    card_ids = np.unique(np.array([row[1] for row in rows] + list(extra_card_ids), dtype=np.int64))
+    return StudyLogTable.from_columns(
+        learner=np.zeros(len(rows), dtype=np.int64),
+        item=np.searchsorted(card_ids, np.array([row[1] for row in rows], dtype=np.int64)),
+        time=np.array([row[2].timestamp() for row in rows], dtype=np.float64),
+        outcome=np.array([row[3] for row in rows], dtype=np.int8),
+        grade=np.array([row[4] for row in rows], dtype=np.int8),
+        duration_ms=np.array([row[5] for row in rows], dtype=np.float64),
+        learner_keys=[str(row[0]) for row in rows[:1]] or ["learner"],
+        item_keys=card_ids.tolist(),
+    )
+
+
+def candidates_with_predictions(candidates: Candidates, *, learner, deck: Deck, served: ServedModel, now: datetime) -> Candidates:
+    """``candidates`` with predicted_recall and the three one-day-ahead arrays from ``served``."""
+    if len(candidates) == 0:
+        return candidates
+    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
+    card_ids = [int(card_id) for card_id in candidates.card_ids]
+    history = (served.table_builder or table_with_local_ids)(rows, card_ids)
+    item_of_card = {card_id: item for item, card_id in enumerate(history.item_keys)}
+    items = np.array([item_of_card[card_id] for card_id in card_ids], dtype=np.int64)
+    return predict_candidates(served.model, history, items, now=now.timestamp(), learner=0).attach_to(candidates)
