@@ -1,0 +1,119 @@
+"""Study logs of a scope as the library's ``StudyLogTable``, and the time split that evaluates on the newest logs.
+
+Dense ids follow a ``Vocabulary`` (card ids and concepts in order): a version keeps the
+vocabulary it was trained with, so when the same logs are scored by the active
+version and a new one, or when the active version serves, every card keeps its id and
+cards it never saw get new ids after the known ones. A card's concept is its first
+tag (cards without tags are their own concept); its text embedding comes from the
+stored card embeddings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from apps.cards.models import Card
+from apps.modeling.embeddings import card_embeddings_ensure
+from apps.modeling.scopes import Scope
+from apps.study.models import StudyLog
+from knowledge_tracing.data.table import StudyLogTable
+
+LOG_COLUMNS = ("learner_id", "card_id", "answered_at", "outcome", "grade", "response_ms")
+
+
+@dataclass
+class Vocabulary:
+    """Card ids and concept names in dense-id order; ``extend`` appends unseen ones."""
+
+    cards: list[int] = field(default_factory=list)
+    concepts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Vocabulary":
+        data = data or {}
+        return cls(cards=list(data.get("cards", [])), concepts=list(data.get("concepts", [])))
+
+    def to_json(self) -> dict:
+        return {"cards": self.cards, "concepts": self.concepts}
+
+    def extend(self, cards: list[Card]) -> "Vocabulary":
+        known_cards, known_concepts = set(self.cards), set(self.concepts)
+        extended = Vocabulary(cards=list(self.cards), concepts=list(self.concepts))
+        for card in sorted(cards, key=lambda card: card.pk):
+            if card.pk not in known_cards:
+                known_cards.add(card.pk)
+                extended.cards.append(card.pk)
+            concept = concept_of(card)
+            if concept not in known_concepts:
+                known_concepts.add(concept)
+                extended.concepts.append(concept)
+        return extended
+
+
+def concept_of(card: Card) -> str:
+    return card.tags[0] if card.tags else f"card:{card.pk}"
+
+
+def scope_logs(scope: Scope):
+    """Live (not undone) study logs of the scope, oldest first."""
+    logs = StudyLog.objects.live()
+    if scope.deck_id is not None:
+        logs = logs.filter(deck_id=scope.deck_id)
+    return logs.order_by("answered_at", "id")
+
+
+def study_log_table(
+    rows: list[tuple], *, vocabulary: Vocabulary, extra_cards: list[int] = ()
+) -> tuple[StudyLogTable, Vocabulary]:
+    """The table of ``rows`` (``LOG_COLUMNS`` tuples) with text embeddings, and the vocabulary it used.
+
+    ``extra_cards`` are cards to give ids (and embeddings) to even without logs, such as
+    the candidates of a learner at serving time.
+    """
+    card_ids = {row[1] for row in rows} | set(extra_cards) | set(vocabulary.cards)
+    cards = list(Card.all_objects.filter(pk__in=card_ids))
+    vocabulary = vocabulary.extend(cards)
+    card_by_id = {card.pk: card for card in cards}
+    item_of = {card_id: index for index, card_id in enumerate(vocabulary.cards)}
+    concept_index = {concept: index for index, concept in enumerate(vocabulary.concepts)}
+    vectors = card_embeddings_ensure(cards=cards)
+    embeddings = np.stack([vectors[card_by_id[card_id].content_hash] for card_id in vocabulary.cards])
+    learner_keys = sorted({row[0] for row in rows})
+    learner_of = {learner: index for index, learner in enumerate(learner_keys)}
+    columns = list(zip(*rows)) if rows else [[] for _ in LOG_COLUMNS]
+    items = np.array([item_of[card_id] for card_id in columns[1]], dtype=np.int64)
+    table = StudyLogTable.from_columns(
+        learner=np.array([learner_of[learner] for learner in columns[0]], dtype=np.int64),
+        item=items,
+        time=np.array([moment.timestamp() for moment in columns[2]], dtype=np.float64),
+        outcome=np.array(columns[3], dtype=np.int8),
+        grade=np.array(columns[4], dtype=np.int8),
+        duration_ms=np.array(columns[5], dtype=np.float64),
+        concept=np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in columns[1]], dtype=np.int64),
+        learner_keys=[str(learner) for learner in learner_keys],
+        item_keys=vocabulary.cards,
+        item_text=None,
+        item_embeddings=embeddings,
+    )
+    return table, vocabulary
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Train on the logs before ``cutoff``; score the model on the rows at or after it."""
+
+    table: StudyLogTable
+    train: StudyLogTable
+    holdout_rows: np.ndarray
+    cutoff: float
+
+
+def split_by_time(table: StudyLogTable, holdout_fraction: float) -> TimeSplit:
+    """Hold out the most recent ``holdout_fraction`` of the logs (by answer time, across all learners)."""
+    order = np.argsort(table.time, kind="stable")
+    first_holdout = int(np.floor(len(table) * (1.0 - holdout_fraction)))
+    cutoff = float(table.time[order[first_holdout]]) if len(table) else 0.0
+    holdout = table.time >= cutoff
+    return TimeSplit(table=table, train=table.take(~holdout), holdout_rows=holdout, cutoff=cutoff)

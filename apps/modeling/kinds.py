@@ -1,0 +1,11 @@
+"""The student-model kinds the application trains, registered in the library's model registry."""
+
+from knowledge_tracing.models import MODEL_REGISTRY, cakt, dkt, fsrs6, hlr, karl  # noqa: F401  (registers each kind)
+from apps.modeling.models import MODEL_KINDS
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` if the app can train it; ValueError naming the known kinds otherwise."""
+    if kind not in MODEL_KINDS or kind not in MODEL_REGISTRY:
+        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
+    return kind

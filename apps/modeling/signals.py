@@ -1,0 +1,19 @@
+"""Embed a card after it is saved with text that has no stored vector yet (enqueued on commit)."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from apps.cards.models import Card
+from apps.modeling.embeddings import card_has_embedding
+from apps.modeling.tasks import embed_card
+
+
+@receiver(post_save, sender=Card, dispatch_uid="modeling-embed-card")
+def embed_card_on_save(sender, instance: Card, raw: bool = False, **kwargs) -> None:
+    if raw or not settings.MNEMO_EMBED_CARDS_ON_SAVE:
+        return
+    if not card_has_embedding(instance):
+        card_id = instance.pk
+        transaction.on_commit(lambda: embed_card.delay(card_id))

@@ -1,0 +1,76 @@
+"""Celery tasks of the modeling app: they take ids and call a service.
+
+Training is ``acks_late`` with ``reject_on_worker_lost``: a message is only acknowledged
+once the run is done, and a worker that dies mid-run has its message redelivered. The
+redelivered message finds the run already claimed and does nothing, and the stale run
+is marked failed by ``fail_stale_runs`` (beat, every 10 minutes).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from apps.cards.models import Card
+from apps.modeling.embeddings import card_embeddings_ensure
+from apps.modeling.models import TrainingRun
+from apps.modeling.training import training_run_execute, training_runs_fail_stale
+from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.MNEMO_TRAINING_SOFT_TIME_LIMIT,
+    time_limit=settings.MNEMO_TRAINING_TIME_LIMIT,
+)
+def train_model_version(self, run_id: int) -> str:
+    """Carry out one training run; returns the status it ended with."""
+    worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
+    return training_run_execute(run_id=run_id, worker=worker).status
+
+
+def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:
+    """Send the run to a worker once the transaction that created it commits."""
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: train_model_version.apply_async(args=[run.pk], **options))
+
+
+@shared_task(acks_late=True)
+def embed_card(card_id: int) -> bool:
+    """Store the embedding of the card's current text; False when the card is gone."""
+    card = Card.all_objects.filter(pk=card_id).first()
+    if card is None:
+        return False
+    card_embeddings_ensure(cards=[card])
+    return True
+
+
+def _enqueue_all(runs: list[TrainingRun]) -> int:
+    for run in runs:
+        training_run_enqueue(run=run)
+    return len(runs)
+
+
+@shared_task
+def train_nightly() -> int:
+    """Queue the nightly runs; returns how many."""
+    with transaction.atomic():
+        return _enqueue_all(training_runs_schedule_nightly())
+
+
+@shared_task
+def train_on_new_logs() -> int:
+    """Queue runs for scopes with ``MNEMO_TRAINING_NEW_LOGS_THRESHOLD`` new logs since their last run."""
+    with transaction.atomic():
+        return _enqueue_all(training_runs_schedule_on_new_logs())
+
+
+@shared_task
+def fail_stale_runs() -> int:
+    """Mark failed the runs whose worker stopped reporting; returns how many."""
+    return training_runs_fail_stale()
