@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.cards",
     "apps.study",
     "apps.experiments",
+    "apps.modeling",
 ]
 
 MIDDLEWARE = [
@@ -183,11 +184,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.study.tasks.close_idle_sessions",
         "schedule": crontab(minute="*/15"),
     },
+    "train-models-nightly": {"task": "apps.modeling.tasks.train_nightly", "schedule": crontab(hour=3, minute=0)},
+    "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
+    "fail-stale-training-runs": {"task": "apps.modeling.tasks.fail_stale_runs", "schedule": crontab(minute="*/10")},
 }
 
 # Mnemo.
 MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
 MNEMO_SESSION_IDLE_MINUTES = int(os.environ.get("MNEMO_SESSION_IDLE_MINUTES", "120"))
+
+# Training and serving the student models (apps.modeling, docs/training.md).
+MNEMO_TRAINING_KINDS = env_list("MNEMO_TRAINING_KINDS", "karl,fsrs6")
+MNEMO_TRAINING_MIN_LOGS = int(os.environ.get("MNEMO_TRAINING_MIN_LOGS", "200"))
+MNEMO_TRAINING_HOLDOUT_FRACTION = float(os.environ.get("MNEMO_TRAINING_HOLDOUT_FRACTION", "0.2"))
+MNEMO_TRAINING_NEW_LOGS_THRESHOLD = int(os.environ.get("MNEMO_TRAINING_NEW_LOGS_THRESHOLD", "1000"))
+MNEMO_TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_SOFT_TIME_LIMIT", "3300"))
+MNEMO_TRAINING_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_TIME_LIMIT", "3600"))
+MNEMO_TRAINING_STALE_MINUTES = int(os.environ.get("MNEMO_TRAINING_STALE_MINUTES", "15"))
+MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
+MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
+MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
 
 LOGGING = {
     "version": 1,
