@@ -16,9 +16,13 @@ def token_digest(raw_key: str) -> str:
 
 
 def learner_settings_get_or_create(*, user) -> LearnerSettings:
-    """The learner's settings, created with the defaults on first use."""
-    learner_settings, _ = LearnerSettings.objects.get_or_create(user=user)
-    return learner_settings
+    """The learner's settings, created with the defaults on first use (cached on the user object)."""
+    try:
+        return user.learner_settings
+    except LearnerSettings.DoesNotExist:
+        learner_settings, _ = LearnerSettings.objects.get_or_create(user=user)
+        user.learner_settings = learner_settings
+        return learner_settings
 
 
 def api_token_create(*, user) -> str:
