@@ -119,3 +119,10 @@ def test_the_owner_sees_the_experiments_of_their_deck_only(owner, experiment, pr
     client = web_client_for(owner)
     assert "delta vs control" in client.get(reverse("experiments:experiment_list", args=[private_deck.uuid])).content.decode()
     assert "delta vs control" not in client.get(reverse("experiments:experiment_list", args=[other_deck.uuid])).content.decode()
+
+
+def test_the_deck_page_links_its_owner_to_the_experiments(owner, other_learner, public_deck, private_deck, web_client_for):
+    link = reverse("experiments:experiment_list", args=[private_deck.uuid])
+    assert link in web_client_for(owner).get(reverse("cards:deck_detail", args=[private_deck.uuid])).content.decode()
+    public_page = web_client_for(other_learner).get(reverse("cards:deck_detail", args=[public_deck.uuid])).content.decode()
+    assert reverse("experiments:experiment_list", args=[public_deck.uuid]) not in public_page
