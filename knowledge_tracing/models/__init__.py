@@ -10,6 +10,6 @@ from knowledge_tracing.models.base import (
     create_model,
     register_model,
 )
-from knowledge_tracing.models import constant, fsrs6, hlr, karl, logreg  # noqa: F401  (registers the models)
+from knowledge_tracing.models import cakt, constant, dkt, fsrs6, hlr, karl, logreg  # noqa: F401  (registers the models)
 
 __all__ = ["MODEL_REGISTRY", "FitReport", "StudentModel", "create_model", "register_model"]

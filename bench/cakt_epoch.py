@@ -1,0 +1,93 @@
+"""CAKT training speed and peak memory on ASSIST2009 at the paper's settings.
+
+Trains CAKT (k=4, H=15, batch 80, Adam 1e-3, weight decay 1e-5) on ``train1.csv``,
+scoring ``valid1.csv`` after each epoch, and prints seconds per epoch, the time to
+the best validation epoch and the peak resident memory of the process. With
+``--batches N`` it times only the first N training batches of one epoch and
+extrapolates to the epoch by the share of training rows they covered (for a quick
+figure on a busy machine). The last line is one JSON object.
+
+    python bench/cakt_epoch.py --epochs 3
+    python bench/cakt_epoch.py --batches 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from knowledge_tracing.data.loaders import load_tables
+from knowledge_tracing.models import create_model
+from knowledge_tracing.models.sequences import iterate_batches
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "kt" / "assist2009"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_batches(model, train, n_batches: int) -> dict:
+    """Seconds for the first ``n_batches`` training steps, extrapolated to a full epoch."""
+    hp = model.hyperparameters
+    model._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": 0}
+    network = model._build_network(**model._network_sizes)
+    optimizer = torch.optim.Adam(network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+    network.train()
+    rows, started = 0, time.perf_counter()
+    batches = iterate_batches(train, hp["batch_size"], max_length=hp["max_train_length"], rng=np.random.default_rng(0))
+    for _, batch in zip(range(n_batches), batches):
+        logits = network(batch)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[batch.mask], batch.outcome[batch.mask].float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        rows += int(batch.mask.sum())
+    seconds = time.perf_counter() - started
+    return {"batches": n_batches, "rows": rows, "seconds": seconds, "epoch_seconds_estimate": seconds * len(train) / rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--epochs", type=int, default=3, help="full epochs to train (ignored with --batches)")
+    parser.add_argument("--batches", type=int, help="time only this many training batches and extrapolate")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    train, valid = load_tables("assist", [args.data / "train1.csv", args.data / "valid1.csv"])
+    print(f"ASSIST2009 train1: {len(train)} rows, {train.n_learners} learners; valid1: {len(valid)} rows; threads {args.threads}")
+    model = create_model("cakt", seed=args.seed, max_epochs=args.epochs, patience=args.epochs)
+    if args.batches:
+        figures = time_batches(model, train, args.batches)
+        print(f"{figures['batches']} batches, {figures['rows']} rows in {figures['seconds']:.1f} s")
+        print(f"estimated epoch: {figures['epoch_seconds_estimate']:.0f} s")
+    else:
+        report = model.fit(train, valid, progress=lambda record: print(json.dumps(record), flush=True))
+        ends = [record["seconds"] for record in report.epochs]
+        epoch_seconds = np.diff([0.0, *ends])
+        figures = {
+            "epochs": len(report.epochs),
+            "seconds_per_epoch": [round(float(s), 1) for s in epoch_seconds],
+            "best_epoch": report.best_epoch,
+            "best_valid_auc": max(record["valid_auc"] for record in report.epochs),
+            "seconds_to_best_epoch": ends[report.best_epoch - 1],
+        }
+        print(f"seconds per epoch (incl. validation): {figures['seconds_per_epoch']}")
+        print(f"best epoch {figures['best_epoch']} (valid AUC {figures['best_valid_auc']:.4f}) after {figures['seconds_to_best_epoch']:.0f} s")
+    figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    figures["threads"] = args.threads
+    print(f"peak RSS: {figures['peak_rss_mb']:.0f} MB")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""CAKT (Yang, Zhu and Lu, "Deep Knowledge Tracing with Learning Curves"), fast on CPU.
+
+The model predicts a learner's answer at step t from two views of the earlier steps:
+
+- an LSTM over every earlier (concept, answer) embedding: the overall knowledge state;
+- the learning curve on the concept asked at step t: the k latest earlier interactions
+  with that same concept, each H*H embedding reshaped into an H x H frame and weighted by
+  exp(-rate * steps since), stacked oldest first (zero frames in front when there are
+  fewer than k) into a k x H x H volume, passed through residual 3D-conv blocks with
+  squeeze-excitation over the frames, and averaged over frames into H*H features.
+
+Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, and the
+state is read out at the asked concept. Only the identity of step t's concept enters
+its prediction, never its answer.
+
+Where the time goes, and how it is cut (the reference implementation gathers frames in
+a Python loop over samples and steps and convolves a volume for every padded step):
+
+- the previous same-concept steps of every step are found with one sort and k gathers;
+- only real steps that have at least one earlier same-concept step are convolved; every
+  other step has the all-zero volume, which is convolved once and shared;
+- volumes are laid out channels-last for the oneDNN 3D convolutions;
+- in training the conv tower runs in chunks under activation checkpointing, so memory
+  stays bounded by the chunk, not by the batch (batch norm uses each chunk's statistics
+  and updates its running statistics once per chunk).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from knowledge_tracing.models.base import register_model
+from knowledge_tracing.models.sequences import (
+    ConceptReadout,
+    InteractionEmbedding,
+    SequenceBatch,
+    SequenceModel,
+    shift_right,
+)
+
+CONV_CHANNELS = (4, 8, 4, 1)
+
+
+def previous_same_concept(concept: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
+    """For each (sequence, step), the flat positions of its k latest earlier same-concept steps.
+
+    Returns (batch * steps, k) int64, most recent first, -1 where there are fewer.
+    Padding steps never count as earlier steps of a real one (they come after it).
+    """
+    batch, steps = concept.shape
+    flat_concept = torch.where(mask, concept, -1).reshape(-1) + 1
+    sequence = torch.arange(batch, device=concept.device).repeat_interleave(steps)
+    step = torch.arange(steps, device=concept.device).repeat(batch)
+    group = sequence * (int(flat_concept.max()) + 1) + flat_concept
+    order = torch.argsort(group * steps + step)
+    same_as_before = torch.zeros_like(order, dtype=torch.bool)
+    same_as_before[1:] = group[order[1:]] == group[order[:-1]]
+    previous_in_order = torch.where(same_as_before, torch.roll(order, 1), -1)
+    previous = torch.empty_like(order).scatter_(0, order, previous_in_order)
+    previous = torch.where(mask.reshape(-1) & (previous >= 0), previous, -1)
+    lags = [previous]
+    lookup = torch.cat([previous, previous.new_full((1,), -1)])
+    for _ in range(k - 1):
+        lags.append(lookup[lags[-1]])
+    return torch.stack(lags, dim=1)
+
+
+def gather_volumes(flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor, rate: torch.Tensor, frame_size: int) -> torch.Tensor:
+    """(n, k, H, H) volumes: frames oldest first, each weighted by exp(-rate * steps since).
+
+    ``flat`` holds one embedding per flat position plus a final zero row; ``sources``
+    are the (n, k) earlier positions, most recent first, -1 for none (a zero frame);
+    ``targets`` the (n,) positions being predicted.
+    """
+    sources = sources.flip(1)
+    distance = (targets[:, None] - sources).clamp(min=0).to(flat.dtype)
+    weight = torch.exp(-rate * distance) * (sources >= 0)
+    frames = flat[sources] * weight[..., None]
+    return frames.reshape(len(sources), sources.shape[1], frame_size, frame_size)
+
+
+class SqueezeExcitation(nn.Module):
+    """Reweights the k frames of each channel from their mean activations (SE over frames)."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        reduced = max(1, frames // 2)
+        self.excite = nn.Sequential(
+            nn.Linear(frames, reduced, bias=False), nn.ReLU(), nn.Linear(reduced, frames, bias=False), nn.Sigmoid()
+        )
+
+    def forward(self, volume: torch.Tensor) -> torch.Tensor:
+        weights = self.excite(volume.mean(dim=(3, 4)))
+        return volume * weights[..., None, None]
+
+
+class ResidualConvBlock(nn.Module):
+    """conv3d-BN-ReLU-conv3d-BN, squeeze-excitation, plus a (projected) shortcut, ReLU."""
+
+    def __init__(self, in_channels: int, out_channels: int, frames: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv3d(in_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm3d(out_channels),
+            nn.ReLU(),
+            nn.Conv3d(out_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm3d(out_channels),
+            SqueezeExcitation(frames),
+        )
+        self.shortcut = (
+            nn.Identity()
+            if in_channels == out_channels
+            else nn.Sequential(nn.Conv3d(in_channels, out_channels, 1, bias=False), nn.BatchNorm3d(out_channels))
+        )
+
+    def forward(self, volume: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(volume) + self.shortcut(volume))
+
+
+class LearningCurveTower(nn.Module):
+    """Volumes (n, k, H, H) -> features (n, H*H): residual blocks 1->4->8->4->1, mean over frames."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        channels = (1, *CONV_CHANNELS)
+        self.blocks = nn.Sequential(*(ResidualConvBlock(a, b, frames) for a, b in zip(channels, channels[1:])))
+        for module in self.modules():
+            if isinstance(module, nn.Conv3d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, volumes: torch.Tensor) -> torch.Tensor:
+        volume = volumes.unsqueeze(1).contiguous(memory_format=torch.channels_last_3d)
+        return self.blocks(volume).mean(dim=2).flatten(1)
+
+    @contextlib.contextmanager
+    def running_statistics_frozen(self):
+        """Batch norm without running-statistics updates: for recomputation under checkpointing."""
+        norms = [module for module in self.modules() if isinstance(module, nn.BatchNorm3d)]
+        momenta = [norm.momentum for norm in norms]
+        for norm in norms:
+            norm.momentum = 0.0
+        try:
+            yield
+        finally:
+            for norm, momentum in zip(norms, momenta):
+                norm.momentum = momentum
+
+
+class CAKTNetwork(nn.Module):
+    """The CAKT network on a padded batch; returns one logit per (sequence, step)."""
+
+    def __init__(self, *, representation: str, n_concepts: int, text_dim: int, frames: int, frame_size: int, conv_chunk: int) -> None:
+        super().__init__()
+        self.frames = frames
+        self.frame_size = frame_size
+        self.conv_chunk = conv_chunk
+        hidden = frame_size * frame_size
+        self.interactions = InteractionEmbedding(representation, n_concepts, text_dim, hidden)
+        self.start = nn.Parameter(torch.zeros(hidden))
+        self.decay_rate = nn.Parameter(torch.tensor(math.log(math.e - 1.0)))
+        self.history_lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.tower = LearningCurveTower(frames)
+        self.curve_gate = nn.Linear(2 * hidden, hidden)
+        self.history_gate = nn.Linear(2 * hidden, hidden)
+        self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
+
+    def forward(self, batch: SequenceBatch) -> torch.Tensor:
+        interactions = self.interactions(batch)
+        history, _ = self.history_lstm(shift_right(interactions, self.start))
+        curve = self.learning_curve_features(interactions, batch)
+        both = torch.cat([curve, history], dim=-1)
+        fused = torch.sigmoid(self.curve_gate(both)) * curve + torch.sigmoid(self.history_gate(both)) * history
+        state, _ = self.fused_lstm(fused)
+        return self.readout(state, batch)
+
+    def learning_curve_features(self, interactions: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
+        """(batch, steps, H*H): the conv tower's output on each step's same-concept volume."""
+        batch_size, steps, hidden = interactions.shape
+        earlier = previous_same_concept(batch.concept, batch.mask, self.frames)
+        has_volume = earlier[:, 0] >= 0
+        # Row 0 is the all-empty volume shared by every step without an earlier same-concept step.
+        volume_sources = torch.cat([earlier.new_full((1, self.frames), -1), earlier[has_volume]])
+        targets = torch.cat([earlier.new_zeros(1), torch.nonzero(has_volume).squeeze(1)])
+        volume_index = torch.zeros(batch_size * steps, dtype=torch.long, device=earlier.device)
+        volume_index[has_volume] = torch.arange(1, len(volume_sources), device=earlier.device)
+        flat = torch.cat([interactions.reshape(-1, hidden), interactions.new_zeros(1, hidden)])
+        outputs = [
+            self._tower_chunk(flat, volume_sources[start : start + self.conv_chunk], targets[start : start + self.conv_chunk])
+            for start in range(0, len(volume_sources), self.conv_chunk)
+        ]
+        return torch.cat(outputs)[volume_index].reshape(batch_size, steps, hidden)
+
+    def _tower_chunk(self, flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if not (self.training and torch.is_grad_enabled()):
+            return self._convolve(flat, sources, targets)
+        return checkpoint(
+            self._convolve,
+            flat,
+            sources,
+            targets,
+            use_reentrant=False,
+            context_fn=lambda: (contextlib.nullcontext(), self.tower.running_statistics_frozen()),
+        )
+
+    def _convolve(self, flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        rate = nn.functional.softplus(self.decay_rate)
+        return self.tower(gather_volumes(flat, sources, targets, rate, self.frame_size))
+
+
+@register_model
+class CAKT(SequenceModel):
+    """Convolution-augmented knowledge tracing; defaults are the paper's (k=4, H=15, batch 80)."""
+
+    name = "cakt"
+    default_hyperparameters = {
+        "item_representation": "id",
+        "frames": 4,
+        "frame_size": 15,
+        "learning_rate": 1e-3,
+        "weight_decay": 1e-5,
+        "batch_size": 80,
+        "max_train_length": 200,
+        "max_epochs": 15,
+        "patience": 3,
+        "conv_chunk": 1024,
+    }
+
+    def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
+        hp = self.hyperparameters
+        return CAKTNetwork(
+            representation=hp["item_representation"],
+            n_concepts=n_concepts,
+            text_dim=text_dim,
+            frames=hp["frames"],
+            frame_size=hp["frame_size"],
+            conv_chunk=hp["conv_chunk"],
+        )

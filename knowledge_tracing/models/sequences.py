@@ -1,0 +1,295 @@
+"""Learner sequences as padded batches, and the training loop shared by DKT and CAKT.
+
+Both recurrent models read a learner's rows in order and predict each row from the
+rows before it. This module cuts a table into per-learner spans, optionally into
+training windows of bounded length (the reference implementations train on windows
+of 200 steps), groups spans of similar length into batches so that little time is
+spent on padding, and turns each batch into (batch, steps) tensors. ``SequenceModel``
+then owns what the two models have in common: the epoch loop with early stopping on
+validation AUC, prediction, and saving.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.metrics import auc
+from knowledge_tracing.models.base import FitReport, ProgressCallback, StudentModel
+
+ITEM_REPRESENTATIONS = ("id", "text")
+
+
+@dataclass
+class SequenceBatch:
+    """A batch of learner spans padded to the longest one.
+
+    ``rows`` maps each (sequence, step) to its row in the table (-1 on padding);
+    the tensors hold 0 on padding and ``mask`` tells real steps apart.
+    """
+
+    rows: np.ndarray
+    mask: torch.Tensor
+    concept: torch.Tensor
+    outcome: torch.Tensor
+    item_vectors: torch.Tensor | None
+
+    @property
+    def real_rows(self) -> np.ndarray:
+        return self.rows[self.rows >= 0]
+
+
+def learner_spans(table: StudyLogTable, max_length: int | None = None) -> np.ndarray:
+    """(start, end) row ranges of each learner, cut into pieces of at most ``max_length``."""
+    bounds = table.learner_boundaries()
+    starts, ends = bounds[:-1], bounds[1:]
+    if max_length is None:
+        return np.stack([starts, ends], axis=1)
+    pieces = np.maximum(1, -(-(ends - starts) // max_length))
+    piece_starts = np.repeat(starts, pieces) + max_length * _positions_within_groups(pieces)
+    piece_ends = np.minimum(piece_starts + max_length, np.repeat(ends, pieces))
+    return np.stack([piece_starts, piece_ends], axis=1)
+
+
+def iterate_batches(
+    table: StudyLogTable,
+    batch_size: int,
+    *,
+    max_length: int | None = None,
+    rng: np.random.Generator | None = None,
+    with_item_vectors: bool = False,
+) -> Iterator[SequenceBatch]:
+    """Batches of spans of similar length; with ``rng``, spans and batch order are shuffled.
+
+    Sorting by length makes a batch's padding small; shuffling before the stable sort
+    breaks ties differently each epoch, and shuffling the batch order keeps training
+    from seeing lengths in a fixed progression.
+    """
+    spans = learner_spans(table, max_length)
+    if rng is not None:
+        spans = spans[rng.permutation(len(spans))]
+    spans = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")]
+    groups = [spans[start : start + batch_size] for start in range(0, len(spans), batch_size)]
+    if rng is not None:
+        groups = [groups[index] for index in rng.permutation(len(groups))]
+    for group in groups:
+        yield _pad(table, group, with_item_vectors)
+
+
+def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> SequenceBatch:
+    lengths = spans[:, 1] - spans[:, 0]
+    steps = np.arange(int(lengths.max()))
+    real = steps[None, :] < lengths[:, None]
+    rows = np.where(real, spans[:, :1] + steps[None, :], -1)
+    safe_rows = np.where(real, rows, 0)
+    item_vectors = None
+    if with_item_vectors:
+        vectors = torch.from_numpy(table.item_embeddings[table.item[safe_rows]])
+        item_vectors = vectors * torch.from_numpy(real)[..., None]
+    return SequenceBatch(
+        rows=rows,
+        mask=torch.from_numpy(real),
+        concept=torch.from_numpy(np.where(real, table.concept[safe_rows], 0)),
+        outcome=torch.from_numpy(np.where(real, table.outcome[safe_rows], 0).astype(np.int64)),
+        item_vectors=item_vectors,
+    )
+
+
+def _positions_within_groups(group_sizes: np.ndarray) -> np.ndarray:
+    """0, 1, ..., size-1 for each group, concatenated."""
+    offsets = np.repeat(np.cumsum(group_sizes) - group_sizes, group_sizes)
+    return np.arange(int(group_sizes.sum())) - offsets
+
+
+class ConceptVectors(nn.Module):
+    """One vector per row for the row's concept: a learned id embedding, or projected text.
+
+    Concept ids from 0 to ``n_concepts - 1`` have their own vector; any larger id (a
+    concept first met after training) shares one extra vector. With text the vector is
+    a linear map of the item's text embedding, so unseen concepts get a vector from
+    what they say. Id vectors start with unit expected norm, like a linear layer's rows,
+    so that initial logits are moderate.
+    """
+
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int) -> None:
+        super().__init__()
+        if representation not in ITEM_REPRESENTATIONS:
+            raise ValueError(f"item_representation must be one of {ITEM_REPRESENTATIONS}, got {representation!r}")
+        self.representation = representation
+        self.n_concepts = n_concepts
+        if representation == "id":
+            self.table = nn.Embedding(n_concepts + 1, out_dim)
+            nn.init.normal_(self.table.weight, std=out_dim**-0.5)
+        else:
+            self.projection = nn.Linear(text_dim, out_dim)
+
+    def forward(self, batch: SequenceBatch) -> torch.Tensor:
+        if self.representation == "id":
+            return self.table(self.known_concepts(batch.concept))
+        return self.projection(batch.item_vectors)
+
+    def known_concepts(self, concept: torch.Tensor) -> torch.Tensor:
+        """Concept ids with every id unseen in training mapped to the shared extra row."""
+        return torch.where(concept < self.n_concepts, concept, self.n_concepts)
+
+
+class InteractionEmbedding(nn.Module):
+    """An embedding of each (concept, answer) pair, the input of the recurrent models.
+
+    With ids this is one vector per (concept, answer), i.e. the one-hot encoding of DKT
+    times a learned matrix; with text, one projection of the text per answer.
+    """
+
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.out_dim = out_dim
+        self.per_answer = ConceptVectors(representation, n_concepts, text_dim, 2 * out_dim)
+
+    def forward(self, batch: SequenceBatch) -> torch.Tensor:
+        both = self.per_answer(batch).unflatten(-1, (2, self.out_dim))
+        chosen = torch.gather(both, -2, batch.outcome[..., None, None].expand(*batch.outcome.shape, 1, self.out_dim))
+        return chosen.squeeze(-2) * batch.mask[..., None]
+
+
+class ConceptReadout(nn.Module):
+    """Logit that the next answer is right: the state dotted with the asked concept's vector.
+
+    With ids this equals DKT's output layer (one logit per concept) read at the asked
+    concept; with text the weight row comes from the concept's text.
+    """
+
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, state_dim: int) -> None:
+        super().__init__()
+        self.state_dim = state_dim
+        self.rows = ConceptVectors(representation, n_concepts, text_dim, state_dim + 1)
+
+    def forward(self, state: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
+        weights, bias = self.rows(batch).split((self.state_dim, 1), dim=-1)
+        return (state * weights).sum(-1) + bias.squeeze(-1)
+
+
+def shift_right(sequence: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+    """Step t gets step t-1's vector and step 0 gets ``start``: the input for predicting step t."""
+    first = start.expand(sequence.shape[0], 1, sequence.shape[-1])
+    return torch.cat([first, sequence[:, :-1]], dim=1)
+
+
+class SequenceModel(StudentModel):
+    """Shared fit / predict / save for models that map a padded batch to one logit per step.
+
+    Subclasses build the network (``_build_network``) from the training table's sizes.
+    Training minimises binary cross-entropy with Adam, keeps the weights of the epoch
+    with the best validation AUC and stops after ``patience`` epochs without progress.
+    Without validation data (or with one where AUC is undefined) it trains
+    ``max_epochs`` and keeps the last weights.
+    """
+
+    network: nn.Module | None = None
+
+    @abstractmethod
+    def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
+        """The network for concepts 0..n_concepts-1 and text vectors of ``text_dim``."""
+
+    @property
+    def _uses_text(self) -> bool:
+        return self.hyperparameters["item_representation"] == "text"
+
+    def _seed(self) -> None:
+        torch.manual_seed(self.seed)
+        np.random.seed(self.seed)
+
+    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress: ProgressCallback | None = None) -> FitReport:
+        hp = self.hyperparameters
+        self._check_table(train)
+        self._seed()
+        started = time.perf_counter()
+        text_dim = 0 if train.item_embeddings is None else train.item_embeddings.shape[1]
+        self._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": int(text_dim)}
+        self.network = self._build_network(**self._network_sizes).to(self.device)
+        optimizer = torch.optim.Adam(self.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+        rng = np.random.default_rng(self.seed)
+        report = FitReport()
+        best_auc, best_state, stale = -np.inf, None, 0
+        for epoch in range(1, hp["max_epochs"] + 1):
+            loss = self._train_epoch(train, optimizer, rng)
+            record = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - started}
+            if valid is not None and len(valid):
+                record["valid_auc"] = auc(valid.outcome, self.predict_proba(valid))
+            report.epochs.append(record)
+            if progress is not None:
+                progress(record)
+            score = record.get("valid_auc", np.nan)
+            score = epoch if np.isnan(score) else score
+            if score > best_auc:
+                best_auc, best_state, stale = score, copy.deepcopy(self.network.state_dict()), 0
+                report.best_epoch = epoch
+            else:
+                stale += 1
+                if stale >= hp["patience"]:
+                    break
+        self.network.load_state_dict(best_state)
+        report.train_seconds = time.perf_counter() - started
+        return report
+
+    def _train_epoch(self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator) -> float:
+        hp = self.hyperparameters
+        self.network.train()
+        total_loss, total_rows = 0.0, 0
+        for batch in iterate_batches(
+            train, hp["batch_size"], max_length=hp["max_train_length"], rng=rng, with_item_vectors=self._uses_text
+        ):
+            logits = self.network(self._to_device(batch))
+            targets = batch.outcome.to(self.device).float()
+            mask = batch.mask.to(self.device)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * int(mask.sum())
+            total_rows += int(mask.sum())
+        return total_loss / max(total_rows, 1)
+
+    @torch.no_grad()
+    def predict_proba(self, table: StudyLogTable) -> np.ndarray:
+        if self.network is None:
+            raise RuntimeError(f"{self.name}: fit or load the model before predicting")
+        self._check_table(table)
+        self.network.eval()
+        probabilities = np.empty(len(table), dtype=np.float64)
+        for batch in iterate_batches(table, self.hyperparameters["batch_size"], with_item_vectors=self._uses_text):
+            logits = self.network(self._to_device(batch))
+            probabilities[batch.real_rows] = torch.sigmoid(logits[batch.mask.to(self.device)]).cpu().double().numpy()
+        return probabilities
+
+    def _to_device(self, batch: SequenceBatch) -> SequenceBatch:
+        if self.device == "cpu":
+            return batch
+        return SequenceBatch(
+            rows=batch.rows,
+            mask=batch.mask.to(self.device),
+            concept=batch.concept.to(self.device),
+            outcome=batch.outcome.to(self.device),
+            item_vectors=None if batch.item_vectors is None else batch.item_vectors.to(self.device),
+        )
+
+    def _check_table(self, table: StudyLogTable) -> None:
+        if self._uses_text and table.item_embeddings is None:
+            raise ValueError(f"{self.name}: item_representation='text' needs a table with item_embeddings")
+
+    def _state(self) -> dict:
+        return {"sizes": dict(self._network_sizes), "weights": self.network.state_dict()}
+
+    def _restore(self, state: dict) -> None:
+        self._network_sizes = {key: int(value) for key, value in state["sizes"].items()}
+        self.network = self._build_network(**self._network_sizes).to(self.device)
+        self.network.load_state_dict(state["weights"])
+        self.network.eval()
+

@@ -1,0 +1,87 @@
+"""CAKT: the vectorised learning-curve volumes equal a plain loop, and nothing leaks from the future."""
+
+import numpy as np
+import pytest
+import torch
+
+from knowledge_tracing.data.synthetic import generate_study_log
+from knowledge_tracing.models import create_model
+from knowledge_tracing.models.cakt import CAKTNetwork, gather_volumes, previous_same_concept
+from knowledge_tracing.models.sequences import iterate_batches
+
+FAST = {"frame_size": 3, "batch_size": 6, "max_epochs": 2, "learning_rate": 1e-2, "conv_chunk": 16}
+
+
+def _naive_volumes(concept, mask, embeddings, frames, rate):
+    """The reference implementation's loop, for the asked step's concept: one volume per real step."""
+    batch, steps = concept.shape
+    hidden = embeddings.shape[-1]
+    volumes = {}
+    for b in range(batch):
+        for t in range(steps):
+            if not mask[b, t]:
+                continue
+            earlier = [j for j in range(t) if concept[b, j] == concept[b, t]][-frames:]
+            volume = torch.zeros(frames, hidden)
+            for slot, j in enumerate(earlier, start=frames - len(earlier)):
+                volume[slot] = embeddings[b, j] * np.exp(-rate * (t - j))
+            volumes[(b, t)] = volume
+    return volumes
+
+
+def test_vectorised_volumes_equal_a_plain_loop():
+    generator = torch.Generator().manual_seed(0)
+    concept = torch.randint(0, 3, (3, 9), generator=generator)
+    mask = torch.arange(9)[None, :] < torch.tensor([9, 5, 1])[:, None]
+    embeddings = torch.randn(3, 9, 4, generator=generator)
+    frames, rate = 3, 0.4
+
+    earlier = previous_same_concept(concept, mask, frames)
+    flat = torch.cat([embeddings.reshape(-1, 4), torch.zeros(1, 4)])
+    targets = torch.arange(27)
+    volumes = gather_volumes(flat, earlier, targets, torch.tensor(rate), 2).reshape(27, frames, 4)
+
+    expected = _naive_volumes(concept, mask, embeddings, frames, rate)
+    for (b, t), volume in expected.items():
+        torch.testing.assert_close(volumes[b * 9 + t], volume)
+    assert (earlier[~mask.reshape(-1)] == -1).all()
+
+
+@pytest.fixture(scope="module")
+def study_log():
+    torch.set_num_threads(1)
+    return generate_study_log(n_learners=12, n_logs=600, seed=4)
+
+
+def test_a_later_answer_never_changes_an_earlier_prediction(study_log):
+    torch.manual_seed(0)
+    network = CAKTNetwork(representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=16).eval()
+    batch = next(iterate_batches(study_log, 4))
+    changed = next(iterate_batches(study_log, 4))
+    changed.outcome[:, 7] = 1 - changed.outcome[:, 7]
+    with torch.no_grad():
+        before, after = network(batch), network(changed)
+    torch.testing.assert_close(before[:, :8], after[:, :8])
+    assert not torch.allclose(before[:, 8:][batch.mask[:, 8:]], after[:, 8:][batch.mask[:, 8:]])
+
+
+def test_text_representation_predicts_unseen_concepts_from_their_text(study_log):
+    rng = np.random.default_rng(0)
+    embeddings = rng.normal(size=(study_log.n_items, 8)).astype(np.float32)
+    table = study_log.with_embeddings(embeddings)
+    held_out = table.concept == 5
+    model = create_model("cakt", item_representation="text", seed=0, **FAST)
+    model.fit(table.take(~held_out))
+
+    predicted = model.predict_proba(table)
+    assert np.isfinite(predicted[held_out]).all()
+    other_text = table.with_embeddings(embeddings + rng.normal(size=embeddings.shape).astype(np.float32))
+    assert not np.allclose(model.predict_proba(other_text)[held_out], predicted[held_out])
+
+
+def test_id_representation_shares_one_vector_among_unseen_concepts(study_log):
+    model = create_model("cakt", seed=0, **FAST)
+    model.fit(study_log.take(study_log.concept < 4))
+    readout = model.network.readout.rows
+    unseen = readout.known_concepts(torch.tensor([4, 5, 9]))
+    assert unseen.tolist() == [4, 4, 4]
