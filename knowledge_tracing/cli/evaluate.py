@@ -18,6 +18,7 @@ import json
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embed", action="store_true", help="embed item text for content-aware models")
     parser.add_argument("--encoder", help="sentence-transformers model path (default: packaged MiniLM)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument(
+        "--holdout-concepts",
+        type=float,
+        metavar="FRACTION",
+        help="cold start: drop this fraction of the concepts (chosen by --seed) from training "
+        "and validation, and score only test rows of those concepts (fixed splits)",
+    )
 
 
 def parse_model_spec(spec: str) -> tuple[str, dict]:
@@ -99,7 +107,31 @@ def _folds(args) -> tuple[list[Fold], str, str]:
     paths = [args.train, args.test] + ([args.valid] if args.valid else [])
     tables = _embedded(args, load_tables(args.data_format, paths, **options))
     valid = tables[2] if args.valid else None
-    return fixed_split_folds(tables[0], valid, tables[1]), str(args.test), "fixed split"
+    folds = fixed_split_folds(tables[0], valid, tables[1])
+    if args.holdout_concepts is None:
+        return folds, str(args.test), "fixed split"
+    held_out = _choose_concepts(tables[0], args.holdout_concepts, args.seed)
+    protocol = f"fixed split, {len(held_out)} concepts held out of training ({args.holdout_concepts:g})"
+    return [_without_concepts(fold, held_out) for fold in folds], str(args.test), protocol
+
+
+def _choose_concepts(train: StudyLogTable, fraction: float, seed: int) -> np.ndarray:
+    """A seeded random share of the training concepts, at least one."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"--holdout-concepts must be between 0 and 1, got {fraction}")
+    concepts = np.unique(train.concept)
+    count = max(1, round(fraction * len(concepts)))
+    return np.sort(np.random.default_rng(seed).choice(concepts, size=count, replace=False))
+
+
+def _without_concepts(fold: Fold, held_out: np.ndarray) -> Fold:
+    """The fold with ``held_out`` concepts removed from training data, scoring only their test rows."""
+
+    def kept(table: StudyLogTable | None) -> StudyLogTable | None:
+        return None if table is None else table.take(~np.isin(table.concept, held_out))
+
+    scored = fold.scored[np.isin(fold.test.concept[fold.scored], held_out)]
+    return replace(fold, train=kept(fold.train), valid=kept(fold.valid), train_full=kept(fold.train_full), scored=scored)
 
 
 def _embedded(args, tables: list[StudyLogTable]) -> list[StudyLogTable]:
