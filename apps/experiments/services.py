@@ -92,10 +92,15 @@ def experiment_update(*, experiment: Experiment, name: str, arms: list[ArmSpec])
     return experiment
 
 
+def _require_status(experiment: Experiment, status: str, change: str) -> None:
+    if experiment.status != status:
+        current = experiment.get_status_display().lower()
+        raise ExperimentInvalid(f"only a {Experiment.Status(status).label.lower()} experiment can be {change}; this one is {current}")
+
+
 def experiment_start(*, experiment: Experiment, now: datetime | None = None) -> Experiment:
     """Start a draft; refused while another experiment runs on the same deck."""
-    if experiment.status != Experiment.Status.DRAFT:
-        raise ExperimentInvalid(f"only a draft can be started; this experiment is {experiment.get_status_display().lower()}")
+    _require_status(experiment, Experiment.Status.DRAFT, "started")
     experiment.status = Experiment.Status.RUNNING
     experiment.started_at = now or timezone.now()
     try:
@@ -109,8 +114,7 @@ def experiment_start(*, experiment: Experiment, now: datetime | None = None) -> 
 
 def experiment_stop(*, experiment: Experiment, now: datetime | None = None) -> Experiment:
     """Stop a running experiment: its learners go back to the default policy; its results stay."""
-    if experiment.status != Experiment.Status.RUNNING:
-        raise ExperimentInvalid(f"only a running experiment can be stopped; this one is {experiment.get_status_display().lower()}")
+    _require_status(experiment, Experiment.Status.RUNNING, "stopped")
     experiment.status = Experiment.Status.STOPPED
     experiment.stopped_at = now or timezone.now()
     experiment.save(update_fields=["status", "stopped_at"])
