@@ -9,7 +9,7 @@ same candidates are also scored one card at a time, as a system that runs its mo
 per card must (the published KARL system sampled 150 candidates per request because
 it ran BERT per card).
 
-    .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200]
+    PYTHONPATH=. .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200]
 
 Prints the figures; the last line is one JSON object.
 """
