@@ -1,0 +1,149 @@
+"""Admin for modeling: start runs, watch their progress, promote and roll back versions, see calibration.
+
+The calibration pages are custom admin views (``admin_view`` wraps them), so only
+signed-in staff reach them; anyone else is sent to the admin login.
+"""
+
+from django.contrib import admin, messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.modeling import selectors
+from apps.modeling.models import CardEmbedding, ModelVersion, Promotion, TrainingRun
+from apps.modeling.promotion import model_version_promote, scope_rollback
+from apps.modeling.scopes import Scope
+from apps.modeling.tasks import training_run_enqueue
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    """Adding a run here queues it for a worker: choose the kind, and a deck (blank: all learners)."""
+
+    list_display = ["created_at", "kind", "scope_key", "status", "trigger", "duration", "progress_summary", "message"]
+    list_filter = ["status", "kind", "trigger"]
+    fields = ["kind", "deck", "hyperparameters"]
+    readonly_after_creation = [
+        "uuid", "kind", "scope_key", "deck", "hyperparameters", "trigger", "requested_by", "status", "created_at",
+        "started_at", "heartbeat_at", "finished_at", "worker", "progress", "message", "n_logs", "peak_memory_mb",
+    ]
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else self.readonly_after_creation
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_after_creation
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        obj.scope_key = Scope.of_deck(obj.deck).key
+        obj.trigger = TrainingRun.Trigger.ADMIN
+        obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+        training_run_enqueue(run=obj)
+
+    @admin.display(description="progress")
+    def progress_summary(self, run: TrainingRun) -> str:
+        return ", ".join(f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}" for key, value in run.progress.items())
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(ReadOnlyAdmin):
+    list_display = ["label", "kind", "scope_key", "is_active", "auc", "log_loss", "ece", "brier", "n", "created_at", "calibration_link"]
+    list_filter = ["kind", "scope_key", "is_active"]
+    actions = ["promote", "roll_back"]
+
+    def has_promote_permission(self, request) -> bool:
+        """Promoting and rolling back change what learners are served: the model's change permission."""
+        return request.user.has_perm("modeling.change_modelversion")
+
+    def get_urls(self):
+        own = [
+            path("<int:version_id>/calibration/", self.admin_site.admin_view(self.calibration_view), name="modeling_calibration"),
+            path("scope/<str:scope_key>/", self.admin_site.admin_view(self.scope_view), name="modeling_scope"),
+        ]
+        return own + super().get_urls()
+
+    @admin.display(description="calibration")
+    def calibration_link(self, version: ModelVersion) -> str:
+        return format_html('<a href="{}">reliability diagram</a>', reverse("admin:modeling_calibration", args=[version.pk]))
+
+    @admin.action(description="Promote the selected version (serve it for its scope)", permissions=["promote"])
+    def promote(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to promote.", messages.ERROR)
+            return
+        version = queryset.get()
+        changed = model_version_promote(version=version, actor=request.user)
+        self.message_user(request, f"{version.label} now serves {version.scope_key}." if changed else f"{version.label} was already active.")
+
+    @admin.action(description="Roll back the scope of the selected version to its previous version", permissions=["promote"])
+    def roll_back(self, request, queryset):
+        for scope_key in sorted(set(queryset.values_list("scope_key", flat=True))):
+            try:
+                promotion = scope_rollback(scope_key=scope_key, actor=request.user)
+            except ValueError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            self.message_user(request, f"{scope_key} is served by {promotion.version.label} again.")
+
+    def calibration_view(self, request, version_id: int):
+        version = get_object_or_404(ModelVersion, pk=version_id)
+        window = request.GET.get("window", "30")
+        if window not in selectors.ONLINE_WINDOWS:
+            window = "30"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Calibration of {version.label}",
+            "opts": self.model._meta,
+            "version": version,
+            "offline": selectors.offline_calibration(version),
+            "online": selectors.online_calibration(version, days=selectors.ONLINE_WINDOWS[window]),
+            "window": window,
+            "windows": list(selectors.ONLINE_WINDOWS),
+        }
+        return TemplateResponse(request, "modeling/admin/calibration.html", context)
+
+    def scope_view(self, request, scope_key: str):
+        try:
+            Scope.from_key(scope_key)
+        except ValueError:
+            raise Http404(f"no scope {scope_key!r}") from None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Model versions of {scope_key}",
+            "opts": self.model._meta,
+            "scope_key": scope_key,
+            "versions": selectors.scope_versions(scope_key),
+            "runs": selectors.scope_runs(scope_key),
+        }
+        return TemplateResponse(request, "modeling/admin/scope.html", context)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "scope_key", "action", "version", "previous", "actor", "reason"]
+    list_filter = ["action", "scope_key"]
+
+
+@admin.register(CardEmbedding)
+class CardEmbeddingAdmin(ReadOnlyAdmin):
+    list_display = ["content_hash", "encoder", "dimension", "created_at"]
+    search_fields = ["content_hash"]

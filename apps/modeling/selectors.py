@@ -1,0 +1,48 @@
+"""Reads for the calibration pages: versions and runs of a scope, offline and online calibration of a version."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.utils import timezone
+
+from apps.modeling.models import ModelVersion, TrainingRun
+from apps.study.models import StudyLog
+from knowledge_tracing.metrics import summarize
+
+ONLINE_WINDOWS = {"7": 7, "30": 30, "all": None}
+RUNS_SHOWN = 50
+
+
+def scope_versions(scope_key: str):
+    return ModelVersion.objects.filter(scope_key=scope_key).select_related("run").order_by("-created_at", "-id")
+
+
+def scope_runs(scope_key: str):
+    return TrainingRun.objects.filter(scope_key=scope_key).order_by("-created_at", "-id")[:RUNS_SHOWN]
+
+
+def offline_calibration(version: ModelVersion) -> dict:
+    """The figures measured on the held-out logs when the version was trained."""
+    return {
+        "auc": version.auc, "log_loss": version.log_loss, "ece": version.ece, "brier": version.brier,
+        "n": version.n, "reliability": version.reliability,
+    }
+
+
+def online_calibration(version: ModelVersion, *, days: int | None, now: datetime | None = None) -> dict | None:
+    """The same figures on the predictions logged at show time and the answers that followed (live logs only).
+
+    ``days`` limits the window to answers of the last ``days`` days (None: all); None
+    when the version has predicted no answered card in the window.
+    """
+    logs = StudyLog.objects.live().filter(model_version=version.label, predicted_recall__isnull=False)
+    if days is not None:
+        logs = logs.filter(answered_at__gte=(now or timezone.now()) - timedelta(days=days))
+    rows = list(logs.values_list("outcome", "predicted_recall"))
+    if not rows:
+        return None
+    outcome, predicted = (np.array(column, dtype=np.float64) for column in zip(*rows))
+    figures = summarize(outcome.astype(np.int8), predicted)
+    return {**figures, "auc": None if np.isnan(figures["auc"]) else figures["auc"]}

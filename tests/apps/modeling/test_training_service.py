@@ -1,0 +1,99 @@
+"""A training run on the app's own study logs: time split, metrics, artifact, promotion rule, too little data."""
+
+import hashlib
+from datetime import datetime
+
+import pytest
+from django.core.files.storage import default_storage
+
+import knowledge_tracing
+from apps.modeling.artifacts import artifact_load
+from apps.modeling.models import ModelVersion, Promotion, TrainingRun
+from apps.modeling.scopes import Scope
+from apps.modeling.training import training_run_create, training_run_execute
+from apps.study.models import StudyLog, StudyLogUndo
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(kind, scope, **hyperparameters) -> TrainingRun:
+    run = training_run_create(kind=kind, scope=scope, trigger=TrainingRun.Trigger.COMMAND, hyperparameters=hyperparameters)
+    return training_run_execute(run_id=run.pk)
+
+
+def test_a_run_stores_the_version_with_held_out_metrics_and_a_verified_artifact(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    run = _run("fsrs6", Scope.of_deck(seeded_deck))
+
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.message
+    version = run.version
+    logs = StudyLog.objects.filter(deck=seeded_deck).count()
+    assert version.data_window["n_logs"] == logs == run.n_logs
+    assert version.data_window["n_train"] + version.data_window["n_holdout"] == logs
+    assert version.n == version.data_window["n_holdout"] > 0
+    assert sum(bin["count"] for bin in version.reliability) == version.n
+    assert 0 < version.log_loss and 0 <= version.ece <= 1 and 0 <= version.brier <= 1
+    assert version.library_version == knowledge_tracing.__version__
+    with default_storage.open(version.artifact.name, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == version.checksum
+    assert artifact_load(version).name == "fsrs6"
+    assert version.is_active and Promotion.objects.get().action == Promotion.Action.AUTOMATIC
+
+
+def test_the_held_out_logs_are_the_most_recent_ones(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    window = _run("hlr", Scope()).version.data_window
+    cutoff = datetime.fromisoformat(window["holdout_from"])
+    answered = sorted(StudyLog.objects.values_list("answered_at", flat=True))
+    assert sum(moment >= cutoff for moment in answered) == window["n_holdout"]
+    assert answered[window["n_train"] - 1] < cutoff <= answered[window["n_train"]]
+
+
+def test_undone_answers_are_not_trained_on(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    undone = StudyLog.objects.filter(deck=seeded_deck).order_by("id")[:5]
+    StudyLogUndo.objects.bulk_create([StudyLogUndo(log=log, undone_at=log.answered_at) for log in undone])
+    run = _run("hlr", Scope.of_deck(seeded_deck))
+    assert run.n_logs == StudyLog.objects.filter(deck=seeded_deck).count() - 5
+
+
+def test_a_version_that_does_not_beat_the_active_one_is_kept_but_not_served(seeded_deck, settings, small_karl):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    first = _run("karl", Scope(), **small_karl).version
+    second_run = _run("fsrs6", Scope())
+    second = second_run.version
+    assert second.compared_with["label"] == first.label
+    first.refresh_from_db()
+    better_is_second = second.log_loss < second.compared_with["log_loss"]
+    assert second.is_active == better_is_second and first.is_active != better_is_second
+    assert Promotion.objects.count() == 1 + better_is_second
+    if not better_is_second:
+        assert second_run.message.startswith("kept, not served")
+
+
+def test_a_badly_calibrated_version_is_not_promoted(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 0.0
+    run = _run("hlr", Scope())
+    assert run.status == TrainingRun.Status.SUCCEEDED
+    assert not run.version.is_active
+    assert "above the limit" in run.message
+    assert not Promotion.objects.exists()
+
+
+def test_too_little_data_ends_the_run_with_a_clear_status(deck_with_logs, settings):
+    settings.MNEMO_TRAINING_MIN_LOGS = 200
+    deck = deck_with_logs(cards=6, learners=1, days=1)
+    run = _run("karl", Scope.of_deck(deck))
+    assert run.status == TrainingRun.Status.INSUFFICIENT_DATA
+    assert "training needs at least 200" in run.message
+    assert run.finished_at is not None
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_run_is_carried_out_once_even_when_executed_twice(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    run = training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.ADMIN)
+    first = training_run_execute(run_id=run.pk)
+    second = training_run_execute(run_id=run.pk)
+    assert first.status == second.status == TrainingRun.Status.SUCCEEDED
+    assert ModelVersion.objects.count() == 1 and Promotion.objects.count() == 1
