@@ -11,8 +11,9 @@ Each neighbour is described by its own history features asked at the row's time
 
 Vectorised per learner: an exclusive running maximum over a (rows x items) one-hot
 matrix of row indices gives, for every row and item, the last earlier row of that
-item, in chunks that bound memory; top-k is an ``argpartition``. The same selection
-and featurisation serve ``LearnerState`` candidates, so batch and incremental agree.
+item, in chunks that bound memory; top-k is ``torch.topk``. The same selection
+and featurisation serve ``LearnerState`` candidates (``choose_for_candidates`` once,
+then ``describe_at`` for each time asked), so batch and incremental agree.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.features import LAST_TIME, PAIR_FEATURES, LearnerState, pair_features
@@ -58,47 +60,55 @@ class Neighbours:
             valid=np.zeros((rows, k), bool),
         )
 
-    def fill(self, rows, scored: "_ScoredCandidates", k: int, fsrs_parameters) -> None:
-        """Keep the k best-scored candidates of each row and describe them."""
-        width = min(k, scored.scores.shape[1])
+    def fill(self, rows, chosen: "ChosenNeighbours", states: np.ndarray, now: np.ndarray, fsrs_parameters) -> None:
+        """Describe the chosen neighbours of ``rows`` by their ``states`` asked at ``now``."""
+        width = chosen.state_rows.shape[1]
         if width == 0:
             return
-        top = np.argpartition(-scored.scores, width - 1, axis=1)[:, :width]
-        top_scores = np.take_along_axis(scored.scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        valid = np.isfinite(np.take_along_axis(top_scores, order, axis=1))
-        states = scored.states[np.maximum(np.take_along_axis(scored.state_rows, top, axis=1), 0)]
-        now = np.repeat(scored.now, width)
-        described = pair_features(states.reshape(-1, states.shape[-1]), now, fsrs_parameters)[:, NEIGHBOUR_COLUMNS]
-        described = described.reshape(len(top), width, -1) * valid[..., None]
-        self.features[rows, :width] = described
-        self.similarity[rows, :width] = np.where(valid, np.take_along_axis(scored.similarity, top, axis=1), 0.0)
-        self.valid[rows, :width] = valid
+        picked = states[chosen.state_rows].reshape(-1, states.shape[-1])
+        described = pair_features(picked, np.repeat(now, width), fsrs_parameters)[:, NEIGHBOUR_COLUMNS]
+        self.features[rows, :width] = described.reshape(len(rows), width, -1) * chosen.valid[..., None]
+        self.similarity[rows, :width] = chosen.similarity
+        self.valid[rows, :width] = chosen.valid
 
 
 @dataclass
-class _ScoredCandidates:
-    """Candidate neighbours of some rows: scores (-inf where unavailable) and where their states are.
+class ChosenNeighbours:
+    """The k best candidates of each row, best first: where their states are, similarity, validity.
 
-    ``states[state_rows[row, candidate]]`` is the pair state of that candidate as the row sees it.
+    Which neighbours are chosen does not depend on the time a question is asked, so a
+    scheduler chooses once and describes them at several times (``describe_at``).
     """
 
-    scores: np.ndarray
-    similarity: np.ndarray
-    now: np.ndarray
-    states: np.ndarray
     state_rows: np.ndarray
+    similarity: np.ndarray
+    valid: np.ndarray
+
+    @classmethod
+    def best(cls, scores, similarity, state_rows, k: int) -> "ChosenNeighbours":
+        """Top-k of ``scores`` (-inf where unavailable); ``state_rows[row, candidate]`` locates states."""
+        width = min(k, scores.shape[1])
+        if width == 0:
+            empty = np.zeros((len(scores), 0))
+            return cls(empty.astype(np.int64), empty.astype(np.float32), empty.astype(bool))
+        best_scores, top = torch.topk(torch.from_numpy(np.ascontiguousarray(scores)), width, dim=1, sorted=True)
+        top = top.numpy()
+        valid = np.isfinite(best_scores.numpy())
+        return cls(
+            state_rows=np.maximum(np.take_along_axis(state_rows, top, axis=1), 0),
+            similarity=np.where(valid, np.take_along_axis(similarity, top, axis=1), 0.0).astype(np.float32),
+            valid=valid,
+        )
 
 
 def _rank(target_items, candidate_items, available, last_time, item_embeddings):
     """Ranking scores (similarity, or recency without embeddings) and the similarity itself."""
     if item_embeddings is None:
         similarity = np.zeros(available.shape, np.float32)
-        scores = np.broadcast_to(last_time, available.shape).astype(np.float64)
+        scores = np.broadcast_to(last_time, available.shape)
     else:
         similarity = item_embeddings[target_items] @ item_embeddings[candidate_items].T
-        scores = similarity.astype(np.float64)
+        scores = similarity
     return np.where(available, scores, -np.inf), similarity
 
 
@@ -128,32 +138,24 @@ def retrieve_for_table(
             available = (last_row >= 0) & (np.arange(len(items))[None, :] != local[rows - start][:, None])
             last_time = np.where(last_row >= 0, time_seconds[np.maximum(last_row, 0)], -np.inf)
             scores, similarity = _rank(table.item[rows], items, available, last_time, item_embeddings)
-            scored = _ScoredCandidates(
-                scores=scores,
-                similarity=similarity,
-                now=time_seconds[rows],
-                states=pair_states_after,
-                state_rows=last_row,
-            )
-            neighbours.fill(rows, scored, k, fsrs_parameters)
+            chosen = ChosenNeighbours.best(scores, similarity, last_row, k)
+            neighbours.fill(rows, chosen, pair_states_after, time_seconds[rows], fsrs_parameters)
     return neighbours
 
 
-def retrieve_for_candidates(
-    state: LearnerState, items: np.ndarray, at_time: float, k: int, item_embeddings: np.ndarray | None
-) -> Neighbours:
-    """Neighbours of candidate items of one learner asked at ``at_time`` (studied items only)."""
+def choose_for_candidates(
+    state: LearnerState, items: np.ndarray, k: int, item_embeddings: np.ndarray | None
+) -> ChosenNeighbours:
+    """The neighbours of each candidate item among the learner's studied items (never itself)."""
     items = np.asarray(items, dtype=np.int64)
-    neighbours = Neighbours.empty(len(items), k)
     available = state.items[None, :] != items[:, None]
-    last_time = state.pair_states[:, LAST_TIME][None, :]
-    scores, similarity = _rank(items, state.items, available, last_time, item_embeddings)
-    scored = _ScoredCandidates(
-        scores=scores,
-        similarity=similarity,
-        now=np.full(len(items), float(at_time)),
-        states=state.pair_states,
-        state_rows=np.broadcast_to(np.arange(len(state.items)), available.shape),
-    )
-    neighbours.fill(np.arange(len(items)), scored, k, state.fsrs_parameters)
+    scores, similarity = _rank(items, state.items, available, state.pair_states[:, LAST_TIME][None, :], item_embeddings)
+    return ChosenNeighbours.best(scores, similarity, np.broadcast_to(np.arange(len(state.items)), available.shape), k)
+
+
+def describe_at(state: LearnerState, chosen: ChosenNeighbours, at_time: float, k: int) -> Neighbours:
+    """The chosen neighbours of candidates, described as they stand at ``at_time``."""
+    neighbours = Neighbours.empty(len(chosen.valid), k)
+    rows = np.arange(len(chosen.valid))
+    neighbours.fill(rows, chosen, state.pair_states, np.full(len(rows), float(at_time)), state.fsrs_parameters)
     return neighbours

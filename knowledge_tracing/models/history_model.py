@@ -94,6 +94,10 @@ class HistoryFeatureModel(StudentModel):
         """The incremental state of ``learner`` after all its rows in ``table``."""
         return LearnerState.from_table(table, learner, self.extractor.fsrs_parameters)
 
+    def candidate_context(self, state: LearnerState, items) -> object | None:
+        """Work that depends on the candidates but not on the time asked, shared by several scorings."""
+        return None
+
     @abstractmethod
     def score_candidates(
         self,
@@ -103,19 +107,30 @@ class HistoryFeatureModel(StudentModel):
         *,
         simulated_outcome: int | None = None,
         simulated_at: float | None = None,
+        context: object | None = None,
     ) -> np.ndarray:
-        """P(recall) of each item asked at ``at_time``, optionally after a simulated answer."""
+        """P(recall) of each item asked at ``at_time``, optionally after a simulated answer.
+
+        ``context`` is ``candidate_context(state, items)`` when the caller scores the same
+        candidates several times; None computes it here.
+        """
 
     def candidate_outlook(
         self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
     ) -> CandidateOutlook:
         """The four predictions a delta policy compares, for all candidates at once."""
         later = now + horizon_seconds
+        context = self.candidate_context(state, items)
+
+        def score(at_time, outcome=None):
+            simulated_at = None if outcome is None else now
+            return self.score_candidates(
+                state, items, at_time, simulated_outcome=outcome, simulated_at=simulated_at, context=context
+            )
+
         return CandidateOutlook(
-            predicted_recall=self.score_candidates(state, items, now),
-            recall_if_correct_tomorrow=self.score_candidates(
-                state, items, later, simulated_outcome=1, simulated_at=now
-            ),
-            recall_if_wrong_tomorrow=self.score_candidates(state, items, later, simulated_outcome=0, simulated_at=now),
-            recall_if_skipped_tomorrow=self.score_candidates(state, items, later),
+            predicted_recall=score(now),
+            recall_if_correct_tomorrow=score(later, 1),
+            recall_if_wrong_tomorrow=score(later, 0),
+            recall_if_skipped_tomorrow=score(later),
         )

@@ -37,7 +37,13 @@ from knowledge_tracing.features import FEATURE_NAMES, is_spaced_review
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
-from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES, Neighbours, retrieve_for_candidates, retrieve_for_table
+from knowledge_tracing.retrieval import (
+    NEIGHBOUR_FEATURES,
+    Neighbours,
+    choose_for_candidates,
+    describe_at,
+    retrieve_for_table,
+)
 
 
 class KarlNetwork(nn.Module):
@@ -230,15 +236,24 @@ class KarlModel(HistoryFeatureModel):
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
 
-    def score_candidates(self, state, items, at_time, *, simulated_outcome=None, simulated_at=None) -> np.ndarray:
+    def candidate_context(self, state, items):
+        """The retrieved neighbours of each candidate: they do not depend on the time asked."""
+        return choose_for_candidates(state, items, self.hyperparameters["k"], self._candidate_embeddings())
+
+    def score_candidates(
+        self, state, items, at_time, *, simulated_outcome=None, simulated_at=None, context=None
+    ) -> np.ndarray:
         """P(recall) of many candidate cards of one learner at one time (see ``candidate_outlook``)."""
         items = np.asarray(items, dtype=np.int64)
         features = self.extractor.candidate_features(
             state, items, at_time, simulated_outcome=simulated_outcome, simulated_at=simulated_at
         )
-        embeddings = self.item_embeddings if self.network is not None and self.network.text is not None else None
-        neighbours = retrieve_for_candidates(state, items, at_time, self.hyperparameters["k"], embeddings)
-        return self._probability(self._inputs(features, items, neighbours, embeddings))
+        chosen = self.candidate_context(state, items) if context is None else context
+        neighbours = describe_at(state, chosen, at_time, self.hyperparameters["k"])
+        return self._probability(self._inputs(features, items, neighbours, self._candidate_embeddings()))
+
+    def _candidate_embeddings(self) -> np.ndarray | None:
+        return self.item_embeddings if self.network is not None and self.network.text is not None else None
 
     # ----- persistence --------------------------------------------------------------------
 
