@@ -79,7 +79,8 @@ def training_run_claim(*, run_id: int, worker: str) -> bool:
 def training_runs_fail_stale(*, stale_after: timedelta | None = None, now=None) -> int:
     """Mark failed the running runs whose worker stopped reporting (killed); return how many."""
     now = now or timezone.now()
-    stale_after = stale_after or timedelta(minutes=settings.MNEMO_TRAINING_STALE_MINUTES)
+    if stale_after is None:
+        stale_after = timedelta(minutes=settings.MNEMO_TRAINING_STALE_MINUTES)
     return TrainingRun.objects.filter(
         Q(heartbeat_at__lt=now - stale_after) | Q(heartbeat_at__isnull=True),
         status=TrainingRun.Status.RUNNING,

@@ -96,12 +96,16 @@ class Worker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def output(self) -> str:
+        """Everything the worker printed (waits for it to exit)."""
+        return self.process.communicate(timeout=60)[0].decode(errors="replace")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-        output, _ = self.process.communicate(timeout=60)
+        output = self.output() if self.process.stdout and not self.process.stdout.closed else ""
         if self.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-            print(output.decode(errors="replace"))
+            print(output)
 
 
 @pytest.fixture
