@@ -366,6 +366,15 @@ class LearnerState:
         self._slot_by_item[self.items] = np.arange(len(self.items))
 
 
+@dataclass(frozen=True)
+class PreparedCandidates:
+    """One learner's candidate items with their pair states and item statistics (``prepare_candidates``)."""
+
+    items: np.ndarray
+    pair_states: np.ndarray
+    item_features: np.ndarray
+
+
 def is_spaced_review(features: np.ndarray, short_gap_hours: float) -> np.ndarray:
     """Rows whose pair was answered before, at least ``short_gap_hours`` earlier.
 
@@ -408,6 +417,15 @@ class HistoryFeatures:
         )
         return TableHistory(features=features, pair_states_after=after, time_seconds=time_seconds)
 
+    def prepare_candidates(self, state: LearnerState, items) -> PreparedCandidates:
+        """What every question about these candidates shares, whatever the time or simulated answer."""
+        items = np.asarray(items, dtype=np.int64)
+        return PreparedCandidates(
+            items=items,
+            pair_states=state.states_of(items),
+            item_features=self.item_features(np.full(len(items), state.learner, dtype=np.int64), items),
+        )
+
     def candidate_features(
         self,
         state: LearnerState,
@@ -416,27 +434,38 @@ class HistoryFeatures:
         *,
         simulated_outcome: int | None = None,
         simulated_at: float | None = None,
+        prepared: PreparedCandidates | None = None,
     ) -> np.ndarray:
         """Features of each item asked at ``at_time``, optionally after a simulated answer.
 
         With ``simulated_outcome`` (1 recall, 0 lapse) every candidate is first answered
         at ``simulated_at`` in its own hypothetical world: its pair state and the
-        learner summary advance as ``LearnerState.record`` would advance them.
+        learner summary advance as ``LearnerState.record`` would advance them. The
+        learner summary is the same for every candidate, so it is computed once and
+        broadcast. ``prepared`` (``prepare_candidates(state, items)``) saves the pair-state
+        lookup and item statistics when the same candidates are asked several questions.
         """
-        items = np.asarray(items, dtype=np.int64)
-        pair_states = state.states_of(items)
-        summaries = np.repeat(state.summary[None, :], len(items), axis=0)
+        prepared = self.prepare_candidates(state, items) if prepared is None else prepared
+        pair_states = prepared.pair_states
+        summary = state.summary[None, :]
         if simulated_outcome is not None:
             if simulated_at is None or simulated_at > at_time:
                 raise ValueError("a simulated answer needs simulated_at, no later than at_time")
-            outcome = np.full(len(items), simulated_outcome)
-            durations = np.full(len(items), np.nan)
+            outcome = np.full(len(pair_states), simulated_outcome)
+            durations = np.full(len(pair_states), np.nan)
             pair_states = advance_pair_states(
                 pair_states, simulated_at, outcome, grade_of_outcome(outcome), durations, self.fsrs_parameters
             )
-            summaries = advance_summaries(summaries, simulated_at, outcome, durations)
-        learners = np.full(len(items), state.learner, dtype=np.int64)
-        return self._assemble(pair_states, summaries, learners, items, np.full(len(items), float(at_time)))
+            summary = advance_summaries(summary, simulated_at, outcome[:1], durations[:1])
+        learner_features = summary_features(summary, at_time)
+        return np.concatenate(
+            [
+                pair_features(pair_states, at_time, self.fsrs_parameters),
+                np.broadcast_to(learner_features, (len(pair_states), learner_features.shape[1])),
+                prepared.item_features,
+            ],
+            axis=1,
+        )
 
     def item_features(self, learner: np.ndarray, item: np.ndarray) -> np.ndarray:
         """ITEM_FEATURES: other learners' answers to the item in the training table."""

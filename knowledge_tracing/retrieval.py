@@ -36,6 +36,7 @@ NEIGHBOUR_FEATURES = (
 )
 NEIGHBOUR_COLUMNS = np.array([PAIR_FEATURES.index(name) for name in NEIGHBOUR_FEATURES])
 CHUNK_CELLS = 1 << 21
+RANKED_NEIGHBOURS = 64
 
 
 @dataclass
@@ -59,6 +60,11 @@ class Neighbours:
             similarity=np.zeros((rows, k), np.float32),
             valid=np.zeros((rows, k), bool),
         )
+
+    @classmethod
+    def concatenate(cls, parts: list["Neighbours"]) -> "Neighbours":
+        """The rows of several ``Neighbours``, one after the other."""
+        return cls(**{name: np.concatenate([getattr(part, name) for part in parts]) for name in ("features", "similarity", "valid")})
 
     def fill(self, rows, chosen: "ChosenNeighbours", states: np.ndarray, now: np.ndarray, fsrs_parameters) -> None:
         """Describe the chosen neighbours of ``rows`` by their ``states`` asked at ``now``."""
@@ -143,19 +149,103 @@ def retrieve_for_table(
     return neighbours
 
 
+@dataclass(frozen=True)
+class SimilarityRanking:
+    """Every catalogue item's ``width`` most similar other items, best first (ties: lower id first).
+
+    Computed once per fitted model from its cached embeddings. A candidate's k
+    neighbours are then the first k items of its ranking that the learner has studied,
+    found in O(candidates x width) per request instead of a (candidates x studied)
+    similarity product and top-k. A candidate with fewer than k studied items in its
+    ranking (a learner who has studied few cards) is ranked against all studied items,
+    which is cheap exactly when the learner has studied few.
+    """
+
+    embeddings: np.ndarray
+    items: np.ndarray
+    similarity: np.ndarray
+
+    @classmethod
+    def of(cls, embeddings: np.ndarray, width: int = RANKED_NEIGHBOURS) -> "SimilarityRanking":
+        n_items = len(embeddings)
+        width = max(min(width, n_items - 1), 0)
+        items = np.zeros((n_items, width), np.int64)
+        similarity = np.zeros((n_items, width), np.float32)
+        chunk = max(1, CHUNK_CELLS // max(n_items, 1))
+        for start in range(0, n_items if width else 0, chunk):
+            rows = np.arange(start, min(start + chunk, n_items))
+            block = embeddings[rows] @ embeddings.T
+            block[np.arange(len(rows)), rows] = -np.inf
+            top = np.argpartition(-block, width - 1, axis=1)[:, :width]
+            top_similarity = np.take_along_axis(block, top, axis=1)
+            order = np.lexsort((top, -top_similarity), axis=1)
+            items[rows] = np.take_along_axis(top, order, axis=1)
+            similarity[rows] = np.take_along_axis(top_similarity, order, axis=1)
+        return cls(embeddings=embeddings, items=items, similarity=similarity)
+
+
 def choose_for_candidates(
-    state: LearnerState, items: np.ndarray, k: int, item_embeddings: np.ndarray | None
+    state: LearnerState, items: np.ndarray, k: int, ranking: SimilarityRanking | None
 ) -> ChosenNeighbours:
-    """The neighbours of each candidate item among the learner's studied items (never itself)."""
+    """The neighbours of each candidate item among the learner's studied items (never itself).
+
+    With a ``ranking``, the most similar studied items; without one, the most recently
+    answered ones (the same k + 1 for every candidate, less the candidate itself).
+    """
     items = np.asarray(items, dtype=np.int64)
+    width = min(k, len(state.items))
+    if ranking is None:
+        recent = np.argsort(-state.pair_states[:, LAST_TIME], kind="stable")[: k + 1]
+        ranked_rows = np.broadcast_to(recent, (len(items), len(recent)))
+        usable = state.items[ranked_rows] != items[:, None]
+        return _first_usable(ranked_rows, np.zeros(ranked_rows.shape, np.float32), usable, width)
+    ranked_rows = state.slots_of(ranking.items[items].ravel()).reshape(len(items), -1)
+    chosen = _first_usable(ranked_rows, ranking.similarity[items], ranked_rows >= 0, width)
+    others_studied = len(state.items) - (state.slots_of(items) >= 0)
+    short = chosen.valid.sum(axis=1) < np.minimum(width, others_studied)
+    if short.any():
+        exhaustive = _choose_among_all_studied(state, items[short], width, ranking.embeddings)
+        chosen.state_rows[short], chosen.similarity[short], chosen.valid[short] = (
+            exhaustive.state_rows, exhaustive.similarity, exhaustive.valid
+        )
+    return chosen
+
+
+def _first_usable(ranked_rows: np.ndarray, similarity: np.ndarray, usable: np.ndarray, width: int) -> ChosenNeighbours:
+    """Per row, the first ``width`` usable entries of a best-first ranking of state rows."""
+    n_rows = len(ranked_rows)
+    chosen = ChosenNeighbours(
+        state_rows=np.zeros((n_rows, width), np.int64),
+        similarity=np.zeros((n_rows, width), np.float32),
+        valid=np.zeros((n_rows, width), bool),
+    )
+    place = np.cumsum(usable, axis=1) - 1
+    row, column = np.nonzero(usable & (place < width))
+    slot = place[row, column]
+    chosen.state_rows[row, slot] = ranked_rows[row, column]
+    chosen.similarity[row, slot] = similarity[row, column]
+    chosen.valid[row, slot] = True
+    return chosen
+
+
+def _choose_among_all_studied(state: LearnerState, items: np.ndarray, k: int, embeddings: np.ndarray) -> ChosenNeighbours:
     available = state.items[None, :] != items[:, None]
-    scores, similarity = _rank(items, state.items, available, state.pair_states[:, LAST_TIME][None, :], item_embeddings)
+    scores, similarity = _rank(items, state.items, available, None, embeddings)
     return ChosenNeighbours.best(scores, similarity, np.broadcast_to(np.arange(len(state.items)), available.shape), k)
 
 
 def describe_at(state: LearnerState, chosen: ChosenNeighbours, at_time: float, k: int) -> Neighbours:
-    """The chosen neighbours of candidates, described as they stand at ``at_time``."""
+    """The chosen neighbours of candidates, described as they stand at ``at_time``.
+
+    Each distinct neighbour is described once, however many candidates share it.
+    """
     neighbours = Neighbours.empty(len(chosen.valid), k)
-    rows = np.arange(len(chosen.valid))
-    neighbours.fill(rows, chosen, state.pair_states, np.full(len(rows), float(at_time)), state.fsrs_parameters)
+    width = chosen.state_rows.shape[1]
+    if width == 0:
+        return neighbours
+    needed, position = np.unique(chosen.state_rows.ravel(), return_inverse=True)
+    described = pair_features(state.pair_states[needed], at_time, state.fsrs_parameters)[:, NEIGHBOUR_COLUMNS]
+    neighbours.features[:, :width] = described[position].reshape(*chosen.state_rows.shape, -1) * chosen.valid[..., None]
+    neighbours.similarity[:, :width] = chosen.similarity
+    neighbours.valid[:, :width] = chosen.valid
     return neighbours

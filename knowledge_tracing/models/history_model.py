@@ -94,43 +94,30 @@ class HistoryFeatureModel(StudentModel):
         """The incremental state of ``learner`` after all its rows in ``table``."""
         return LearnerState.from_table(table, learner, self.extractor.fsrs_parameters)
 
-    def candidate_context(self, state: LearnerState, items) -> object | None:
-        """Work that depends on the candidates but not on the time asked, shared by several scorings."""
-        return None
-
     @abstractmethod
-    def score_candidates(
-        self,
-        state: LearnerState,
-        items,
-        at_time: float,
-        *,
-        simulated_outcome: int | None = None,
-        simulated_at: float | None = None,
-        context: object | None = None,
-    ) -> np.ndarray:
-        """P(recall) of each item asked at ``at_time``, optionally after a simulated answer.
+    def score_candidate_rows(self, state: LearnerState, items: np.ndarray, features: np.ndarray, asked_at) -> np.ndarray:
+        """P(recall) of candidate rows stacked question by question, all in one pass.
 
-        ``context`` is ``candidate_context(state, items)`` when the caller scores the same
-        candidates several times; None computes it here.
+        ``features`` holds ``len(asked_at)`` blocks of ``len(items)`` rows (the
+        candidates in order); block ``j`` is asked at time ``asked_at[j]``.
         """
 
     def candidate_outlook(
         self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
     ) -> CandidateOutlook:
-        """The four predictions a delta policy compares, for all candidates at once."""
+        """The four predictions a delta policy compares, for all candidates in one batched pass."""
+        items = np.asarray(items, dtype=np.int64)
         later = now + horizon_seconds
-        context = self.candidate_context(state, items)
-
-        def score(at_time, outcome=None):
-            simulated_at = None if outcome is None else now
-            return self.score_candidates(
-                state, items, at_time, simulated_outcome=outcome, simulated_at=simulated_at, context=context
-            )
-
-        return CandidateOutlook(
-            predicted_recall=score(now),
-            recall_if_correct_tomorrow=score(later, 1),
-            recall_if_wrong_tomorrow=score(later, 0),
-            recall_if_skipped_tomorrow=score(later),
+        questions = ((now, None), (later, 1), (later, 0), (later, None))  # the CandidateOutlook fields, in order
+        prepared = self.extractor.prepare_candidates(state, items)
+        features = np.concatenate(
+            [
+                self.extractor.candidate_features(
+                    state, items, at_time, simulated_outcome=outcome,
+                    simulated_at=None if outcome is None else now, prepared=prepared,
+                )
+                for at_time, outcome in questions
+            ]
         )
+        recall = self.score_candidate_rows(state, items, features, [at_time for at_time, _ in questions])
+        return CandidateOutlook(*recall.reshape(len(questions), len(items)))

@@ -40,6 +40,7 @@ from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
 from knowledge_tracing.retrieval import (
     NEIGHBOUR_FEATURES,
     Neighbours,
+    SimilarityRanking,
     choose_for_candidates,
     describe_at,
     retrieve_for_table,
@@ -63,8 +64,12 @@ class KarlNetwork(nn.Module):
         nn.init.zeros_(self.head[-1].bias)
 
     def forward(self, features, spaced, embedding, neighbour_features, similarity, valid):
-        query_parts = [features] if self.text is None else [features, self.text(embedding)]
-        query = torch.cat(query_parts, dim=1)
+        projected_text = None if self.text is None else self.text(embedding)
+        return self.logit(features, spaced, projected_text, neighbour_features, similarity, valid)
+
+    def logit(self, features, spaced, projected_text, neighbour_features, similarity, valid):
+        """The recall logit from text already projected (projected once per card, however many questions)."""
+        query = features if projected_text is None else torch.cat([features, projected_text], dim=1)
         encoded = self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))
         scores = (encoded * self.query(query).unsqueeze(1)).sum(-1) / encoded.shape[-1] ** 0.5
         weights = torch.softmax(scores.masked_fill(~valid, -1e9), dim=1) * valid
@@ -101,6 +106,7 @@ class KarlModel(HistoryFeatureModel):
         self.neighbour_scale = np.ones(len(NEIGHBOUR_FEATURES))
         self.item_embeddings: np.ndarray | None = None
         self.network: KarlNetwork | None = None
+        self.similarity_ranking: SimilarityRanking | None = None
 
     # ----- inputs -------------------------------------------------------------------------
 
@@ -166,6 +172,7 @@ class KarlModel(HistoryFeatureModel):
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
         self._warm_start_linear(train_part, train_y, valid_part, valid_y)
         report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
+        self._rank_cached_embeddings()
         report.train_seconds = time.perf_counter() - started
         return report
 
@@ -226,34 +233,40 @@ class KarlModel(HistoryFeatureModel):
 
     # ----- prediction ---------------------------------------------------------------------
 
-    def _probability(self, inputs: dict) -> np.ndarray:
+    def _probability(self, inputs: dict, questions_per_card: int = 1) -> np.ndarray:
+        """P(recall) of the rows of ``inputs``, whose ``embedding`` holds one row per card.
+
+        The other inputs hold ``questions_per_card`` blocks of rows, one per question,
+        each in card order; each card's text is projected once and reused by every block.
+        """
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
-        with torch.no_grad():
-            return torch.sigmoid(self.network(**inputs)).double().numpy()
+        row_inputs = {name: value for name, value in inputs.items() if name != "embedding"}
+        with torch.inference_mode():
+            text = self.network.text
+            projected_text = None if text is None else text(inputs["embedding"]).repeat(questions_per_card, 1)
+            return torch.sigmoid(self.network.logit(projected_text=projected_text, **row_inputs)).double().numpy()
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
 
-    def candidate_context(self, state, items):
-        """The retrieved neighbours of each candidate: they do not depend on the time asked."""
-        return choose_for_candidates(state, items, self.hyperparameters["k"], self._candidate_embeddings())
-
-    def score_candidates(
-        self, state, items, at_time, *, simulated_outcome=None, simulated_at=None, context=None
-    ) -> np.ndarray:
-        """P(recall) of many candidate cards of one learner at one time (see ``candidate_outlook``)."""
-        items = np.asarray(items, dtype=np.int64)
-        features = self.extractor.candidate_features(
-            state, items, at_time, simulated_outcome=simulated_outcome, simulated_at=simulated_at
-        )
-        chosen = self.candidate_context(state, items) if context is None else context
-        neighbours = describe_at(state, chosen, at_time, self.hyperparameters["k"])
-        return self._probability(self._inputs(features, items, neighbours, self._candidate_embeddings()))
+    def score_candidate_rows(self, state, items, features, asked_at) -> np.ndarray:
+        """One forward pass over every question; neighbours chosen once, described once per distinct time."""
+        k = self.hyperparameters["k"]
+        chosen = choose_for_candidates(state, items, k, self.similarity_ranking)
+        described = {at_time: describe_at(state, chosen, at_time, k) for at_time in dict.fromkeys(asked_at)}
+        neighbours = Neighbours.concatenate([described[at_time] for at_time in asked_at])
+        inputs = self._inputs(features, items, neighbours, self._candidate_embeddings())
+        return self._probability(inputs, questions_per_card=len(asked_at))
 
     def _candidate_embeddings(self) -> np.ndarray | None:
         return self.item_embeddings if self.network is not None and self.network.text is not None else None
+
+    def _rank_cached_embeddings(self) -> None:
+        """Rank each card's most similar cards once, so choosing neighbours needs no per-request product."""
+        embeddings = self._candidate_embeddings()
+        self.similarity_ranking = None if embeddings is None else SimilarityRanking.of(embeddings)
 
     # ----- persistence --------------------------------------------------------------------
 
@@ -284,6 +297,7 @@ class KarlModel(HistoryFeatureModel):
         )
         self.network.load_state_dict(state["network"])
         self.network.eval()
+        self._rank_cached_embeddings()
 
 
 def _rows(inputs: dict, rows) -> dict:

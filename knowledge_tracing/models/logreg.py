@@ -145,12 +145,7 @@ class LogisticRegressionModel(HistoryFeatureModel):
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self.extractor.transform(table).features)
 
-    def score_candidates(
-        self, state, items, at_time, *, simulated_outcome=None, simulated_at=None, context=None
-    ) -> np.ndarray:
-        features = self.extractor.candidate_features(
-            state, items, at_time, simulated_outcome=simulated_outcome, simulated_at=simulated_at
-        )
+    def score_candidate_rows(self, state, items, features, asked_at) -> np.ndarray:
         return self._probability(features)
 
     def _state(self) -> dict:

@@ -6,11 +6,16 @@ import numpy as np
 import pytest
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures
+from knowledge_tracing.features import LAST_TIME, SECONDS_PER_DAY, HistoryFeatures, LearnerState
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.base import StudentModel
-from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES, retrieve_for_table
+from knowledge_tracing.retrieval import (
+    NEIGHBOUR_FEATURES,
+    SimilarityRanking,
+    choose_for_candidates,
+    retrieve_for_table,
+)
 from tests.knowledge_tracing.test_logreg import with_question
 
 FAST = {"c_grid": (0.01, 1.0), "max_epochs": 8, "patience": 2}
@@ -65,6 +70,36 @@ def test_retrieval_picks_the_most_similar_earlier_items(table):
 
 
 @pytest.mark.parametrize("with_embeddings", [True, False])
+def _chosen_items(state, chosen):
+    return [state.items[rows[valid]].tolist() for rows, valid in zip(chosen.state_rows, chosen.valid)]
+
+
+def _expected_items(state, item, k, embeddings):
+    others = np.flatnonzero(state.items != item)
+    if embeddings is None:
+        closeness = state.pair_states[others, LAST_TIME]
+    else:
+        closeness = embeddings[state.items[others]] @ embeddings[item]
+    return state.items[others[np.argsort(-closeness, kind="stable")[:k]]].tolist()
+
+
+@pytest.mark.parametrize("studied_rows", [3, 100])
+@pytest.mark.parametrize("with_embeddings", [True, False])
+def test_candidate_neighbours_are_the_closest_studied_cards(table, studied_rows, with_embeddings):
+    """A ranking 4 cards wide finds them when most cards are studied, else falls back to all studied cards."""
+    own = table.take(table.learner == 2)
+    state = LearnerState.from_table(own.take(np.arange(min(studied_rows, len(own)))), 2)
+    embeddings = table.item_embeddings if with_embeddings else None
+    ranking = SimilarityRanking.of(embeddings, width=4) if with_embeddings else None
+    items = np.arange(table.n_items)
+    chosen = choose_for_candidates(state, items, 3, ranking)
+    assert _chosen_items(state, chosen) == [_expected_items(state, item, 3, embeddings) for item in items]
+    if with_embeddings:
+        expected_similarity = [np.sort(embeddings[c] @ embeddings[i])[::-1] for c, i in zip(_chosen_items(state, chosen), items)]
+        for similarity, valid, expected in zip(chosen.similarity, chosen.valid, expected_similarity):
+            np.testing.assert_allclose(similarity[valid], expected, rtol=1e-5)
+
+
 def test_karl_beats_constant_and_round_trips(table, tmp_path, with_embeddings):
     table = table if with_embeddings else replace(table, item_embeddings=None)
     train, test = table.take(table.learner < 12), table.take(table.learner >= 12)
