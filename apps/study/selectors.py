@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Count, Max, Min, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Func, Max, Min, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import LearnerSettings
@@ -28,12 +29,28 @@ class DailyCounts:
     reviews: int
 
 
+def _row_count(queryset: QuerySet) -> Subquery:
+    """``queryset``'s number of rows as a scalar subquery (``COUNT`` without grouping)."""
+    return Subquery(queryset.order_by().values(rows=Func("pk", function="COUNT")))
+
+
 def daily_counts(*, learner, now: datetime) -> DailyCounts:
-    """New cards first studied today, and other live answers today, across all decks."""
+    """New cards first studied today, and other live answers today, across all decks.
+
+    Both counts come from one query (two scalar subqueries on the learner's row): every
+    next-card decision needs them.
+    """
     day_start = start_of_day(now)
-    answers = StudyLog.objects.live().filter(learner=learner, answered_at__gte=day_start).count()
-    new_cards = CardState.objects.filter(learner=learner, first_studied_at__gte=day_start).count()
-    return DailyCounts(new_cards=new_cards, reviews=answers - new_cards)
+    counts = (
+        get_user_model()
+        .objects.filter(pk=learner.pk)
+        .values(
+            answers=_row_count(StudyLog.objects.live().filter(learner=learner, answered_at__gte=day_start)),
+            new_cards=_row_count(CardState.objects.filter(learner=learner, first_studied_at__gte=day_start)),
+        )
+        .get()
+    )
+    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["answers"] - counts["new_cards"])
 
 
 def _epoch(moment: datetime | None) -> float:
