@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
@@ -22,6 +23,7 @@ from apps.study.policies import scheduling_plan
 from apps.study.selectors import pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
+CONCURRENT_ANSWER_REASON = "another answer to this card was recorded at the same moment; ask for the next card"
 
 
 class AnswerRejected(ValueError):
@@ -102,8 +104,17 @@ def _validated_response_ms(response_ms) -> int:
 
 
 def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> ShownCard:
-    """The showing this answer is for, locked: the one named, else the card's latest pending API showing."""
-    showings = ShownCard.objects.select_for_update(of=("self",)).filter(learner=learner, card=card)
+    """The showing this answer is for, locked: the one named, else the card's latest pending API showing.
+
+    Whether it was answered comes in the same query. An answer committed while this
+    one waited for the lock is not seen here; the unique showing of a log refuses it
+    at insert time instead (see ``study_log_record``).
+    """
+    showings = (
+        ShownCard.objects.select_for_update(of=("self",))
+        .filter(learner=learner, card=card)
+        .annotate(answered=Exists(StudyLog.objects.filter(shown=OuterRef("pk"))))
+    )
     if shown_uuid is not None:
         shown = showings.filter(uuid=shown_uuid).first()
         if shown is None:
@@ -112,7 +123,7 @@ def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> Sh
         shown = showings.filter(session__isnull=True, study_log__isnull=True).order_by("-shown_at", "-id").first()
         if shown is None:
             raise AnswerRejected("this card has not been shown to you; ask for the next card first", status=409)
-    if StudyLog.objects.filter(shown=shown).exists():
+    if shown.answered:
         raise AnswerRejected("this showing of the card has already been answered", status=409)
     return shown
 
@@ -137,25 +148,26 @@ def study_log_record(
     """Record an answer; return (log, created). The same ``log_uuid`` again returns the first log.
 
     The log copies the decision made when the card was shown; the learner's CardState
-    is updated with the FSRS-6 scheduler in the same transaction.
+    is updated with the FSRS-6 scheduler in the same transaction. A new answer costs no
+    look-up of ``log_uuid``: the earlier log is looked for only when the answer is
+    refused (a retry is refused by the unique ``log_uuid`` or by its already answered
+    showing), so a repeated ``log_uuid`` still returns the first log whatever else it sends.
     """
-    existing = _existing_log(learner=learner, log_uuid=log_uuid)
-    if existing is not None:
-        return existing, False
-    grade = _validated_grade(grade)
-    response_ms = _validated_response_ms(response_ms)
     now = now or timezone.now()
     try:
+        grade, response_ms = _validated_grade(grade), _validated_response_ms(response_ms)
         with transaction.atomic():
             log = _record_answer(
                 learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
                 shown_uuid=shown_uuid, now=now,
             )
-    except IntegrityError:
+    except (AnswerRejected, IntegrityError) as refusal:
         existing = _existing_log(learner=learner, log_uuid=log_uuid)
-        if existing is None:
-            raise
-        return existing, False
+        if existing is not None:
+            return existing, False
+        if isinstance(refusal, IntegrityError):
+            raise AnswerRejected(CONCURRENT_ANSWER_REASON, status=409) from refusal
+        raise
     return log, True
 
 
