@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.cards.models import Deck
 from apps.experiments.models import ArmAssignment, Experiment, ExperimentArm
+from apps.experiments.running import running_experiment
 from knowledge_tracing.models import MODEL_REGISTRY
 from knowledge_tracing.policies import POLICY_REGISTRY
 
@@ -156,7 +157,7 @@ def arm_for_learner(*, experiment: Experiment, learner, now: datetime | None = N
 
 def arm_for_learner_studying(*, learner, deck: Deck, now: datetime | None = None) -> ExperimentArm | None:
     """The learner's arm in the experiment running on ``deck``; None when none runs there."""
-    experiment = Experiment.objects.filter(deck=deck, status=Experiment.Status.RUNNING).first()
+    experiment = running_experiment(deck)
     if experiment is None:
         return None
     return arm_for_learner(experiment=experiment, learner=learner, now=now)
