@@ -19,7 +19,8 @@ a Python loop over samples and steps and convolves a volume for every padded ste
 - the previous same-concept steps of every step are found with one sort and k gathers;
 - only real steps that have at least one earlier same-concept step are convolved; every
   other step has the all-zero volume, which is convolved once and shared;
-- volumes are laid out channels-last for the oneDNN 3D convolutions;
+- the 3D convolutions over k = 4 frames run as equivalent 2D convolutions on
+  frame-stacked channels, channels-last (``cakt_tower``);
 - in training the conv tower runs in chunks under activation checkpointing, so memory
   stays bounded by the chunk, not by the batch (batch norm uses each chunk's statistics
   and updates its running statistics once per chunk).
@@ -35,6 +36,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from knowledge_tracing.models.base import register_model
+from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
     ConceptReadout,
     InteractionEmbedding,
@@ -42,9 +44,6 @@ from knowledge_tracing.models.sequences import (
     SequenceModel,
     shift_right,
 )
-
-CONV_CHANNELS = (4, 8, 4, 1)
-
 
 def previous_same_concept(concept: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
     """For each (sequence, step), the flat positions of its k latest earlier same-concept steps.
@@ -82,73 +81,6 @@ def gather_volumes(flat: torch.Tensor, sources: torch.Tensor, targets: torch.Ten
     weight = torch.exp(-rate * distance) * (sources >= 0)
     frames = flat[sources] * weight[..., None]
     return frames.reshape(len(sources), sources.shape[1], frame_size, frame_size)
-
-
-class SqueezeExcitation(nn.Module):
-    """Reweights the k frames of each channel from their mean activations (SE over frames)."""
-
-    def __init__(self, frames: int) -> None:
-        super().__init__()
-        reduced = max(1, frames // 2)
-        self.excite = nn.Sequential(
-            nn.Linear(frames, reduced, bias=False), nn.ReLU(), nn.Linear(reduced, frames, bias=False), nn.Sigmoid()
-        )
-
-    def forward(self, volume: torch.Tensor) -> torch.Tensor:
-        weights = self.excite(volume.mean(dim=(3, 4)))
-        return volume * weights[..., None, None]
-
-
-class ResidualConvBlock(nn.Module):
-    """conv3d-BN-ReLU-conv3d-BN, squeeze-excitation, plus a (projected) shortcut, ReLU."""
-
-    def __init__(self, in_channels: int, out_channels: int, frames: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv3d(in_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm3d(out_channels),
-            nn.ReLU(),
-            nn.Conv3d(out_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm3d(out_channels),
-            SqueezeExcitation(frames),
-        )
-        self.shortcut = (
-            nn.Identity()
-            if in_channels == out_channels
-            else nn.Sequential(nn.Conv3d(in_channels, out_channels, 1, bias=False), nn.BatchNorm3d(out_channels))
-        )
-
-    def forward(self, volume: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.body(volume) + self.shortcut(volume))
-
-
-class LearningCurveTower(nn.Module):
-    """Volumes (n, k, H, H) -> features (n, H*H): residual blocks 1->4->8->4->1, mean over frames."""
-
-    def __init__(self, frames: int) -> None:
-        super().__init__()
-        channels = (1, *CONV_CHANNELS)
-        self.blocks = nn.Sequential(*(ResidualConvBlock(a, b, frames) for a, b in zip(channels, channels[1:])))
-        for module in self.modules():
-            if isinstance(module, nn.Conv3d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-
-    def forward(self, volumes: torch.Tensor) -> torch.Tensor:
-        volume = volumes.unsqueeze(1).contiguous(memory_format=torch.channels_last_3d)
-        return self.blocks(volume).mean(dim=2).flatten(1)
-
-    @contextlib.contextmanager
-    def running_statistics_frozen(self):
-        """Batch norm without running-statistics updates: for recomputation under checkpointing."""
-        norms = [module for module in self.modules() if isinstance(module, nn.BatchNorm3d)]
-        momenta = [norm.momentum for norm in norms]
-        for norm in norms:
-            norm.momentum = 0.0
-        try:
-            yield
-        finally:
-            for norm, momentum in zip(norms, momenta):
-                norm.momentum = momentum
 
 
 class CAKTNetwork(nn.Module):
