@@ -49,6 +49,7 @@ arrays, well under a millisecond for 2,000 candidates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -366,13 +367,16 @@ class LearnerState:
         self._slot_by_item[self.items] = np.arange(len(self.items))
 
 
-@dataclass(frozen=True)
-class PreparedCandidates:
-    """One learner's candidate items with their pair states and item statistics (``prepare_candidates``)."""
+class Question(NamedTuple):
+    """One question about every candidate: asked at ``at_time``, after an optional simulated answer.
 
-    items: np.ndarray
-    pair_states: np.ndarray
-    item_features: np.ndarray
+    With ``simulated_outcome`` (1 recall, 0 lapse) each candidate is first answered at
+    ``simulated_at`` (no later than ``at_time``) in its own hypothetical world.
+    """
+
+    at_time: float
+    simulated_outcome: int | None = None
+    simulated_at: float | None = None
 
 
 def is_spaced_review(features: np.ndarray, short_gap_hours: float) -> np.ndarray:
@@ -417,15 +421,6 @@ class HistoryFeatures:
         )
         return TableHistory(features=features, pair_states_after=after, time_seconds=time_seconds)
 
-    def prepare_candidates(self, state: LearnerState, items) -> PreparedCandidates:
-        """What every question about these candidates shares, whatever the time or simulated answer."""
-        items = np.asarray(items, dtype=np.int64)
-        return PreparedCandidates(
-            items=items,
-            pair_states=state.states_of(items),
-            item_features=self.item_features(np.full(len(items), state.learner, dtype=np.int64), items),
-        )
-
     def candidate_features(
         self,
         state: LearnerState,
@@ -434,35 +429,54 @@ class HistoryFeatures:
         *,
         simulated_outcome: int | None = None,
         simulated_at: float | None = None,
-        prepared: PreparedCandidates | None = None,
     ) -> np.ndarray:
-        """Features of each item asked at ``at_time``, optionally after a simulated answer.
+        """Features of each item asked at ``at_time``, optionally after a simulated answer (see ``Question``)."""
+        return self.question_features(state, items, [Question(at_time, simulated_outcome, simulated_at)])
 
-        With ``simulated_outcome`` (1 recall, 0 lapse) every candidate is first answered
-        at ``simulated_at`` in its own hypothetical world: its pair state and the
-        learner summary advance as ``LearnerState.record`` would advance them. The
-        learner summary is the same for every candidate, so it is computed once and
-        broadcast. ``prepared`` (``prepare_candidates(state, items)``) saves the pair-state
-        lookup and item statistics when the same candidates are asked several questions.
+    def question_features(self, state: LearnerState, items, questions: list[Question]) -> np.ndarray:
+        """Features of the items asked each question: ``len(questions)`` blocks of ``len(items)`` rows.
+
+        A simulated answer advances the candidate's pair state and the learner summary
+        as ``LearnerState.record`` would. Built for a scheduler that asks several
+        questions about many candidates: the pair states and item statistics are looked
+        up once, the learner summary (the same for every candidate) is computed once per
+        question and broadcast, and all blocks go through each vector step together.
         """
-        prepared = self.prepare_candidates(state, items) if prepared is None else prepared
-        pair_states = prepared.pair_states
-        summary = state.summary[None, :]
-        if simulated_outcome is not None:
-            if simulated_at is None or simulated_at > at_time:
+        items = np.asarray(items, dtype=np.int64)
+        for question in questions:
+            if question.simulated_outcome is not None and (
+                question.simulated_at is None or question.simulated_at > question.at_time
+            ):
                 raise ValueError("a simulated answer needs simulated_at, no later than at_time")
-            outcome = np.full(len(pair_states), simulated_outcome)
-            durations = np.full(len(pair_states), np.nan)
-            pair_states = advance_pair_states(
-                pair_states, simulated_at, outcome, grade_of_outcome(outcome), durations, self.fsrs_parameters
-            )
-            summary = advance_summaries(summary, simulated_at, outcome[:1], durations[:1])
-        learner_features = summary_features(summary, at_time)
+        n_items = len(items)
+        simulated = [question for question in questions if question.simulated_outcome is not None]
+        states = state.states_of(items)
+        outcomes = np.repeat([question.simulated_outcome for question in simulated], n_items).astype(np.int64)
+        advanced = advance_pair_states(
+            np.tile(states, (len(simulated), 1)),
+            np.repeat([question.simulated_at for question in simulated], n_items),
+            outcomes,
+            grade_of_outcome(outcomes),
+            np.full(len(outcomes), np.nan),
+            self.fsrs_parameters,
+        ).reshape(len(simulated), n_items, PAIR_STATE_WIDTH)
+        summaries = np.repeat(state.summary[None, :], len(questions), axis=0)
+        blocks, next_advanced = [], iter(advanced)
+        for index, question in enumerate(questions):
+            if question.simulated_outcome is None:
+                blocks.append(states)
+                continue
+            blocks.append(next(next_advanced))
+            summaries[index] = advance_summaries(
+                state.summary[None, :], question.simulated_at, [question.simulated_outcome], [np.nan]
+            )[0]
+        asked_at = np.array([question.at_time for question in questions], dtype=np.float64)
+        learner_part = summary_features(summaries, asked_at)
         return np.concatenate(
             [
-                pair_features(pair_states, at_time, self.fsrs_parameters),
-                np.broadcast_to(learner_features, (len(pair_states), learner_features.shape[1])),
-                prepared.item_features,
+                pair_features(np.concatenate(blocks), np.repeat(asked_at, n_items), self.fsrs_parameters),
+                np.repeat(learner_part, n_items, axis=0),
+                np.tile(self.item_features(np.full(n_items, state.learner, dtype=np.int64), items), (len(questions), 1)),
             ],
             axis=1,
         )

@@ -37,6 +37,7 @@ NEIGHBOUR_FEATURES = (
 NEIGHBOUR_COLUMNS = np.array([PAIR_FEATURES.index(name) for name in NEIGHBOUR_FEATURES])
 CHUNK_CELLS = 1 << 21
 RANKED_NEIGHBOURS = 64
+FIRST_LOOK = 16  # ranking columns tried first: they settle most candidates of a learner who studied much of the deck
 
 
 @dataclass
@@ -60,11 +61,6 @@ class Neighbours:
             similarity=np.zeros((rows, k), np.float32),
             valid=np.zeros((rows, k), bool),
         )
-
-    @classmethod
-    def concatenate(cls, parts: list["Neighbours"]) -> "Neighbours":
-        """The rows of several ``Neighbours``, one after the other."""
-        return cls(**{name: np.concatenate([getattr(part, name) for part in parts]) for name in ("features", "similarity", "valid")})
 
     def fill(self, rows, chosen: "ChosenNeighbours", states: np.ndarray, now: np.ndarray, fsrs_parameters) -> None:
         """Describe the chosen neighbours of ``rows`` by their ``states`` asked at ``now``."""
@@ -91,12 +87,22 @@ class ChosenNeighbours:
     valid: np.ndarray
 
     @classmethod
+    def empty(cls, rows: int, width: int) -> "ChosenNeighbours":
+        return cls(np.zeros((rows, width), np.int64), np.zeros((rows, width), np.float32), np.zeros((rows, width), bool))
+
+    def take(self, rows) -> "ChosenNeighbours":
+        return ChosenNeighbours(self.state_rows[rows], self.similarity[rows], self.valid[rows])
+
+    def put(self, rows, other: "ChosenNeighbours") -> None:
+        """Overwrite ``rows`` with the rows of ``other``, in order."""
+        self.state_rows[rows], self.similarity[rows], self.valid[rows] = other.state_rows, other.similarity, other.valid
+
+    @classmethod
     def best(cls, scores, similarity, state_rows, k: int) -> "ChosenNeighbours":
         """Top-k of ``scores`` (-inf where unavailable); ``state_rows[row, candidate]`` locates states."""
         width = min(k, scores.shape[1])
         if width == 0:
-            empty = np.zeros((len(scores), 0))
-            return cls(empty.astype(np.int64), empty.astype(np.float32), empty.astype(bool))
+            return cls.empty(len(scores), 0)
         best_scores, top = torch.topk(torch.from_numpy(np.ascontiguousarray(scores)), width, dim=1, sorted=True)
         top = top.numpy()
         valid = np.isfinite(best_scores.numpy())
@@ -165,6 +171,10 @@ class SimilarityRanking:
     items: np.ndarray
     similarity: np.ndarray
 
+    @property
+    def width(self) -> int:
+        return self.items.shape[1]
+
     @classmethod
     def of(cls, embeddings: np.ndarray, width: int = RANKED_NEIGHBOURS) -> "SimilarityRanking":
         n_items = len(embeddings)
@@ -199,26 +209,23 @@ def choose_for_candidates(
         ranked_rows = np.broadcast_to(recent, (len(items), len(recent)))
         usable = state.items[ranked_rows] != items[:, None]
         return _first_usable(ranked_rows, np.zeros(ranked_rows.shape, np.float32), usable, width)
-    ranked_rows = state.slots_of(ranking.items[items].ravel()).reshape(len(items), -1)
-    chosen = _first_usable(ranked_rows, ranking.similarity[items], ranked_rows >= 0, width)
-    others_studied = len(state.items) - (state.slots_of(items) >= 0)
-    short = chosen.valid.sum(axis=1) < np.minimum(width, others_studied)
-    if short.any():
-        exhaustive = _choose_among_all_studied(state, items[short], width, ranking.embeddings)
-        chosen.state_rows[short], chosen.similarity[short], chosen.valid[short] = (
-            exhaustive.state_rows, exhaustive.similarity, exhaustive.valid
-        )
+    chosen = ChosenNeighbours.empty(len(items), width)
+    needed = np.minimum(width, len(state.items) - (state.slots_of(items) >= 0))
+    pending = np.arange(len(items))
+    for columns in sorted({min(FIRST_LOOK, ranking.width), ranking.width}):
+        ranked_rows = state.slots_of(ranking.items[items[pending], :columns].ravel()).reshape(len(pending), columns)
+        found = _first_usable(ranked_rows, ranking.similarity[items[pending], :columns], ranked_rows >= 0, width)
+        settled = found.valid.sum(axis=1) >= needed[pending]
+        chosen.put(pending[settled], found.take(settled))
+        pending = pending[~settled]
+    if len(pending):
+        chosen.put(pending, _choose_among_all_studied(state, items[pending], width, ranking.embeddings))
     return chosen
 
 
 def _first_usable(ranked_rows: np.ndarray, similarity: np.ndarray, usable: np.ndarray, width: int) -> ChosenNeighbours:
     """Per row, the first ``width`` usable entries of a best-first ranking of state rows."""
-    n_rows = len(ranked_rows)
-    chosen = ChosenNeighbours(
-        state_rows=np.zeros((n_rows, width), np.int64),
-        similarity=np.zeros((n_rows, width), np.float32),
-        valid=np.zeros((n_rows, width), bool),
-    )
+    chosen = ChosenNeighbours.empty(len(ranked_rows), width)
     place = np.cumsum(usable, axis=1) - 1
     row, column = np.nonzero(usable & (place < width))
     slot = place[row, column]
@@ -234,18 +241,22 @@ def _choose_among_all_studied(state: LearnerState, items: np.ndarray, k: int, em
     return ChosenNeighbours.best(scores, similarity, np.broadcast_to(np.arange(len(state.items)), available.shape), k)
 
 
-def describe_at(state: LearnerState, chosen: ChosenNeighbours, at_time: float, k: int) -> Neighbours:
-    """The chosen neighbours of candidates, described as they stand at ``at_time``.
+def describe_at(state: LearnerState, chosen: ChosenNeighbours, times, k: int) -> Neighbours:
+    """The chosen neighbours of candidates as they stand at each of ``times``: one block of rows per time.
 
-    Each distinct neighbour is described once, however many candidates share it.
+    Each distinct neighbour is described once per time, however many candidates share it.
     """
-    neighbours = Neighbours.empty(len(chosen.valid), k)
-    width = chosen.state_rows.shape[1]
+    times = np.asarray(times, dtype=np.float64)
+    n_rows, width = chosen.state_rows.shape
+    neighbours = Neighbours.empty(len(times) * n_rows, k)
     if width == 0:
         return neighbours
     needed, position = np.unique(chosen.state_rows.ravel(), return_inverse=True)
-    described = pair_features(state.pair_states[needed], at_time, state.fsrs_parameters)[:, NEIGHBOUR_COLUMNS]
-    neighbours.features[:, :width] = described[position].reshape(*chosen.state_rows.shape, -1) * chosen.valid[..., None]
-    neighbours.similarity[:, :width] = chosen.similarity
-    neighbours.valid[:, :width] = chosen.valid
+    described = pair_features(
+        np.tile(state.pair_states[needed], (len(times), 1)), np.repeat(times, len(needed)), state.fsrs_parameters
+    )[:, NEIGHBOUR_COLUMNS].reshape(len(times), len(needed), -1)
+    features = described[:, position].reshape(len(times), n_rows, width, -1) * chosen.valid[None, ..., None]
+    neighbours.features[:, :width] = features.reshape(len(times) * n_rows, width, -1)
+    neighbours.similarity[:, :width] = np.tile(chosen.similarity, (len(times), 1))
+    neighbours.valid[:, :width] = np.tile(chosen.valid, (len(times), 1))
     return neighbours

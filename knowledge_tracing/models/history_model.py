@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState
+from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState, Question
 from knowledge_tracing.models.base import StudentModel
 
 TABLE_COLUMNS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept")
@@ -108,16 +108,12 @@ class HistoryFeatureModel(StudentModel):
         """The four predictions a delta policy compares, for all candidates in one batched pass."""
         items = np.asarray(items, dtype=np.int64)
         later = now + horizon_seconds
-        questions = ((now, None), (later, 1), (later, 0), (later, None))  # the CandidateOutlook fields, in order
-        prepared = self.extractor.prepare_candidates(state, items)
-        features = np.concatenate(
-            [
-                self.extractor.candidate_features(
-                    state, items, at_time, simulated_outcome=outcome,
-                    simulated_at=None if outcome is None else now, prepared=prepared,
-                )
-                for at_time, outcome in questions
-            ]
-        )
-        recall = self.score_candidate_rows(state, items, features, [at_time for at_time, _ in questions])
+        questions = [  # the CandidateOutlook fields, in order
+            Question(now),
+            Question(later, simulated_outcome=1, simulated_at=now),
+            Question(later, simulated_outcome=0, simulated_at=now),
+            Question(later),
+        ]
+        features = self.extractor.question_features(state, items, questions)
+        recall = self.score_candidate_rows(state, items, features, [question.at_time for question in questions])
         return CandidateOutlook(*recall.reshape(len(questions), len(items)))

@@ -65,15 +65,19 @@ class KarlNetwork(nn.Module):
 
     def forward(self, features, spaced, embedding, neighbour_features, similarity, valid):
         projected_text = None if self.text is None else self.text(embedding)
-        return self.logit(features, spaced, projected_text, neighbour_features, similarity, valid)
+        encoded = self.encode_neighbours(neighbour_features, similarity)
+        return self.logit(features, spaced, projected_text, encoded, valid)
 
-    def logit(self, features, spaced, projected_text, neighbour_features, similarity, valid):
-        """The recall logit from text already projected (projected once per card, however many questions)."""
+    def encode_neighbours(self, neighbour_features, similarity):
+        """(rows, k, hidden) encodings of retrieved neighbours, from their features and similarity."""
+        return self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))
+
+    def logit(self, features, spaced, projected_text, encoded_neighbours, valid):
+        """The recall logit from projected text and encoded neighbours (each computed once, however many questions)."""
         query = features if projected_text is None else torch.cat([features, projected_text], dim=1)
-        encoded = self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))
-        scores = (encoded * self.query(query).unsqueeze(1)).sum(-1) / encoded.shape[-1] ** 0.5
+        scores = (encoded_neighbours * self.query(query).unsqueeze(1)).sum(-1) / encoded_neighbours.shape[-1] ** 0.5
         weights = torch.softmax(scores.masked_fill(~valid, -1e9), dim=1) * valid
-        pooled = (weights.unsqueeze(-1) * encoded).sum(1)
+        pooled = (weights.unsqueeze(-1) * encoded_neighbours).sum(1)
         linear = self.linear(features)
         regime_logit = torch.where(spaced, linear[:, 0], linear[:, 1])
         return regime_logit + self.head(torch.cat([query, pooled], dim=1)).squeeze(1)
@@ -233,20 +237,31 @@ class KarlModel(HistoryFeatureModel):
 
     # ----- prediction ---------------------------------------------------------------------
 
-    def _probability(self, inputs: dict, questions_per_card: int = 1) -> np.ndarray:
-        """P(recall) of the rows of ``inputs``, whose ``embedding`` holds one row per card.
+    def _probability(self, inputs: dict, neighbours_of_question=(0,)) -> np.ndarray:
+        """P(recall) of questions about cards, in one forward pass.
 
-        The other inputs hold ``questions_per_card`` blocks of rows, one per question,
-        each in card order; each card's text is projected once and reused by every block.
+        ``inputs["embedding"]`` holds one row per card (n cards); ``features`` and
+        ``spaced`` hold one block of n rows per question; the neighbour inputs hold one
+        block of n rows per distinct set of neighbour descriptions, and question ``j``
+        uses block ``neighbours_of_question[j]``. Text and neighbours are encoded once
+        and shared by the questions. A table's rows are one question each about n "cards".
         """
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
-        row_inputs = {name: value for name, value in inputs.items() if name != "embedding"}
+        network, n_cards = self.network, len(inputs["embedding"])
+        blocks = torch.as_tensor(neighbours_of_question)
         with torch.inference_mode():
-            text = self.network.text
-            projected_text = None if text is None else text(inputs["embedding"]).repeat(questions_per_card, 1)
-            return torch.sigmoid(self.network.logit(projected_text=projected_text, **row_inputs)).double().numpy()
+            projected_text = None if network.text is None else network.text(inputs["embedding"]).repeat(len(blocks), 1)
+            encoded = network.encode_neighbours(inputs["neighbour_features"], inputs["similarity"])
+            logit = network.logit(
+                inputs["features"],
+                inputs["spaced"],
+                projected_text,
+                encoded.view(-1, n_cards, *encoded.shape[1:])[blocks].flatten(0, 1),
+                inputs["valid"].view(-1, n_cards, inputs["valid"].shape[1])[blocks].flatten(0, 1),
+            )
+            return torch.sigmoid(logit).double().numpy()
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
@@ -255,10 +270,10 @@ class KarlModel(HistoryFeatureModel):
         """One forward pass over every question; neighbours chosen once, described once per distinct time."""
         k = self.hyperparameters["k"]
         chosen = choose_for_candidates(state, items, k, self.similarity_ranking)
-        described = {at_time: describe_at(state, chosen, at_time, k) for at_time in dict.fromkeys(asked_at)}
-        neighbours = Neighbours.concatenate([described[at_time] for at_time in asked_at])
+        times = list(dict.fromkeys(asked_at))
+        neighbours = describe_at(state, chosen, times, k)
         inputs = self._inputs(features, items, neighbours, self._candidate_embeddings())
-        return self._probability(inputs, questions_per_card=len(asked_at))
+        return self._probability(inputs, [times.index(at_time) for at_time in asked_at])
 
     def _candidate_embeddings(self) -> np.ndarray | None:
         return self.item_embeddings if self.network is not None and self.network.text is not None else None
