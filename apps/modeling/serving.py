@@ -2,8 +2,8 @@
 
 The study app asks ``apps.study.student_model.active_model(deck=..., kind=...)``; this
 module answers it (``ModelingConfig.ready`` installs ``active_model_for_deck`` as the
-provider). Every call checks which version serves with one indexed query (the id
-only); the loaded model is cached per process by version id, so a newly promoted or
+provider). Every call checks which versions serve the deck's scope and all learners'
+with one indexed query (ids and kinds only); the loaded model is cached per process by version id, so a newly promoted or
 rolled-back version is picked up on the next call without a restart. A deck's own
 active version is preferred over the one trained on all learners. When an experiment
 arm asks for a kind that is not the active one, the newest version of that kind in the
@@ -31,15 +31,19 @@ _loaded: OrderedDict[int, tuple[str, StudentModel, Vocabulary]] = OrderedDict()
 _loaded_lock = threading.Lock()
 
 
-def serving_version_id(scope: Scope, kind: str | None) -> int | None:
-    """The id of the version serving ``scope`` (for ``kind``: the active one if of that kind, else the newest)."""
-    versions = ModelVersion.objects.filter(scope_key=scope.key)
-    active = versions.filter(is_active=True).values_list("id", "kind").first()
+def active_versions(scopes: Sequence[Scope]) -> dict[str, tuple[int, str]]:
+    """Scope key -> (id, kind) of its active version, for every scope that has one, in one query."""
+    rows = ModelVersion.objects.filter(scope_key__in=[scope.key for scope in scopes], is_active=True)
+    return {scope_key: (version_id, kind) for version_id, kind, scope_key in rows.values_list("id", "kind", "scope_key")}
+
+
+def serving_version_id(scope: Scope, kind: str | None, active: tuple[int, str] | None) -> int | None:
+    """The id of the version serving ``scope`` (for ``kind``: the ``active`` one if of that kind, else the newest)."""
     if active is not None and kind in (None, active[1]):
         return active[0]
     if kind is None:
         return None
-    return versions.filter(kind=kind).values_list("id", flat=True).first()
+    return ModelVersion.objects.filter(scope_key=scope.key, kind=kind).values_list("id", flat=True).first()
 
 
 def loaded_version(version_id: int) -> tuple[str, StudentModel, Vocabulary]:
@@ -55,8 +59,10 @@ def loaded_version(version_id: int) -> tuple[str, StudentModel, Vocabulary]:
 
 def active_model_for_deck(*, deck: Deck, kind: str | None) -> ServedModel | None:
     """The model serving ``deck``: its own scope's version, else the one for all learners, else None."""
-    for scope in (Scope(deck_id=deck.pk), Scope()):
-        version_id = serving_version_id(scope, kind)
+    scopes = (Scope(deck_id=deck.pk), Scope())
+    active = active_versions(scopes)
+    for scope in scopes:
+        version_id = serving_version_id(scope, kind, active.get(scope.key))
         if version_id is not None:
             label, model, vocabulary = loaded_version(version_id)
             return ServedModel(version=label, model=model, table_builder=partial(_history_table, model, vocabulary))
