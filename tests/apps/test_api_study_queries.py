@@ -17,8 +17,8 @@ ANSWERS_URL = "/api/v1/answers"
 
 # token + user + settings, card + deck, BEGIN, locked showing, locked card state, its
 # update, the log, COMMIT, pending showing, due cards, new cards, daily counts, the
-# active model (its deck's scope, then all learners'), the new showing, its card
-ANSWER_AND_NEXT_CARD_QUERIES = 16
+# active model versions, the new showing, its card
+ANSWER_AND_NEXT_CARD_QUERIES = 15
 
 
 @pytest.fixture
