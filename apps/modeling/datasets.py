@@ -94,7 +94,6 @@ def study_log_table(
         concept=np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in columns[1]], dtype=np.int64),
         learner_keys=[str(learner) for learner in learner_keys],
         item_keys=vocabulary.cards,
-        item_text=None,
         item_embeddings=embeddings,
     )
     return table, vocabulary
