@@ -18,6 +18,7 @@ from apps.cards.models import Deck
 from apps.experiments.models import Experiment
 
 REMEMBER_SECONDS = 5.0
+MAX_REMEMBERED_DECKS = 10_000
 
 _remembered: dict[object, tuple[float, Experiment | None]] = {}
 _remembered_lock = threading.Lock()
@@ -32,6 +33,8 @@ def running_experiment(deck: Deck) -> Experiment | None:
         return remembered[1]
     experiment = Experiment.objects.filter(deck=deck, status=Experiment.Status.RUNNING).first()
     with _remembered_lock:
+        if len(_remembered) >= MAX_REMEMBERED_DECKS:
+            _remembered.clear()  # a long-running process studying many decks keeps a bounded memory
         _remembered[deck.uuid] = (now + REMEMBER_SECONDS, experiment)
     return experiment
 
