@@ -75,7 +75,8 @@ def shown_card_choose_next(
     plan = scheduling_plan(learner=learner, deck=deck, policy_name=policy_name, now=now)
     if plan.model is not None:
         candidates = candidates_with_predictions(candidates, learner=learner, deck=deck, served=plan.model, now=now)
-    decision = plan.policy.choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
+    policy = plan.policy.for_learner(target_retention=learner_settings.target_retention)
+    decision = policy.choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
     if decision is None:
         return None
     return ShownCard.objects.create(

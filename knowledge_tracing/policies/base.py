@@ -82,3 +82,7 @@ class SchedulingPolicy(ABC):
     @abstractmethod
     def choose(self, candidates: Candidates, *, now: float, rng: np.random.Generator) -> Decision | None:
         """Pick the next card at time ``now`` (seconds since the epoch)."""
+
+    def for_learner(self, *, target_retention: float) -> "SchedulingPolicy":
+        """This policy as it acts for a learner with these settings; most policies need none of them."""
+        return self

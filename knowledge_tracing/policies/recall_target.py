@@ -1,7 +1,8 @@
 """Recall target: show the card whose predicted recall is closest to the learner's target retention.
 
-Studying a card at about the retention the learner wants (0.85 by default) keeps each
-review desirably difficult. With a ``window``, only cards within ``target ± window``
+Studying a card at about the retention the learner wants keeps each review desirably
+difficult. The target is the learner's own (``for_learner(target_retention=...)``, as the
+app does with the learner's settings), 0.85 when none is given. With a ``window``, only cards within ``target ± window``
 are shown; when none is, the policy returns ``None`` (nothing worth studying now).
 """
 
@@ -27,6 +28,11 @@ class RecallTargetPolicy(RankingPolicy):
         super().__init__(**options)
         self.target = target
         self.window = window
+
+    def for_learner(self, *, target_retention: float) -> "RecallTargetPolicy":
+        return RecallTargetPolicy(
+            target=target_retention, window=self.window, cooldown_seconds=self.cooldown_seconds, exploration=self.exploration
+        )
 
     def score(self, candidates: Candidates) -> np.ndarray:
         (p_now,) = required_predictions(candidates, self.name, "predicted_recall")

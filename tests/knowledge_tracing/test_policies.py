@@ -69,6 +69,15 @@ def test_recall_target_picks_the_card_closest_to_the_target_retention():
     assert _choose("recall_target", candidates, target=0.5).card_id == "card-2"
 
 
+def test_recall_target_aims_at_the_learners_own_target_and_keeps_its_other_options():
+    candidates = _candidates([0.99, 0.83, 0.4, 0.7])
+    learners_policy = create_policy("recall_target", window=0.1).for_learner(target_retention=0.65)
+    assert (learners_policy.target, learners_policy.window) == (0.65, 0.1)
+    assert learners_policy.choose(candidates, now=NOW, rng=np.random.default_rng(0)).card_id == "card-3"
+    delta = create_policy("delta")
+    assert delta.for_learner(target_retention=0.65) is delta
+
+
 def test_recall_target_window_leaves_nothing_to_study_when_no_card_is_near():
     candidates = _candidates([0.99, 0.3])
     assert _choose("recall_target", candidates, window=0.05) is None
