@@ -18,7 +18,7 @@ from knowledge_tracing.models import MODEL_REGISTRY, StudentModel, create_model
 # Small, quick settings per model so the whole contract runs in seconds on 2 CPU cores.
 FAST_SETTINGS = {
     "dkt": {"max_epochs": 10, "hidden_size": 32, "embedding_dim": 32, "learning_rate": 1e-2, "batch_size": 8},
-    "cakt": {"max_epochs": 6, "frame_size": 4, "learning_rate": 1e-2, "batch_size": 8},
+    "cakt": {"max_epochs": 8, "frame_size": 4, "learning_rate": 3e-3, "batch_size": 2},
 }
 EMBEDDING_DIM = 16
 
