@@ -42,8 +42,10 @@ gives the features of hypothetical rows without re-scanning history::
 A simulated answer is applied to each candidate's own pair state and to the learner
 summary (grade Good for a recall, Again for a lapse, unknown response time), exactly
 as ``record`` would apply a real one; the result equals the features of the same row
-appended to the table. Cost is a few vector operations on (candidates x fields)
-arrays, well under a millisecond for 2,000 candidates.
+appended to the table. A scheduler asks several questions about the same candidates
+(now; tomorrow after a recall, after a lapse, without study): ``question_features``
+answers them all in one pass of vector operations over the stacked rows, looking up
+the pair states once.
 """
 
 from __future__ import annotations
@@ -439,8 +441,9 @@ class HistoryFeatures:
         A simulated answer advances the candidate's pair state and the learner summary
         as ``LearnerState.record`` would. Built for a scheduler that asks several
         questions about many candidates: the pair states and item statistics are looked
-        up once, the learner summary (the same for every candidate) is computed once per
-        question and broadcast, and all blocks go through each vector step together.
+        up once, cards never studied share one pair state, the learner summary (the same
+        for every candidate) is computed once per question and broadcast, and all blocks
+        go through each vector step together.
         """
         items = np.asarray(items, dtype=np.int64)
         for question in questions:
@@ -448,18 +451,22 @@ class HistoryFeatures:
                 question.simulated_at is None or question.simulated_at > question.at_time
             ):
                 raise ValueError("a simulated answer needs simulated_at, no later than at_time")
-        n_items = len(items)
         simulated = [question for question in questions if question.simulated_outcome is not None]
-        states = state.states_of(items)
-        outcomes = np.repeat([question.simulated_outcome for question in simulated], n_items).astype(np.int64)
+        slots = state.slots_of(items)
+        studied = slots >= 0
+        # Cards never studied share one fresh pair state: their pair features are computed once.
+        states = np.concatenate([state.pair_states[slots[studied]], fresh_pair_states(1)])
+        state_of_item = np.where(studied, np.cumsum(studied) - 1, len(states) - 1)
+        n_states = len(states)
+        outcomes = np.repeat([question.simulated_outcome for question in simulated], n_states).astype(np.int64)
         advanced = advance_pair_states(
             np.tile(states, (len(simulated), 1)),
-            np.repeat([question.simulated_at for question in simulated], n_items),
+            np.repeat([question.simulated_at for question in simulated], n_states),
             outcomes,
             grade_of_outcome(outcomes),
             np.full(len(outcomes), np.nan),
             self.fsrs_parameters,
-        ).reshape(len(simulated), n_items, PAIR_STATE_WIDTH)
+        ).reshape(len(simulated), n_states, PAIR_STATE_WIDTH)
         summaries = np.repeat(state.summary[None, :], len(questions), axis=0)
         blocks, next_advanced = [], iter(advanced)
         for index, question in enumerate(questions):
@@ -471,11 +478,12 @@ class HistoryFeatures:
                 state.summary[None, :], question.simulated_at, [question.simulated_outcome], [np.nan]
             )[0]
         asked_at = np.array([question.at_time for question in questions], dtype=np.float64)
-        learner_part = summary_features(summaries, asked_at)
+        pair_part = pair_features(np.concatenate(blocks), np.repeat(asked_at, n_states), self.fsrs_parameters)
+        n_items = len(items)
         return np.concatenate(
             [
-                pair_features(np.concatenate(blocks), np.repeat(asked_at, n_items), self.fsrs_parameters),
-                np.repeat(learner_part, n_items, axis=0),
+                pair_part.reshape(len(questions), n_states, -1)[:, state_of_item].reshape(-1, pair_part.shape[1]),
+                np.repeat(summary_features(summaries, asked_at), n_items, axis=0),
                 np.tile(self.item_features(np.full(n_items, state.learner, dtype=np.int64), items), (len(questions), 1)),
             ],
             axis=1,

@@ -11,9 +11,14 @@ Each neighbour is described by its own history features asked at the row's time
 
 Vectorised per learner: an exclusive running maximum over a (rows x items) one-hot
 matrix of row indices gives, for every row and item, the last earlier row of that
-item, in chunks that bound memory; top-k is ``torch.topk``. The same selection
-and featurisation serve ``LearnerState`` candidates (``choose_for_candidates`` once,
-then ``describe_at`` for each time asked), so batch and incremental agree.
+item, in chunks that bound memory; top-k is ``torch.topk``.
+
+A scheduler's candidates (``LearnerState``) are served without a per-request
+similarity product: ``SimilarityRanking`` lists each card's most similar cards once
+per fitted model, ``choose_for_candidates`` takes the first k of them the learner
+has studied (ranking all studied cards only for candidates the list cannot settle),
+and ``describe_at`` describes the chosen neighbours at each time asked. The choice is
+the same top-k as for a table row, so batch and incremental agree.
 """
 
 from __future__ import annotations
