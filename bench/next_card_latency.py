@@ -9,15 +9,18 @@ same candidates are also scored one card at a time, as a system that runs its mo
 per card must (the published KARL system sampled 150 candidates per request because
 it ran BERT per card).
 
-    PYTHONPATH=. .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200]
+    PYTHONPATH=. .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200] [--threads 1]
 
-Prints the figures; the last line is one JSON object.
+Wall-clock times depend on what else the shared CPU runs, so the CPU time of the
+timed thread and the load average are printed too. Prints the figures; the last
+line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -39,8 +42,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed batched requests")
     parser.add_argument("--one-at-a-time-requests", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (one is faster for these small batches)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
 
     table = generate_study_log(
         n_learners=args.learners, n_items=args.cards, n_logs=args.reviews * args.learners, seed=args.seed
@@ -87,11 +91,13 @@ def main() -> None:
             **{name: np.concatenate([getattr(o, name) for o in outlooks]) for name in vars(outlooks[0])}
         )
 
-    batched_ms, record_ms = [], []
+    load_before = os.getloadavg()[0]
+    batched_ms, batched_cpu_ms, record_ms = [], [], []
     for _ in range(args.requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         decision = choose(batched)
         batched_ms.append(1000 * (time.perf_counter() - started))
+        batched_cpu_ms.append(1000 * (time.thread_time() - started_cpu))
         card = int(decision.card_id)
         started = time.perf_counter()
         state.record(card, now, int(rng.random() < decision.predicted_recall), 0, 9_000.0)
@@ -114,16 +120,21 @@ def main() -> None:
         "learner_state_from_log_ms": round(1000 * state_seconds, 1),
         "batched_p50_ms": round(float(np.percentile(batched_ms, 50)), 2),
         "batched_p95_ms": round(float(np.percentile(batched_ms, 95)), 2),
+        "batched_cpu_p50_ms": round(float(np.percentile(batched_cpu_ms, 50)), 2),
+        "batched_cpu_p95_ms": round(float(np.percentile(batched_cpu_ms, 95)), 2),
         "record_answer_p50_ms": round(float(np.percentile(record_ms, 50)), 3),
         "one_at_a_time_p50_ms": round(float(np.percentile(single_ms, 50)), 1),
         "one_at_a_time_requests": args.one_at_a_time_requests,
         "threads": torch.get_num_threads(),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     figures["speedup_p50"] = round(figures["one_at_a_time_p50_ms"] / figures["batched_p50_ms"], 1)
     print(f"model {args.model}: {args.cards} candidates, {len(own)} past reviews (fit {fit_seconds:.1f} s)")
     print(f"  batched, one pass:   p50 {figures['batched_p50_ms']} ms, p95 {figures['batched_p95_ms']} ms")
+    print(f"    its CPU time:      p50 {figures['batched_cpu_p50_ms']} ms, p95 {figures['batched_cpu_p95_ms']} ms")
     print(f"  one card at a time:  p50 {figures['one_at_a_time_p50_ms']} ms ({figures['speedup_p50']}x slower)")
     print(f"  recording an answer: p50 {figures['record_answer_p50_ms']} ms")
+    print(f"  load average (1 min) before / after the timed requests: {figures['load_average_1min']}")
     print(json.dumps(figures))
 
 
