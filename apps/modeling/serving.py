@@ -27,34 +27,40 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import StudentModel
 
 MAX_LOADED_VERSIONS = 4
-_loaded: OrderedDict[int, tuple[str, StudentModel, Vocabulary]] = OrderedDict()
+# Keyed by (id, artifact checksum): an id alone can come back for another version
+# (SQLite reuses the ids of rolled-back rows); the checksum names the artifact itself.
+_loaded: OrderedDict[tuple[int, str], tuple[str, StudentModel, Vocabulary]] = OrderedDict()
 _loaded_lock = threading.Lock()
 
 
-def active_versions(scopes: Sequence[Scope]) -> dict[str, tuple[int, str]]:
-    """Scope key -> (id, kind) of its active version, for every scope that has one, in one query."""
+def active_versions(scopes: Sequence[Scope]) -> dict[str, tuple[int, str, str]]:
+    """Scope key -> (id, kind, checksum) of its active version, for every scope that has one, in one query."""
     rows = ModelVersion.objects.filter(scope_key__in=[scope.key for scope in scopes], is_active=True)
-    return {scope_key: (version_id, kind) for version_id, kind, scope_key in rows.values_list("id", "kind", "scope_key")}
+    return {
+        scope_key: (version_id, kind, checksum)
+        for version_id, kind, checksum, scope_key in rows.values_list("id", "kind", "checksum", "scope_key")
+    }
 
 
-def serving_version_id(scope: Scope, kind: str | None, active: tuple[int, str] | None) -> int | None:
-    """The id of the version serving ``scope`` (for ``kind``: the ``active`` one if of that kind, else the newest)."""
+def serving_version(scope: Scope, kind: str | None, active: tuple[int, str, str] | None) -> tuple[int, str] | None:
+    """(id, checksum) of the version serving ``scope`` (for ``kind``: the active one if of that kind, else the newest)."""
     if active is not None and kind in (None, active[1]):
-        return active[0]
+        return active[0], active[2]
     if kind is None:
         return None
-    return ModelVersion.objects.filter(scope_key=scope.key, kind=kind).values_list("id", flat=True).first()
+    return ModelVersion.objects.filter(scope_key=scope.key, kind=kind).values_list("id", "checksum").first()
 
 
-def loaded_version(version_id: int) -> tuple[str, StudentModel, Vocabulary]:
+def loaded_version(version_id: int, checksum: str) -> tuple[str, StudentModel, Vocabulary]:
     """(label, fitted model, vocabulary) of a version, loaded from its artifact once per process (a few kept)."""
+    key = (version_id, checksum)
     with _loaded_lock:
-        if version_id not in _loaded:
+        if key not in _loaded:
             version = ModelVersion.objects.get(pk=version_id)
             while len(_loaded) >= MAX_LOADED_VERSIONS:
                 _loaded.popitem(last=False)
-            _loaded[version_id] = (version.label, artifact_load(version), Vocabulary.from_json(version.vocabulary))
-        return _loaded[version_id]
+            _loaded[key] = (version.label, artifact_load(version), Vocabulary.from_json(version.vocabulary))
+        return _loaded[key]
 
 
 def active_model_for_deck(*, deck: Deck, kind: str | None) -> ServedModel | None:
@@ -62,18 +68,18 @@ def active_model_for_deck(*, deck: Deck, kind: str | None) -> ServedModel | None
     scopes = (Scope(deck_id=deck.pk), Scope())
     active = active_versions(scopes)
     for scope in scopes:
-        version_id = serving_version_id(scope, kind, active.get(scope.key))
-        if version_id is not None:
-            label, model, vocabulary = loaded_version(version_id)
-            return ServedModel(version=label, model=model, table_builder=partial(_history_table, model, vocabulary))
+        serving = serving_version(scope, kind, active.get(scope.key))
+        if serving is not None:
+            label, model, vocabulary = loaded_version(*serving)
+            return ServedModel(version=label, model=model, table_builder=partial(_history_table, vocabulary))
     return None
 
 
-def _history_table(
-    model: StudentModel, vocabulary: Vocabulary, rows: Sequence[tuple], extra_card_ids: Sequence[int]
-) -> StudyLogTable:
-    """A learner's rows in the version's dense ids, cards it never saw appended, with every card's embedding."""
+def _history_table(vocabulary: Vocabulary, rows: Sequence[tuple], extra_card_ids: Sequence[int]) -> StudyLogTable:
+    """A learner's rows in the version's dense ids, cards it never saw appended, with every card's embedding.
+
+    The embeddings travel with the table into the model's learner state, one request's
+    own, so cards added after training are scored without changing the shared model.
+    """
     table, _ = study_log_table(list(rows), vocabulary=vocabulary, extra_cards=list(extra_card_ids))
-    if getattr(model, "item_embeddings", None) is not None:
-        model.item_embeddings = table.item_embeddings  # KARL scores candidates with its own copy: include new cards
     return table
