@@ -4,6 +4,11 @@ Training is ``acks_late`` with ``reject_on_worker_lost``: a message is only ackn
 once the run is done, and a worker that dies mid-run has its message redelivered. The
 redelivered message finds the run already claimed and does nothing, and the stale run
 is marked failed by ``fail_stale_runs`` (beat, every 10 minutes).
+
+Its time limits are the worker's own settings, set when the worker starts: Celery
+copies a task's ``soft_time_limit``/``time_limit`` attributes into every message it
+sends, and a limit in the message overrides the worker's, so limits in the decorator
+would be those of whichever process queued the run (the web process, beat, a bench).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import os
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.conf import settings
 from django.db import transaction
 
@@ -21,17 +27,18 @@ from apps.modeling.training import training_run_execute, training_runs_fail_stal
 from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.MNEMO_TRAINING_SOFT_TIME_LIMIT,
-    time_limit=settings.MNEMO_TRAINING_TIME_LIMIT,
-)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def train_model_version(self, run_id: int) -> str:
     """Carry out one training run; returns the status it ended with."""
     worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
     return training_run_execute(run_id=run_id, worker=worker).status
+
+
+@worker_init.connect
+def training_time_limits_from_worker_settings(**_) -> None:
+    """Bound training runs by this worker's ``MNEMO_TRAINING_SOFT_TIME_LIMIT`` and ``MNEMO_TRAINING_TIME_LIMIT``."""
+    train_model_version.soft_time_limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
+    train_model_version.time_limit = settings.MNEMO_TRAINING_TIME_LIMIT
 
 
 def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:

@@ -134,7 +134,8 @@ def training_run_execute(*, run_id: int, worker: str | None = None, printer: Pro
     except InsufficientData as reason:
         _finish(run_id, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
     except SoftTimeLimitExceeded:
-        _finish(run_id, TrainingRun.Status.FAILED, "stopped at the soft time limit (MNEMO_TRAINING_SOFT_TIME_LIMIT)")
+        limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
+        _finish(run_id, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)")
     except Exception as error:  # the run records any failure; the active version stays as it was
         logger.exception("training run %s failed", run_id)
         _finish(run_id, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())

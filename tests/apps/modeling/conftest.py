@@ -76,7 +76,7 @@ def worker_database_url() -> str:
 class Worker:
     """A ``celery -A config worker`` process consuming a queue of its own."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, *, pool: str = "solo", env: dict | None = None) -> None:
         self.queue = f"test-{uuid.uuid4().hex}"
         env = {
             **os.environ,
@@ -85,9 +85,10 @@ class Worker:
             "MNEMO_PROMOTION_MAX_ECE": str(settings.MNEMO_PROMOTION_MAX_ECE),
             "MNEMO_TRAINING_MIN_LOGS": str(settings.MNEMO_TRAINING_MIN_LOGS),
             "MNEMO_EMBED_CARDS_ON_SAVE": "false",
+            **(env or {}),
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--queues", self.queue,
+            sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1", "--queues", self.queue,
             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=warning",
         ]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -110,11 +111,15 @@ class Worker:
 
 @pytest.fixture
 def start_worker(settings):
-    """Start real worker processes (as many as the test asks for); all are stopped afterwards."""
+    """start(pool=..., env=...) starts a real worker process (as many as the test asks for); all are stopped afterwards.
+
+    The solo pool runs tasks in the worker process itself and ignores time limits; the
+    prefork pool (one child) enforces them.
+    """
     workers = []
 
-    def start() -> Worker:
-        workers.append(Worker(settings))
+    def start(**options) -> Worker:
+        workers.append(Worker(settings, **options))
         return workers[-1]
 
     yield start

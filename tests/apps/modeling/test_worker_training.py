@@ -93,16 +93,34 @@ def test_the_same_run_message_delivered_twice_trains_once_and_promotes_once(seed
     assert Promotion.objects.count() == 1
 
 
+def _active_hlr_version() -> ModelVersion:
+    """An HLR version trained in the foreground and served: the model a failed run must leave serving."""
+    version = training_run_execute(
+        run_id=training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND).pk
+    ).version
+    assert version.is_active
+    return version
+
+
+def _endless(small_karl: dict) -> dict:
+    """KARL hyper-parameters that keep it training until something stops it."""
+    return {**small_karl, "max_epochs": 100_000, "patience": 100_000}
+
+
+def _assert_still_served(previous: ModelVersion, failed_run: TrainingRun, deck) -> None:
+    assert not ModelVersion.objects.filter(run=failed_run).exists()
+    previous.refresh_from_db()
+    assert previous.is_active
+    assert active_model_for_deck(deck=deck, kind=None).version == previous.label
+
+
 def test_a_worker_killed_mid_training_leaves_the_run_failed_and_the_active_model_serving(
     seeded_deck, settings, start_worker, small_karl
 ):
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
-    previous = training_run_execute(
-        run_id=training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND).pk
-    ).version
-    assert previous.is_active
+    previous = _active_hlr_version()
     worker = start_worker()
-    long_run = _queued_run("karl", worker.queue, **{**small_karl, "max_epochs": 100_000, "patience": 100_000})
+    long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
 
     _wait_for(lambda: TrainingRun.objects.get(pk=long_run.pk).progress.get("epoch"), "the first epoch", worker)
     worker.kill()
@@ -112,10 +130,23 @@ def test_a_worker_killed_mid_training_leaves_the_run_failed_and_the_active_model
     assert training_runs_fail_stale(stale_after=timedelta(0)) == 1
     long_run.refresh_from_db()
     assert long_run.status == TrainingRun.Status.FAILED and "stopped reporting" in long_run.message
-    assert not ModelVersion.objects.filter(run=long_run).exists()
-    previous.refresh_from_db()
-    assert previous.is_active
-    assert active_model_for_deck(deck=seeded_deck, kind=None).version == previous.label
+    _assert_still_served(previous, long_run, seeded_deck)
 
     redelivered = train_model_version.apply_async(args=[long_run.pk], queue=start_worker().queue)
     assert redelivered.get(timeout=WAIT_SECONDS) == TrainingRun.Status.FAILED  # claimed before: not trained again
+
+
+def test_the_workers_soft_time_limit_ends_a_long_run_failed_and_the_active_model_serving(
+    seeded_deck, settings, start_worker, small_karl
+):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    previous = _active_hlr_version()
+    # This process keeps the default limits (an hour): the worker's own settings must decide.
+    worker = start_worker(pool="prefork", env={"MNEMO_TRAINING_SOFT_TIME_LIMIT": "10", "MNEMO_TRAINING_TIME_LIMIT": "120"})
+    long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
+
+    _wait_for(lambda: _finished(long_run), "the soft time limit to stop the run", worker)
+
+    assert long_run.status == TrainingRun.Status.FAILED, long_run.message
+    assert "soft time limit of 10 s" in long_run.message
+    _assert_still_served(previous, long_run, seeded_deck)
