@@ -298,6 +298,10 @@ class LearnerState:
         pair_states: (len(items), PAIR_STATE_WIDTH) state after each item's latest answer.
         summary: (SUMMARY_WIDTH,) the learner's counts and last answer over all items.
         fsrs_parameters: the FSRS-6 parameters of the memory-state features.
+        item_embeddings: the text embeddings of every item, from the table the state was
+            built from (so cards added after training are scored with their own text);
+            None when that table had none. Each state carries its own: a fitted model
+            shared between threads is never changed to score a request.
     """
 
     learner: int
@@ -305,6 +309,7 @@ class LearnerState:
     pair_states: np.ndarray = field(default_factory=lambda: fresh_pair_states(0))
     summary: np.ndarray = field(default_factory=lambda: fresh_pair_states(1)[0, :SUMMARY_WIDTH])
     fsrs_parameters: tuple = DEFAULT_FSRS6_PARAMETERS
+    item_embeddings: np.ndarray | None = field(default=None, repr=False)
     _slot_by_item: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
     def __post_init__(self) -> None:
@@ -315,7 +320,7 @@ class LearnerState:
         """The state after all of ``learner``'s rows in ``table`` (time in seconds, see module doc)."""
         own = table.take(np.flatnonzero(table.learner == learner))
         if len(own) == 0:
-            return cls(learner=learner, fsrs_parameters=fsrs_parameters)
+            return cls(learner=learner, fsrs_parameters=fsrs_parameters, item_embeddings=table.item_embeddings)
         _, after = replay_pair_states(own, fsrs_parameters)
         items, first_from_end = np.unique(own.item[::-1], return_index=True)
         last_rows = len(own) - 1 - first_from_end
@@ -331,6 +336,7 @@ class LearnerState:
             pair_states=after[last_rows],
             summary=summary,
             fsrs_parameters=fsrs_parameters,
+            item_embeddings=table.item_embeddings,
         )
 
     def record(self, item: int, time_seconds: float, outcome: int, grade: int = 0, duration_ms: float = np.nan) -> None:

@@ -269,11 +269,26 @@ class KarlModel(HistoryFeatureModel):
     def score_candidate_rows(self, state, items, features, asked_at) -> np.ndarray:
         """One forward pass over every question; neighbours chosen once, described once per distinct time."""
         k = self.hyperparameters["k"]
-        chosen = choose_for_candidates(state, items, k, self.similarity_ranking)
+        embeddings, ranking = self._candidate_similarity(state)
+        chosen = choose_for_candidates(state, items, k, ranking)
         times = list(dict.fromkeys(asked_at))
         neighbours = describe_at(state, chosen, times, k)
-        inputs = self._inputs(features, items, neighbours, self._candidate_embeddings())
+        inputs = self._inputs(features, items, neighbours, embeddings)
         return self._probability(inputs, [times.index(at_time) for at_time in asked_at])
+
+    def _candidate_similarity(self, state) -> tuple[np.ndarray | None, SimilarityRanking | None]:
+        """The embeddings that score this request's candidates, and the ranking that finds their neighbours.
+
+        Embeddings the state carries (its history table's: cards added after training
+        included) are this request's own and are never stored on the shared model; when
+        they differ from the cached ones, neighbours are ranked among all studied cards
+        with them (a ranking of width 0) instead of with the cached ranking.
+        """
+        cached = self._candidate_embeddings()
+        own = state.item_embeddings
+        if cached is None or own is None or own is cached or np.array_equal(own, cached):
+            return cached, self.similarity_ranking
+        return own, SimilarityRanking.of(own, width=0)
 
     def _candidate_embeddings(self) -> np.ndarray | None:
         return self.item_embeddings if self.network is not None and self.network.text is not None else None

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.features import LAST_TIME, SECONDS_PER_DAY, HistoryFeatures, LearnerState
@@ -149,3 +150,28 @@ def test_batched_candidate_scoring_equals_predict_proba_on_appended_rows(table):
     )
     after_recall = model.predict_proba(with_question(recalled, learner, 9, tomorrow))[-1]
     assert outlook.recall_if_correct_tomorrow[9] == pytest.approx(after_recall, rel=1e-5)
+
+
+def test_each_request_is_scored_with_the_embeddings_its_history_table_carries(table):
+    """Serving passes every card's embedding (cards added after training too) in the table; the shared model is never changed."""
+    model = create_model("karl", seed=0, **FAST)
+    model.fit(table)
+    # On this small log early stopping keeps the warm start, whose output layer is zero so
+    # text and neighbours do not show in the predictions: give that layer weights.
+    torch.nn.init.normal_(model.network.head[-1].weight, std=1.0, generator=torch.Generator().manual_seed(0))
+    trained = model.item_embeddings.copy()
+    learner = 5
+    now = table.time[table.learner == learner].max() + 7200.0
+    items = np.arange(table.n_items)
+    other = table.with_embeddings(concept_embeddings(table, seed=1))
+
+    in_turn = [
+        model.candidate_outlook(model.learner_state(history, learner), items, now).predicted_recall
+        for history in (table, other, table)
+    ]
+
+    asked_with_other = [model.predict_proba(with_question(other, learner, item, now))[-1] for item in items]
+    np.testing.assert_allclose(in_turn[1], asked_with_other, rtol=1e-5)
+    assert np.abs(in_turn[1] - in_turn[0]).max() > 1e-3
+    np.testing.assert_array_equal(in_turn[2], in_turn[0])
+    np.testing.assert_array_equal(model.item_embeddings, trained)
