@@ -5,7 +5,10 @@ scoring ``valid1.csv`` after each epoch, and prints seconds per epoch, the time 
 the best validation epoch and the peak resident memory of the process. With
 ``--batches N`` it times only the first N training batches of one epoch and
 extrapolates to the epoch by the share of training rows they covered (for a quick
-figure on a busy machine). The last line is one JSON object.
+figure on a busy machine). Besides wall-clock seconds it reports the CPU seconds of
+the process: on a machine shared with other jobs, wall time mostly measures the
+others, while CPU time with ``--threads 1`` approximates the wall time on an idle
+core. The last line is one JSON object.
 
     python bench/cakt_epoch.py --epochs 3
     python bench/cakt_epoch.py --batches 10
@@ -41,7 +44,7 @@ def time_batches(model, train, n_batches: int) -> dict:
     network = model._build_network(**model._network_sizes)
     optimizer = torch.optim.Adam(network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
     network.train()
-    rows, started = 0, time.perf_counter()
+    rows, started, cpu_started = 0, time.perf_counter(), time.process_time()
     batches = iterate_batches(train, hp["batch_size"], max_length=hp["max_train_length"], rng=np.random.default_rng(0))
     for _, batch in zip(range(n_batches), batches):
         logits = network(batch)
@@ -50,8 +53,16 @@ def time_batches(model, train, n_batches: int) -> dict:
         loss.backward()
         optimizer.step()
         rows += int(batch.mask.sum())
-    seconds = time.perf_counter() - started
-    return {"batches": n_batches, "rows": rows, "seconds": seconds, "epoch_seconds_estimate": seconds * len(train) / rows}
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    share = len(train) / rows
+    return {
+        "batches": n_batches,
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "epoch_seconds_estimate": seconds * share,
+        "epoch_cpu_seconds_estimate": cpu_seconds * share,
+    }
 
 
 def main() -> None:
@@ -68,9 +79,10 @@ def main() -> None:
     model = create_model("cakt", seed=args.seed, max_epochs=args.epochs, patience=args.epochs)
     if args.batches:
         figures = time_batches(model, train, args.batches)
-        print(f"{figures['batches']} batches, {figures['rows']} rows in {figures['seconds']:.1f} s")
-        print(f"estimated epoch: {figures['epoch_seconds_estimate']:.0f} s")
+        print(f"{figures['batches']} batches, {figures['rows']} rows in {figures['seconds']:.1f} s ({figures['cpu_seconds']:.1f} CPU s)")
+        print(f"estimated epoch: {figures['epoch_seconds_estimate']:.0f} s ({figures['epoch_cpu_seconds_estimate']:.0f} CPU s)")
     else:
+        cpu_started = time.process_time()
         report = model.fit(train, valid, progress=lambda record: print(json.dumps(record), flush=True))
         ends = [record["seconds"] for record in report.epochs]
         epoch_seconds = np.diff([0.0, *ends])
@@ -80,8 +92,10 @@ def main() -> None:
             "best_epoch": report.best_epoch,
             "best_valid_auc": max(record["valid_auc"] for record in report.epochs),
             "seconds_to_best_epoch": ends[report.best_epoch - 1],
+            "cpu_seconds": time.process_time() - cpu_started,
         }
         print(f"seconds per epoch (incl. validation): {figures['seconds_per_epoch']}")
+        print(f"CPU seconds in all: {figures['cpu_seconds']:.0f}")
         print(f"best epoch {figures['best_epoch']} (valid AUC {figures['best_valid_auc']:.4f}) after {figures['seconds_to_best_epoch']:.0f} s")
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     figures["threads"] = args.threads
