@@ -3,12 +3,14 @@
 import uuid
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from apps.modeling.models import TrainingRun
 from apps.modeling.promotion import model_version_promote, scope_rollback
 from apps.modeling.scopes import Scope
 from apps.modeling.selectors import online_calibration
+from apps.modeling.serving import active_model_for_deck
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.services import study_log_record, study_session_next, study_session_start
 
@@ -69,3 +71,20 @@ def test_staff_can_roll_back_to_the_version_served_before(seeded_deck, admin_use
     second.refresh_from_db()
     assert promotion.version == first and promotion.previous == second and promotion.actor == admin_user
     assert first.is_active and not second.is_active
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_version_that_gets_the_id_of_a_rolled_back_one_serves_its_own_model(seeded_deck, settings):
+    """SQLite hands out a rolled-back row's id again (as between the tests of one run): serving follows the version, not its id."""
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    with pytest.raises(_RolledBack), transaction.atomic():
+        gone = _trained("hlr", Scope())
+        assert active_model_for_deck(deck=seeded_deck, kind=None).version == gone.label
+        raise _RolledBack
+
+    kept = _trained("fsrs6", Scope())
+
+    assert active_model_for_deck(deck=seeded_deck, kind=None).version == kept.label
