@@ -6,16 +6,25 @@ the last two are strangers to the owner's private deck and study history.
 """
 
 import json
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 
 from apps.accounts import roles
 from apps.accounts.services import api_token_create, user_role_add
 from apps.cards.models import Deck
 from apps.cards.services import card_create, deck_create
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +111,68 @@ def post_json():
         return client.post(url, payload, content_type="application/json")
 
     return post
+
+
+def worker_database_url() -> str:
+    """The URL of the database this test runs against, for a worker process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A ``celery -A config worker`` process consuming a queue of its own, against the test database.
+
+    The broker is the configured one (Redis when ``REDIS_URL`` is set, else the filesystem
+    broker). The solo pool runs tasks in the worker process itself and ignores time
+    limits; the prefork pool (one child) enforces them. ``env`` adds settings.
+    """
+
+    def __init__(self, *, pool: str = "solo", env: dict | None = None) -> None:
+        self.queue = f"test-{uuid.uuid4().hex}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "PYTHONPATH": str(REPO_ROOT),
+            "MNEMO_EMBED_CARDS_ON_SAVE": "false",
+            **(env or {}),
+        }
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1", "--queues", self.queue,
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def output(self) -> str:
+        """Everything the worker printed (waits for it to exit)."""
+        return self.process.communicate(timeout=60)[0].decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        output = self.output() if self.process.stdout and not self.process.stdout.closed else ""
+        if self.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+            print(output)
+
+
+@pytest.fixture
+def start_worker():
+    """start(pool=..., env=...) starts a real worker process (as many as the test asks for); all are stopped afterwards.
+
+    Tests that use it commit their rows (``django_db(transaction=True)``) so the worker sees them.
+    """
+    workers = []
+
+    def start(**options) -> Worker:
+        workers.append(Worker(**options))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()

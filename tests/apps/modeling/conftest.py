@@ -1,4 +1,4 @@
-"""Fixtures of the modeling tests: decks with a few hundred study logs, and real Celery worker processes.
+"""Fixtures of the modeling tests: decks with a few hundred study logs, and workers with the test's thresholds.
 
 Study logs come from simulated learners: the library's simulator (FSRS-6 memory per
 learner) studies the deck offline and the answers are stored as imported histories
@@ -6,16 +6,11 @@ learner) studies the deck offline and the answers are stored as imported histori
 answer; ``test_simulate_learners`` covers that path.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from django.db import connection
 
 from apps.cards.services import card_create, deck_create
 from apps.modeling.simulation import simulated_learner_accounts
@@ -58,73 +53,23 @@ def make_deck(owner, *, cards: int = 30):
     return deck
 
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 @pytest.fixture
 def seeded_deck(deck_with_logs):
     return deck_with_logs()
 
 
-def worker_database_url() -> str:
-    """The URL of the database this test runs against, for the worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+@pytest.fixture
+def start_worker(start_worker, settings):
+    """The shared ``start_worker``, its workers given this test's promotion and data thresholds."""
 
-
-class Worker:
-    """A ``celery -A config worker`` process consuming a queue of its own."""
-
-    def __init__(self, settings, *, pool: str = "solo", env: dict | None = None) -> None:
-        self.queue = f"test-{uuid.uuid4().hex}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": worker_database_url(),
-            "PYTHONPATH": REPO_ROOT,
+    def start(*, env: dict | None = None, **options):
+        thresholds = {
             "MNEMO_PROMOTION_MAX_ECE": str(settings.MNEMO_PROMOTION_MAX_ECE),
             "MNEMO_TRAINING_MIN_LOGS": str(settings.MNEMO_TRAINING_MIN_LOGS),
-            "MNEMO_EMBED_CARDS_ON_SAVE": "false",
-            **(env or {}),
         }
-        command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1", "--queues", self.queue,
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=warning",
-        ]
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return start_worker(env={**thresholds, **(env or {})}, **options)
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def output(self) -> str:
-        """Everything the worker printed (waits for it to exit)."""
-        return self.process.communicate(timeout=60)[0].decode(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-        output = self.output() if self.process.stdout and not self.process.stdout.closed else ""
-        if self.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-            print(output)
-
-
-@pytest.fixture
-def start_worker(settings):
-    """start(pool=..., env=...) starts a real worker process (as many as the test asks for); all are stopped afterwards.
-
-    The solo pool runs tasks in the worker process itself and ignores time limits; the
-    prefork pool (one child) enforces them.
-    """
-    workers = []
-
-    def start(**options) -> Worker:
-        workers.append(Worker(settings, **options))
-        return workers[-1]
-
-    yield start
-    for worker in workers:
-        worker.stop()
+    return start
 
 
 @pytest.fixture
