@@ -16,17 +16,7 @@ from apps.modeling.models import CardEmbedding, ModelVersion, Promotion, Trainin
 from apps.modeling.promotion import model_version_promote, scope_rollback
 from apps.modeling.scopes import Scope
 from apps.modeling.tasks import training_run_enqueue
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from apps.study.admin import ReadOnlyAdmin
 
 
 @admin.register(TrainingRun)

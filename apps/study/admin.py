@@ -6,6 +6,8 @@ from apps.study.models import CardState, StudyLog, StudyLogUndo, StudySession
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are facts (logs, versions, promotions): shown, never added, edited or deleted here."""
+
     def has_add_permission(self, request):
         return False
 
