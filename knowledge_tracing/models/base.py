@@ -18,28 +18,21 @@ from typing import Callable, ClassVar
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.registry import Registry
 
-MODEL_REGISTRY: dict[str, type["StudentModel"]] = {}
+MODEL_REGISTRY = Registry("model", "models")
 
 ProgressCallback = Callable[[dict], None]
 
 
 def register_model(cls: type["StudentModel"]) -> type["StudentModel"]:
     """Class decorator: make a model available by its ``name``."""
-    if cls.name in MODEL_REGISTRY:
-        raise ValueError(f"model name {cls.name!r} registered twice")
-    MODEL_REGISTRY[cls.name] = cls
-    return cls
+    return MODEL_REGISTRY.register(cls)
 
 
 def create_model(name: str, **hyperparameters) -> "StudentModel":
     """Instantiate a registered model by name, with defaults for anything not given."""
-    try:
-        model_class = MODEL_REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(MODEL_REGISTRY))
-        raise ValueError(f"unknown model {name!r}; known models: {known}") from None
-    return model_class(**hyperparameters)
+    return MODEL_REGISTRY.create(name, **hyperparameters)
 
 
 @dataclass

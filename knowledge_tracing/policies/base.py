@@ -13,25 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-POLICY_REGISTRY: dict[str, type["SchedulingPolicy"]] = {}
+from knowledge_tracing.registry import Registry
+
+POLICY_REGISTRY = Registry("policy", "policies")
 
 
 def register_policy(cls: type["SchedulingPolicy"]) -> type["SchedulingPolicy"]:
     """Class decorator: make a policy available by its ``name``."""
-    if cls.name in POLICY_REGISTRY:
-        raise ValueError(f"policy name {cls.name!r} registered twice")
-    POLICY_REGISTRY[cls.name] = cls
-    return cls
+    return POLICY_REGISTRY.register(cls)
 
 
 def create_policy(name: str, **options) -> "SchedulingPolicy":
     """Instantiate a registered policy by name (import ``knowledge_tracing.policies`` first)."""
-    try:
-        policy_class = POLICY_REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(POLICY_REGISTRY))
-        raise ValueError(f"unknown policy {name!r}; known policies: {known}") from None
-    return policy_class(**options)
+    return POLICY_REGISTRY.create(name, **options)
 
 
 @dataclass(frozen=True)
