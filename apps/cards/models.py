@@ -5,17 +5,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.base_models import SoftDeletable
 from apps.cards.content import content_hash
 
 
-class LiveManager(models.Manager):
-    """Rows not deleted by their owner; ``all_objects`` still sees everything."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
-
-
-class Deck(models.Model):
+class Deck(SoftDeletable):
     class Visibility(models.TextChoices):
         PRIVATE = "private", "Private (only me)"
         PUBLIC = "public", "Public (every signed-in user may study it)"
@@ -25,38 +19,24 @@ class Deck(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = LiveManager()
-    all_objects = models.Manager()
-
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["title", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.title
 
 
-class Card(models.Model):
+class Card(SoftDeletable):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     deck = models.ForeignKey(Deck, on_delete=models.PROTECT, related_name="cards")
     front = models.TextField(help_text="Markdown; shown first.")
     back = models.TextField(help_text="Markdown; revealed on Space or Enter.")
     tags = models.JSONField(default=list, blank=True, help_text="Concept tags, lower-case.")
     content_hash = models.CharField(max_length=64, db_index=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = LiveManager()
-    all_objects = models.Manager()
-
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["id"]
-        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["deck", "deleted_at"], name="card_deck_live_idx")]
 
     def __str__(self) -> str:
