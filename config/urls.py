@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cards:deck_list"), name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("cohorts/", include("apps.accounts.cohort_urls")),
     path("decks/", include("apps.cards.urls")),
     path("study/", include("apps.study.urls")),
     path("experiments/", include("apps.experiments.urls")),

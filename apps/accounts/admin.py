@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.accounts.models import ApiToken, LearnerSettings
+from apps.accounts.models import ApiToken, Cohort, LearnerSettings
 
 
 @admin.register(LearnerSettings)
@@ -17,3 +17,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "created_at", "updated_at"]
+    search_fields = ["name", "owner__username", "members__username"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    autocomplete_fields = ["owner"]
+    filter_horizontal = ["members", "decks"]

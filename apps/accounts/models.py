@@ -1,8 +1,12 @@
-"""Per-learner study settings and API tokens (roles are Django groups, see roles.py)."""
+"""Per-learner study settings, API tokens and cohorts (roles are Django groups, see roles.py)."""
+
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from apps.base_models import Timestamped
 
 
 class LearnerSettings(models.Model):
@@ -37,3 +41,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token of {self.user} created {self.created_at:%Y-%m-%d}"
+
+
+class Cohort(Timestamped):
+    """A group of learners that an instructor (or staff) teaches, and the decks assigned to it.
+
+    A cohort is also a training scope: its members' study logs can train a model of
+    their own, which serves them on the cohort's decks (see ``apps.modeling.serving``).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cohorts")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="cohorts")
+    decks = models.ManyToManyField("cards.Deck", blank=True, related_name="cohorts")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,7 +1,11 @@
-"""Reads for accounts: who an API token belongs to."""
+"""Reads for accounts: who an API token belongs to, cohorts and what may join them."""
 
-from apps.accounts.models import ApiToken
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+
+from apps.accounts.models import ApiToken, Cohort
 from apps.accounts.services import token_digest
+from apps.cards.access import visible_decks
 
 
 def api_token_find(*, raw_key: str) -> ApiToken | None:
@@ -14,3 +18,30 @@ def api_token_find(*, raw_key: str) -> ApiToken | None:
         .filter(key_digest=token_digest(raw_key), user__is_active=True)
         .first()
     )
+
+
+def cohorts_owned_by(user):
+    """The user's cohorts with their member and deck counts."""
+    return (
+        Cohort.objects.filter(owner=user)
+        .annotate(member_count=Count("members", distinct=True), deck_count=Count("decks", distinct=True))
+        .order_by("name", "id")
+    )
+
+
+def cohort_members(cohort: Cohort):
+    return cohort.members.order_by("username")
+
+
+def cohort_decks(cohort: Cohort):
+    """The cohort's live decks."""
+    return cohort.decks.filter(deleted_at__isnull=True).order_by("title", "id")
+
+
+def cohort_assignable_decks(cohort: Cohort):
+    """Decks the cohort's owner may hand out (their own and public ones) not assigned to it yet."""
+    return visible_decks(cohort.owner).exclude(cohorts=cohort).order_by("title", "id")
+
+
+def user_by_username(username: str):
+    return get_user_model().objects.filter(username=username, is_active=True).first()

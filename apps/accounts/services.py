@@ -1,4 +1,4 @@
-"""Writes for accounts: learner settings, API tokens, role membership."""
+"""Writes for accounts: learner settings, API tokens, role membership, cohorts."""
 
 import hashlib
 import secrets
@@ -6,8 +6,9 @@ import secrets
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken, LearnerSettings
-from apps.accounts.roles import ALL_ROLES
+from apps.accounts.models import ApiToken, Cohort, LearnerSettings
+from apps.accounts.roles import ALL_ROLES, LEARNER, has_role, may_own_cohorts
+from apps.cards.models import Deck
 
 
 def token_digest(raw_key: str) -> str:
@@ -45,3 +46,40 @@ def user_role_add(*, user, role: str) -> None:
         raise ValueError(f"unknown role {role!r}; roles are {', '.join(ALL_ROLES)}")
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
+
+
+class CohortInvalid(ValueError):
+    """A cohort change refused, with the reason in words for the page or the command."""
+
+
+def cohort_create(*, owner, name: str) -> Cohort:
+    if not may_own_cohorts(owner):
+        raise CohortInvalid(f"{owner} is neither an instructor nor staff, so may not own a cohort")
+    if not name.strip():
+        raise CohortInvalid("a cohort needs a name")
+    return Cohort.objects.create(owner=owner, name=name.strip())
+
+
+def cohort_add_learner(*, cohort: Cohort, learner) -> None:
+    """Add a learner (a user with the learner role); adding a member again changes nothing."""
+    if not has_role(learner, LEARNER):
+        raise CohortInvalid(f"{learner} is not a learner")
+    cohort.members.add(learner)
+
+
+def cohort_remove_learner(*, cohort: Cohort, learner) -> None:
+    """Take a learner out of the cohort; their study logs stay, but no longer train the cohort's models."""
+    cohort.members.remove(learner)
+
+
+def cohort_assign_deck(*, cohort: Cohort, deck: Deck) -> None:
+    """Assign a live deck the cohort's owner may hand out (their own, or a public one); again changes nothing."""
+    if deck.deleted_at is not None:
+        raise CohortInvalid(f"the deck “{deck.title}” was deleted")
+    if deck.owner_id != cohort.owner_id and deck.visibility != Deck.Visibility.PUBLIC:
+        raise CohortInvalid(f"the deck “{deck.title}” is private to another owner")
+    cohort.decks.add(deck)
+
+
+def cohort_unassign_deck(*, cohort: Cohort, deck: Deck) -> None:
+    cohort.decks.remove(deck)
