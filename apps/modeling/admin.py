@@ -4,6 +4,7 @@ The calibration pages are custom admin views (``admin_view`` wraps them), so onl
 signed-in staff reach them; anyone else is sent to the admin login.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,15 +20,32 @@ from apps.modeling.tasks import training_run_enqueue
 from apps.study.admin import ReadOnlyAdmin
 
 
+class TrainingRunForm(forms.ModelForm):
+    """The start-a-run form: a deck or a cohort, or neither (all learners), never both."""
+
+    class Meta:
+        model = TrainingRun
+        fields = ["kind", "deck", "cohort", "hyperparameters"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            Scope.of_targets(deck=cleaned.get("deck"), cohort=cleaned.get("cohort"))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
-    """Adding a run here queues it for a worker: choose the kind, and a deck (blank: all learners)."""
+    """Adding a run here queues it for a worker: choose the kind, and a deck or a cohort (neither: all learners)."""
 
+    form = TrainingRunForm
     list_display = ["created_at", "kind", "scope_key", "status", "trigger", "duration", "progress_summary", "message"]
     list_filter = ["status", "kind", "trigger"]
-    fields = ["kind", "deck", "hyperparameters"]
+    fields = ["kind", "deck", "cohort", "hyperparameters"]
     readonly_after_creation = [
-        "uuid", "kind", "scope_key", "deck", "hyperparameters", "trigger", "requested_by", "status", "created_at",
+        "uuid", "kind", "scope_key", "deck", "cohort", "hyperparameters", "trigger", "requested_by", "status", "created_at",
         "started_at", "heartbeat_at", "finished_at", "worker", "progress", "message", "n_logs", "peak_memory_mb",
     ]
 
@@ -43,7 +61,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        obj.scope_key = Scope.of_deck(obj.deck).key
+        obj.scope_key = Scope.of_targets(deck=obj.deck, cohort=obj.cohort).key
         obj.trigger = TrainingRun.Trigger.ADMIN
         obj.requested_by = request.user
         super().save_model(request, obj, form, change)

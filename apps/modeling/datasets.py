@@ -57,11 +57,11 @@ def concept_of(card: Card) -> str:
 
 
 def scope_logs(scope: Scope):
-    """Live (not undone) study logs of the scope, oldest first."""
-    logs = StudyLog.objects.live()
-    if scope.deck_id is not None:
-        logs = logs.filter(deck_id=scope.deck_id)
-    return logs.order_by("answered_at", "id")
+    """Live (not undone) study logs of the scope, oldest first.
+
+    A cohort's logs are those of its current members, on every deck they studied.
+    """
+    return StudyLog.objects.live().filter(**scope.log_filter()).order_by("answered_at", "id")
 
 
 def study_log_table(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.accounts.models import Cohort
 from apps.cards.models import Deck
 
 MODEL_KINDS = ("karl", "fsrs6", "hlr", "dkt", "cakt")
@@ -56,8 +57,9 @@ class TrainingRun(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=[(kind, kind) for kind in MODEL_KINDS])
-    scope_key = models.CharField(max_length=40, default="all", help_text="'all' or 'deck:<id>'.")
+    scope_key = models.CharField(max_length=40, default="all", help_text="'all', 'deck:<id>' or 'cohort:<id>'.")
     deck = models.ForeignKey(Deck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     hyperparameters = models.JSONField(default=dict, blank=True)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.ADMIN)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -98,6 +100,7 @@ class ModelVersion(models.Model):
     kind = models.CharField(max_length=20)
     scope_key = models.CharField(max_length=40)
     deck = models.ForeignKey(Deck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     artifact = models.FileField(upload_to="models/")
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the artifact file")
     library_version = models.CharField(max_length=40)

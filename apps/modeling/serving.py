@@ -2,12 +2,12 @@
 
 The study app asks ``apps.study.student_model.active_model(deck=..., kind=...)``; this
 module answers it (``ModelingConfig.ready`` installs ``active_model_for_deck`` as the
-provider). Every call checks which versions serve the deck's scope and all learners'
-with one indexed query (ids and kinds only); the loaded model is cached per process by version id, so a newly promoted or
-rolled-back version is picked up on the next call without a restart. A deck's own
-active version is preferred over the one trained on all learners. When an experiment
-arm asks for a kind that is not the active one, the newest version of that kind in the
-scope serves it.
+provider). Every call checks which active versions may serve (the learner's cohorts',
+the deck's, all learners') with one query (ids and kinds only); the loaded model is
+cached per process by version id, so a newly promoted or rolled-back version is picked
+up on the next call without a restart. The order of preference is documented on
+``active_model_for_deck``. When an experiment arm asks for a kind that is not the
+active one, the newest version of that kind in the scope serves it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from collections import OrderedDict
 from functools import partial
 from typing import Sequence
 
+from django.db.models import Q
+
 from apps.cards.models import Deck
 from apps.modeling.artifacts import artifact_load
 from apps.modeling.datasets import Vocabulary, study_log_table
 from apps.modeling.models import ModelVersion
-from apps.modeling.scopes import Scope
+from apps.modeling.scopes import ALL, Scope
 from apps.study.student_model import ServedModel
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import StudentModel
@@ -33,13 +35,28 @@ _loaded: OrderedDict[tuple[int, str], tuple[str, StudentModel, Vocabulary]] = Or
 _loaded_lock = threading.Lock()
 
 
-def active_versions(scopes: Sequence[Scope]) -> dict[str, tuple[int, str, str]]:
-    """Scope key -> (id, kind, checksum) of its active version, for every scope that has one, in one query."""
-    rows = ModelVersion.objects.filter(scope_key__in=[scope.key for scope in scopes], is_active=True)
+def active_versions(*, deck: Deck, learner=None) -> dict[str, tuple[int, str, str]]:
+    """Scope key -> (id, kind, checksum) of each active version that may serve ``learner`` on ``deck``, in one query.
+
+    Those are the versions of all learners, of the deck, and of every cohort that has
+    ``learner`` as a member and ``deck`` assigned.
+    """
+    may_serve = Q(scope_key__in=[Scope.of_deck(deck).key, ALL])
+    if learner is not None:
+        may_serve |= Q(cohort__members=learner, cohort__decks=deck)
+    rows = ModelVersion.objects.filter(may_serve, is_active=True)
     return {
         scope_key: (version_id, kind, checksum)
         for version_id, kind, checksum, scope_key in rows.values_list("id", "kind", "checksum", "scope_key")
     }
+
+
+def scopes_by_preference(deck: Deck, active: dict[str, tuple[int, str, str]]) -> list[Scope]:
+    """The learner's cohorts with an active version (oldest cohort first), then the deck, then all learners."""
+    cohorts = sorted(
+        (scope for scope in map(Scope.from_key, active) if scope.cohort_id is not None), key=lambda scope: scope.cohort_id
+    )
+    return [*cohorts, Scope.of_deck(deck), Scope()]
 
 
 def serving_version(scope: Scope, kind: str | None, active: tuple[int, str, str] | None) -> tuple[int, str] | None:
@@ -63,11 +80,20 @@ def loaded_version(version_id: int, checksum: str) -> tuple[str, StudentModel, V
         return _loaded[key]
 
 
-def active_model_for_deck(*, deck: Deck, kind: str | None) -> ServedModel | None:
-    """The model serving ``deck``: its own scope's version, else the one for all learners, else None."""
-    scopes = (Scope(deck_id=deck.pk), Scope())
-    active = active_versions(scopes)
-    for scope in scopes:
+def active_model_for_deck(*, deck: Deck, kind: str | None, learner=None) -> ServedModel | None:
+    """The model serving ``learner`` (None: anyone) on ``deck``, else None. The first scope that has one serves:
+
+    1. a cohort of the learner that has ``deck`` assigned and an active version
+       (when several do, the oldest cohort, the one with the smallest id);
+    2. the deck itself;
+    3. all learners.
+
+    With ``kind`` (an experiment arm's model kind), a scope serves its active version if
+    it is of that kind, else its newest version of that kind; a cohort is only
+    considered when it has an active version.
+    """
+    active = active_versions(deck=deck, learner=learner)
+    for scope in scopes_by_preference(deck, active):
         serving = serving_version(scope, kind, active.get(scope.key))
         if serving is not None:
             label, model, vocabulary = loaded_version(*serving)

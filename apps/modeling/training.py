@@ -59,7 +59,7 @@ def training_run_create(
     return TrainingRun.objects.create(
         kind=check_kind(kind),
         scope_key=scope.key,
-        deck_id=scope.deck_id,
+        **scope.target_fields(),
         hyperparameters=hyperparameters or {},
         trigger=trigger,
         requested_by=requested_by,
@@ -210,7 +210,7 @@ def _train_and_store(run: TrainingRun, recorder: ProgressRecorder) -> None:
     }
     with transaction.atomic():
         version = ModelVersion.objects.create(
-            label=label, run=run, kind=run.kind, scope_key=run.scope_key, deck_id=run.deck_id,
+            label=label, run=run, kind=run.kind, scope_key=run.scope_key, **scope.target_fields(),
             artifact=artifact_name, checksum=checksum, library_version=knowledge_tracing.__version__,
             hyperparameters=model.hyperparameters, vocabulary=vocabulary.to_json(), data_window=data_window,
             auc=scored.metrics["auc"], log_loss=scored.metrics["log_loss"], ece=scored.metrics["ece"],

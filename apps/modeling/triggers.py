@@ -1,7 +1,7 @@
 """When to train without anyone asking: every night, and when a scope has gathered enough new logs.
 
 Both triggers create one queued run per configured kind (``MNEMO_TRAINING_KINDS``) for
-each scope with enough logs (everyone, and each deck), skipping a kind that already
+each scope with enough logs (everyone, each deck and each cohort), skipping a kind that already
 has a run waiting or in progress for that scope.
 """
 
@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 
 from apps.modeling.datasets import scope_logs
 from apps.modeling.models import TrainingRun
-from apps.modeling.scopes import Scope
+from apps.modeling.scopes import TARGETS, Scope
 from apps.modeling.training import training_run_create
 from apps.study.models import StudyLog
 
@@ -20,13 +20,19 @@ OPEN_STATUSES = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
 
 
 def scopes_with_enough_logs() -> list[Scope]:
-    """Everyone, and each deck, when it holds at least ``MNEMO_TRAINING_MIN_LOGS`` live logs."""
+    """Everyone, each deck and each cohort, when it holds at least ``MNEMO_TRAINING_MIN_LOGS`` live logs.
+
+    One grouped query per kind of scope counts the logs of all its objects at once.
+    """
     minimum = settings.MNEMO_TRAINING_MIN_LOGS
-    decks = (
-        StudyLog.objects.live().values("deck_id").annotate(logs=Count("id")).filter(logs__gte=minimum).order_by("deck_id")
-    )
-    scopes = [Scope(deck_id=row["deck_id"]) for row in decks]
-    return ([Scope()] if scope_logs(Scope()).count() >= minimum else []) + scopes
+    scopes = [Scope()] if scope_logs(Scope()).count() >= minimum else []
+    for kind, target in TARGETS.items():
+        counts = (
+            StudyLog.objects.live().filter(**{f"{target.log_lookup}__isnull": False})
+            .values(target.log_lookup).annotate(logs=Count("id")).filter(logs__gte=minimum).order_by(target.log_lookup)
+        )
+        scopes += [Scope(kind, row[target.log_lookup]) for row in counts]
+    return scopes
 
 
 def new_logs_since_last_run(scope: Scope) -> int:

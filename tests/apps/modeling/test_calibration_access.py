@@ -47,4 +47,4 @@ def test_staff_see_every_calibration_page(version, admin_client):
 
 
 def test_an_unknown_scope_is_not_found(version, admin_client):
-    assert admin_client.get(reverse("admin:modeling_scope", args=["cohort:1"])).status_code == 404
+    assert admin_client.get(reverse("admin:modeling_scope", args=["classroom:1"])).status_code == 404

@@ -1,4 +1,4 @@
-"""``manage.py train_model --kind KIND [--scope all|deck:<id or uuid>]``: one training run in the foreground.
+"""``manage.py train_model --kind KIND [--scope all|deck:<id or uuid>|cohort:<id or uuid>]``: one training run in the foreground.
 
 Progress (stage, epoch, loss) goes to stderr; the last line on stdout is one JSON object
 with the version, its held-out metrics and whether it was promoted.
@@ -9,7 +9,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.modeling.models import MODEL_KINDS, Promotion, TrainingRun
-from apps.modeling.scopes import Scope
+from apps.modeling.scopes import SCOPE_SYNTAX, Scope
 from apps.modeling.training import training_run_create, training_run_execute
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", required=True, choices=MODEL_KINDS)
-        parser.add_argument("--scope", default="all", help="'all' (default) or 'deck:<id or uuid>'")
+        parser.add_argument("--scope", default="all", help=f"{SCOPE_SYNTAX} (default: all)")
         parser.add_argument(
             "--hp", action="append", default=[], metavar="NAME=JSON",
             help="a hyper-parameter, e.g. --hp max_epochs=3 --hp hidden=8 (repeatable)",
