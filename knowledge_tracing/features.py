@@ -45,7 +45,9 @@ as ``record`` would apply a real one; the result equals the features of the same
 appended to the table. A scheduler asks several questions about the same candidates
 (now; tomorrow after a recall, after a lapse, without study): ``question_features``
 answers them all in one pass of vector operations over the stacked rows, looking up
-the pair states once.
+the pair states once; ``question_feature_parts`` gives the same features factored
+(pair states x questions, learner x questions, items), for a model that applies its
+first layer to each part once.
 """
 
 from __future__ import annotations
@@ -169,54 +171,51 @@ def advance_pair_states(
     return updated
 
 
-def summary_features(summaries: np.ndarray, now_seconds) -> np.ndarray:
-    """The SUMMARY_FEATURES columns of pairs or learners at time ``now`` (no NaN)."""
+def summary_features(summaries: np.ndarray, now_seconds, out: np.ndarray | None = None) -> np.ndarray:
+    """The SUMMARY_FEATURES columns of pairs or learners at time ``now`` (no NaN), written into ``out`` if given."""
+    out = np.empty((len(summaries), len(SUMMARY_FEATURES))) if out is None else out
     n_correct, n_wrong = summaries[:, N_CORRECT], summaries[:, N_WRONG]
     reviews = n_correct + n_wrong
     seen = reviews > 0
     hours_since = np.maximum(np.asarray(now_seconds) - summaries[:, LAST_TIME], 0.0) / SECONDS_PER_HOUR
-    return np.column_stack(
-        [
-            seen,
-            np.log1p(reviews),
-            np.log1p(n_correct),
-            np.log1p(n_wrong),
-            (n_correct + 1.0) / (reviews + 2.0),
-            np.where(seen, np.log1p(np.nan_to_num(hours_since)), 0.0),
-            summaries[:, LAST_OUTCOME] == 1,
-            summaries[:, LAST_OUTCOME] == 0,
-            np.nan_to_num(summaries[:, LAST_LOG_DURATION]),
-        ]
-    ).astype(np.float64)
+    out[:, 0] = seen
+    out[:, 1] = np.log1p(reviews)
+    out[:, 2] = np.log1p(n_correct)
+    out[:, 3] = np.log1p(n_wrong)
+    out[:, 4] = (n_correct + 1.0) / (reviews + 2.0)
+    out[:, 5] = np.where(seen, np.log1p(np.nan_to_num(hours_since)), 0.0)
+    out[:, 6] = summaries[:, LAST_OUTCOME] == 1
+    out[:, 7] = summaries[:, LAST_OUTCOME] == 0
+    out[:, 8] = np.nan_to_num(summaries[:, LAST_LOG_DURATION])
+    return out
 
 
 def pair_features(states: np.ndarray, now_seconds, fsrs_parameters=DEFAULT_FSRS6_PARAMETERS) -> np.ndarray:
     """The PAIR_FEATURES columns of pairs in the given states, asked at time ``now``."""
-    seen = states[:, N_CORRECT] + states[:, N_WRONG] > 0
+    out = np.empty((len(states), len(PAIR_FEATURES)))
+    summary_features(states, now_seconds, out[:, : len(SUMMARY_FEATURES)])
+    memory = out[:, len(SUMMARY_FEATURES) :]
+    seen = out[:, 0] > 0
     elapsed_seconds = np.maximum(np.asarray(now_seconds) - states[:, LAST_TIME], 0.0)
     elapsed_days = np.floor(elapsed_seconds / SECONDS_PER_DAY)
-    stability = states[:, FSRS_STABILITY]
+    stability = np.where(seen, states[:, FSRS_STABILITY], 1.0)
     retrievability = np.clip(
-        forgetting_curve(np.nan_to_num(elapsed_days), np.where(seen, stability, 1.0), fsrs_parameters[20]),
+        forgetting_curve(np.nan_to_num(elapsed_days), stability, fsrs_parameters[20]),
         RETRIEVABILITY_CLIP,
         1.0 - RETRIEVABILITY_CLIP,
     )
     interval = states[:, SM2_INTERVAL_DAYS]
     overdue = np.log1p(elapsed_seconds / SECONDS_PER_DAY) - np.log1p(interval)
-    memory = np.column_stack(
-        [
-            states[:, LEITNER_BOX],
-            states[:, SM2_EASE],
-            np.log1p(interval),
-            states[:, SM2_REPETITIONS],
-            np.where(seen, np.nan_to_num(overdue), 0.0),
-            np.where(seen, np.log(np.where(seen, stability, 1.0)), 0.0),
-            np.where(seen, np.nan_to_num(states[:, FSRS_DIFFICULTY]), 0.0),
-            np.where(seen, retrievability, 0.0),
-            np.where(seen, np.log(retrievability / (1.0 - retrievability)), 0.0),
-        ]
-    )
-    return np.concatenate([summary_features(states, now_seconds), memory], axis=1)
+    memory[:, 0] = states[:, LEITNER_BOX]
+    memory[:, 1] = states[:, SM2_EASE]
+    memory[:, 2] = np.log1p(interval)
+    memory[:, 3] = states[:, SM2_REPETITIONS]
+    memory[:, 4] = np.where(seen, np.nan_to_num(overdue), 0.0)
+    memory[:, 5] = np.where(seen, np.log(stability), 0.0)
+    memory[:, 6] = np.where(seen, np.nan_to_num(states[:, FSRS_DIFFICULTY]), 0.0)
+    memory[:, 7] = np.where(seen, retrievability, 0.0)
+    memory[:, 8] = np.where(seen, np.log(retrievability / (1.0 - retrievability)), 0.0)
+    return out
 
 
 @dataclass
@@ -398,6 +397,38 @@ def is_spaced_review(features: np.ndarray, short_gap_hours: float) -> np.ndarray
     return seen & (features[:, FEATURE_NAMES.index("pair_log_hours_since")] >= np.log1p(short_gap_hours))
 
 
+@dataclass(frozen=True)
+class QuestionFeatures:
+    """The FEATURE_NAMES of items asked several questions, stored by what each part varies with.
+
+    Row ``(question j, item i)`` of the full matrix is ``pair[j, state_of_item[i]]``,
+    then ``learner[j]``, then ``item[i]`` (the column order of FEATURE_NAMES).
+
+    Attributes:
+        pair: (questions, pair states, len(PAIR_FEATURES)); items never studied share one state.
+        state_of_item: (items,) the pair state of each item.
+        learner: (questions, len(LEARNER_FEATURES)), the same for every item.
+        item: (items, len(ITEM_FEATURES)), the same for every question.
+    """
+
+    pair: np.ndarray
+    state_of_item: np.ndarray
+    learner: np.ndarray
+    item: np.ndarray
+
+    def matrix(self) -> np.ndarray:
+        """The full (questions x items, len(FEATURE_NAMES)) matrix, question by question."""
+        n_questions, n_items = len(self.learner), len(self.item)
+        return np.concatenate(
+            [
+                self.pair[:, self.state_of_item].reshape(n_questions * n_items, -1),
+                np.repeat(self.learner, n_items, axis=0),
+                np.tile(self.item, (n_questions, 1)),
+            ],
+            axis=1,
+        )
+
+
 class HistoryFeatures:
     """Turns rows (real or hypothetical) into the FEATURE_NAMES matrix; fitted item statistics."""
 
@@ -442,14 +473,19 @@ class HistoryFeatures:
         return self.question_features(state, items, [Question(at_time, simulated_outcome, simulated_at)])
 
     def question_features(self, state: LearnerState, items, questions: list[Question]) -> np.ndarray:
-        """Features of the items asked each question: ``len(questions)`` blocks of ``len(items)`` rows.
+        """Features of the items asked each question: ``len(questions)`` blocks of ``len(items)`` rows."""
+        return self.question_feature_parts(state, items, questions).matrix()
+
+    def question_feature_parts(self, state: LearnerState, items, questions: list[Question]) -> "QuestionFeatures":
+        """The features of the items asked each question, factored by what each part varies with.
 
         A simulated answer advances the candidate's pair state and the learner summary
         as ``LearnerState.record`` would. Built for a scheduler that asks several
         questions about many candidates: the pair states and item statistics are looked
         up once, cards never studied share one pair state, the learner summary (the same
-        for every candidate) is computed once per question and broadcast, and all blocks
-        go through each vector step together.
+        for every candidate) is computed once per question, and all questions go through
+        each vector step together. A model that is affine in its inputs' first layer can
+        use the parts without assembling the full matrix.
         """
         items = np.asarray(items, dtype=np.int64)
         for question in questions:
@@ -485,14 +521,11 @@ class HistoryFeatures:
             )[0]
         asked_at = np.array([question.at_time for question in questions], dtype=np.float64)
         pair_part = pair_features(np.concatenate(blocks), np.repeat(asked_at, n_states), self.fsrs_parameters)
-        n_items = len(items)
-        return np.concatenate(
-            [
-                pair_part.reshape(len(questions), n_states, -1)[:, state_of_item].reshape(-1, pair_part.shape[1]),
-                np.repeat(summary_features(summaries, asked_at), n_items, axis=0),
-                np.tile(self.item_features(np.full(n_items, state.learner, dtype=np.int64), items), (len(questions), 1)),
-            ],
-            axis=1,
+        return QuestionFeatures(
+            pair=pair_part.reshape(len(questions), n_states, -1),
+            state_of_item=state_of_item,
+            learner=summary_features(summaries, asked_at),
+            item=self.item_features(np.full(len(items), state.learner, dtype=np.int64), items),
         )
 
     def item_features(self, learner: np.ndarray, item: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ A scheduler's candidates (``LearnerState``) are served without a per-request
 similarity product: ``SimilarityRanking`` lists each card's most similar cards once
 per fitted model, ``choose_for_candidates`` takes the first k of them the learner
 has studied (ranking all studied cards only for candidates the list cannot settle),
-and ``describe_at`` describes the chosen neighbours at each time asked. The choice is
-the same top-k as for a table row, so batch and incremental agree.
+and ``describe_at`` describes each distinct chosen neighbour once at each time asked.
+The choice is the same top-k as for a table row, so batch and incremental agree.
 """
 
 from __future__ import annotations
@@ -246,22 +246,35 @@ def _choose_among_all_studied(state: LearnerState, items: np.ndarray, k: int, em
     return ChosenNeighbours.best(scores, similarity, np.broadcast_to(np.arange(len(state.items)), available.shape), k)
 
 
-def describe_at(state: LearnerState, chosen: ChosenNeighbours, times, k: int) -> Neighbours:
-    """The chosen neighbours of candidates as they stand at each of ``times``: one block of rows per time.
+@dataclass
+class DescribedNeighbours:
+    """The chosen neighbours of candidates, each distinct neighbour described once per time asked.
 
-    Each distinct neighbour is described once per time, however many candidates share it.
+    Attributes:
+        features: (times, distinct neighbours, len(NEIGHBOUR_FEATURES)) float64.
+        distinct_of_slot: (candidates, width) which distinct neighbour fills each slot
+            (any one where ``chosen.valid`` is False: such slots carry no weight).
+        chosen: the choice described (similarity and validity per slot).
+    """
+
+    features: np.ndarray
+    distinct_of_slot: np.ndarray
+    chosen: ChosenNeighbours
+
+
+def describe_at(state: LearnerState, chosen: ChosenNeighbours, times) -> DescribedNeighbours:
+    """The chosen neighbours of candidates as they stand at each of ``times``.
+
+    Each distinct neighbour is described once per time, however many candidates share
+    it; a model encodes the distinct descriptions and gathers them per slot.
     """
     times = np.asarray(times, dtype=np.float64)
-    n_rows, width = chosen.state_rows.shape
-    neighbours = Neighbours.empty(len(times) * n_rows, k)
-    if width == 0:
-        return neighbours
-    needed, position = np.unique(chosen.state_rows.ravel(), return_inverse=True)
+    needed, distinct_of_slot = np.unique(chosen.state_rows, return_inverse=True)
     described = pair_features(
         np.tile(state.pair_states[needed], (len(times), 1)), np.repeat(times, len(needed)), state.fsrs_parameters
-    )[:, NEIGHBOUR_COLUMNS].reshape(len(times), len(needed), -1)
-    features = described[:, position].reshape(len(times), n_rows, width, -1) * chosen.valid[None, ..., None]
-    neighbours.features[:, :width] = features.reshape(len(times) * n_rows, width, -1)
-    neighbours.similarity[:, :width] = np.tile(chosen.similarity, (len(times), 1))
-    neighbours.valid[:, :width] = np.tile(chosen.valid, (len(times), 1))
-    return neighbours
+    )[:, NEIGHBOUR_COLUMNS]
+    return DescribedNeighbours(
+        features=described.reshape(len(times), len(needed), -1),
+        distinct_of_slot=distinct_of_slot.reshape(chosen.state_rows.shape),
+        chosen=chosen,
+    )

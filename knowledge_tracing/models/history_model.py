@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState, Question
+from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState, Question, QuestionFeatures
 from knowledge_tracing.models.base import StudentModel
 
 TABLE_COLUMNS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept")
@@ -95,11 +95,14 @@ class HistoryFeatureModel(StudentModel):
         return LearnerState.from_table(table, learner, self.extractor.fsrs_parameters)
 
     @abstractmethod
-    def score_candidate_rows(self, state: LearnerState, items: np.ndarray, features: np.ndarray, asked_at) -> np.ndarray:
+    def score_candidate_rows(
+        self, state: LearnerState, items: np.ndarray, features: QuestionFeatures, asked_at
+    ) -> np.ndarray:
         """P(recall) of candidate rows stacked question by question, all in one pass.
 
-        ``features`` holds ``len(asked_at)`` blocks of ``len(items)`` rows (the
-        candidates in order); block ``j`` is asked at time ``asked_at[j]``.
+        ``features`` describes ``len(asked_at)`` questions about the ``len(items)``
+        candidates (``features.matrix()`` holds one block of rows per question, the
+        candidates in order); question ``j`` is asked at time ``asked_at[j]``.
         """
 
     def candidate_outlook(
@@ -114,6 +117,6 @@ class HistoryFeatureModel(StudentModel):
             Question(later, simulated_outcome=0, simulated_at=now),
             Question(later),
         ]
-        features = self.extractor.question_features(state, items, questions)
+        features = self.extractor.question_feature_parts(state, items, questions)
         recall = self.score_candidate_rows(state, items, features, [question.at_time for question in questions])
         return CandidateOutlook(*recall.reshape(len(questions), len(items)))

@@ -33,9 +33,10 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, is_spaced_review
+from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
+from knowledge_tracing.models.karl_candidates import CandidateScorer, StandardisedInputs
 from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
 from knowledge_tracing.retrieval import (
     NEIGHBOUR_FEATURES,
@@ -111,6 +112,7 @@ class KarlModel(HistoryFeatureModel):
         self.item_embeddings: np.ndarray | None = None
         self.network: KarlNetwork | None = None
         self.similarity_ranking: SimilarityRanking | None = None
+        self.candidate_scorer: CandidateScorer | None = None
 
     # ----- inputs -------------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class KarlModel(HistoryFeatureModel):
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
         self._warm_start_linear(train_part, train_y, valid_part, valid_y)
         report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
-        self._rank_cached_embeddings()
+        self._prepare_candidate_scoring()
         report.train_seconds = time.perf_counter() - started
         return report
 
@@ -237,44 +239,32 @@ class KarlModel(HistoryFeatureModel):
 
     # ----- prediction ---------------------------------------------------------------------
 
-    def _probability(self, inputs: dict, neighbours_of_question=(0,)) -> np.ndarray:
-        """P(recall) of questions about cards, in one forward pass.
-
-        ``inputs["embedding"]`` holds one row per card (n cards); ``features`` and
-        ``spaced`` hold one block of n rows per question; the neighbour inputs hold one
-        block of n rows per distinct set of neighbour descriptions, and question ``j``
-        uses block ``neighbours_of_question[j]``. Text and neighbours are encoded once
-        and shared by the questions. A table's rows are one question each about n "cards".
-        """
+    def _probability(self, inputs: dict) -> np.ndarray:
+        """P(recall) of a table's rows, in one forward pass."""
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
-        network, n_cards = self.network, len(inputs["embedding"])
-        blocks = torch.as_tensor(neighbours_of_question)
         with torch.inference_mode():
-            projected_text = None if network.text is None else network.text(inputs["embedding"]).repeat(len(blocks), 1)
-            encoded = network.encode_neighbours(inputs["neighbour_features"], inputs["similarity"])
-            logit = network.logit(
-                inputs["features"],
-                inputs["spaced"],
-                projected_text,
-                encoded.view(-1, n_cards, *encoded.shape[1:])[blocks].flatten(0, 1),
-                inputs["valid"].view(-1, n_cards, inputs["valid"].shape[1])[blocks].flatten(0, 1),
-            )
-            return torch.sigmoid(logit).double().numpy()
+            return torch.sigmoid(self.network(**inputs)).double().numpy()
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
 
-    def score_candidate_rows(self, state, items, features, asked_at) -> np.ndarray:
-        """One forward pass over every question; neighbours chosen once, described once per distinct time."""
-        k = self.hyperparameters["k"]
+    def score_candidate_rows(self, state, items, features: QuestionFeatures, asked_at) -> np.ndarray:
+        """One pass over every question (``karl_candidates``); neighbours chosen once, described once per time."""
+        if self.network is None:
+            raise RuntimeError("karl: fit the model before predicting")
         embeddings, ranking = self._candidate_similarity(state)
-        chosen = choose_for_candidates(state, items, k, ranking)
+        chosen = choose_for_candidates(state, items, self.hyperparameters["k"], ranking)
         times = list(dict.fromkeys(asked_at))
-        neighbours = describe_at(state, chosen, times, k)
-        inputs = self._inputs(features, items, neighbours, embeddings)
-        return self._probability(inputs, [times.index(at_time) for at_time in asked_at])
+        return self.candidate_scorer.probability(
+            features,
+            items,
+            embeddings,
+            describe_at(state, chosen, times),
+            [times.index(at_time) for at_time in asked_at],
+            self.hyperparameters["short_gap_hours"],
+        ).ravel()
 
     def _candidate_similarity(self, state) -> tuple[np.ndarray | None, SimilarityRanking | None]:
         """The embeddings that score this request's candidates, and the ranking that finds their neighbours.
@@ -293,10 +283,14 @@ class KarlModel(HistoryFeatureModel):
     def _candidate_embeddings(self) -> np.ndarray | None:
         return self.item_embeddings if self.network is not None and self.network.text is not None else None
 
-    def _rank_cached_embeddings(self) -> None:
-        """Rank each card's most similar cards once, so choosing neighbours needs no per-request product."""
+    def _prepare_candidate_scoring(self) -> None:
+        """Rank each card's most similar cards and project its text once, so a request needs neither."""
         embeddings = self._candidate_embeddings()
         self.similarity_ranking = None if embeddings is None else SimilarityRanking.of(embeddings)
+        standardised = StandardisedInputs(
+            self.standardiser.mean, self.standardiser.scale, self.neighbour_mean, self.neighbour_scale
+        )
+        self.candidate_scorer = CandidateScorer(self.network, standardised, embeddings)
 
     # ----- persistence --------------------------------------------------------------------
 
@@ -327,7 +321,7 @@ class KarlModel(HistoryFeatureModel):
         )
         self.network.load_state_dict(state["network"])
         self.network.eval()
-        self._rank_cached_embeddings()
+        self._prepare_candidate_scoring()
 
 
 def _rows(inputs: dict, rows) -> dict:

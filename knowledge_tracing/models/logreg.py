@@ -146,7 +146,7 @@ class LogisticRegressionModel(HistoryFeatureModel):
         return self._probability(self.extractor.transform(table).features)
 
     def score_candidate_rows(self, state, items, features, asked_at) -> np.ndarray:
-        return self._probability(features)
+        return self._probability(features.matrix())
 
     def _state(self) -> dict:
         return {

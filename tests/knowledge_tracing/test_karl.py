@@ -152,6 +152,55 @@ def test_batched_candidate_scoring_equals_predict_proba_on_appended_rows(table):
     assert outlook.recall_if_correct_tomorrow[9] == pytest.approx(after_recall, rel=1e-5)
 
 
+def _answered(table, learner, item, at_time, outcome):
+    """The learner's rows plus an answer to ``item`` at ``at_time``."""
+    own = table.take(table.learner == learner)
+    extra = {"learner": learner, "item": item, "time": at_time, "outcome": outcome, "grade": 3 if outcome else 1,
+             "duration_ms": np.nan, "concept": item}
+    return replace(own, **{name: np.r_[getattr(own, name), value].astype(getattr(own, name).dtype) for name, value in extra.items()})
+
+
+@pytest.mark.parametrize("with_embeddings", [True, False])
+@pytest.mark.parametrize("studied_rows", [3, None])
+def test_every_outlook_of_a_loaded_model_with_active_text_and_neighbours_equals_predict_proba(
+    table, tmp_path, with_embeddings, studied_rows
+):
+    """The factored candidate pass (shared text, neighbour and learner terms) computes the network's own forward."""
+    table = table if with_embeddings else replace(table, item_embeddings=None)
+    model = create_model("karl", seed=0, **FAST)
+    model.fit(table)
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.network.parameters():  # every path active, not the warm start's zero head
+            parameter.normal_(std=0.3, generator=generator)
+    model.save(tmp_path / "karl.pt")
+    model = StudentModel.load(tmp_path / "karl.pt")
+    learner = 5
+    history = table.take(np.flatnonzero(table.learner == learner)[:studied_rows])  # 3 rows: fewer cards than k
+    now = history.time.max() + 7200.0
+    tomorrow = now + SECONDS_PER_DAY
+    items = np.arange(table.n_items)
+
+    outlook = model.candidate_outlook(model.learner_state(history, learner), items, now)
+
+    def last_prediction(rows):
+        return model.predict_proba(rows)[-1]
+
+    expected = {
+        "predicted_recall": [last_prediction(with_question(history, learner, item, now)) for item in items],
+        "recall_if_skipped_tomorrow": [last_prediction(with_question(history, learner, item, tomorrow)) for item in items],
+        "recall_if_correct_tomorrow": [
+            last_prediction(with_question(_answered(history, learner, item, now, 1), learner, item, tomorrow)) for item in items
+        ],
+        "recall_if_wrong_tomorrow": [
+            last_prediction(with_question(_answered(history, learner, item, now, 0), learner, item, tomorrow)) for item in items
+        ],
+    }
+    for name, values in expected.items():
+        np.testing.assert_allclose(getattr(outlook, name), values, rtol=1e-5, err_msg=name)
+    assert np.ptp(outlook.predicted_recall) > 0.05  # the perturbed network tells the cards apart
+
+
 def test_each_request_is_scored_with_the_embeddings_its_history_table_carries(table):
     """Serving passes every card's embedding (cards added after training too) in the table; the shared model is never changed."""
     model = create_model("karl", seed=0, **FAST)

@@ -1,0 +1,165 @@
+"""KARL's network on a scheduler's candidates, with its algebra factored over what the questions share.
+
+A scheduler asks the same few questions (now; tomorrow after a recall, after a lapse,
+without study) about every candidate card. Most of what the network reads is shared
+between the rows: a card's text is the same for every question, the learner summary
+the same for every card, a pair state the same for the questions asked before a
+simulated answer, and a neighbour the same for every candidate that retrieves it. The
+first layers of ``KarlNetwork`` are affine in their inputs, so they are applied to
+each distinct part once and the parts are summed per row:
+
+    query, hidden head input, regime logits = A_pair·pair[j, state(i)] + A_learner·learner[j]
+                                              + A_item·item[i] + A_text·text(i) + bias
+
+and each distinct neighbour description is encoded once per time, then gathered into
+the candidates' slots (similarity enters the encoder as one more affine term). Every
+tensor is laid out hidden unit first (units x questions x items) and the attention
+runs over the slot axis, so each reduction adds whole planes instead of a few
+numbers per row (PyTorch's softmax over 5 slots in the last dimension was 6x
+slower). Predictions equal the network's ``forward`` on the assembled inputs up to
+float32 rounding (about 1e-6 at most on the benchmark's learner).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from knowledge_tracing.features import (
+    FEATURE_NAMES,
+    ITEM_FEATURES,
+    LEARNER_FEATURES,
+    PAIR_FEATURES,
+    QuestionFeatures,
+    is_spaced_review,
+)
+from knowledge_tracing.retrieval import DescribedNeighbours
+
+PAIR_COLUMNS = slice(0, len(PAIR_FEATURES))
+LEARNER_COLUMNS = slice(len(PAIR_FEATURES), len(PAIR_FEATURES) + len(LEARNER_FEATURES))
+ITEM_COLUMNS = slice(len(PAIR_FEATURES) + len(LEARNER_FEATURES), len(FEATURE_NAMES))
+
+
+@dataclass(frozen=True)
+class StandardisedInputs:
+    """How the model centres and scales its inputs (fitted on training rows)."""
+
+    feature_mean: np.ndarray
+    feature_scale: np.ndarray
+    neighbour_mean: np.ndarray
+    neighbour_scale: np.ndarray
+
+    def features_by_column(self, values: np.ndarray, columns: slice) -> torch.Tensor:
+        """Standardised ``values`` (..., the feature columns ``columns``), column-major: (columns, ...)."""
+        return _column_major((values - self.feature_mean[columns]) / self.feature_scale[columns])
+
+    def neighbours_by_column(self, values: np.ndarray) -> torch.Tensor:
+        """Standardised neighbour descriptions (times, neighbours, columns) as (times, columns, neighbours)."""
+        standardised = (values - self.neighbour_mean) / self.neighbour_scale
+        return torch.as_tensor(np.ascontiguousarray(np.swapaxes(standardised, 1, 2), dtype=np.float32))
+
+
+class CandidateScorer:
+    """A fitted ``KarlNetwork``'s weights, split by input part, and its cached cards' text terms."""
+
+    def __init__(self, network, standardised: StandardisedInputs, embeddings: np.ndarray | None) -> None:
+        n_features = len(FEATURE_NAMES)
+        query_weight, head_weight = network.query.weight.detach(), network.head[1].weight.detach()
+        hidden = query_weight.shape[0]
+        query_dim = query_weight.shape[1]
+        self.network = network
+        self.standardised = standardised
+        self.scale = hidden**0.5
+        # Rows: query (hidden), head's hidden layer (hidden), regime logits (2); columns: the features.
+        self.feature_weight = torch.cat([query_weight[:, :n_features], head_weight[:, :n_features], network.linear.weight.detach()])
+        self.bias = torch.cat([network.query.bias.detach(), network.head[1].bias.detach(), network.linear.bias.detach()])
+        self.text_weight = torch.cat(
+            [query_weight[:, n_features:], head_weight[:, n_features:query_dim], torch.zeros(2, query_dim - n_features)]
+        )
+        self.pooled_weight = head_weight[:, query_dim:]
+        neighbour_weight = network.neighbour[0].weight.detach()
+        self.neighbour_weight, self.similarity_weight = neighbour_weight[:, :-1], neighbour_weight[:, -1]
+        self.neighbour_bias = network.neighbour[0].bias.detach()
+        self.output_weight, self.output_bias = network.head[-1].weight.detach(), network.head[-1].bias.detach()
+        self.hidden = hidden
+        self.cached_embeddings = embeddings
+        self.cached_text_terms = None if embeddings is None else self._text_terms(embeddings)
+
+    def probability(
+        self,
+        features: QuestionFeatures,
+        items: np.ndarray,
+        embeddings: np.ndarray | None,
+        neighbours: DescribedNeighbours,
+        block_of_question: list[int],
+        short_gap_hours: float,
+    ) -> np.ndarray:
+        """(questions, items) P(recall); question ``j`` reads the neighbours described at time ``block_of_question[j]``."""
+        with torch.inference_mode():
+            terms = self._first_layer_terms(features, torch.as_tensor(items), embeddings)
+            query = terms[: self.hidden]
+            head_input = terms[self.hidden : 2 * self.hidden]
+            regime_logits = terms[2 * self.hidden :]
+            pooled = self._pooled_neighbours(neighbours, query, block_of_question)
+            hidden = torch.relu(head_input + (self.pooled_weight @ pooled.flatten(1)).view_as(pooled))
+            spaced = torch.as_tensor(
+                is_spaced_review(features.pair.reshape(-1, features.pair.shape[-1]), short_gap_hours).reshape(
+                    features.pair.shape[:2]
+                )[:, features.state_of_item]
+            )
+            output = (self.output_weight @ hidden.flatten(1)).view(spaced.shape) + self.output_bias
+            return torch.sigmoid(torch.where(spaced, regime_logits[0], regime_logits[1]) + output).double().numpy()
+
+    def _first_layer_terms(self, features: QuestionFeatures, items: torch.Tensor, embeddings) -> torch.Tensor:
+        """(2·hidden + 2, questions, items): the first layers' pre-activations, each part computed once."""
+        pair = self.standardised.features_by_column(features.pair, PAIR_COLUMNS)  # (columns, questions, states)
+        pair_terms = (self.feature_weight[:, PAIR_COLUMNS] @ pair.flatten(1)).view(-1, *pair.shape[1:])
+        learner = self.standardised.features_by_column(features.learner, LEARNER_COLUMNS)
+        learner_terms = self.feature_weight[:, LEARNER_COLUMNS] @ learner + self.bias[:, None]
+        card_terms = self.feature_weight[:, ITEM_COLUMNS] @ self.standardised.features_by_column(features.item, ITEM_COLUMNS)
+        if self.network.text is not None:
+            cached = embeddings is self.cached_embeddings
+            card_terms = card_terms + (
+                self.cached_text_terms.index_select(1, items) if cached else self._text_terms(embeddings[items.numpy()])
+            )
+        state_of_item = torch.as_tensor(features.state_of_item)
+        return pair_terms.index_select(2, state_of_item) + learner_terms[:, :, None] + card_terms[:, None, :]
+
+    def _text_terms(self, embeddings: np.ndarray) -> torch.Tensor:
+        """(2·hidden + 2, cards): what each card's projected text adds to the first layers."""
+        with torch.inference_mode():
+            return self.text_weight @ self.network.text(_float32(embeddings)).T
+
+    def _pooled_neighbours(self, neighbours: DescribedNeighbours, query: torch.Tensor, block_of_question) -> torch.Tensor:
+        """(hidden, questions, items) attention-pooled encodings of each row's neighbours."""
+        chosen = neighbours.chosen
+        pooled = torch.zeros_like(query)
+        width, n_items = chosen.valid.shape[1], chosen.valid.shape[0]
+        if width == 0:
+            return pooled
+        described = self.standardised.neighbours_by_column(neighbours.features)  # (times, columns, distinct)
+        encoded_descriptions = self.neighbour_weight @ described  # (times, hidden, distinct)
+        slots = torch.as_tensor(neighbours.distinct_of_slot.T.ravel())  # neighbour-major: slot, then item
+        similarity_terms = self.similarity_weight[:, None, None, None] * _float32(chosen.similarity.T)[None, :, None, :]
+        similarity_terms = similarity_terms + self.neighbour_bias[:, None, None, None]  # (hidden, width, 1, items)
+        invalid = torch.as_tensor(~chosen.valid.T)[:, None, :]
+        block_of_question = np.asarray(block_of_question)
+        for block in np.unique(block_of_question):
+            questions = torch.as_tensor(np.flatnonzero(block_of_question == block))
+            gathered = encoded_descriptions[block].index_select(1, slots).view(self.hidden, width, 1, n_items)
+            encoded = torch.relu(gathered + similarity_terms)
+            scores = (encoded * query.index_select(1, questions)[:, None]).sum(0) / self.scale  # (width, questions, items)
+            weights = torch.softmax(scores.masked_fill(invalid, -1e9), dim=0).masked_fill(invalid, 0.0)
+            pooled[:, questions] = (weights * encoded).sum(1)
+        return pooled
+
+
+def _float32(values) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(values, dtype=np.float32))
+
+
+def _column_major(values: np.ndarray) -> torch.Tensor:
+    """float32 (last axis first, ...): rows become columns, so the hidden units lead every layout."""
+    return _float32(np.moveaxis(values, -1, 0))
