@@ -338,6 +338,17 @@ class LearnerState:
             item_embeddings=table.item_embeddings,
         )
 
+    def copy(self) -> "LearnerState":
+        """An independent state to record into (the item embeddings, never changed, are shared)."""
+        return LearnerState(
+            learner=self.learner,
+            items=self.items.copy(),
+            pair_states=self.pair_states.copy(),
+            summary=self.summary.copy(),
+            fsrs_parameters=self.fsrs_parameters,
+            item_embeddings=self.item_embeddings,
+        )
+
     def record(self, item: int, time_seconds: float, outcome: int, grade: int = 0, duration_ms: float = np.nan) -> None:
         """Apply one real answer (grade 0 means unknown: Good if recalled, else Again)."""
         grade = int(grade_of_outcome(outcome)) if grade == 0 else grade

@@ -1,9 +1,12 @@
 """Fill a learner's candidates with the served model's predictions (now, and one day ahead).
 
 The learner's live answers on the deck become a one-learner study-log table (built by
-the served model when it has its own card ids and embeddings), and the library's
-``predict_candidates`` scores every candidate in one batch: recall now, and recall
-tomorrow after a correct answer, after a wrong answer, and without studying it now.
+the served model when it has its own card ids and embeddings), and the library scores
+every candidate in one batch: recall now, and recall tomorrow after a correct answer,
+after a wrong answer, and without studying it now. Models that score from an
+incremental learner state (KARL, the logistic regression) read it from
+``learner_states``, which keeps it between requests and applies only the new logs;
+the others are given the whole table on every request.
 """
 
 from datetime import datetime
@@ -12,11 +15,12 @@ from typing import Sequence
 import numpy as np
 
 from apps.cards.models import Deck
+from apps.study.learner_states import learner_state_current
 from apps.study.models import StudyLog
 from apps.study.student_model import HISTORY_COLUMNS, ServedModel
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.policies import Candidates
-from knowledge_tracing.policies.predictions import predict_candidates
+from knowledge_tracing.policies.predictions import keeps_learner_state, predict_candidates, predict_from_learner_state
 
 
 def table_with_local_ids(rows: Sequence[tuple], extra_card_ids: Sequence[int]) -> StudyLogTable:
@@ -38,9 +42,14 @@ def candidates_with_predictions(candidates: Candidates, *, learner, deck: Deck, 
     """``candidates`` with predicted_recall and the three one-day-ahead arrays from ``served``."""
     if len(candidates) == 0:
         return candidates
-    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
     card_ids = [int(card_id) for card_id in candidates.card_ids]
-    history = (served.table_builder or table_with_local_ids)(rows, card_ids)
+    table_builder = served.table_builder or table_with_local_ids
+    if keeps_learner_state(served.model):
+        kept = learner_state_current(learner=learner, deck=deck, served=served, card_ids=card_ids, table_builder=table_builder)
+        items = np.array([kept.item_of_card[card_id] for card_id in card_ids], dtype=np.int64)
+        return predict_from_learner_state(served.model, kept.state, items, now=now.timestamp()).attach_to(candidates)
+    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
+    history = table_builder(rows, card_ids)
     item_of_card = {card_id: item for item, card_id in enumerate(history.item_keys)}
     items = np.array([item_of_card[card_id] for card_id in card_ids], dtype=np.int64)
     return predict_candidates(served.model, history, items, now=now.timestamp(), learner=0).attach_to(candidates)

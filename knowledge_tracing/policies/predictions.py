@@ -5,7 +5,9 @@ one day later after a correct answer now, after a wrong answer now, and without
 studying it now (predicted at ``now + 1 day``). Models that offer the batched entry
 point of history-feature models (``model.learner_state(history, learner)`` then
 ``model.candidate_outlook(state, items, now)``, as KARL and the logistic regression
-do with cached embeddings and incremental features) are used directly. Any other model goes through its ``predict_proba`` on hypothetical
+do with cached embeddings and incremental features) are used directly, and a caller
+that keeps the learner's state between requests passes it to
+``predict_from_learner_state``. Any other model goes through its ``predict_proba`` on hypothetical
 rows appended to the learner's history: one copy of the history per candidate and
 scenario, so every candidate is scored as if it were the only card answered next.
 That fallback is exact for every model but costs O(candidates x history).
@@ -18,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.features import LearnerState
 from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models.base import StudentModel
 from knowledge_tracing.policies.base import Candidates
@@ -50,17 +53,25 @@ def predict_candidates(
     model: StudentModel, history: StudyLogTable, items: np.ndarray, *, now: float, learner: int = 0
 ) -> CandidatePredictions:
     """Predictions for ``items`` (dense item ids of ``history``) of ``learner`` at ``now``."""
-    items = np.asarray(items, dtype=np.int64)
-    outlook_of = getattr(model, "candidate_outlook", None)
-    if callable(outlook_of):
-        outlook = outlook_of(model.learner_state(history, learner), items, now)
-        return CandidatePredictions(
-            predicted_recall=np.asarray(outlook.predicted_recall, dtype=np.float64),
-            recall_if_correct_tomorrow=np.asarray(outlook.recall_if_correct_tomorrow, dtype=np.float64),
-            recall_if_wrong_tomorrow=np.asarray(outlook.recall_if_wrong_tomorrow, dtype=np.float64),
-            recall_if_skipped_tomorrow=np.asarray(outlook.recall_if_skipped_tomorrow, dtype=np.float64),
-        )
+    if keeps_learner_state(model):
+        return predict_from_learner_state(model, model.learner_state(history, learner), items, now=now)
     return predict_by_hypothetical_rows(model, history, items, now=now, learner=learner)
+
+
+def keeps_learner_state(model: StudentModel) -> bool:
+    """Whether the model scores candidates from an incremental ``LearnerState`` (``candidate_outlook``)."""
+    return callable(getattr(model, "candidate_outlook", None))
+
+
+def predict_from_learner_state(model: StudentModel, state: LearnerState, items: np.ndarray, *, now: float) -> CandidatePredictions:
+    """The batched entry point: every candidate of the learner whose ``state`` is kept, in one pass."""
+    outlook = model.candidate_outlook(state, np.asarray(items, dtype=np.int64), now)
+    return CandidatePredictions(
+        predicted_recall=np.asarray(outlook.predicted_recall, dtype=np.float64),
+        recall_if_correct_tomorrow=np.asarray(outlook.recall_if_correct_tomorrow, dtype=np.float64),
+        recall_if_wrong_tomorrow=np.asarray(outlook.recall_if_wrong_tomorrow, dtype=np.float64),
+        recall_if_skipped_tomorrow=np.asarray(outlook.recall_if_skipped_tomorrow, dtype=np.float64),
+    )
 
 
 def predict_by_hypothetical_rows(
