@@ -161,6 +161,16 @@ def _cannot_run(name: str, table: StudyLogTable) -> str | None:
     return None
 
 
+def _epoch_printer(prefix: str):
+    """A progress callback that prints each training epoch to stderr, so long runs can be followed."""
+
+    def print_epoch(record: dict) -> None:
+        figures = ", ".join(f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}" for key, value in record.items())
+        print(f"{prefix}: {figures}", file=sys.stderr, flush=True)
+
+    return print_epoch
+
+
 def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int) -> dict:
     """Fit one model per fold, pool the scored predictions, and compute the figures."""
     uses_validation = getattr(MODEL_REGISTRY[name], "uses_validation", True)
@@ -170,10 +180,11 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
     for index, fold in enumerate(folds, start=1):
         model = create_model(name, seed=seed, **hyperparameters)
         started = time.perf_counter()
+        progress = _epoch_printer(f"{label}: fold {index}/{len(folds)}")
         if uses_validation:
-            report = model.fit(fold.train, fold.valid)
+            report = model.fit(fold.train, fold.valid, progress=progress)
         else:
-            report = model.fit(fold.train_full)
+            report = model.fit(fold.train_full, progress=progress)
         train_seconds += time.perf_counter() - started
         fit_reports.append({"fold": index, "best_epoch": report.best_epoch, "epochs": len(report.epochs)})
         predicted = model.predict_proba(fold.test)

@@ -64,3 +64,18 @@ def test_unknown_model_is_a_clear_error(tmp_path, capsys):
     _write_revlog(data)
     assert main(["evaluate", "--format", "revlog", "--data", str(data), "--models", "sm2"]) == 2
     assert "unknown model 'sm2'" in capsys.readouterr().err
+
+
+def test_each_training_epoch_is_reported_on_stderr(tmp_path, capsys):
+    train, valid, test = tmp_path / "train.csv", tmp_path / "valid.csv", tmp_path / "test.csv"
+    train.write_text("4\n1,2,1,2\n1,0,1,1\n3\n2,1,2\n0,1,1\n", encoding="utf-8")
+    valid.write_text("3\n1,2,1\n1,0,1\n", encoding="utf-8")
+    test.write_text("3\n1,1,2\n1,1,0\n", encoding="utf-8")
+    arguments = ["evaluate", "--format", "assist", "--train", str(train), "--valid", str(valid), "--test", str(test)]
+    assert main(arguments + ["--models", "dkt:max_epochs=2:patience=5"]) == 0
+    epoch_lines = [line for line in capsys.readouterr().err.splitlines() if ": epoch " in line]
+    assert [line.split(",")[0] for line in epoch_lines] == [
+        "dkt:max_epochs=2:patience=5: fold 1/1: epoch 1",
+        "dkt:max_epochs=2:patience=5: fold 1/1: epoch 2",
+    ]
+    assert all("valid_auc" in line and "loss" in line for line in epoch_lines)
