@@ -46,7 +46,7 @@ def scheduling_plan(*, learner, deck: Deck, policy_name: str | None = None, now:
         if arm is not None:
             policy_name, model_kind = arm.policy, arm.model_kind or None
     policy = configured_policy(policy_name)
-    model = active_model(deck=deck, kind=model_kind)
+    model = active_model(deck=deck, kind=model_kind, learner=learner)
     if model is None and isinstance(policy, RankingPolicy):
         logger.warning(
             "policy %r needs model predictions but no %s model is active for deck %s; choosing with %r instead",

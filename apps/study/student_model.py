@@ -37,8 +37,8 @@ class ServedModel:
 
 
 class ActiveModelProvider(Protocol):
-    def __call__(self, *, deck: Deck, kind: str | None) -> ServedModel | None:
-        """The active model of ``kind`` (None: of any kind) serving ``deck``, or None."""
+    def __call__(self, *, deck: Deck, kind: str | None, learner=None) -> ServedModel | None:
+        """The active model of ``kind`` (None: of any kind) serving ``learner`` on ``deck``, or None."""
 
 
 _provider: ActiveModelProvider | None = None
@@ -51,6 +51,6 @@ def serve_active_models_with(provider: ActiveModelProvider | None) -> ActiveMode
     return previous
 
 
-def active_model(*, deck: Deck, kind: str | None) -> ServedModel | None:
-    """The model that predicts recall for ``deck`` now, or None when none is active."""
-    return None if _provider is None else _provider(deck=deck, kind=kind)
+def active_model(*, deck: Deck, kind: str | None, learner=None) -> ServedModel | None:
+    """The model that predicts recall for ``learner`` on ``deck`` now, or None when none is active."""
+    return None if _provider is None else _provider(deck=deck, kind=kind, learner=learner)

@@ -22,7 +22,7 @@ def served_logreg():
     model = create_model("logreg", seed=0)
     model.fit(generate_study_log(n_learners=6, n_items=20, n_logs=300, seed=1))
     served = ServedModel(version="logreg-target-test", model=model)
-    previous = serve_active_models_with(lambda *, deck, kind: served)
+    previous = serve_active_models_with(lambda *, deck, kind, learner=None: served)
     yield served
     serve_active_models_with(previous)
 

@@ -50,7 +50,7 @@ def served_model(tiny_logreg):
     """Serve ``tiny_logreg`` as the active model of every deck (kind 'logreg') for one test."""
     served = ServedModel(version="logreg-test-1", model=tiny_logreg)
 
-    def provider(*, deck, kind):
+    def provider(*, deck, kind, learner=None):
         return served if kind in (None, "logreg") else None
 
     previous = serve_active_models_with(provider)

@@ -1,6 +1,7 @@
 """Cohort scope: a run trains on its members' logs only, and serving prefers the learner's cohort, then the deck, then everyone."""
 
 import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -15,6 +16,7 @@ from apps.modeling.serving import active_model_for_deck
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.modeling.triggers import scopes_with_enough_logs
 from apps.study.models import StudyLog
+from apps.study.services import study_log_record, study_session_next, study_session_start
 
 from .conftest import make_deck
 
@@ -133,3 +135,15 @@ def test_the_admin_refuses_a_run_for_a_deck_and_a_cohort_at_once(admin_client, c
     )
     assert response.status_code == 200 and "a deck or a cohort, not both" in response.content.decode()
     assert not TrainingRun.objects.exists()
+
+
+def test_a_member_studying_a_cohort_deck_is_shown_cards_chosen_with_the_cohorts_model(cohort, seeded_deck, learners, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    settings.MNEMO_TRAINING_MIN_LOGS = 50
+    deck_version = _trained("fsrs6", Scope.of_deck(seeded_deck)).version
+    cohort_version = _trained("hlr", Scope.of_cohort(cohort)).version
+    for learner, expected in ((learners[0], cohort_version), (learners[5], deck_version)):
+        session = study_session_start(learner=learner, deck=seeded_deck)
+        shown = study_session_next(session=session)
+        log, _ = study_log_record(learner=learner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=900, shown_uuid=shown.uuid)
+        assert shown.model_version == log.model_version == expected.label
