@@ -113,3 +113,9 @@ def test_only_instructors_and_staff_own_cohorts_and_only_learners_join(owner, in
 def test_staff_manage_any_cohort(cohort, admin_client):
     assert admin_client.get(reverse("cohorts:cohort_detail", args=[cohort.uuid])).status_code == 200
     assert admin_client.get(reverse("admin:accounts_cohort_change", args=[cohort.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("persona, sees_link", [("instructor", True), ("owner", False)])
+def test_the_navigation_links_to_cohorts_only_for_those_who_may_own_them(request, persona, sees_link, web_client_for):
+    page = web_client_for(request.getfixturevalue(persona)).get(reverse("cards:deck_list")).content.decode()
+    assert (f'href="{reverse("cohorts:cohort_list")}"' in page) is sees_link
