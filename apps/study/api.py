@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from apps.accounts.api_auth import ApiError, api_endpoint, json_body
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
-from apps.study.services import AnswerRejected, shown_card_choose_next, study_log_record
+from apps.study.services import AnswerRejected, shown_card_choose_next, study_log_record_and_show_next
 
 
 def _uuid_field(body: dict, name: str, *, required: bool) -> uuid.UUID | None:
@@ -67,7 +67,7 @@ def answer_create(request):
     shown_uuid = _uuid_field(body, "shown_id", required=False)
     card = card_for_study(request.user, card_uuid)
     try:
-        log, created = study_log_record(
+        log, created, following = study_log_record_and_show_next(
             learner=request.user,
             card=card,
             log_uuid=log_uuid,
@@ -77,5 +77,4 @@ def answer_create(request):
         )
     except AnswerRejected as rejection:
         raise ApiError(rejection.reason, status=rejection.status) from None
-    following = shown_card_choose_next(learner=request.user, deck=card.deck)
     return JsonResponse({"log": study_log_json(log), "next": shown_card_json(following)}, status=201 if created else 200)

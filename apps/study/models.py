@@ -38,7 +38,10 @@ class ShownCard(models.Model):
 
     The answer (a StudyLog) copies policy, model version and predicted recall from
     here, so every log records what was decided at show time, not at answer time.
-    A shown card is pending until a StudyLog points at it.
+    A shown card is pending until a StudyLog points at it; ``answered`` says so on
+    the row itself (set in the transaction that records the log), so that finding a
+    learner's pending showing reads a small partial index instead of anti-joining
+    every showing they ever had with the study logs.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -51,9 +54,13 @@ class ShownCard(models.Model):
     model_version = models.CharField(max_length=100, null=True, blank=True)
     predicted_recall = models.FloatField(null=True, blank=True)
     selection_probability = models.FloatField(null=True, blank=True)
+    answered = models.BooleanField(default=False, help_text="A StudyLog answers this showing.")
 
     class Meta:
-        indexes = [models.Index(fields=["learner", "deck", "shown_at"], name="shown_learner_deck_idx")]
+        indexes = [
+            models.Index(fields=["learner", "deck", "shown_at"], name="shown_learner_deck_idx"),
+            models.Index(fields=["learner", "deck"], condition=Q(answered=False), name="shown_pending_idx"),
+        ]
 
 
 class StudyLogQuerySet(models.QuerySet):

@@ -90,14 +90,14 @@ def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, 
     )
 
 
+def pending_showings(*, learner, deck: Deck | int, session: StudySession | None) -> QuerySet:
+    """The learner's showings of live cards of ``deck`` in this session (or through the API, without one) not answered yet."""
+    return ShownCard.objects.filter(learner=learner, deck=deck, session=session, answered=False, card__deleted_at__isnull=True)
+
+
 def pending_shown_card(*, learner, deck: Deck, session: StudySession | None) -> ShownCard | None:
     """The latest card shown in this session (or through the API, without one) and not answered yet."""
-    return (
-        ShownCard.objects.select_related("card")
-        .filter(learner=learner, deck=deck, session=session, study_log__isnull=True, card__deleted_at__isnull=True)
-        .order_by("-shown_at", "-id")
-        .first()
-    )
+    return pending_showings(learner=learner, deck=deck, session=session).select_related("card").order_by("-shown_at", "-id").first()
 
 
 def session_answered_count(session: StudySession) -> int:

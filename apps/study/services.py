@@ -3,7 +3,8 @@
 ``shown_card_choose_next`` is the one place that builds the learner's candidates and
 asks the configured scheduling policy; ``study_log_record`` is the one place that
 turns an answer into an append-only StudyLog and updates the learner's CardState in
-the same transaction.
+the same transaction (``study_log_record_and_show_next`` also chooses the next card
+in it, for the API).
 """
 
 import uuid
@@ -20,7 +21,7 @@ from apps.study.fsrs_state import apply_answer, replay_answers
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.candidate_predictions import candidates_with_predictions
 from apps.study.policies import scheduling_plan
-from apps.study.selectors import pending_shown_card, session_answered_count, study_candidates
+from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
 CONCURRENT_ANSWER_REASON = "another answer to this card was recorded at the same moment; ask for the next card"
@@ -58,15 +59,22 @@ def study_sessions_close_idle(*, idle_for: timedelta, now: datetime | None = Non
 
 
 def shown_card_choose_next(
-    *, learner, deck: Deck, session: StudySession | None = None, policy_name: str | None = None, now: datetime | None = None
+    *,
+    learner,
+    deck: Deck,
+    session: StudySession | None = None,
+    policy_name: str | None = None,
+    now: datetime | None = None,
+    none_pending: bool = False,
 ) -> ShownCard | None:
     """The card to show next, recorded with the decision that chose it; None when nothing is left today.
 
     A card shown and not answered yet (a reload, a second API call) is shown again
-    rather than choosing another. The policy and model come from ``scheduling_plan``
-    (an experiment's arm, else the default policy).
+    rather than choosing another; ``none_pending`` skips that look-up for a caller
+    that already knows there is none. The policy and model come from
+    ``scheduling_plan`` (an experiment's arm, else the default policy).
     """
-    pending = pending_shown_card(learner=learner, deck=deck, session=session)
+    pending = None if none_pending else pending_shown_card(learner=learner, deck=deck, session=session)
     if pending is not None:
         return pending
     now = now or timezone.now()
@@ -107,21 +115,24 @@ def _validated_response_ms(response_ms) -> int:
 def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> ShownCard:
     """The showing this answer is for, locked: the one named, else the card's latest pending API showing.
 
-    Whether it was answered comes in the same query. An answer committed while this
-    one waited for the lock is not seen here; the unique showing of a log refuses it
-    at insert time instead (see ``study_log_record``).
+    ``answered`` is written under this lock, so an answer committed while this one
+    waited for it is seen here; the unique showing of a log refuses a duplicate at
+    insert time as well (see ``study_log_record``). The same query says whether
+    another API showing of the deck is pending (``another_api_showing_pending``), so
+    choosing the API's next card after this answer needs no look-up of its own.
     """
+    others_pending = pending_showings(learner=learner, deck=card.deck_id, session=None).exclude(pk=OuterRef("pk"))
     showings = (
         ShownCard.objects.select_for_update(of=("self",))
         .filter(learner=learner, card=card)
-        .annotate(answered=Exists(StudyLog.objects.filter(shown=OuterRef("pk"))))
+        .annotate(another_api_showing_pending=Exists(others_pending))
     )
     if shown_uuid is not None:
         shown = showings.filter(uuid=shown_uuid).first()
         if shown is None:
             raise AnswerRejected("this card was not shown to you with that shown_id", status=404)
     else:
-        shown = showings.filter(session__isnull=True, study_log__isnull=True).order_by("-shown_at", "-id").first()
+        shown = showings.filter(session__isnull=True, answered=False).order_by("-shown_at", "-id").first()
         if shown is None:
             raise AnswerRejected("this card has not been shown to you; ask for the next card first", status=409)
     if shown.answered:
@@ -154,7 +165,40 @@ def study_log_record(
     refused (a retry is refused by the unique ``log_uuid`` or by its already answered
     showing), so a repeated ``log_uuid`` still returns the first log whatever else it sends.
     """
-    now = now or timezone.now()
+    log, created, _ = _record_or_find(
+        learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
+        shown_uuid=shown_uuid, now=now or timezone.now(), show_next=False,
+    )
+    return log, created
+
+
+def study_log_record_and_show_next(
+    *, learner, card: Card, log_uuid: uuid.UUID, grade: int, response_ms: int, shown_uuid: uuid.UUID | None = None
+) -> tuple[StudyLog, bool, ShownCard | None]:
+    """``study_log_record``, then the card's deck's next card (``shown_card_choose_next``): (log, created, next).
+
+    A new answer and the showing chosen after it are written in one transaction, so
+    the answer costs one commit (one WAL flush) rather than two. Should choosing fail,
+    the answer is not recorded either, and the client's retry with the same
+    ``log_uuid`` records it; a retried answer gets the next card chosen afterwards.
+    """
+    log, created, following = _record_or_find(
+        learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
+        shown_uuid=shown_uuid, now=timezone.now(), show_next=True,
+    )
+    if not created:
+        following = shown_card_choose_next(learner=learner, deck=card.deck)
+    return log, created, following
+
+
+def _record_or_find(
+    *, learner, card, log_uuid, grade, response_ms, shown_uuid, now, show_next: bool
+) -> tuple[StudyLog, bool, ShownCard | None]:
+    """(log, created, the next showing when ``show_next``, chosen in the answer's transaction).
+
+    ``log.shown`` is the showing ``_shown_to_answer`` locked, which knows whether
+    another API showing is pending.
+    """
     try:
         grade, response_ms = _validated_grade(grade), _validated_response_ms(response_ms)
         with transaction.atomic():
@@ -162,14 +206,19 @@ def study_log_record(
                 learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
                 shown_uuid=shown_uuid, now=now,
             )
+            following = None
+            if show_next:
+                following = shown_card_choose_next(
+                    learner=learner, deck=card.deck, none_pending=not log.shown.another_api_showing_pending
+                )
     except (AnswerRejected, IntegrityError) as refusal:
         existing = _existing_log(learner=learner, log_uuid=log_uuid)
         if existing is not None:
-            return existing, False
+            return existing, False, None
         if isinstance(refusal, IntegrityError):
             raise AnswerRejected(CONCURRENT_ANSWER_REASON, status=409) from refusal
         raise
-    return log, True
+    return log, True, following
 
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
@@ -181,12 +230,14 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
     apply_answer(state, existing=existing, grade=grade, answered_at=now, target_retention=target_retention)
     state.save()
+    shown.answered = True
+    shown.save(update_fields=["answered"])
     log = StudyLog.objects.create(
         log_uuid=log_uuid,
         learner=learner,
         card=card,
         deck_id=card.deck_id,
-        session=shown.session,
+        session_id=shown.session_id,
         shown=shown,
         shown_at=shown.shown_at,
         answered_at=now,

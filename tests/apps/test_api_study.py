@@ -1,11 +1,14 @@
 """The study API: next card, submit an answer, idempotent by log_uuid, and clear 4xx refusals."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from apps.study.models import CardState, StudyLog
+from apps.study.models import CardState, ShownCard, StudyLog
+from apps.study.student_model import serve_active_models_with
 
 ANSWERS_URL = "/api/v1/answers"
 
@@ -116,3 +119,45 @@ def test_a_log_uuid_of_another_learner_is_refused(api, other_learner, public_dec
     response = post_json(stranger, ANSWERS_URL, answer)
     assert response.status_code == 409
     assert StudyLog.objects.count() == 1
+
+
+class ModelServingDown(RuntimeError):
+    pass
+
+
+def _failing_model_provider(*, deck, kind, learner=None):
+    raise ModelServingDown("the model store cannot be read")
+
+
+def test_an_answer_whose_next_card_cannot_be_chosen_is_not_recorded_and_its_retry_is(api, private_deck, post_json):
+    shown = _next(api, private_deck)
+    answer = _answer(shown)
+    previous = serve_active_models_with(_failing_model_provider)
+    try:
+        with pytest.raises(ModelServingDown):
+            post_json(api, ANSWERS_URL, answer)
+    finally:
+        serve_active_models_with(previous)
+    assert not StudyLog.objects.exists() and not CardState.objects.exists()
+    assert ShownCard.objects.filter(answered=True).count() == 0 and ShownCard.objects.count() == 1
+
+    retry = post_json(api, ANSWERS_URL, answer)
+    assert retry.status_code == 201
+    assert StudyLog.objects.get().log_uuid == uuid.UUID(answer["log_uuid"])
+    assert retry.json()["next"]["card"]["id"] != shown["card"]["id"]
+
+
+def test_an_older_pending_showing_comes_back_after_a_newer_one_is_answered(api, owner, private_deck, post_json):
+    older = _next(api, private_deck)
+    ShownCard.objects.filter(uuid=older["shown_id"]).update(shown_at=timezone.now() - timedelta(minutes=5))
+    newer_card = private_deck.cards.exclude(uuid=older["card"]["id"]).order_by("id").first()
+    newer = ShownCard.objects.create(
+        learner=owner, card=newer_card, deck=private_deck, shown_at=timezone.now(), policy="fsrs", selection_probability=1.0,
+    )
+    assert _next(api, private_deck)["shown_id"] == str(newer.uuid)
+
+    response = post_json(api, ANSWERS_URL, _answer(_next(api, private_deck)))
+
+    assert response.status_code == 201
+    assert response.json()["next"]["shown_id"] == older["shown_id"]
+    assert ShownCard.objects.get(uuid=newer.uuid).answered and not ShownCard.objects.get(uuid=older["shown_id"]).answered
