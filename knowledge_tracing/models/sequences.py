@@ -114,12 +114,13 @@ class ConceptVectors(nn.Module):
 
     Concept ids from 0 to ``n_concepts - 1`` have their own vector; any larger id (a
     concept first met after training) shares one extra vector. With text the vector is
-    a linear map of the item's text embedding, so unseen concepts get a vector from
-    what they say. Id vectors start with unit expected norm, like a linear layer's rows,
-    so that initial logits are moderate.
+    a linear map of the item's (unit-length) text embedding, so unseen concepts get a
+    vector from what they say. By default id vectors start with unit expected norm, like
+    a linear layer's rows, so that initial logits are moderate; ``init_std`` instead
+    starts every component (id or projected text) with that standard deviation.
     """
 
-    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int) -> None:
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int, init_std: float | None = None) -> None:
         super().__init__()
         if representation not in ITEM_REPRESENTATIONS:
             raise ValueError(f"item_representation must be one of {ITEM_REPRESENTATIONS}, got {representation!r}")
@@ -127,9 +128,11 @@ class ConceptVectors(nn.Module):
         self.n_concepts = n_concepts
         if representation == "id":
             self.table = nn.Embedding(n_concepts + 1, out_dim)
-            nn.init.normal_(self.table.weight, std=out_dim**-0.5)
+            nn.init.normal_(self.table.weight, std=out_dim**-0.5 if init_std is None else init_std)
         else:
             self.projection = nn.Linear(text_dim, out_dim)
+            if init_std is not None:
+                nn.init.normal_(self.projection.weight, std=init_std)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
         if self.representation == "id":
@@ -148,10 +151,10 @@ class InteractionEmbedding(nn.Module):
     times a learned matrix; with text, one projection of the text per answer.
     """
 
-    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int) -> None:
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, out_dim: int, init_std: float | None = None) -> None:
         super().__init__()
         self.out_dim = out_dim
-        self.per_answer = ConceptVectors(representation, n_concepts, text_dim, 2 * out_dim)
+        self.per_answer = ConceptVectors(representation, n_concepts, text_dim, 2 * out_dim, init_std)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
         both = self.per_answer(batch).unflatten(-1, (2, self.out_dim))
