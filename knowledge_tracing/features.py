@@ -372,13 +372,6 @@ class LearnerState:
         slots[known] = self._slot_by_item[items[known]]
         return slots
 
-    def states_of(self, items: np.ndarray) -> np.ndarray:
-        """Pair states of the given items (fresh states for items never studied)."""
-        slots = self.slots_of(items)
-        states = fresh_pair_states(len(slots))
-        states[slots >= 0] = self.pair_states[slots[slots >= 0]]
-        return states
-
     def _reindex(self) -> None:
         size = int(self.items.max(initial=-1)) + 1
         self._slot_by_item = np.full(size, -1, dtype=np.int64)

@@ -65,20 +65,12 @@ class KarlNetwork(nn.Module):
         nn.init.zeros_(self.head[-1].bias)
 
     def forward(self, features, spaced, embedding, neighbour_features, similarity, valid):
-        projected_text = None if self.text is None else self.text(embedding)
-        encoded = self.encode_neighbours(neighbour_features, similarity)
-        return self.logit(features, spaced, projected_text, encoded, valid)
-
-    def encode_neighbours(self, neighbour_features, similarity):
-        """(rows, k, hidden) encodings of retrieved neighbours, from their features and similarity."""
-        return self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))
-
-    def logit(self, features, spaced, projected_text, encoded_neighbours, valid):
-        """The recall logit from projected text and encoded neighbours (each computed once, however many questions)."""
-        query = features if projected_text is None else torch.cat([features, projected_text], dim=1)
-        scores = (encoded_neighbours * self.query(query).unsqueeze(1)).sum(-1) / encoded_neighbours.shape[-1] ** 0.5
+        """The recall logit of each row: a regime's linear term plus the head over query and pooled neighbours."""
+        query = features if self.text is None else torch.cat([features, self.text(embedding)], dim=1)
+        encoded = self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))  # (rows, k, hidden)
+        scores = (encoded * self.query(query).unsqueeze(1)).sum(-1) / encoded.shape[-1] ** 0.5
         weights = torch.softmax(scores.masked_fill(~valid, -1e9), dim=1) * valid
-        pooled = (weights.unsqueeze(-1) * encoded_neighbours).sum(1)
+        pooled = (weights.unsqueeze(-1) * encoded).sum(1)
         linear = self.linear(features)
         regime_logit = torch.where(spaced, linear[:, 0], linear[:, 1])
         return regime_logit + self.head(torch.cat([query, pooled], dim=1)).squeeze(1)
