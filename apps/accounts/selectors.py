@@ -34,8 +34,8 @@ def cohort_members(cohort: Cohort):
 
 
 def cohort_decks(cohort: Cohort):
-    """The cohort's live decks."""
-    return cohort.decks.filter(deleted_at__isnull=True).order_by("title", "id")
+    """The cohort's live decks (the related manager is Deck's, which hides deleted ones)."""
+    return cohort.decks.order_by("title", "id")
 
 
 def cohort_assignable_decks(cohort: Cohort):

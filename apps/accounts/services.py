@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Cohort, LearnerSettings
 from apps.accounts.roles import ALL_ROLES, LEARNER, has_role, may_own_cohorts
+from apps.cards.access import deck_open_to
 from apps.cards.models import Deck
 
 
@@ -76,7 +77,7 @@ def cohort_assign_deck(*, cohort: Cohort, deck: Deck) -> None:
     """Assign a live deck the cohort's owner may hand out (their own, or a public one); again changes nothing."""
     if deck.deleted_at is not None:
         raise CohortInvalid(f"the deck “{deck.title}” was deleted")
-    if deck.owner_id != cohort.owner_id and deck.visibility != Deck.Visibility.PUBLIC:
+    if not deck_open_to(deck, cohort.owner_id):
         raise CohortInvalid(f"the deck “{deck.title}” is private to another owner")
     cohort.decks.add(deck)
 

@@ -14,10 +14,15 @@ def visible_decks(user):
     return Deck.objects.filter(Q(owner=user) | Q(visibility=Deck.Visibility.PUBLIC))
 
 
+def deck_open_to(deck: Deck, user_id: int) -> bool:
+    """Whether the user may study (and hand out) the deck: it is theirs, or public; as ``visible_decks``."""
+    return deck.owner_id == user_id or deck.visibility == Deck.Visibility.PUBLIC
+
+
 def deck_for_study(user, deck_uuid) -> Deck:
     """A deck the user may study (own or public), else 404."""
     deck = Deck.objects.select_related("owner").filter(uuid=deck_uuid).first()
-    if deck is None or not (deck.owner_id == user.pk or deck.visibility == Deck.Visibility.PUBLIC):
+    if deck is None or not deck_open_to(deck, user.pk):
         raise Http404("No such deck")
     return deck
 
