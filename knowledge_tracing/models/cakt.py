@@ -177,7 +177,8 @@ class CAKT(SequenceModel):
         "max_train_length": 200,
         "max_epochs": 15,
         "patience": 3,
-        "conv_chunk": 1024,
+        "lr_decay": 0.3,
+        "conv_chunk": 512,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:

@@ -54,6 +54,7 @@ class DKT(SequenceModel):
         "max_train_length": 200,
         "max_epochs": 15,
         "patience": 3,
+        "lr_decay": 0.3,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.memory import release_free_memory
 from knowledge_tracing.metrics import auc
 from knowledge_tracing.models.base import FitReport, ProgressCallback, StudentModel
 
@@ -66,22 +67,39 @@ def iterate_batches(
     max_length: int | None = None,
     rng: np.random.Generator | None = None,
     with_item_vectors: bool = False,
+    max_padded_steps: int | None = None,
 ) -> Iterator[SequenceBatch]:
     """Batches of spans of similar length; with ``rng``, spans and batch order are shuffled.
 
     Sorting by length makes a batch's padding small; shuffling before the stable sort
     breaks ties differently each epoch, and shuffling the batch order keeps training
-    from seeing lengths in a fixed progression.
+    from seeing lengths in a fixed progression. ``max_padded_steps`` caps a batch's
+    spans times its longest span (never below one span): without training windows a
+    few learners have thousands of steps, and 80 of them in one batch would need
+    gigabytes.
     """
     spans = learner_spans(table, max_length)
     if rng is not None:
         spans = spans[rng.permutation(len(spans))]
     spans = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")]
-    groups = [spans[start : start + batch_size] for start in range(0, len(spans), batch_size)]
+    groups = _group_sorted_spans(spans, batch_size, max_padded_steps)
     if rng is not None:
         groups = [groups[index] for index in rng.permutation(len(groups))]
     for group in groups:
         yield _pad(table, group, with_item_vectors)
+
+
+def _group_sorted_spans(spans: np.ndarray, batch_size: int, max_padded_steps: int | None) -> list[np.ndarray]:
+    """Consecutive groups of spans sorted by length, each within the size and padding caps."""
+    groups, start = [], 0
+    while start < len(spans):
+        end = min(start + batch_size, len(spans))
+        if max_padded_steps is not None:
+            while end - start > 1 and (end - start) * int(spans[end - 1, 1] - spans[end - 1, 0]) > max_padded_steps:
+                end -= 1
+        groups.append(spans[start:end])
+        start = end
+    return groups
 
 
 def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> SequenceBatch:
@@ -191,6 +209,9 @@ class SequenceModel(StudentModel):
     Subclasses build the network (``_build_network``) from the training table's sizes.
     Training minimises binary cross-entropy with Adam, keeps the weights of the epoch
     with the best validation AUC and stops after ``patience`` epochs without progress.
+    After each epoch without progress the learning rate is multiplied by ``lr_decay``
+    (the reference CAKT implementation decays by 0.3; 1.0 keeps it constant): a model
+    that has stopped improving at the initial rate often still improves at a lower one.
     Without validation data (or with one where AUC is undefined) it trains
     ``max_epochs`` and keeps the last weights.
     """
@@ -222,8 +243,9 @@ class SequenceModel(StudentModel):
         report = FitReport()
         best_auc, best_state, stale = -np.inf, None, 0
         for epoch in range(1, hp["max_epochs"] + 1):
+            learning_rate = optimizer.param_groups[0]["lr"]
             loss = self._train_epoch(train, optimizer, rng)
-            record = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - started}
+            record = {"epoch": epoch, "loss": loss, "learning_rate": learning_rate, "seconds": time.perf_counter() - started}
             if valid is not None and len(valid):
                 record["valid_auc"] = auc(valid.outcome, self.predict_proba(valid))
             report.epochs.append(record)
@@ -238,6 +260,8 @@ class SequenceModel(StudentModel):
                 stale += 1
                 if stale >= hp["patience"]:
                     break
+                for group in optimizer.param_groups:
+                    group["lr"] *= hp["lr_decay"]
         self.network.load_state_dict(best_state)
         report.train_seconds = time.perf_counter() - started
         return report
@@ -258,6 +282,7 @@ class SequenceModel(StudentModel):
             optimizer.step()
             total_loss += loss.item() * int(mask.sum())
             total_rows += int(mask.sum())
+            release_free_memory()
         return total_loss / max(total_rows, 1)
 
     @torch.no_grad()
@@ -266,10 +291,14 @@ class SequenceModel(StudentModel):
             raise RuntimeError(f"{self.name}: fit or load the model before predicting")
         self._check_table(table)
         self.network.eval()
+        hp = self.hyperparameters
+        # The largest batch training sees, so prediction needs no more memory than training.
+        largest = None if hp["max_train_length"] is None else hp["batch_size"] * hp["max_train_length"]
         probabilities = np.empty(len(table), dtype=np.float64)
-        for batch in iterate_batches(table, self.hyperparameters["batch_size"], with_item_vectors=self._uses_text):
+        for batch in iterate_batches(table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest):
             logits = self.network(self._to_device(batch))
             probabilities[batch.real_rows] = torch.sigmoid(logits[batch.mask.to(self.device)]).cpu().double().numpy()
+            release_free_memory()
         return probabilities
 
     def _to_device(self, batch: SequenceBatch) -> SequenceBatch:

@@ -48,3 +48,32 @@ def test_a_later_answer_never_changes_an_earlier_prediction():
     after = model.predict_proba(replace(table, outcome=outcome))
     assert np.array_equal(before[: flipped_row + 1], after[: flipped_row + 1])
     assert not np.allclose(before[flipped_row + 1 : flipped_row + 5], after[flipped_row + 1 : flipped_row + 5])
+
+
+def test_a_padded_steps_cap_splits_batches_of_long_learners_without_changing_predictions():
+    table = generate_study_log(n_learners=9, n_logs=9 * 40, seed=3)
+    batches = list(iterate_batches(table, 8, max_padded_steps=100))
+    for batch in batches:
+        assert batch.mask.shape[0] == 1 or batch.mask.numel() <= 100
+    rows = np.concatenate([batch.real_rows for batch in batches])
+    assert sorted(rows.tolist()) == list(range(len(table)))
+
+    model = create_model("dkt", seed=0, **FAST)
+    model.fit(table)
+    capped = model.predict_proba(table)
+    model.hyperparameters["max_train_length"] = None
+    assert np.allclose(model.predict_proba(table), capped, atol=1e-6)
+
+
+def test_the_learning_rate_decays_after_each_epoch_without_progress():
+    train = generate_study_log(n_learners=8, n_logs=400, seed=4)
+    valid = generate_study_log(n_learners=4, n_logs=200, seed=5)
+    model = create_model("dkt", seed=0, **{**FAST, "max_epochs": 8, "patience": 8, "lr_decay": 0.5})
+    report = model.fit(train, valid)
+    best = -np.inf
+    for record, following in zip(report.epochs, report.epochs[1:]):
+        improved = record["valid_auc"] > best
+        best = max(best, record["valid_auc"])
+        expected = record["learning_rate"] * (1.0 if improved else 0.5)
+        assert np.isclose(following["learning_rate"], expected)
+    assert report.epochs[-1]["learning_rate"] < FAST["learning_rate"]
