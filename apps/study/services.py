@@ -178,9 +178,10 @@ def study_log_record_and_show_next(
     """``study_log_record``, then the card's deck's next card (``shown_card_choose_next``): (log, created, next).
 
     A new answer and the showing chosen after it are written in one transaction, so
-    the answer costs one commit (one WAL flush) rather than two. Should choosing fail,
-    the answer is not recorded either, and the client's retry with the same
-    ``log_uuid`` records it; a retried answer gets the next card chosen afterwards.
+    the answer costs one commit (one WAL flush) rather than two. The choice runs in a
+    savepoint: should it fail, the answer is committed all the same and the failure is
+    raised afterwards, so the client's retry with the same ``log_uuid`` finds the answer
+    recorded and gets the next card chosen then.
     """
     log, created, following = _record_or_find(
         learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
@@ -206,11 +207,9 @@ def _record_or_find(
                 learner=learner, card=card, log_uuid=log_uuid, grade=grade, response_ms=response_ms,
                 shown_uuid=shown_uuid, now=now,
             )
-            following = None
+            following, choice_failure = None, None
             if show_next:
-                following = shown_card_choose_next(
-                    learner=learner, deck=card.deck, none_pending=not log.shown.another_api_showing_pending
-                )
+                following, choice_failure = _choose_keeping_the_answer(learner=learner, log=log)
     except (AnswerRejected, IntegrityError) as refusal:
         existing = _existing_log(learner=learner, log_uuid=log_uuid)
         if existing is not None:
@@ -218,7 +217,25 @@ def _record_or_find(
         if isinstance(refusal, IntegrityError):
             raise AnswerRejected(CONCURRENT_ANSWER_REASON, status=409) from refusal
         raise
+    if choice_failure is not None:
+        raise choice_failure
     return log, True, following
+
+
+def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | None, Exception | None]:
+    """(the next showing, None), or (None, the failure) with the choice's writes rolled back.
+
+    Any failure of the scheduler (a model that cannot be read, a database error) is
+    caught here only to be raised once the answer is committed: a learner's answer
+    never depends on the choice of the card after it.
+    """
+    try:
+        with transaction.atomic():
+            return shown_card_choose_next(
+                learner=learner, deck=log.card.deck, none_pending=not log.shown.another_api_showing_pending
+            ), None
+    except Exception as failure:
+        return None, failure
 
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:

@@ -129,7 +129,7 @@ def _failing_model_provider(*, deck, kind, learner=None):
     raise ModelServingDown("the model store cannot be read")
 
 
-def test_an_answer_whose_next_card_cannot_be_chosen_is_not_recorded_and_its_retry_is(api, private_deck, post_json):
+def test_an_answer_whose_next_card_cannot_be_chosen_is_kept_and_its_retry_gets_the_next_card(api, private_deck, post_json):
     shown = _next(api, private_deck)
     answer = _answer(shown)
     previous = serve_active_models_with(_failing_model_provider)
@@ -138,12 +138,12 @@ def test_an_answer_whose_next_card_cannot_be_chosen_is_not_recorded_and_its_retr
             post_json(api, ANSWERS_URL, answer)
     finally:
         serve_active_models_with(previous)
-    assert not StudyLog.objects.exists() and not CardState.objects.exists()
-    assert ShownCard.objects.filter(answered=True).count() == 0 and ShownCard.objects.count() == 1
+    assert StudyLog.objects.get().log_uuid == uuid.UUID(answer["log_uuid"]) and CardState.objects.count() == 1
+    assert ShownCard.objects.filter(answered=True).count() == 1 and ShownCard.objects.count() == 1
 
     retry = post_json(api, ANSWERS_URL, answer)
-    assert retry.status_code == 201
-    assert StudyLog.objects.get().log_uuid == uuid.UUID(answer["log_uuid"])
+    assert retry.status_code == 200
+    assert StudyLog.objects.count() == 1
     assert retry.json()["next"]["card"]["id"] != shown["card"]["id"]
 
 
