@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.loaders import load_tables
+from knowledge_tracing.memory import release_free_memory
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.sequences import iterate_batches
 
@@ -52,6 +53,7 @@ def time_batches(model, train, n_batches: int) -> dict:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        release_free_memory()
         rows += int(batch.mask.sum())
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     share = len(train) / rows

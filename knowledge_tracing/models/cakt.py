@@ -10,7 +10,9 @@ The model predicts a learner's answer at step t from two views of the earlier st
   squeeze-excitation over the frames, and averaged over frames into H*H features.
 
 Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, and the
-state is read out at the asked concept. Only the identity of step t's concept enters
+state is read out at the asked concept. ``dropout`` (0 in the paper, hence by default)
+drops state components before the read-out, as DKT does: on ASSIST2015 CAKT's training
+loss falls below DKT's while its validation AUC stays behind. Only the identity of step t's concept enters
 its prediction, never its answer.
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
@@ -95,7 +97,9 @@ def gather_volumes(flat: torch.Tensor, sources: torch.Tensor, targets: torch.Ten
 class CAKTNetwork(nn.Module):
     """The CAKT network on a padded batch; returns one logit per (sequence, step)."""
 
-    def __init__(self, *, representation: str, n_concepts: int, text_dim: int, frames: int, frame_size: int, conv_chunk: int) -> None:
+    def __init__(
+        self, *, representation: str, n_concepts: int, text_dim: int, frames: int, frame_size: int, conv_chunk: int, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.frames = frames
         self.frame_size = frame_size
@@ -109,6 +113,7 @@ class CAKTNetwork(nn.Module):
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
         self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
         self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
@@ -126,7 +131,7 @@ class CAKTNetwork(nn.Module):
         both = torch.cat([curve, history], dim=-1)
         fused = torch.sigmoid(self.curve_gate(both)) * curve + torch.sigmoid(self.history_gate(both)) * history
         state, _ = self.fused_lstm(fused)
-        return self.readout(state, batch)
+        return self.readout(self.dropout(state), batch)
 
     def learning_curve_features(self, interactions: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
         """(batch, steps, H*H): the conv tower's output on each step's same-concept volume."""
@@ -179,6 +184,7 @@ class CAKT(SequenceModel):
         "patience": 3,
         "lr_decay": 0.3,
         "conv_chunk": 512,
+        "dropout": 0.0,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -190,4 +196,5 @@ class CAKT(SequenceModel):
             frames=hp["frames"],
             frame_size=hp["frame_size"],
             conv_chunk=hp["conv_chunk"],
+            dropout=hp["dropout"],
         )
