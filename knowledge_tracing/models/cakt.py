@@ -113,7 +113,8 @@ class CAKTNetwork(nn.Module):
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
         self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
-        self.dropout = nn.Dropout(dropout)
+        # Identity at 0, so that the paper's configuration draws no random numbers for it.
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
