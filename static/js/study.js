@@ -31,4 +31,8 @@
     if (card && card.dataset.phase === "front") frontShownAt = performance.now();
     if (document.activeElement) document.activeElement.blur();
   });
+
+  // The script is deferred: until it has run, a key press does nothing. The mark lets
+  // a page (or a test) tell that the shortcuts are live.
+  document.documentElement.dataset.shortcuts = "on";
 })();

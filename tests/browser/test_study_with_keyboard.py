@@ -31,6 +31,7 @@ def test_keyboard_study_session_is_logged(live_server, phone_page, owner, passwo
     page.locator("li", has_text=private_deck.title).get_by_role("button", name="Study").click()
 
     shown = _card_phase(page, "front")
+    page.wait_for_selector('html[data-shortcuts="on"]', state="attached")
     undone_grade = None
     for number, grade in enumerate(GRADES, start=1):
         page.keyboard.press("Space")
