@@ -26,7 +26,6 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.loaders import load_tables
-from knowledge_tracing.memory import release_free_memory
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.sequences import iterate_batches
 
@@ -42,19 +41,13 @@ def time_batches(model, train, n_batches: int) -> dict:
     """Seconds for the first ``n_batches`` training steps, extrapolated to a full epoch."""
     hp = model.hyperparameters
     model._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": 0}
-    network = model._build_network(**model._network_sizes)
-    optimizer = torch.optim.Adam(network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
-    network.train()
+    model.network = model._build_network(**model._network_sizes)
+    optimizer = torch.optim.Adam(model.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+    model.network.train()
     rows, started, cpu_started = 0, time.perf_counter(), time.process_time()
     batches = iterate_batches(train, hp["batch_size"], max_length=hp["max_train_length"], rng=np.random.default_rng(0))
     for _, batch in zip(range(n_batches), batches):
-        logits = network(batch)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[batch.mask], batch.outcome[batch.mask].float())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        release_free_memory()
-        rows += int(batch.mask.sum())
+        rows += model._train_step(batch, optimizer)[1]
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     share = len(train) / rows
     return {

@@ -10,10 +10,10 @@ The model predicts a learner's answer at step t from two views of the earlier st
   squeeze-excitation over the frames, and averaged over frames into H*H features.
 
 Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, and the
-state is read out at the asked concept. ``dropout`` (0 in the paper, hence by default)
-drops state components before the read-out, as DKT does: on ASSIST2015 CAKT's training
-loss falls below DKT's while its validation AUC stays behind. Only the identity of step t's concept enters
-its prediction, never its answer.
+state is read out at the asked concept. Only the identity of step t's concept enters
+its prediction, never its answer. ``dropout`` (0 in the paper, hence by default) drops
+state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
+falls below DKT's while its validation AUC stays behind.
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
 a Python loop over samples and steps and convolves a volume for every padded step):

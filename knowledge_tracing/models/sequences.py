@@ -273,17 +273,22 @@ class SequenceModel(StudentModel):
         for batch in iterate_batches(
             train, hp["batch_size"], max_length=hp["max_train_length"], rng=rng, with_item_vectors=self._uses_text
         ):
-            logits = self.network(self._to_device(batch))
-            targets = batch.outcome.to(self.device).float()
-            mask = batch.mask.to(self.device)
-            loss = nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * int(mask.sum())
-            total_rows += int(mask.sum())
-            release_free_memory()
+            loss, rows = self._train_step(batch, optimizer)
+            total_loss += loss * rows
+            total_rows += rows
         return total_loss / max(total_rows, 1)
+
+    def _train_step(self, batch: SequenceBatch, optimizer: torch.optim.Optimizer) -> tuple[float, int]:
+        """One optimiser step on a batch: (mean loss, real rows); then the freed heap goes back to the system."""
+        logits = self.network(self._to_device(batch))
+        targets = batch.outcome.to(self.device).float()
+        mask = batch.mask.to(self.device)
+        loss = nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        release_free_memory()
+        return loss.item(), int(mask.sum())
 
     @torch.no_grad()
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
@@ -295,10 +300,12 @@ class SequenceModel(StudentModel):
         # The largest batch training sees, so prediction needs no more memory than training.
         largest = None if hp["max_train_length"] is None else hp["batch_size"] * hp["max_train_length"]
         probabilities = np.empty(len(table), dtype=np.float64)
-        for batch in iterate_batches(table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest):
+        batches = iterate_batches(table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest)
+        for index, batch in enumerate(batches):
+            if index:  # between batches only: a one-batch call (serving a next card) pays nothing
+                release_free_memory()
             logits = self.network(self._to_device(batch))
             probabilities[batch.real_rows] = torch.sigmoid(logits[batch.mask.to(self.device)]).cpu().double().numpy()
-            release_free_memory()
         return probabilities
 
     def _to_device(self, batch: SequenceBatch) -> SequenceBatch:
