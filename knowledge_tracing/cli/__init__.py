@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 COMMANDS = {
     "evaluate": ("knowledge_tracing.cli.evaluate", "train and evaluate models side by side"),
@@ -16,13 +17,15 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    # The top-level parser has no options besides --help, so the first word is the command.
+    chosen = next((argument for argument in arguments if not argument.startswith("-")), None)
     parser = argparse.ArgumentParser(prog="python -m knowledge_tracing")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command, (module_name, help_text) in COMMANDS.items():
         subparser = subparsers.add_parser(command, help=help_text)
-        subparser.set_defaults(module_name=module_name)
-    first_pass, _ = parser.parse_known_args(argv)
-    module = importlib.import_module(first_pass.module_name)
-    module.add_arguments(subparsers.choices[first_pass.command])
-    args = parser.parse_args(argv)
-    return module.run(args)
+        if command == chosen:
+            importlib.import_module(module_name).add_arguments(subparser)
+            subparser.set_defaults(module_name=module_name)
+    args = parser.parse_args(arguments)
+    return importlib.import_module(args.module_name).run(args)

@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timezone
 
 import numpy as np
+import pytest
 
 from knowledge_tracing.cli import main
 from knowledge_tracing.data.synthetic import generate_study_log
@@ -79,3 +80,10 @@ def test_each_training_epoch_is_reported_on_stderr(tmp_path, capsys):
         "dkt:max_epochs=2:patience=5: fold 1/1: epoch 2",
     ]
     assert all("valid_auc" in line and "loss" in line for line in epoch_lines)
+
+
+def test_help_of_a_command_lists_its_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--help"])
+    assert exit_info.value.code == 0
+    assert "--models" in capsys.readouterr().out
