@@ -1,7 +1,10 @@
 # One image for the web process, the Celery workers and beat (docker-compose.yml).
 FROM python:3.11-slim
 
+# GLIBC_TUNABLES: large blocks on their own huge-page mappings, so CAKT training peaks
+# at 1.2 GB instead of 2.2 GB (docs/cakt-speed.md).
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576 \
     PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1

@@ -8,7 +8,9 @@ extrapolates to the epoch by the share of training rows they covered (for a quic
 figure on a busy machine). Besides wall-clock seconds it reports the CPU seconds of
 the process: on a machine shared with other jobs, wall time mostly measures the
 others, while CPU time with ``--threads 1`` approximates the wall time on an idle
-core. The last line is one JSON object.
+core. It runs under glibc's lean allocator tunables (``knowledge_tracing.memory``)
+unless ``GLIBC_TUNABLES`` is set: ``GLIBC_TUNABLES= python bench/cakt_epoch.py``
+measures glibc's defaults. The last line is one JSON object.
 
     python bench/cakt_epoch.py --epochs 3
     python bench/cakt_epoch.py --batches 10
@@ -26,6 +28,7 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.loaders import load_tables
+from knowledge_tracing.memory import restart_with_lean_allocator
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.sequences import iterate_batches
 
@@ -99,4 +102,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    restart_with_lean_allocator()
     main()

@@ -6,7 +6,9 @@ embeddings are stored first (timed separately). Then one training run per kind i
 queued exactly as the admin and the nightly trigger queue them, and a real
 ``celery -A config worker`` (prefork, one child that is replaced after every task, so
 each task's peak RSS is its own) builds the data set, splits it by time, trains,
-scores the 20,000 most recent logs, stores the artifact and decides the promotion.
+scores the 20,000 most recent logs, stores the artifact and decides the promotion. The
+bench and its worker run under glibc's lean allocator tunables, as ``make run``'s worker does
+(``knowledge_tracing.memory``), unless ``GLIBC_TUNABLES`` is set.
 
     .venv/bin/python bench/training_throughput.py [--kinds hlr,fsrs6,karl,dkt,cakt] [--max-epochs N] [--cakt-epochs N]
 
@@ -54,6 +56,7 @@ from apps.modeling.tasks import training_run_enqueue  # noqa: E402
 from apps.modeling.training import training_run_create  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from knowledge_tracing.data.synthetic import generate_study_log  # noqa: E402
+from knowledge_tracing.memory import restart_with_lean_allocator  # noqa: E402
 
 CAPPED_BY_MAX_EPOCHS = ("karl", "dkt")
 DEFAULT_CAKT_EPOCHS = 1
@@ -196,4 +199,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    restart_with_lean_allocator()
     main()

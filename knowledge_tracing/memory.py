@@ -9,6 +9,14 @@ more the largest batch's working set (CAKT on ASSIST2009 reached 4 GB after 6 ep
 milliseconds, far less than making every large tensor its own ``mmap``
 (``MALLOC_MMAP_THRESHOLD_``), which doubled CAKT's CPU time. Elsewhere than glibc this
 does nothing.
+
+The trim alone leaves CAKT's peak near 2.2 GB: the peak is inside one batch's backward
+pass, before any trim can run. glibc's tunables ``LEAN_ALLOCATOR_TUNABLES`` (large
+blocks as their own ``mmap``, on transparent huge pages so that this stays cheap) bring
+it to 1.2 GB, but glibc reads them only when a process starts.
+``restart_with_lean_allocator`` therefore re-executes a command-line program with them
+when its environment does not set ``GLIBC_TUNABLES`` (``docs/cakt-speed.md`` has the
+figures); the Makefile and docker-compose set them for the web server and the workers.
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
+import platform
+import sys
+
+LEAN_ALLOCATOR_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576"
 
 
 @functools.cache
@@ -31,3 +44,19 @@ def release_free_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def restart_with_lean_allocator() -> None:
+    """Re-execute this process with ``LEAN_ALLOCATOR_TUNABLES`` unless ``GLIBC_TUNABLES`` is set.
+
+    Call it first thing in a program's entry point, before any work is done: the
+    process is replaced by an identical command line. Setting ``GLIBC_TUNABLES``
+    (even to an empty value) keeps the allocator as it is. Elsewhere than glibc this
+    does nothing.
+    """
+    if "GLIBC_TUNABLES" in os.environ or platform.libc_ver()[0] != "glibc":
+        return
+    environment = dict(os.environ, GLIBC_TUNABLES=LEAN_ALLOCATOR_TUNABLES)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], environment)
