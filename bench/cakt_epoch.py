@@ -24,13 +24,18 @@ import resource
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from knowledge_tracing.data.loaders import load_tables
 from knowledge_tracing.memory import restart_with_lean_allocator
-from knowledge_tracing.models import create_model
-from knowledge_tracing.models.sequences import iterate_batches
+
+if __name__ == "__main__":
+    # Before torch is loaded, so that the restarted process is the only one to load it.
+    restart_with_lean_allocator()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from knowledge_tracing.data.loaders import load_tables  # noqa: E402
+from knowledge_tracing.models import create_model  # noqa: E402
+from knowledge_tracing.models.sequences import iterate_batches  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "kt" / "assist2009"
 
@@ -102,5 +107,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    restart_with_lean_allocator()
     main()

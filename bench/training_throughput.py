@@ -40,6 +40,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from knowledge_tracing.memory import restart_with_lean_allocator  # noqa: E402
+
+if __name__ == "__main__":
+    # Before Django and torch are loaded, so that the restarted process is the only one to load them.
+    restart_with_lean_allocator()
+
 import django  # noqa: E402
 
 django.setup()
@@ -56,7 +62,6 @@ from apps.modeling.tasks import training_run_enqueue  # noqa: E402
 from apps.modeling.training import training_run_create  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from knowledge_tracing.data.synthetic import generate_study_log  # noqa: E402
-from knowledge_tracing.memory import restart_with_lean_allocator  # noqa: E402
 
 CAPPED_BY_MAX_EPOCHS = ("karl", "dkt")
 DEFAULT_CAKT_EPOCHS = 1
@@ -199,5 +204,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    restart_with_lean_allocator()
     main()

@@ -16,7 +16,7 @@ blocks as their own ``mmap``, on transparent huge pages so that this stays cheap
 it to 1.2 GB, but glibc reads them only when a process starts.
 ``restart_with_lean_allocator`` therefore re-executes a command-line program with them
 when its environment does not set ``GLIBC_TUNABLES`` (``docs/cakt-speed.md`` has the
-figures); the Makefile and docker-compose set them for the web server and the workers.
+figures); the Makefile and the Docker image set them for the web server and the workers.
 """
 
 from __future__ import annotations
