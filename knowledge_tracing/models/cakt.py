@@ -13,7 +13,9 @@ Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, an
 state is read out at the asked concept. Only the identity of step t's concept enters
 its prediction, never its answer. ``dropout`` (0 in the paper, hence by default) drops
 state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
-falls below DKT's while its validation AUC stays behind.
+falls below DKT's while its validation AUC stays behind. ``view_dropout`` (also 0 by
+default) drops components of each view before the gates mix them, so that neither the
+gates nor the second LSTM can lean on a few components of one view.
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
 a Python loop over samples and steps and convolves a volume for every padded step):
@@ -98,7 +100,16 @@ class CAKTNetwork(nn.Module):
     """The CAKT network on a padded batch; returns one logit per (sequence, step)."""
 
     def __init__(
-        self, *, representation: str, n_concepts: int, text_dim: int, frames: int, frame_size: int, conv_chunk: int, dropout: float = 0.0
+        self,
+        *,
+        representation: str,
+        n_concepts: int,
+        text_dim: int,
+        frames: int,
+        frame_size: int,
+        conv_chunk: int,
+        dropout: float = 0.0,
+        view_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.frames = frames
@@ -110,10 +121,11 @@ class CAKTNetwork(nn.Module):
         self.decay_rate = nn.Parameter(torch.tensor(math.log(math.e - 1.0)))
         self.history_lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.tower = LearningCurveTower(frames)
+        # Identity at 0, so that the paper's configuration draws no random numbers for them.
+        self.view_dropout = nn.Dropout(view_dropout) if view_dropout else nn.Identity()
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
         self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
-        # Identity at 0, so that the paper's configuration draws no random numbers for it.
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
 
@@ -128,7 +140,8 @@ class CAKTNetwork(nn.Module):
         gradient each view sends into the shared embeddings can be measured apart.
         """
         history, _ = self.history_lstm(shift_right(history_input, self.start))
-        curve = self.learning_curve_features(curve_input, batch)
+        history = self.view_dropout(history)
+        curve = self.view_dropout(self.learning_curve_features(curve_input, batch))
         both = torch.cat([curve, history], dim=-1)
         fused = torch.sigmoid(self.curve_gate(both)) * curve + torch.sigmoid(self.history_gate(both)) * history
         state, _ = self.fused_lstm(fused)
@@ -186,6 +199,7 @@ class CAKT(SequenceModel):
         "lr_decay": 0.3,
         "conv_chunk": 512,
         "dropout": 0.0,
+        "view_dropout": 0.0,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -198,4 +212,5 @@ class CAKT(SequenceModel):
             frame_size=hp["frame_size"],
             conv_chunk=hp["conv_chunk"],
             dropout=hp["dropout"],
+            view_dropout=hp["view_dropout"],
         )

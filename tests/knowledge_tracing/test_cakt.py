@@ -109,9 +109,12 @@ def test_at_the_start_the_conv_tower_does_not_drown_the_history_view_in_the_shar
     assert ratio < 10
 
 
-def test_dropout_acts_in_training_only():
+@pytest.mark.parametrize("where", ["dropout", "view_dropout"])
+def test_dropout_acts_in_training_only(where):
     table = generate_study_log(n_learners=4, n_logs=120, seed=6)
-    network = CAKTNetwork(representation="id", n_concepts=int(table.concept.max()) + 1, text_dim=0, frames=4, frame_size=3, conv_chunk=16, dropout=0.5)
+    network = CAKTNetwork(
+        representation="id", n_concepts=int(table.concept.max()) + 1, text_dim=0, frames=4, frame_size=3, conv_chunk=16, **{where: 0.5}
+    )
     batch = next(iterate_batches(table, 4))
     network.train()
     assert not torch.equal(network(batch), network(batch))
