@@ -15,7 +15,9 @@ its prediction, never its answer. ``dropout`` (0 in the paper, hence by default)
 state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
 falls below DKT's while its validation AUC stays behind. ``view_dropout`` (also 0 by
 default) drops components of each view before the gates mix them, so that neither the
-gates nor the second LSTM can lean on a few components of one view.
+gates nor the second LSTM can lean on a few components of one view. On ASSIST2015
+neither closed the gap to DKT on test (``docs/evaluation.md`` has every configuration
+tried, with its validation and test AUC).
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
 a Python loop over samples and steps and convolves a volume for every padded step):
