@@ -98,6 +98,11 @@ def gather_volumes(flat: torch.Tensor, sources: torch.Tensor, targets: torch.Ten
     return frames.reshape(len(sources), sources.shape[1], frame_size, frame_size)
 
 
+def optional_dropout(probability: float) -> nn.Module:
+    """Dropout, or the identity at 0, so that the paper's configuration draws no random numbers for it."""
+    return nn.Dropout(probability) if probability else nn.Identity()
+
+
 class CAKTNetwork(nn.Module):
     """The CAKT network on a padded batch; returns one logit per (sequence, step)."""
 
@@ -123,12 +128,11 @@ class CAKTNetwork(nn.Module):
         self.decay_rate = nn.Parameter(torch.tensor(math.log(math.e - 1.0)))
         self.history_lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.tower = LearningCurveTower(frames)
-        # Identity at 0, so that the paper's configuration draws no random numbers for them.
-        self.view_dropout = nn.Dropout(view_dropout) if view_dropout else nn.Identity()
+        self.view_dropout = optional_dropout(view_dropout)
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
         self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
-        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.dropout = optional_dropout(dropout)
         self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
