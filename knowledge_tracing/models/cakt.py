@@ -54,6 +54,7 @@ from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
     ConceptReadout,
+    ConceptVectors,
     InteractionEmbedding,
     SequenceBatch,
     SequenceModel,
@@ -117,6 +118,8 @@ class CAKTNetwork(nn.Module):
         conv_chunk: int,
         dropout: float = 0.0,
         view_dropout: float = 0.0,
+        asked_concept_input: bool = False,
+        readout_hidden: int = 0,
     ) -> None:
         super().__init__()
         self.frames = frames
@@ -131,9 +134,10 @@ class CAKTNetwork(nn.Module):
         self.view_dropout = optional_dropout(view_dropout)
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
-        self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.asked_concept = ConceptVectors(representation, n_concepts, text_dim, hidden) if asked_concept_input else None
+        self.fused_lstm = nn.LSTM(2 * hidden if asked_concept_input else hidden, hidden, batch_first=True)
         self.dropout = optional_dropout(dropout)
-        self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
+        self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden, mlp_hidden=readout_hidden)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
         interactions = self.interactions(batch)
@@ -150,6 +154,8 @@ class CAKTNetwork(nn.Module):
         curve = self.view_dropout(self.learning_curve_features(curve_input, batch))
         both = torch.cat([curve, history], dim=-1)
         fused = torch.sigmoid(self.curve_gate(both)) * curve + torch.sigmoid(self.history_gate(both)) * history
+        if self.asked_concept is not None:
+            fused = torch.cat([fused, self.asked_concept(batch)], dim=-1)
         state, _ = self.fused_lstm(fused)
         return self.readout(self.dropout(state), batch)
 
@@ -206,6 +212,8 @@ class CAKT(SequenceModel):
         "conv_chunk": 512,
         "dropout": 0.0,
         "view_dropout": 0.0,
+        "asked_concept_input": False,
+        "readout_hidden": 0,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -219,4 +227,6 @@ class CAKT(SequenceModel):
             conv_chunk=hp["conv_chunk"],
             dropout=hp["dropout"],
             view_dropout=hp["view_dropout"],
+            asked_concept_input=hp["asked_concept_input"],
+            readout_hidden=hp["readout_hidden"],
         )

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.models import create_model
+from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.models.cakt import CAKTNetwork, gather_volumes, previous_same_concept
-from knowledge_tracing.models.sequences import iterate_batches
+from knowledge_tracing.models.sequences import ConceptReadout, iterate_batches
 
 FAST = {"frame_size": 3, "batch_size": 6, "max_epochs": 2, "learning_rate": 1e-2, "conv_chunk": 16}
 
@@ -53,9 +53,13 @@ def study_log():
     return generate_study_log(n_learners=12, n_logs=600, seed=4)
 
 
-def test_a_later_answer_never_changes_an_earlier_prediction(study_log):
+BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}]
+
+
+@pytest.mark.parametrize("options", BEYOND_THE_PAPER)
+def test_a_later_answer_never_changes_an_earlier_prediction(study_log, options):
     torch.manual_seed(0)
-    network = CAKTNetwork(representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=16).eval()
+    network = CAKTNetwork(representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=16, **options).eval()
     batch = next(iterate_batches(study_log, 4))
     changed = next(iterate_batches(study_log, 4))
     changed.outcome[:, 7] = 1 - changed.outcome[:, 7]
@@ -120,3 +124,25 @@ def test_dropout_acts_in_training_only(where):
     assert not torch.equal(network(batch), network(batch))
     network.eval()
     assert torch.equal(network(batch), network(batch))
+
+
+@pytest.mark.parametrize("options", BEYOND_THE_PAPER[1:])
+def test_settings_beyond_the_paper_train_save_and_load(study_log, options, tmp_path):
+    model = create_model("cakt", seed=0, **FAST, **options)
+    report = model.fit(study_log)
+    assert report.epochs[-1]["loss"] < report.epochs[0]["loss"]
+    model.save(tmp_path / "cakt.pt")
+    loaded = StudentModel.load(tmp_path / "cakt.pt")
+    np.testing.assert_array_equal(loaded.predict_proba(study_log), model.predict_proba(study_log))
+
+
+@pytest.mark.parametrize("mlp_hidden", [0, 8])
+def test_readout_is_affine_in_the_state_unless_it_has_a_hidden_layer(study_log, mlp_hidden):
+    torch.manual_seed(0)
+    readout = ConceptReadout("id", 6, 0, 5, mlp_hidden=mlp_hidden)
+    batch = next(iterate_batches(study_log, 4))
+    state = torch.randn(*batch.concept.shape, 5)
+    with torch.no_grad():
+        at = [readout(scale * state, batch) for scale in (0.0, 1.0, 2.0)]
+    affine = torch.allclose(at[2] - at[1], at[1] - at[0], atol=1e-5)
+    assert affine == (mlp_hidden == 0)
