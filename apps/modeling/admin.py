@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.modeling import selectors
+from apps.modeling.kinds import check_hyperparameters
 from apps.modeling.models import CardEmbedding, ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_promote, scope_rollback
 from apps.modeling.scopes import Scope
@@ -33,6 +34,13 @@ class TrainingRunForm(forms.ModelForm):
             Scope.of_targets(deck=cleaned.get("deck"), cohort=cleaned.get("cohort"))
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+        if cleaned.get("hyperparameters") is None:
+            cleaned["hyperparameters"] = {}
+        if cleaned.get("kind"):
+            try:
+                check_hyperparameters(cleaned["kind"], cleaned["hyperparameters"])
+            except ValueError as error:
+                self.add_error("hyperparameters", str(error))
         return cleaned
 
 

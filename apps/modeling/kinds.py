@@ -9,3 +9,15 @@ def check_kind(kind: str) -> str:
     if kind not in MODEL_KINDS or kind not in MODEL_REGISTRY:
         raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
     return kind
+
+
+def check_hyperparameters(kind: str, hyperparameters) -> dict:
+    """``hyperparameters`` if ``kind``'s model accepts them; ValueError saying which one is wrong otherwise.
+
+    Checked when a run is requested, so a typo is refused at once instead of failing
+    the run on a worker later.
+    """
+    if not isinstance(hyperparameters, dict):
+        raise ValueError(f"hyper-parameters must be a JSON object of name: value, got {hyperparameters!r}")
+    MODEL_REGISTRY[check_kind(kind)].check_hyperparameters(hyperparameters)
+    return hyperparameters

@@ -35,7 +35,7 @@ from django.utils import timezone
 import knowledge_tracing
 from apps.modeling.artifacts import artifact_load, artifact_store
 from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, split_by_time, study_log_table
-from apps.modeling.kinds import check_kind
+from apps.modeling.kinds import check_hyperparameters, check_kind
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
@@ -60,7 +60,7 @@ def training_run_create(
         kind=check_kind(kind),
         scope_key=scope.key,
         **scope.target_fields(),
-        hyperparameters=hyperparameters or {},
+        hyperparameters=check_hyperparameters(kind, hyperparameters or {}),
         trigger=trigger,
         requested_by=requested_by,
     )

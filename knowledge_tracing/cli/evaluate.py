@@ -68,6 +68,7 @@ def parse_model_spec(spec: str) -> tuple[str, dict]:
             hyperparameters[key] = text
     if name not in MODEL_REGISTRY:
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODEL_REGISTRY))}")
+    MODEL_REGISTRY[name].check_hyperparameters(hyperparameters)
     return name, hyperparameters
 
 

@@ -56,12 +56,26 @@ class StudentModel(ABC):
     default_hyperparameters: ClassVar[dict] = {}
 
     def __init__(self, *, seed: int = 0, device: str = "cpu", **hyperparameters) -> None:
-        unknown = set(hyperparameters) - set(self.default_hyperparameters)
-        if unknown:
-            raise ValueError(f"{self.name}: unknown hyper-parameters {sorted(unknown)}")
+        self.check_hyperparameters(hyperparameters)
         self.seed = seed
         self.device = device
         self.hyperparameters = {**self.default_hyperparameters, **hyperparameters}
+
+    @classmethod
+    def check_hyperparameters(cls, hyperparameters: dict) -> None:
+        """ValueError unless every setting is known and of its default's kind.
+
+        Settings often arrive as text (the command line, the admin), where the string
+        "false" would pass as a true flag and "10" as a size; None stands for "no
+        limit" wherever a default is a number.
+        """
+        unknown = set(hyperparameters) - set(cls.default_hyperparameters)
+        if unknown:
+            raise ValueError(f"{cls.name}: unknown hyper-parameters {sorted(unknown)}")
+        for key, value in hyperparameters.items():
+            default = cls.default_hyperparameters[key]
+            if not _same_kind(value, default):
+                raise ValueError(f"{cls.name}: hyper-parameter {key} must be a {_kind(default)} like {default!r}, got {value!r}")
 
     @abstractmethod
     def fit(
@@ -109,3 +123,26 @@ class StudentModel(ABC):
         model = model_class(seed=payload["seed"], device=device, **json.loads(payload["hyperparameters"]))
         model._restore(payload["state"])
         return model
+
+
+def _kind(default) -> str:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, int):
+        return "whole number"
+    if isinstance(default, float):
+        return "number"
+    if isinstance(default, (list, tuple)):
+        return "list"
+    return type(default).__name__
+
+
+def _same_kind(value, default) -> bool:
+    """Whether ``value`` can stand where ``default`` does (a whole number is also a number)."""
+    if isinstance(value, bool) or isinstance(default, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return value is None or isinstance(value, int) or (isinstance(value, float) and isinstance(default, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return default is None or isinstance(value, type(default))

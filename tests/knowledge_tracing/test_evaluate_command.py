@@ -67,6 +67,15 @@ def test_unknown_model_is_a_clear_error(tmp_path, capsys):
     assert "unknown model 'sm2'" in capsys.readouterr().err
 
 
+def test_a_setting_of_the_wrong_kind_is_refused_before_anything_trains(tmp_path, capsys):
+    data, output = tmp_path / "revlog.csv", tmp_path / "out.json"
+    _write_revlog(data)
+    arguments = ["evaluate", "--format", "revlog", "--data", str(data), "--json", str(output)]
+    assert main(arguments + ["--models", "hlr,fsrs6:optimize=False"]) == 2
+    assert "optimize must be a boolean" in capsys.readouterr().err
+    assert not output.exists()
+
+
 def test_each_training_epoch_is_reported_on_stderr(tmp_path, capsys):
     train, valid, test = tmp_path / "train.csv", tmp_path / "valid.csv", tmp_path / "test.csv"
     train.write_text("4\n1,2,1,2\n1,0,1,1\n3\n2,1,2\n0,1,1\n", encoding="utf-8")

@@ -22,6 +22,19 @@ def test_adding_a_run_in_the_admin_queues_it_for_a_worker(admin_client, admin_us
     assert len(callbacks) == 1
 
 
+@pytest.mark.parametrize(
+    ("hyperparameters", "message"),
+    [('{"max_epochs": "two"}', "max_epochs must be a whole number"), ('{"epochs": 2}', "unknown hyper-parameters"), ("[2]", "JSON object")],
+)
+def test_a_run_with_bad_hyperparameters_is_refused_and_not_queued(admin_client, private_deck, hyperparameters, message):
+    response = admin_client.post(
+        reverse("admin:modeling_trainingrun_add"), {"kind": "karl", "deck": private_deck.pk, "hyperparameters": hyperparameters}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TrainingRun.objects.exists()
+
+
 def test_staff_promote_a_version_that_was_kept_but_not_served(admin_client, seeded_deck, settings):
     settings.MNEMO_PROMOTION_MAX_ECE = 0.0
     version = training_run_execute(run_id=training_run_create(kind="hlr", scope=Scope(), trigger="command").pk).version

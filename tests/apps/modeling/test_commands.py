@@ -35,7 +35,15 @@ def test_train_model_reports_too_little_data_in_its_json(private_deck):
     assert result["status"] == TrainingRun.Status.INSUFFICIENT_DATA
 
 
-@pytest.mark.parametrize("arguments", [["--kind", "karl", "--scope", "deck:999999"], ["--kind", "karl", "--hp", "nonsense"]])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--kind", "karl", "--scope", "deck:999999"],
+        ["--kind", "karl", "--hp", "nonsense"],
+        ["--kind", "karl", "--hp", "max_epochs=two"],
+        ["--kind", "fsrs6", "--hp", "optimize=False"],
+    ],
+)
 def test_train_model_refuses_bad_arguments_and_creates_no_run(arguments, db):
     with pytest.raises(CommandError):
         call_command("train_model", *arguments, stdout=StringIO(), stderr=StringIO())
