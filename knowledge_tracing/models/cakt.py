@@ -15,9 +15,13 @@ its prediction, never its answer. ``dropout`` (0 in the paper, hence by default)
 state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
 falls below DKT's while its validation AUC stays behind. ``view_dropout`` (also 0 by
 default) drops components of each view before the gates mix them, so that neither the
-gates nor the second LSTM can lean on a few components of one view. On ASSIST2015
-neither closed the gap to DKT on test (``docs/evaluation.md`` has every configuration
-tried, with its validation and test AUC).
+gates nor the second LSTM can lean on a few components of one view. Two settings go
+beyond the paper, both off by default: ``asked_concept_input`` appends the asked
+concept's vector to the second LSTM's input (at a first attempt at a concept the
+learning-curve view is the shared empty volume and says nothing of which concept is
+asked), and ``readout_hidden`` adds a hidden layer of the state and the asked concept
+to the read-out. On ASSIST2015 none of the four closed the gap to DKT on test
+(``docs/evaluation.md`` has every configuration tried, with its validation and test AUC).
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
 a Python loop over samples and steps and convolves a volume for every padded step):
