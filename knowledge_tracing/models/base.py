@@ -74,8 +74,10 @@ class StudentModel(ABC):
             raise ValueError(f"{cls.name}: unknown hyper-parameters {sorted(unknown)}")
         for key, value in hyperparameters.items():
             default = cls.default_hyperparameters[key]
-            if not _same_kind(value, default):
-                raise ValueError(f"{cls.name}: hyper-parameter {key} must be a {_kind(default)} like {default!r}, got {value!r}")
+            kind, types = _accepted(default)
+            # bool is a subclass of int, so a flag would otherwise pass as a number.
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                raise ValueError(f"{cls.name}: hyper-parameter {key} must be a {kind} like {default!r}, got {value!r}")
 
     @abstractmethod
     def fit(
@@ -125,24 +127,18 @@ class StudentModel(ABC):
         return model
 
 
-def _kind(default) -> str:
+
+def _accepted(default) -> tuple[str, tuple[type, ...]]:
+    """The name of ``default``'s kind, for messages, and the types that may stand in its place.
+
+    A whole number is also a number, and None ("no limit") may replace any number.
+    """
     if isinstance(default, bool):
-        return "boolean"
+        return "boolean", (bool,)
     if isinstance(default, int):
-        return "whole number"
+        return "whole number", (int, type(None))
     if isinstance(default, float):
-        return "number"
+        return "number", (int, float, type(None))
     if isinstance(default, (list, tuple)):
-        return "list"
-    return type(default).__name__
-
-
-def _same_kind(value, default) -> bool:
-    """Whether ``value`` can stand where ``default`` does (a whole number is also a number)."""
-    if isinstance(value, bool) or isinstance(default, bool):
-        return isinstance(value, bool) and isinstance(default, bool)
-    if isinstance(default, (int, float)):
-        return value is None or isinstance(value, int) or (isinstance(value, float) and isinstance(default, float))
-    if isinstance(default, (list, tuple)):
-        return isinstance(value, (list, tuple))
-    return default is None or isinstance(value, type(default))
+        return "list", (list, tuple)
+    return type(default).__name__, (type(default),)
