@@ -15,12 +15,15 @@ its prediction, never its answer. ``dropout`` (0 in the paper, hence by default)
 state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
 falls below DKT's while its validation AUC stays behind. ``view_dropout`` (also 0 by
 default) drops components of each view before the gates mix them, so that neither the
-gates nor the second LSTM can lean on a few components of one view. Two settings go
-beyond the paper, both off by default: ``asked_concept_input`` appends the asked
+gates nor the second LSTM can lean on a few components of one view. Three settings go
+beyond the paper, all off by default: ``asked_concept_input`` appends the asked
 concept's vector to the second LSTM's input (at a first attempt at a concept the
 learning-curve view is the shared empty volume and says nothing of which concept is
-asked), and ``readout_hidden`` adds a hidden layer of the state and the asked concept
-to the read-out. On ASSIST2015 none of the four closed the gap to DKT on test
+asked), ``readout_hidden`` adds a hidden layer of the state and the asked concept
+to the read-out, and ``history_readout`` reads out the history LSTM's state beside the
+second LSTM's (DKT's path, kept open past the gates: on ASSIST2015 CAKT falls behind
+DKT most on steps whose concept differs from the previous step's, where the learning
+curve is of least use). On ASSIST2015 none of the four closed the gap to DKT on test
 (``docs/evaluation.md`` has every configuration tried, with its validation and test AUC).
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
@@ -124,6 +127,7 @@ class CAKTNetwork(nn.Module):
         view_dropout: float = 0.0,
         asked_concept_input: bool = False,
         readout_hidden: int = 0,
+        history_readout: bool = False,
     ) -> None:
         super().__init__()
         self.frames = frames
@@ -141,7 +145,9 @@ class CAKTNetwork(nn.Module):
         self.asked_concept = ConceptVectors(representation, n_concepts, text_dim, hidden) if asked_concept_input else None
         self.fused_lstm = nn.LSTM(2 * hidden if asked_concept_input else hidden, hidden, batch_first=True)
         self.dropout = optional_dropout(dropout)
-        self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden, mlp_hidden=readout_hidden)
+        self.history_readout = history_readout
+        readout_width = 2 * hidden if history_readout else hidden
+        self.readout = ConceptReadout(representation, n_concepts, text_dim, readout_width, mlp_hidden=readout_hidden)
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
         interactions = self.interactions(batch)
@@ -161,6 +167,8 @@ class CAKTNetwork(nn.Module):
         if self.asked_concept is not None:
             fused = torch.cat([fused, self.asked_concept(batch)], dim=-1)
         state, _ = self.fused_lstm(fused)
+        if self.history_readout:
+            state = torch.cat([state, history], dim=-1)
         return self.readout(self.dropout(state), batch)
 
     def learning_curve_features(self, interactions: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
@@ -218,6 +226,7 @@ class CAKT(SequenceModel):
         "view_dropout": 0.0,
         "asked_concept_input": False,
         "readout_hidden": 0,
+        "history_readout": False,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -233,4 +242,5 @@ class CAKT(SequenceModel):
             view_dropout=hp["view_dropout"],
             asked_concept_input=hp["asked_concept_input"],
             readout_hidden=hp["readout_hidden"],
+            history_readout=hp["history_readout"],
         )

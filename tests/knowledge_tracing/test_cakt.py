@@ -53,7 +53,7 @@ def study_log():
     return generate_study_log(n_learners=12, n_logs=600, seed=4)
 
 
-BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}]
+BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}, {"history_readout": True}]
 
 
 @pytest.mark.parametrize("options", BEYOND_THE_PAPER)
@@ -146,3 +146,22 @@ def test_readout_is_affine_in_the_state_unless_it_has_a_hidden_layer(study_log, 
         at = [readout(scale * state, batch) for scale in (0.0, 1.0, 2.0)]
     affine = torch.allclose(at[2] - at[1], at[1] - at[0], atol=1e-5)
     assert affine == (mlp_hidden == 0)
+
+
+@pytest.mark.parametrize("history_readout", [False, True])
+def test_history_readout_reads_the_history_lstm_past_closed_gates(study_log, history_readout):
+    """With both gates shut the paper's read-out sees no history; with ``history_readout`` it still does."""
+    torch.manual_seed(0)
+    network = CAKTNetwork(
+        representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=16, history_readout=history_readout
+    ).eval()
+    with torch.no_grad():
+        for gate in (network.curve_gate, network.history_gate):
+            gate.weight.zero_()
+            gate.bias.fill_(-1e4)
+    batch = next(iterate_batches(study_log, 4))
+    with torch.no_grad():
+        before = network(batch)
+        network.history_lstm.bias_hh_l0.add_(1.0)
+        after = network(batch)
+    assert torch.allclose(before, after) != history_readout
