@@ -53,7 +53,7 @@ def study_log():
     return generate_study_log(n_learners=12, n_logs=600, seed=4)
 
 
-BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}, {"history_readout": True}]
+BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}, {"history_readout": True}, {"history_embedding": True}]
 
 
 @pytest.mark.parametrize("options", BEYOND_THE_PAPER)
@@ -165,3 +165,14 @@ def test_history_readout_reads_the_history_lstm_past_closed_gates(study_log, his
         network.history_lstm.bias_hh_l0.add_(1.0)
         after = network(batch)
     assert torch.allclose(before, after) != history_readout
+
+
+def test_history_embedding_gives_the_history_lstm_dkt_scale_vectors_of_its_own():
+    """The tower keeps the unit-variance embedding; the history LSTM reads small vectors, as DKT's does."""
+    torch.manual_seed(0)
+    network = CAKTNetwork(representation="id", n_concepts=50, text_dim=0, frames=4, frame_size=5, conv_chunk=16, history_embedding=True)
+    tower_std = network.interactions.per_answer.table.weight.std().item()
+    history_std = network.history_interactions.per_answer.table.weight.std().item()
+    assert tower_std == pytest.approx(1.0, rel=0.05)
+    assert history_std == pytest.approx((2 * 5 * 5) ** -0.5, rel=0.05)  # ConceptVectors' default: one over root width
+    assert CAKTNetwork(representation="id", n_concepts=50, text_dim=0, frames=4, frame_size=5, conv_chunk=16).history_interactions is None
