@@ -163,8 +163,9 @@ class CAKTNetwork(nn.Module):
     def fused_logits(self, history_input: torch.Tensor, curve_input: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
         """Logits from the two views, each reading its own copy of the interaction embeddings.
 
-        The copies are the same tensor in training; they are separate so that the
-        gradient each view sends into the shared embeddings can be measured apart.
+        They are one tensor unless ``history_embedding`` gives the history view its own;
+        the two arguments also let a test measure the gradient each view sends into a
+        shared embedding apart.
         """
         history, _ = self.history_lstm(shift_right(history_input, self.start))
         history = self.view_dropout(history)
