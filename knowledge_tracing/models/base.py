@@ -127,7 +127,6 @@ class StudentModel(ABC):
         return model
 
 
-
 def _accepted(default) -> tuple[str, tuple[type, ...]]:
     """The name of ``default``'s kind, for messages, and the types that may stand in its place.
 
