@@ -4,7 +4,8 @@ Fixed splits (``--train/--valid/--test``) or the spaced-repetition benchmark's
 time-series protocol on one review log (``--data --protocol time-series --folds``);
 see ``knowledge_tracing.protocols`` for which rows are scored. Models choose epochs
 on validation data only. Predictions of all folds are pooled before scoring. Prints
-a table and optionally writes the figures as JSON.
+a table and optionally writes the figures as JSON and every scored prediction as CSV
+(``--predictions``), so that models can be compared row by row.
 
 Models are registry names, optionally with hyper-parameters:
 ``--models fsrs6,fsrs6-default,dkt:max_epochs=5:hidden_size=64`` (values are JSON
@@ -14,6 +15,7 @@ literals, else strings). ``fsrs6`` is optimised per learner, ``fsrs6-default`` i
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import sys
@@ -41,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", required=True, help="comma-separated model names, e.g. fsrs6,hlr,constant")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, dest="json_path", help="write the results here")
+    parser.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="CSV",
+        dest="predictions_path",
+        help="write each scored test row with every model's predicted probability here",
+    )
     parser.add_argument("--skill-names", type=Path, help="ASSISTments id<TAB>name file: item text")
     parser.add_argument("--embed", action="store_true", help="embed item text for content-aware models")
     parser.add_argument("--encoder", help="sentence-transformers model path (default: packaged MiniLM)")
@@ -80,18 +89,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"evaluate: {error}", file=sys.stderr)
         return 2
     _seed_everything(args.seed, args.threads)
-    results, skipped = [], []
+    results, predictions, skipped = [], {}, []
     for (name, hyperparameters), spec in zip(specs, args.models.split(",")):
+        label = spec.strip()
         reason = _cannot_run(name, folds[0].test)
         if reason:
-            print(f"skipping {spec.strip()}: {reason}", file=sys.stderr)
-            skipped.append({"model": spec.strip(), "reason": reason})
+            print(f"skipping {label}: {reason}", file=sys.stderr)
+            skipped.append({"model": label, "reason": reason})
             continue
-        results.append(evaluate_model(spec.strip(), name, hyperparameters, folds, args.seed))
+        result, predictions[label] = evaluate_model(label, name, hyperparameters, folds, args.seed)
+        results.append(result)
     _print_table(results, dataset, protocol)
     if args.json_path:
         payload = {"dataset": dataset, "protocol": protocol, "seed": args.seed, "results": results, "skipped": skipped}
         args.json_path.write_text(json.dumps(payload, indent=2))
+    if args.predictions_path:
+        write_predictions(args.predictions_path, folds, predictions)
     return 0
 
 
@@ -172,8 +185,11 @@ def _epoch_printer(prefix: str):
     return print_epoch
 
 
-def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int) -> dict:
-    """Fit one model per fold, pool the scored predictions, and compute the figures."""
+def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int) -> tuple[dict, np.ndarray]:
+    """Fit one model per fold, pool the scored predictions, and compute the figures.
+
+    Returns the figures and the pooled predictions (fold by fold, scored rows in order).
+    """
     uses_validation = getattr(MODEL_REGISTRY[name], "uses_validation", True)
     pooled: dict[str, list] = {key: [] for key in ("outcome", "predicted", "elapsed", "number", "lapses", "changed")}
     same_day_outcome, same_day_predicted, fit_reports = [], [], []
@@ -220,7 +236,30 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
         result["auc_concept_changed"] = metrics.auc(outcome[changed], predicted[changed])
         result["n_concept_changed"] = int(changed.sum())
     result["folds"] = fit_reports
-    return result
+    return result, predicted
+
+
+def write_predictions(path: Path, folds: list[Fold], predictions: dict[str, np.ndarray]) -> None:
+    """One CSV line per scored test row: which answer it is, then each model's probability.
+
+    Lines follow the order in which the figures pool the rows, fold by fold. ``time``
+    is the row's time as loaded (seconds since the epoch, or the step within the
+    learner's sequence when the data has no timestamps); ``concept`` the dense id all
+    tables of the run share.
+    """
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["fold", "learner", "item", "concept", "time", "outcome", *predictions])
+        offset = 0
+        for index, fold in enumerate(folds, start=1):
+            test, rows = fold.test, fold.scored
+            columns = [predicted[offset : offset + len(rows)] for predicted in predictions.values()]
+            for position, row in enumerate(rows):
+                keys = [test.learner_keys[test.learner[row]], test.item_keys[test.item[row]], int(test.concept[row])]
+                moment = np.format_float_positional(test.time[row], trim="-")
+                probabilities = (f"{column[position]:.6f}" for column in columns)
+                writer.writerow([index, *keys, moment, int(test.outcome[row]), *probabilities])
+            offset += len(rows)
 
 
 COLUMNS = (

@@ -1,5 +1,6 @@
 """``python -m knowledge_tracing evaluate`` end to end on tiny files."""
 
+import csv
 import json
 from datetime import datetime, timezone
 
@@ -96,3 +97,26 @@ def test_help_of_a_command_lists_its_options(capsys):
         main(["evaluate", "--help"])
     assert exit_info.value.code == 0
     assert "--models" in capsys.readouterr().out
+
+
+def test_predictions_file_lists_each_scored_row_with_every_models_probability(tmp_path):
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    output, predictions = tmp_path / "out.json", tmp_path / "predictions.csv"
+    train.write_text("4\n1,2,1,2\n1,0,1,1\n3\n2,1,2\n0,1,1\n", encoding="utf-8")
+    test.write_text("3\n1,1,2\n1,1,0\n2\n2,2\n0,1\n", encoding="utf-8")
+    arguments = ["evaluate", "--format", "assist", "--train", str(train), "--test", str(test), "--json", str(output)]
+    assert main(arguments + ["--models", "constant,dkt:max_epochs=2", "--predictions", str(predictions)]) == 0
+    with predictions.open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    # Every row but each learner's first is scored: steps 1 and 2 of the first learner, step 1 of the second.
+    assert [(line["learner"], line["item"], line["time"], line["outcome"]) for line in lines] == [
+        ("test.csv:1", "1", "1", "1"),
+        ("test.csv:1", "2", "2", "0"),
+        ("test.csv:4", "2", "1", "1"),
+    ]
+    figures = {result["model"]: result for result in json.loads(output.read_text())["results"]}
+    for model in ("constant", "dkt:max_epochs=2"):
+        probabilities = np.array([float(line[model]) for line in lines])
+        outcomes = np.array([int(line["outcome"]) for line in lines])
+        assert ((0 < probabilities) & (probabilities < 1)).all()
+        assert np.mean((probabilities - outcomes) ** 2) == pytest.approx(figures[model]["brier"], abs=1e-5)
