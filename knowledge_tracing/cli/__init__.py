@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "evaluate": ("knowledge_tracing.cli.evaluate", "train and evaluate models side by side"),
     "simulate": ("knowledge_tracing.cli.simulate", "compare scheduling policies on simulated learners"),
+    "breakdown": ("knowledge_tracing.cli.breakdown", "score evaluate's saved predictions on slices of the rows"),
 }
 
 

@@ -29,6 +29,7 @@ from knowledge_tracing import metrics
 from knowledge_tracing.data.loaders import FORMATS, load_tables
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models import MODEL_REGISTRY, create_model
+from knowledge_tracing.pair_history import earlier_count
 from knowledge_tracing.protocols import Fold, fixed_split_folds, review_context, time_series_folds
 
 
@@ -245,21 +246,39 @@ def write_predictions(path: Path, folds: list[Fold], predictions: dict[str, np.n
     Lines follow the order in which the figures pool the rows, fold by fold. ``time``
     is the row's time as loaded (seconds since the epoch, or the step within the
     learner's sequence when the data has no timestamps); ``concept`` the dense id all
-    tables of the run share.
+    tables of the run share; ``position`` how many rows of the learner come before it
+    in the test data, ``attempt`` how many of those have the same item, and
+    ``concept_changed`` whether the previous row's concept differs (1) or not (0), so
+    that ``python -m knowledge_tracing breakdown`` can score the models by each.
     """
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["fold", "learner", "item", "concept", "time", "outcome", *predictions])
+        writer.writerow(["fold", "learner", "item", "concept", "time", "outcome", *ROW_FACTS, *predictions])
         offset = 0
         for index, fold in enumerate(folds, start=1):
             test, rows = fold.test, fold.scored
+            facts = np.stack([row_facts(test)[name][rows] for name in ROW_FACTS], axis=1)
             columns = [predicted[offset : offset + len(rows)] for predicted in predictions.values()]
-            for position, row in enumerate(rows):
+            for line, row in enumerate(rows):
                 keys = [test.learner_keys[test.learner[row]], test.item_keys[test.item[row]], int(test.concept[row])]
                 moment = np.format_float_positional(test.time[row], trim="-")
-                probabilities = (f"{column[position]:.6f}" for column in columns)
-                writer.writerow([index, *keys, moment, int(test.outcome[row]), *probabilities])
+                probabilities = (f"{column[line]:.6f}" for column in columns)
+                writer.writerow([index, *keys, moment, int(test.outcome[row]), *facts[line], *probabilities])
             offset += len(rows)
+
+
+ROW_FACTS = ("position", "attempt", "concept_changed")
+
+
+def row_facts(table: StudyLogTable) -> dict[str, np.ndarray]:
+    """Per row: rows of its learner before it, of those the ones with its item, and a concept change."""
+    index = np.arange(len(table))
+    first_of_learner = np.r_[True, table.learner[1:] != table.learner[:-1]] if len(table) else index.astype(bool)
+    return {
+        "position": index - np.maximum.accumulate(np.where(first_of_learner, index, 0)),
+        "attempt": earlier_count(table, np.ones(len(table), dtype=bool)),
+        "concept_changed": metrics.concept_changed(table.learner, table.concept).astype(np.int64),
+    }
 
 
 COLUMNS = (

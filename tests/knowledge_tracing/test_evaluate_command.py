@@ -109,10 +109,11 @@ def test_predictions_file_lists_each_scored_row_with_every_models_probability(tm
     with predictions.open(newline="", encoding="utf-8") as handle:
         lines = list(csv.DictReader(handle))
     # Every row but each learner's first is scored: steps 1 and 2 of the first learner, step 1 of the second.
-    assert [(line["learner"], line["item"], line["time"], line["outcome"]) for line in lines] == [
-        ("test.csv:1", "1", "1", "1"),
-        ("test.csv:1", "2", "2", "0"),
-        ("test.csv:4", "2", "1", "1"),
+    facts = ("learner", "item", "time", "outcome", "position", "attempt", "concept_changed")
+    assert [tuple(line[fact] for fact in facts) for line in lines] == [
+        ("test.csv:1", "1", "1", "1", "1", "1", "0"),
+        ("test.csv:1", "2", "2", "0", "2", "0", "1"),
+        ("test.csv:4", "2", "1", "1", "1", "1", "0"),
     ]
     figures = {result["model"]: result for result in json.loads(output.read_text())["results"]}
     for model in ("constant", "dkt:max_epochs=2"):
