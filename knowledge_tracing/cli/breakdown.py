@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     slice_of_row = np.searchsorted(edges, rows[args.by].to_numpy(), side="right") - 1
     print(f"| {args.by} | n | correct | " + " | ".join(models) + " |")
     print("|" + "---|" * (3 + len(models)))
-    for index, lower in enumerate(edges):
+    for index in range(len(edges)):
         group = rows[slice_of_row == index]
         if group.empty:
             continue
