@@ -257,7 +257,8 @@ def write_predictions(path: Path, folds: list[Fold], predictions: dict[str, np.n
         offset = 0
         for index, fold in enumerate(folds, start=1):
             test, rows = fold.test, fold.scored
-            facts = np.stack([row_facts(test)[name][rows] for name in ROW_FACTS], axis=1)
+            facts_of_test = row_facts(test)
+            facts = np.stack([facts_of_test[name][rows] for name in ROW_FACTS], axis=1)
             columns = [predicted[offset : offset + len(rows)] for predicted in predictions.values()]
             for line, row in enumerate(rows):
                 keys = [test.learner_keys[test.learner[row]], test.item_keys[test.item[row]], int(test.concept[row])]
