@@ -274,7 +274,7 @@ def replay_learner_summaries(table: StudyLogTable) -> np.ndarray:
     starts = table.learner_boundaries()[:-1]
     first_of_learner = np.zeros(n, dtype=bool)
     first_of_learner[starts] = True
-    learner_start = np.maximum.accumulate(np.where(first_of_learner, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+    learner_start = np.arange(n) - table.learner_positions()
     correct_so_far = np.r_[0, np.cumsum(correct)]
     summaries = np.full((n, SUMMARY_WIDTH), np.nan)
     summaries[:, N_CORRECT] = correct_so_far[:n] - correct_so_far[learner_start]

@@ -273,10 +273,8 @@ ROW_FACTS = ("position", "attempt", "concept_changed")
 
 def row_facts(table: StudyLogTable) -> dict[str, np.ndarray]:
     """Per row: rows of its learner before it, of those the ones with its item, and a concept change."""
-    index = np.arange(len(table))
-    first_of_learner = np.r_[True, table.learner[1:] != table.learner[:-1]] if len(table) else index.astype(bool)
     return {
-        "position": index - np.maximum.accumulate(np.where(first_of_learner, index, 0)),
+        "position": table.learner_positions(),
         "attempt": earlier_count(table, np.ones(len(table), dtype=bool)),
         "concept_changed": metrics.concept_changed(table.learner, table.concept).astype(np.int64),
     }

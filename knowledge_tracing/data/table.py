@@ -130,3 +130,8 @@ class StudyLogTable:
             return np.zeros(1, dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, self.learner[1:] != self.learner[:-1]])
         return np.r_[starts, len(self)].astype(np.int64)
+
+    def learner_positions(self) -> np.ndarray:
+        """For every row, how many rows of its learner come before it."""
+        bounds = self.learner_boundaries()
+        return np.arange(len(self)) - np.repeat(bounds[:-1], np.diff(bounds))
