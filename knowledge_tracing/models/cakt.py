@@ -134,11 +134,13 @@ class CAKTNetwork(nn.Module):
         readout_hidden: int = 0,
         history_readout: bool = False,
         history_embedding: bool = False,
+        shuffled_chunks: bool = False,
     ) -> None:
         super().__init__()
         self.frames = frames
         self.frame_size = frame_size
         self.conv_chunk = conv_chunk
+        self.shuffled_chunks = shuffled_chunks
         hidden = frame_size * frame_size
         self.interactions = InteractionEmbedding(representation, n_concepts, text_dim, hidden, init_std=1.0)
         self.history_interactions = InteractionEmbedding(representation, n_concepts, text_dim, hidden) if history_embedding else None
@@ -191,11 +193,29 @@ class CAKTNetwork(nn.Module):
         volume_index = torch.zeros(batch_size * steps, dtype=torch.long, device=earlier.device)
         volume_index[has_volume] = torch.arange(1, len(volume_sources), device=earlier.device)
         flat = torch.cat([interactions.reshape(-1, hidden), interactions.new_zeros(1, hidden)])
+        order = self._chunk_order(len(volume_sources), earlier.device)
+        volume_sources, targets = volume_sources[order], targets[order]
         outputs = [
             self._tower_chunk(flat, volume_sources[start : start + self.conv_chunk], targets[start : start + self.conv_chunk])
             for start in range(0, len(volume_sources), self.conv_chunk)
         ]
-        return torch.cat(outputs)[volume_index].reshape(batch_size, steps, hidden)
+        features = torch.cat(outputs)
+        features = torch.empty_like(features).index_copy(0, order, features)
+        return features[volume_index].reshape(batch_size, steps, hidden)
+
+    def _chunk_order(self, n_volumes: int, device: torch.device) -> torch.Tensor:
+        """The order in which volumes are dealt into conv chunks: random in training with ``shuffled_chunks``.
+
+        Volumes come in flat (learner, step) order, so a chunk of a batch of long
+        sequences holds a few learners only, and batch norm in training normalises each
+        volume by those learners' statistics (their later steps included), while
+        evaluation uses the running statistics of all learners. Dealt at random, each
+        chunk is a sample of the whole batch, as in the paper, which convolves the batch
+        at once.
+        """
+        if self.shuffled_chunks and self.training:
+            return torch.randperm(n_volumes, device=device)
+        return torch.arange(n_volumes, device=device)
 
     def _tower_chunk(self, flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if not (self.training and torch.is_grad_enabled()):
@@ -237,6 +257,7 @@ class CAKT(SequenceModel):
         "readout_hidden": 0,
         "history_readout": False,
         "history_embedding": False,
+        "shuffled_chunks": False,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -254,4 +275,5 @@ class CAKT(SequenceModel):
             readout_hidden=hp["readout_hidden"],
             history_readout=hp["history_readout"],
             history_embedding=hp["history_embedding"],
+            shuffled_chunks=hp["shuffled_chunks"],
         )

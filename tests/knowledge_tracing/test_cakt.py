@@ -53,7 +53,14 @@ def study_log():
     return generate_study_log(n_learners=12, n_logs=600, seed=4)
 
 
-BEYOND_THE_PAPER = [{}, {"asked_concept_input": True}, {"readout_hidden": 8}, {"history_readout": True}, {"history_embedding": True}]
+BEYOND_THE_PAPER = [
+    {},
+    {"asked_concept_input": True},
+    {"readout_hidden": 8},
+    {"history_readout": True},
+    {"history_embedding": True},
+    {"shuffled_chunks": True},
+]
 
 
 @pytest.mark.parametrize("options", BEYOND_THE_PAPER)
@@ -176,3 +183,30 @@ def test_history_embedding_gives_the_history_lstm_dkt_scale_vectors_of_its_own()
     assert tower_std == pytest.approx(1.0, rel=0.05)
     assert history_std == pytest.approx((2 * 5 * 5) ** -0.5, rel=0.05)  # ConceptVectors' default: one over root width
     assert CAKTNetwork(representation="id", n_concepts=50, text_dim=0, frames=4, frame_size=5, conv_chunk=16).history_interactions is None
+
+
+def _learning_curve_features(study_log, *, conv_chunk: int, shuffled_chunks: bool, training: bool) -> torch.Tensor:
+    torch.manual_seed(0)
+    network = CAKTNetwork(
+        representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=conv_chunk, shuffled_chunks=shuffled_chunks
+    ).train(training)
+    batch = next(iterate_batches(study_log, 4))
+    with torch.no_grad():
+        return network.learning_curve_features(network.interactions(batch), batch)
+
+
+def test_shuffled_chunks_give_each_step_its_own_volume_back(study_log):
+    """In one chunk batch norm sees the same volumes in any order, so dealing them at random changes nothing."""
+    in_order = _learning_curve_features(study_log, conv_chunk=100_000, shuffled_chunks=False, training=True)
+    shuffled = _learning_curve_features(study_log, conv_chunk=100_000, shuffled_chunks=True, training=True)
+    torch.testing.assert_close(shuffled, in_order)
+
+
+def test_shuffled_chunks_change_the_batch_norm_statistics_in_training_only(study_log):
+    """Small chunks of neighbouring steps are normalised by their own statistics; dealt at random, by others'."""
+    shuffled, in_order = (
+        _learning_curve_features(study_log, conv_chunk=16, shuffled_chunks=flag, training=True) for flag in (True, False)
+    )
+    assert not torch.allclose(shuffled, in_order)
+    evaluated = [_learning_curve_features(study_log, conv_chunk=16, shuffled_chunks=flag, training=False) for flag in (True, False)]
+    torch.testing.assert_close(evaluated[0], evaluated[1])
