@@ -58,10 +58,12 @@ from __future__ import annotations
 import contextlib
 import math
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
@@ -70,6 +72,7 @@ from knowledge_tracing.models.sequences import (
     InteractionEmbedding,
     SequenceBatch,
     SequenceModel,
+    iterate_batches,
     shift_right,
 )
 
@@ -258,6 +261,7 @@ class CAKT(SequenceModel):
         "history_readout": False,
         "history_embedding": False,
         "shuffled_chunks": False,
+        "precise_batch_norm": False,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -277,3 +281,27 @@ class CAKT(SequenceModel):
             history_embedding=hp["history_embedding"],
             shuffled_chunks=hp["shuffled_chunks"],
         )
+
+    def _train_epoch(self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator) -> float:
+        loss = super()._train_epoch(train, optimizer, rng)
+        if self.hyperparameters["precise_batch_norm"]:
+            self._average_batch_norm_statistics(train)
+        return loss
+
+    @torch.no_grad()
+    def _average_batch_norm_statistics(self, train: StudyLogTable) -> None:
+        """Replace the tower's running statistics by their average over every training chunk, with the final weights.
+
+        With momentum 0.1 per chunk, and a batch of long sequences cut into tens of
+        chunks, the running statistics after an epoch are mostly those of its last
+        batch or two: a few dozen learners, whichever came last. Validation, epoch
+        selection and test all normalise by them. Averaged over one pass through the
+        training set in training mode (Wu and Johnson's "precise batch norm"), they
+        describe the learners the weights were fitted to.
+        """
+        hp = self.hyperparameters
+        self.network.train()
+        with self.network.tower.running_statistics_averaged():
+            for batch in iterate_batches(train, hp["batch_size"], max_length=hp["max_train_length"], with_item_vectors=self._uses_text):
+                batch = self._to_device(batch)
+                self.network.learning_curve_features(self.network.interactions(batch), batch)

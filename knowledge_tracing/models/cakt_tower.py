@@ -92,9 +92,11 @@ def frame_batch_norm(stack: torch.Tensor, norm: nn.BatchNorm3d) -> torch.Tensor:
             column_sums = torch.stack([matrix.sum(0), matrix.square().sum(0)]).double()
             sums = column_sums.view(2, -1, channels).sum(1) / count
             mean, variance = sums[0], (sums[1] - sums[0].square()).clamp(min=0)
-            if norm.momentum:
-                norm.running_mean.lerp_(mean.float(), norm.momentum)
-                norm.running_var.lerp_((variance * count / max(count - 1, 1)).float(), norm.momentum)
+            # As in nn.BatchNorm3d, momentum None keeps an equal-weight average of all updates.
+            momentum = 1.0 / float(norm.num_batches_tracked + 1) if norm.momentum is None else norm.momentum
+            if momentum:
+                norm.running_mean.lerp_(mean.float(), momentum)
+                norm.running_var.lerp_((variance * count / max(count - 1, 1)).float(), momentum)
                 norm.num_batches_tracked += 1
             mean, inverse_std = mean.float(), torch.rsqrt(variance + norm.eps).float()
         return _stack(_VoxelBatchNorm.apply(matrix, norm.weight, norm.bias, mean, inverse_std), stack)
@@ -167,15 +169,24 @@ class LearningCurveTower(nn.Module):
         stack = self.blocks(volumes.contiguous(memory_format=torch.channels_last))
         return stack.mean(dim=1).flatten(1)
 
-    @contextlib.contextmanager
     def running_statistics_frozen(self):
         """Batch norm without running-statistics updates: for recomputation under checkpointing."""
+        return self._batch_norm_momentum(0.0)
+
+    def running_statistics_averaged(self):
+        """Batch norm whose running statistics restart as an equal-weight average of the updates to come."""
+        return self._batch_norm_momentum(None, restart=True)
+
+    @contextlib.contextmanager
+    def _batch_norm_momentum(self, momentum: float | None, restart: bool = False):
         norms = [module for module in self.modules() if isinstance(module, nn.BatchNorm3d)]
         momenta = [norm.momentum for norm in norms]
         for norm in norms:
-            norm.momentum = 0.0
+            if restart:
+                norm.reset_running_stats()
+            norm.momentum = momentum
         try:
             yield
         finally:
-            for norm, momentum in zip(norms, momenta):
-                norm.momentum = momentum
+            for norm, previous in zip(norms, momenta):
+                norm.momentum = previous

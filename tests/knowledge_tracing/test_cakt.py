@@ -133,7 +133,7 @@ def test_dropout_acts_in_training_only(where):
     assert torch.equal(network(batch), network(batch))
 
 
-@pytest.mark.parametrize("options", BEYOND_THE_PAPER[1:])
+@pytest.mark.parametrize("options", [*BEYOND_THE_PAPER[1:], {"precise_batch_norm": True}])
 def test_settings_beyond_the_paper_train_save_and_load(study_log, options, tmp_path):
     model = create_model("cakt", seed=0, **FAST, **options)
     report = model.fit(study_log)
@@ -210,3 +210,19 @@ def test_shuffled_chunks_change_the_batch_norm_statistics_in_training_only(study
     assert not torch.allclose(shuffled, in_order)
     evaluated = [_learning_curve_features(study_log, conv_chunk=16, shuffled_chunks=flag, training=False) for flag in (True, False)]
     torch.testing.assert_close(evaluated[0], evaluated[1])
+
+
+def _running_statistics(model) -> list[torch.Tensor]:
+    return [tensor.clone() for name, tensor in model.network.tower.state_dict().items() if "running" in name]
+
+
+@pytest.mark.parametrize("precise_batch_norm", [False, True])
+def test_precise_batch_norm_statistics_come_from_the_final_weights_over_all_training_chunks(study_log, precise_batch_norm):
+    """Recomputed after the epoch they depend on the final weights only; by momentum, on whichever chunks came last."""
+    model = create_model("cakt", seed=0, precise_batch_norm=precise_batch_norm, **FAST)
+    model.fit(study_log)
+    kept = _running_statistics(model)
+    model._average_batch_norm_statistics(study_log)
+    recomputed = _running_statistics(model)
+    same = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(kept, recomputed))
+    assert same == precise_batch_norm
