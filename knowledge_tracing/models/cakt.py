@@ -43,6 +43,13 @@ a Python loop over samples and steps and convolves a volume for every padded ste
   stays bounded by the chunk, not by the batch (batch norm uses each chunk's statistics
   and updates its running statistics once per chunk).
 
+Chunks change what batch norm sees, and two settings, off by default, undo that:
+``shuffled_chunks`` deals a batch's volumes into chunks at random, so that each chunk's
+statistics sample the whole batch as the paper's (one pass over the batch) do, not a few
+neighbouring learners; ``precise_batch_norm`` recomputes the running statistics after
+each epoch as an average over all training chunks, since with one update per chunk
+they are otherwise mostly the last batch's.
+
 The interaction embeddings start with unit-variance components (like ``nn.Embedding``'s
 default), not with the small rows DKT uses. Both views read the same embeddings, and
 the tower's batch norm is blind to their scale, so the gradient it sends back grows as
