@@ -27,9 +27,9 @@ curve is of least use), and ``history_embedding`` gives the history LSTM an inte
 embedding of its own, started small as DKT's is, while the tower keeps the shared
 unit-variance one (see the last paragraph for why the tower needs that scale; DKT itself
 loses test AUC on ASSIST2015 when its embedding starts at unit variance).
-None of the six settings lifted CAKT's test AUC above DKT's on ASSIST2015;
-``docs/evaluation.md`` has every configuration tried there, with its validation and
-test AUC.
+None of the six settings, nor the two on batch norm below, lifted CAKT's test AUC
+above DKT's on ASSIST2015; ``docs/evaluation.md`` has every configuration tried
+there, with its validation and test AUC.
 
 Where the time goes, and how it is cut (the reference implementation gathers frames in
 a Python loop over samples and steps and convolves a volume for every padded step):
