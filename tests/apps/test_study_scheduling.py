@@ -64,7 +64,8 @@ def test_reviews_stop_at_the_daily_limit(owner, private_deck):
     settings = learner_settings_get_or_create(user=owner)
     settings.reviews_per_day, settings.new_cards_per_day = 1, 1
     settings.save()
-    day_one = timezone.now() - timedelta(days=10)
+    # Noon, so that the answers and the check an hour later fall on the same study day whenever the suite runs.
+    day_one = timezone.localtime(timezone.now() - timedelta(days=10)).replace(hour=12, minute=0, second=0, microsecond=0)
     _answer_next(owner, private_deck, 1, now=day_one)
     review_time = day_one + timedelta(minutes=20)
     _answer_next(owner, private_deck, 3, now=review_time)  # a review: the card was studied already
