@@ -271,16 +271,14 @@ def replay_learner_summaries(table: StudyLogTable) -> np.ndarray:
     """Learner summary before every row, with cumulative sums within each learner."""
     n = len(table)
     correct = table.outcome > 0
-    starts = table.learner_boundaries()[:-1]
-    first_of_learner = np.zeros(n, dtype=bool)
-    first_of_learner[starts] = True
-    learner_start = np.arange(n) - table.learner_positions()
+    position = table.learner_positions()
+    learner_start = np.arange(n) - position
     correct_so_far = np.r_[0, np.cumsum(correct)]
     summaries = np.full((n, SUMMARY_WIDTH), np.nan)
     summaries[:, N_CORRECT] = correct_so_far[:n] - correct_so_far[learner_start]
-    summaries[:, N_WRONG] = np.arange(n) - learner_start - summaries[:, N_CORRECT]
+    summaries[:, N_WRONG] = position - summaries[:, N_CORRECT]
     previous = np.arange(n) - 1
-    has_previous = ~first_of_learner
+    has_previous = position > 0
     summaries[has_previous, LAST_TIME] = time_in_seconds(table)[previous[has_previous]]
     summaries[has_previous, LAST_OUTCOME] = correct[previous[has_previous]]
     summaries[has_previous, LAST_LOG_DURATION] = log_duration(table.duration_ms)[previous[has_previous]]
