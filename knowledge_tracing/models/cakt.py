@@ -204,17 +204,19 @@ class CAKTNetwork(nn.Module):
         volume_index[has_volume] = torch.arange(1, len(volume_sources), device=earlier.device)
         flat = torch.cat([interactions.reshape(-1, hidden), interactions.new_zeros(1, hidden)])
         order = self._chunk_order(len(volume_sources), earlier.device)
-        volume_sources, targets = volume_sources[order], targets[order]
+        if order is not None:
+            volume_sources, targets = volume_sources[order], targets[order]
         outputs = [
             self._tower_chunk(flat, volume_sources[start : start + self.conv_chunk], targets[start : start + self.conv_chunk])
             for start in range(0, len(volume_sources), self.conv_chunk)
         ]
         features = torch.cat(outputs)
-        features = torch.empty_like(features).index_copy(0, order, features)
+        if order is not None:
+            features = torch.empty_like(features).index_copy(0, order, features)
         return features[volume_index].reshape(batch_size, steps, hidden)
 
-    def _chunk_order(self, n_volumes: int, device: torch.device) -> torch.Tensor:
-        """The order in which volumes are dealt into conv chunks: random in training with ``shuffled_chunks``.
+    def _chunk_order(self, n_volumes: int, device: torch.device) -> torch.Tensor | None:
+        """A random order in which to deal volumes into conv chunks (training with ``shuffled_chunks``), else None.
 
         Volumes come in flat (learner, step) order, so a chunk of a batch of long
         sequences holds a few learners only, and batch norm in training normalises each
@@ -225,7 +227,7 @@ class CAKTNetwork(nn.Module):
         """
         if self.shuffled_chunks and self.training:
             return torch.randperm(n_volumes, device=device)
-        return torch.arange(n_volumes, device=device)
+        return None
 
     def _tower_chunk(self, flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if not (self.training and torch.is_grad_enabled()):
