@@ -296,15 +296,19 @@ class SequenceModel(StudentModel):
 
     def _train_step(self, batch: SequenceBatch, optimizer: torch.optim.Optimizer) -> tuple[float, int]:
         """One optimiser step on a batch: (mean loss, real rows); then the freed heap goes back to the system."""
-        logits = self.network(self._to_device(batch))
+        heads = self._training_logits(self._to_device(batch))
         targets = batch.outcome.to(self.device).float()
         mask = batch.mask.to(self.device)
-        loss = nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask])
+        loss = sum(nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask]) for logits in heads) / len(heads)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         release_free_memory()
         return loss.item(), int(mask.sum())
+
+    def _training_logits(self, batch: SequenceBatch) -> list[torch.Tensor]:
+        """The logits that training scores, each with its own cross-entropy (averaged): the network's output by default."""
+        return [self.network(batch)]
 
     @torch.no_grad()
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:

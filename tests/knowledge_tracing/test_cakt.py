@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.models import StudentModel, create_model
@@ -59,6 +60,7 @@ BEYOND_THE_PAPER = [
     {"readout_hidden": 8},
     {"history_readout": True},
     {"history_embedding": True},
+    {"history_head": True},
     {"shuffled_chunks": True},
 ]
 
@@ -104,7 +106,7 @@ def _embedding_gradient(network, batch, *, through: str) -> float:
     interactions = network.interactions(batch)
     frozen = interactions.detach()
     history_input, curve_input = (interactions, frozen) if through == "history" else (frozen, interactions)
-    logits = network.fused_logits(history_input, curve_input, batch)
+    logits = network.fused_logits(network.history_states(history_input), curve_input, batch)
     torch.nn.functional.binary_cross_entropy_with_logits(logits[batch.mask], batch.outcome[batch.mask].float()).backward()
     return float(network.interactions.per_answer.table.weight.grad.norm())
 
@@ -172,6 +174,37 @@ def test_history_readout_reads_the_history_lstm_past_closed_gates(study_log, his
         network.history_lstm.bias_hh_l0.add_(1.0)
         after = network(batch)
     assert torch.allclose(before, after) != history_readout
+
+
+def test_history_head_learns_to_predict_alone_and_the_model_predicts_with_the_mean_logit(study_log):
+    """Each head has its own loss, so the history head is a predictor in its own right, not a residual."""
+    model = create_model("cakt", seed=0, **{**FAST, "max_epochs": 6}, history_head=True)
+    model.fit(study_log)
+    network = model.network.eval()
+    batch = next(iterate_batches(study_log, len(study_log)))
+    with torch.no_grad():
+        fused, history = network.head_logits(batch)
+        combined = network(batch)
+    torch.testing.assert_close(combined, (fused + history) / 2)
+    answers = batch.outcome[batch.mask].numpy()
+    assert roc_auc_score(answers, history[batch.mask].numpy()) > 0.65
+    assert roc_auc_score(answers, fused[batch.mask].numpy()) > 0.6
+
+
+def test_training_averages_the_heads_cross_entropies(study_log):
+    torch.manual_seed(0)
+    model = create_model("cakt", seed=0, **FAST, history_head=True)
+    model.network = model._build_network(6, 0).eval()
+    batch = next(iterate_batches(study_log, 4))
+    heads = model._training_logits(batch)
+    rows = batch.mask
+    expected = sum(
+        torch.nn.functional.binary_cross_entropy_with_logits(logits[rows], batch.outcome[rows].float()) for logits in heads
+    ) / 2
+    optimizer = torch.optim.SGD(model.network.parameters(), lr=0.0)
+    loss, n_rows = model._train_step(batch, optimizer)
+    assert len(heads) == 2 and n_rows == int(rows.sum())
+    assert loss == pytest.approx(float(expected), rel=1e-6)
 
 
 def test_history_embedding_gives_the_history_lstm_dkt_scale_vectors_of_its_own():
