@@ -199,7 +199,7 @@ class CAKTNetwork(nn.Module):
         return history
 
     def fused_logits(self, history: torch.Tensor, curve_input: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
-        """The paper's logits: the gated mixture of the history states and the learning-curve features, through the second LSTM.
+        """The fused path's logits: the gated mixture of the history states and the learning-curve features, through the second LSTM.
 
         The curve features are computed here from ``curve_input``, which is the history
         LSTM's input too unless ``history_embedding`` gives the history view its own;
