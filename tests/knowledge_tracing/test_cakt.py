@@ -204,7 +204,7 @@ def test_training_averages_the_heads_cross_entropies(study_log):
     optimizer = torch.optim.SGD(model.network.parameters(), lr=0.0)
     loss, n_rows = model._train_step(batch, optimizer)
     assert len(heads) == 2 and n_rows == int(rows.sum())
-    assert loss == pytest.approx(float(expected), rel=1e-6)
+    assert loss == pytest.approx(expected.item(), rel=1e-6)
 
 
 def test_history_embedding_gives_the_history_lstm_dkt_scale_vectors_of_its_own():
