@@ -6,6 +6,7 @@ the last two are strangers to the owner's private deck and study history.
 """
 
 import json
+import logging
 import os
 import secrets
 import signal
@@ -31,6 +32,38 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def fast_password_hashing(settings):
     """Tests create many users: a fast hasher keeps them quick (production keeps PBKDF2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class _ErrorRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def scoring_failures_fail_the_test(request):
+    """A model that fails while choosing is logged at ERROR and the learner gets an FSRS card instead.
+
+    That fallback must not hide the failure from the tests: any test during which the
+    choice fell back fails, unless it asks for ``scoring_failures_expected``.
+    """
+    handler = _ErrorRecords()
+    logger = logging.getLogger("apps.study.policies")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    if handler.records and "scoring_failures_expected" not in request.fixturenames:
+        traces = "\n".join(logging.Formatter().format(record) for record in handler.records)
+        pytest.fail(f"choosing the next card fell back after a model failure:\n{traces}")
+
+
+@pytest.fixture
+def scoring_failures_expected(scoring_failures_fail_the_test) -> list[logging.LogRecord]:
+    """The ERROR records of choices that fell back, for a test that breaks a model on purpose."""
+    return scoring_failures_fail_the_test.records
 
 
 @pytest.fixture

@@ -82,9 +82,20 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
-    list_display = ["label", "kind", "scope_key", "is_active", "auc", "log_loss", "ece", "brier", "n", "created_at", "calibration_link"]
+    list_display = [
+        "label", "kind", "scope_key", "is_active", "auc", "log_loss", "ece", "brier", "n", "fallback_count", "created_at",
+        "calibration_link",
+    ]
     list_filter = ["kind", "scope_key", "is_active"]
     actions = ["promote", "roll_back"]
+
+    def get_queryset(self, request):
+        return selectors.with_fallback_counts(super().get_queryset(request))
+
+    @admin.display(description="fallbacks", ordering="fallbacks")
+    def fallback_count(self, version: ModelVersion) -> str:
+        """Showings this version failed to score (FSRS due order chose instead), of all it was asked to choose."""
+        return f"{version.fallbacks} of {version.showings}"
 
     def has_promote_permission(self, request) -> bool:
         """Promoting and rolling back change what learners are served: the model's change permission."""

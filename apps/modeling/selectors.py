@@ -1,14 +1,16 @@
-"""Reads for the calibration pages: versions and runs of a scope, offline and online calibration of a version."""
+"""Reads for the calibration pages: versions and runs of a scope, offline and online calibration, fallbacks of a version."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.modeling.models import ModelVersion, TrainingRun
-from apps.study.models import StudyLog
+from apps.study.models import ShownCard, StudyLog
 from knowledge_tracing.metrics import summarize
 
 ONLINE_WINDOWS = {"7": 7, "30": 30, "all": None}
@@ -46,3 +48,16 @@ def online_calibration(version: ModelVersion, *, days: int | None, now: datetime
     outcome, predicted = (np.array(column, dtype=np.float64) for column in zip(*rows))
     figures = summarize(outcome.astype(np.int8), predicted)
     return {**figures, "auc": None if np.isnan(figures["auc"]) else figures["auc"]}
+
+
+def _count_of(showings: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(showings.order_by().values("model_version").annotate(rows=Count("id")).values("rows")), 0)
+
+
+def with_fallback_counts(versions: QuerySet) -> QuerySet:
+    """``versions`` annotated with ``showings`` (cards each was asked to choose) and ``fallbacks``.
+
+    A fallback is a showing the version failed to score, chosen by FSRS due order instead.
+    """
+    showings = ShownCard.objects.filter(model_version=OuterRef("label"))
+    return versions.annotate(showings=_count_of(showings), fallbacks=_count_of(showings.exclude(fallback_reason="")))

@@ -14,6 +14,8 @@ from django.db.models import Q
 
 from apps.cards.models import Card, Deck
 
+FALLBACK_REASON_MAX_LENGTH = 500
+
 
 class StudySession(models.Model):
     """One sitting: a learner studies up to ``planned_cards`` cards of one deck."""
@@ -42,6 +44,11 @@ class ShownCard(models.Model):
     the row itself (set in the transaction that records the log), so that finding a
     learner's pending showing reads a small partial index instead of anti-joining
     every showing they ever had with the study logs.
+
+    ``fallback_reason`` is set when the served model (``model_version``) failed to
+    score the candidates and the card was chosen by FSRS due order instead; it says
+    why (the error), so the admin and the online watch can count each version's
+    fallbacks.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -55,10 +62,15 @@ class ShownCard(models.Model):
     predicted_recall = models.FloatField(null=True, blank=True)
     selection_probability = models.FloatField(null=True, blank=True)
     answered = models.BooleanField(default=False, help_text="A StudyLog answers this showing.")
+    fallback_reason = models.CharField(
+        max_length=FALLBACK_REASON_MAX_LENGTH, blank=True,
+        help_text="Why the served model's scoring failed and FSRS due order chose this card (blank: it did not fail).",
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["learner", "deck", "shown_at"], name="shown_learner_deck_idx"),
+            models.Index(fields=["model_version", "shown_at"], name="shown_version_idx"),
             models.Index(fields=["learner", "deck"], condition=Q(answered=False), name="shown_pending_idx"),
         ]
 

@@ -10,7 +10,6 @@ in it, for the API).
 import uuid
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -19,8 +18,7 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, replay_answers
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
-from apps.study.candidate_predictions import candidates_with_predictions
-from apps.study.policies import scheduling_plan
+from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
@@ -72,7 +70,8 @@ def shown_card_choose_next(
     A card shown and not answered yet (a reload, a second API call) is shown again
     rather than choosing another; ``none_pending`` skips that look-up for a caller
     that already knows there is none. The policy and model come from
-    ``scheduling_plan`` (an experiment's arm, else the default policy).
+    ``scheduling_plan`` (an experiment's arm, else the default policy); a model that
+    fails to score falls back to FSRS due order (``choose_next_card``).
     """
     pending = None if none_pending else pending_shown_card(learner=learner, deck=deck, session=session)
     if pending is not None:
@@ -81,22 +80,22 @@ def shown_card_choose_next(
     learner_settings = learner_settings_get_or_create(user=learner)
     candidates = study_candidates(learner=learner, deck=deck, learner_settings=learner_settings, now=now)
     plan = scheduling_plan(learner=learner, deck=deck, policy_name=policy_name, now=now)
-    if plan.model is not None:
-        candidates = candidates_with_predictions(candidates, learner=learner, deck=deck, served=plan.model, now=now)
-    policy = plan.policy.for_learner(target_retention=learner_settings.target_retention)
-    decision = policy.choose(candidates, now=now.timestamp(), rng=np.random.default_rng())
-    if decision is None:
+    choice = choose_next_card(
+        plan, candidates, learner=learner, deck=deck, target_retention=learner_settings.target_retention, now=now
+    )
+    if choice.decision is None:
         return None
     return ShownCard.objects.create(
         learner=learner,
-        card_id=int(decision.card_id),
+        card_id=int(choice.decision.card_id),
         deck=deck,
         session=session,
         shown_at=now,
-        policy=decision.policy,
-        model_version=None if plan.model is None else plan.model.version,
-        predicted_recall=decision.predicted_recall,
-        selection_probability=decision.probability,
+        policy=choice.decision.policy,
+        model_version=choice.model_version,
+        predicted_recall=choice.decision.predicted_recall,
+        selection_probability=choice.decision.probability,
+        fallback_reason=choice.fallback_reason,
     )
 
 
