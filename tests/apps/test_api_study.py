@@ -4,9 +4,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.study import services
 from apps.study.models import CardState, ShownCard, StudyLog
 from apps.study.student_model import serve_active_models_with
 
@@ -129,15 +131,41 @@ def _failing_model_provider(*, deck, kind, learner=None):
     raise ModelServingDown("the model store cannot be read")
 
 
-def test_an_answer_whose_next_card_cannot_be_chosen_is_kept_and_its_retry_gets_the_next_card(api, private_deck, post_json):
+@pytest.fixture
+def model_store_down():
+    previous = serve_active_models_with(_failing_model_provider)
+    yield
+    serve_active_models_with(previous)
+
+
+def test_when_the_model_store_cannot_be_read_the_answer_gets_an_fsrs_card_that_says_it_fell_back(
+    api, private_deck, post_json, model_store_down, scoring_failures_expected
+):
+    shown = _next(api, private_deck)
+
+    response = post_json(api, ANSWERS_URL, _answer(shown))
+
+    assert response.status_code == 201
+    following = response.json()["next"]
+    assert following["policy"] == "fsrs" and following["card"]["id"] != shown["card"]["id"]
+    reasons = set(ShownCard.objects.values_list("fallback_reason", flat=True))
+    assert reasons == {"loading the model failed: ModelServingDown: the model store cannot be read"}
+    assert len(scoring_failures_expected) == 2 and all(record.exc_info for record in scoring_failures_expected)
+
+
+def _database_fails_while_choosing(**_):
+    raise DatabaseError("the connection was lost while reading the candidates")
+
+
+def test_an_answer_whose_next_card_cannot_be_chosen_is_kept_and_its_retry_gets_the_next_card(
+    api, private_deck, post_json, monkeypatch
+):
     shown = _next(api, private_deck)
     answer = _answer(shown)
-    previous = serve_active_models_with(_failing_model_provider)
-    try:
-        with pytest.raises(ModelServingDown):
+    with monkeypatch.context() as failing:
+        failing.setattr(services, "study_candidates", _database_fails_while_choosing)
+        with pytest.raises(DatabaseError):
             post_json(api, ANSWERS_URL, answer)
-    finally:
-        serve_active_models_with(previous)
     assert StudyLog.objects.get().log_uuid == uuid.UUID(answer["log_uuid"]) and CardState.objects.count() == 1
     assert ShownCard.objects.filter(answered=True).count() == 1 and ShownCard.objects.count() == 1
 
