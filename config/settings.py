@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "train-models-nightly": {"task": "apps.modeling.tasks.train_nightly", "schedule": crontab(hour=3, minute=0)},
     "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
     "fail-stale-training-runs": {"task": "apps.modeling.tasks.fail_stale_runs", "schedule": crontab(minute="*/10")},
+    "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
 }
 
 # Mnemo.
@@ -205,6 +206,10 @@ MNEMO_TRAINING_STALE_MINUTES = int(os.environ.get("MNEMO_TRAINING_STALE_MINUTES"
 MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
 MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
+# The online watch (apps.modeling.watch): when a served version is clearly worse online than offline.
+MNEMO_WATCH_MIN_ANSWERS = int(os.environ.get("MNEMO_WATCH_MIN_ANSWERS", "200"))
+MNEMO_WATCH_LOG_LOSS_MARGIN = float(os.environ.get("MNEMO_WATCH_LOG_LOSS_MARGIN", "0.1"))
+MNEMO_WATCH_MAX_FALLBACK_RATE = float(os.environ.get("MNEMO_WATCH_MAX_FALLBACK_RATE", "0.05"))
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from apps.modeling import selectors
 from apps.modeling.kinds import check_hyperparameters
-from apps.modeling.models import CardEmbedding, ModelVersion, Promotion, TrainingRun
+from apps.modeling.models import CardEmbedding, ModelVersion, OnlineCheck, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_promote, scope_rollback
 from apps.modeling.scopes import Scope
 from apps.modeling.tasks import training_run_enqueue
@@ -143,6 +143,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             "version": version,
             "offline": selectors.offline_calibration(version),
             "online": selectors.online_calibration(version, days=selectors.ONLINE_WINDOWS[window]),
+            "online_check": OnlineCheck.objects.filter(version=version).select_related("rollback__version").first(),
             "window": window,
             "windows": list(selectors.ONLINE_WINDOWS),
         }
@@ -168,6 +169,13 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 class PromotionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "scope_key", "action", "version", "previous", "actor", "reason"]
     list_filter = ["action", "scope_key"]
+
+
+@admin.register(OnlineCheck)
+class OnlineCheckAdmin(ReadOnlyAdmin):
+    list_display = ["checked_at", "version", "verdict", "reason", "rollback"]
+    list_filter = ["verdict"]
+    list_select_related = ["version", "rollback"]
 
 
 @admin.register(CardEmbedding)

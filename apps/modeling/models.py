@@ -136,6 +136,7 @@ class Promotion(models.Model):
         AUTOMATIC = "automatic", "Promoted after training"
         PROMOTE = "promote", "Promoted by staff"
         ROLLBACK = "rollback", "Rolled back by staff"
+        WATCH_ROLLBACK = "watch_rollback", "Rolled back by the online watch"
 
     scope_key = models.CharField(max_length=40)
     version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
@@ -143,6 +144,7 @@ class Promotion(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
+    figures = models.JSONField(null=True, blank=True, help_text="the online and offline figures behind a rollback by the watch")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -150,3 +152,22 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.version} on {self.scope_key}"
+
+
+class OnlineCheck(models.Model):
+    """The online watch's latest verdict on a served version (``apps.modeling.watch``), one row per version."""
+
+    class Verdict(models.TextChoices):
+        TOO_FEW = "too_few", "Too few answers to judge"
+        HEALTHY = "healthy", "As good online as offline"
+        DEGRADED = "degraded", "Clearly worse online"
+
+    version = models.OneToOneField(ModelVersion, on_delete=models.CASCADE, related_name="online_check")
+    checked_at = models.DateTimeField()
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    reason = models.TextField()
+    figures = models.JSONField(help_text="online figures since promotion beside the offline ones at training")
+    rollback = models.ForeignKey(Promotion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.get_verdict_display()} at {self.checked_at:%Y-%m-%d %H:%M}"

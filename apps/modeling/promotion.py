@@ -1,4 +1,4 @@
-"""Changing which version a scope serves: automatically after training, or by staff (promote, roll back).
+"""Changing which version a scope serves: automatically after training, by staff (promote, roll back), or by the online watch.
 
 Only one version per scope is active (a database constraint); every change is a
 ``Promotion`` row, so the history of what was served, when and why is kept.
@@ -28,7 +28,8 @@ def promotion_verdict(*, log_loss: float, ece: float, active_log_loss: float | N
 
 @transaction.atomic
 def model_version_activate(
-    *, version: ModelVersion, action: str, actor=None, reason: str = "", expected_active_id: int | None = None
+    *, version: ModelVersion, action: str, actor=None, reason: str = "", expected_active_id: int | None = None,
+    figures: dict | None = None,
 ) -> Promotion | None:
     """Make ``version`` its scope's active version; None when nothing changed.
 
@@ -47,7 +48,8 @@ def model_version_activate(
     version.is_active = True
     version.save(update_fields=["is_active"])
     return Promotion.objects.create(
-        scope_key=version.scope_key, version=version, previous=current, action=action, actor=actor, reason=reason
+        scope_key=version.scope_key, version=version, previous=current, action=action, actor=actor, reason=reason,
+        figures=figures,
     )
 
 
@@ -57,17 +59,26 @@ def model_version_promote(*, version: ModelVersion, actor, reason: str = "promot
 
 
 @transaction.atomic
+def model_version_roll_back(*, version: ModelVersion, action: str, reason: str, actor=None, figures: dict | None = None) -> Promotion:
+    """Serve again the version that ``version`` replaced; ValueError when ``version`` no longer serves or replaced none.
+
+    The active version is locked and must still be ``version``: a rollback decided on
+    figures of one version never rolls back the one that replaced it meanwhile.
+    """
+    current = ModelVersion.objects.select_for_update().filter(scope_key=version.scope_key, is_active=True).first()
+    if current is None or current.pk != version.pk:
+        raise ValueError(f"{version.label} no longer serves {version.scope_key!r}")
+    last_change = Promotion.objects.filter(scope_key=version.scope_key, version=current).first()
+    if last_change is None or last_change.previous is None:
+        raise ValueError(f"{current.label} was the first version served for {version.scope_key!r}; there is nothing to roll back to")
+    return model_version_activate(version=last_change.previous, action=action, actor=actor, reason=reason, figures=figures)
+
+
 def scope_rollback(*, scope_key: str, actor) -> Promotion:
-    """Serve again the version that was active before the current one; ValueError when there is none."""
-    current = ModelVersion.objects.select_for_update().filter(scope_key=scope_key, is_active=True).first()
+    """Staff: serve again the version that was active before the current one; ValueError when there is none."""
+    current = ModelVersion.objects.filter(scope_key=scope_key, is_active=True).first()
     if current is None:
         raise ValueError(f"scope {scope_key!r} has no active version to roll back")
-    last_change = Promotion.objects.filter(scope_key=scope_key, version=current).first()
-    if last_change is None or last_change.previous is None:
-        raise ValueError(f"{current.label} was the first version served for {scope_key!r}; there is nothing to roll back to")
-    return model_version_activate(
-        version=last_change.previous,
-        action=Promotion.Action.ROLLBACK,
-        actor=actor,
-        reason=f"rolled back from {current.label}",
+    return model_version_roll_back(
+        version=current, action=Promotion.Action.ROLLBACK, actor=actor, reason=f"rolled back from {current.label}"
     )

@@ -33,20 +33,29 @@ def offline_calibration(version: ModelVersion) -> dict:
     }
 
 
+def predicted_answers(version: ModelVersion, *, since: datetime | None) -> tuple[np.ndarray, np.ndarray]:
+    """(outcome, predicted recall) of the live answers to cards shown with ``version``'s prediction since ``since`` (None: ever)."""
+    logs = StudyLog.objects.live().filter(model_version=version.label, predicted_recall__isnull=False)
+    if since is not None:
+        logs = logs.filter(shown_at__gte=since)
+    rows = list(logs.values_list("outcome", "predicted_recall"))
+    if not rows:
+        return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.float64)
+    outcome, predicted = (np.array(column, dtype=np.float64) for column in zip(*rows))
+    return outcome.astype(np.int8), predicted
+
+
 def online_calibration(version: ModelVersion, *, days: int | None, now: datetime | None = None) -> dict | None:
     """The same figures on the predictions logged at show time and the answers that followed (live logs only).
 
-    ``days`` limits the window to answers of the last ``days`` days (None: all); None
+    ``days`` limits the window to cards shown in the last ``days`` days (None: all); None
     when the version has predicted no answered card in the window.
     """
-    logs = StudyLog.objects.live().filter(model_version=version.label, predicted_recall__isnull=False)
-    if days is not None:
-        logs = logs.filter(answered_at__gte=(now or timezone.now()) - timedelta(days=days))
-    rows = list(logs.values_list("outcome", "predicted_recall"))
-    if not rows:
+    since = None if days is None else (now or timezone.now()) - timedelta(days=days)
+    outcome, predicted = predicted_answers(version, since=since)
+    if len(outcome) == 0:
         return None
-    outcome, predicted = (np.array(column, dtype=np.float64) for column in zip(*rows))
-    figures = summarize(outcome.astype(np.int8), predicted)
+    figures = summarize(outcome, predicted)
     return {**figures, "auc": None if np.isnan(figures["auc"]) else figures["auc"]}
 
 

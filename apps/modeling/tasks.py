@@ -25,6 +25,7 @@ from apps.modeling.embeddings import card_embeddings_ensure
 from apps.modeling.models import TrainingRun
 from apps.modeling.training import training_run_execute, training_runs_fail_stale
 from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
+from apps.modeling.watch import served_versions_watch
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -81,3 +82,9 @@ def train_on_new_logs() -> int:
 def fail_stale_runs() -> int:
     """Mark failed the runs whose worker stopped reporting; returns how many."""
     return training_runs_fail_stale()
+
+
+@shared_task
+def watch_served_versions() -> dict[str, str]:
+    """Compare every served version's online figures with its offline ones; roll back the clearly worse (``apps.modeling.watch``)."""
+    return {check.version.label: check.verdict for check in served_versions_watch()}

@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 from apps.cards.services import card_create, deck_create
+from apps.modeling.models import ModelVersion, TrainingRun
+from apps.modeling.scopes import Scope
 from apps.modeling.simulation import simulated_learner_accounts
+from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.models import StudyLog
 from knowledge_tracing.policies import create_policy
 from knowledge_tracing.simulation import CardNeighbours, simulated_population
@@ -88,3 +91,16 @@ def deck_with_logs(instructor):
         return deck
 
     return make
+
+
+@pytest.fixture
+def train_hlr(settings):
+    """train() -> a half-life regression version of all learners, trained now (served when it is the first)."""
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+
+    def train() -> ModelVersion:
+        run = training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND)
+        return training_run_execute(run_id=run.pk).version
+
+    return train
+

@@ -11,48 +11,28 @@ import re
 import traceback
 import uuid
 
-import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
-from apps.modeling.artifacts import artifact_load, artifact_store
-from apps.modeling.models import ModelVersion, TrainingRun
-from apps.modeling.scopes import Scope
+from apps.modeling.models import ModelVersion
 from apps.modeling.serving import active_model_for_deck
-from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.candidate_predictions import candidates_with_predictions
 from apps.study.models import ShownCard, StudyLog
 from apps.study.selectors import study_candidates
+from tests.apps.modeling.artifact_tampering import tampered, unscorable
 
 pytestmark = pytest.mark.django_db
 
 
-def _served_hlr(settings) -> ModelVersion:
-    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
-    run = training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND)
-    version = training_run_execute(run_id=run.pk).version
-    version.refresh_from_db()
-    assert version.is_active
-    return version
-
-
-def _store_artifact(version: ModelVersion, model, suffix: str) -> None:
-    name, checksum = artifact_store(model=model, label=f"{version.label}-{suffix}")
-    version.artifact.name, version.checksum = name, checksum
-    version.save(update_fields=["artifact", "checksum"])
-
-
 @pytest.fixture
-def unscorable_version(seeded_deck, settings) -> ModelVersion:
-    """The active version, its artifact replaced by an HLR with one weight instead of three: it loads, then fails to score."""
-    version = _served_hlr(settings)
-    model = artifact_load(version)
-    model.weights = np.array([1.0])
-    _store_artifact(version, model, "one-weight")
-    return version
+def unscorable_version(seeded_deck, train_hlr) -> ModelVersion:
+    """The active version, its artifact replaced by an HLR that loads, then fails to score."""
+    version = train_hlr()
+    assert version.is_active
+    return tampered(version, unscorable)
 
 
 def test_a_new_learner_gets_the_fsrs_card_when_the_model_fails_to_score(
@@ -94,9 +74,9 @@ def test_the_study_page_and_the_answers_carry_on_through_fallbacks(
 
 
 def test_an_artifact_that_fails_its_checksum_falls_back_too(
-    seeded_deck, other_learner, api_client_for, settings, scoring_failures_expected
+    seeded_deck, other_learner, api_client_for, train_hlr, scoring_failures_expected
 ):
-    version = _served_hlr(settings)
+    version = train_hlr()
     version.artifact.save(f"{version.label}-tampered.pt", ContentFile(b"not the trained model"), save=False)
     version.checksum = "0" * 64  # a checksum no version loaded before has: the server reads this file
     version.save(update_fields=["artifact", "checksum"])
