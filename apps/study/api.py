@@ -3,10 +3,13 @@
 import uuid
 
 from django.http import JsonResponse
+from django.utils import timezone
 
 from apps.accounts.api_auth import ApiError, api_endpoint, json_body
+from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
+from apps.study.selectors import study_outlook
 from apps.study.services import AnswerRejected, shown_card_choose_next, study_log_record_and_show_next
 
 
@@ -22,9 +25,24 @@ def _uuid_field(body: dict, name: str, *, required: bool) -> uuid.UUID | None:
         raise ApiError(f"{name} must be a UUID, got {value!r}") from None
 
 
-def shown_card_json(shown: ShownCard | None) -> dict:
+NOTHING_CHOSEN_REASON = "The scheduling policy chose no card of this deck now."
+
+
+def nothing_to_show_json(*, learner, deck) -> dict:
+    """Why no card comes, and when the next one is due: the study page's words (``StudyOutlook``)."""
+    learner_settings = learner_settings_get_or_create(user=learner)
+    outlook = study_outlook(learner=learner, deck=deck, learner_settings=learner_settings, now=timezone.now())
+    next_card_at = outlook.next_card_at
+    return {
+        "card": None,
+        "reason": outlook.why_nothing or NOTHING_CHOSEN_REASON,
+        "next_card_at": None if next_card_at is None else next_card_at.isoformat(),
+    }
+
+
+def shown_card_json(shown: ShownCard | None, *, learner, deck) -> dict:
     if shown is None:
-        return {"card": None, "reason": "nothing to study in this deck right now (daily limits or nothing due)"}
+        return nothing_to_show_json(learner=learner, deck=deck)
     card = shown.card
     return {
         "card": {"id": str(card.uuid), "front": card.front, "back": card.back, "tags": card.tags},
@@ -55,7 +73,7 @@ def study_log_json(log: StudyLog) -> dict:
 @api_endpoint("GET")
 def next_card(request, deck_uuid):
     deck = deck_for_study(request.user, deck_uuid)
-    return JsonResponse(shown_card_json(shown_card_choose_next(learner=request.user, deck=deck)))
+    return JsonResponse(shown_card_json(shown_card_choose_next(learner=request.user, deck=deck), learner=request.user, deck=deck))
 
 
 @api_endpoint("POST")
@@ -77,4 +95,5 @@ def answer_create(request):
         )
     except AnswerRejected as rejection:
         raise ApiError(rejection.reason, status=rejection.status) from None
-    return JsonResponse({"log": study_log_json(log), "next": shown_card_json(following)}, status=201 if created else 200)
+    following_json = shown_card_json(following, learner=request.user, deck=card.deck)
+    return JsonResponse({"log": study_log_json(log), "next": following_json}, status=201 if created else 200)

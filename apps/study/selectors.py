@@ -1,4 +1,4 @@
-"""Reads for studying: today's counts, the candidate cards, pending shows, session progress and summary."""
+"""Reads for studying: today's counts, the candidate cards, what today's limits still allow, pending shows, session progress and summary."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,6 +7,8 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Func, Max, Min, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timeuntil
 
 from apps.accounts.models import LearnerSettings
 from apps.cards.models import Card, Deck
@@ -90,6 +92,92 @@ def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, 
     )
 
 
+def start_of_next_day(now: datetime) -> datetime:
+    """When today's limits reset: the next midnight in the site's time zone."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time()))
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class StudyOutlook:
+    """What today's limits still allow a learner on a deck, and why and until when nothing is left.
+
+    ``new_available`` counts the deck's cards the learner never studied, ``reviews_due``
+    their studied cards due now, ``earliest_due_at`` the soonest due date of any of
+    them (due now or later). Limits are the learner's own, counted over all decks.
+    """
+
+    now: datetime
+    new_per_day: int
+    reviews_per_day: int
+    counts: DailyCounts
+    new_available: int
+    reviews_due: int
+    earliest_due_at: datetime | None
+
+    @property
+    def new_left_today(self) -> int:
+        return max(0, self.new_per_day - self.counts.new_cards)
+
+    @property
+    def reviews_left_today(self) -> int:
+        return max(0, self.reviews_per_day - self.counts.reviews)
+
+    @property
+    def cards_allowed_now(self) -> int:
+        """Cards that can be shown now: due reviews and new cards, each up to what today's limit still allows."""
+        return min(self.new_available, self.new_left_today) + min(self.reviews_due, self.reviews_left_today)
+
+    @property
+    def next_card_at(self) -> datetime | None:
+        """When a card can next be shown (now when one can); None when the deck has no card at all."""
+        tomorrow = start_of_next_day(self.now)
+        moments = []
+        if self.new_available:
+            moments.append(self.now if self.new_left_today else tomorrow)
+        if self.earliest_due_at is not None:
+            moments.append(max(self.earliest_due_at, self.now if self.reviews_left_today else tomorrow))
+        return min(moments, default=None)
+
+    @property
+    def why_nothing(self) -> str:
+        """Why no card can be shown now, and when the next one is due, in words ("" while cards can be shown)."""
+        if self.cards_allowed_now:
+            return ""
+        causes = []
+        if self.new_available and not self.new_left_today:
+            causes.append(f"today's limit of {_counted(self.new_per_day, 'new card')} is reached")
+        if self.reviews_due and not self.reviews_left_today:
+            causes.append(f"today's limit of {_counted(self.reviews_per_day, 'review')} is reached")
+        if not self.reviews_due:
+            causes.append("no review is due")
+        if not self.new_available:
+            causes.append("every card of the deck has been studied")
+        next_card_at = self.next_card_at
+        if next_card_at is None:
+            return "Nothing to study: the deck has no cards."
+        when = date_format(timezone.localtime(next_card_at), "DATETIME_FORMAT")
+        return f"Nothing to study now: {' and '.join(causes)}. The next card is due {when} (in {timeuntil(next_card_at, self.now)})."
+
+
+def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> StudyOutlook:
+    states = CardState.objects.filter(learner=learner, deck=deck, card__deleted_at__isnull=True).aggregate(
+        studied=Count("id"), due=Count("id", filter=Q(due_at__lte=now)), earliest=Min("due_at")
+    )
+    return StudyOutlook(
+        now=now,
+        new_per_day=learner_settings.new_cards_per_day,
+        reviews_per_day=learner_settings.reviews_per_day,
+        counts=daily_counts(learner=learner, now=now),
+        new_available=Card.objects.filter(deck=deck).count() - states["studied"],
+        reviews_due=states["due"],
+        earliest_due_at=states["earliest"],
+    )
+
+
 def pending_showings(*, learner, deck: Deck | int, session: StudySession | None) -> QuerySet:
     """The learner's showings of live cards of ``deck`` in this session (or through the API, without one) not answered yet."""
     return ShownCard.objects.filter(learner=learner, deck=deck, session=session, answered=False, card__deleted_at__isnull=True)
@@ -103,6 +191,11 @@ def pending_shown_card(*, learner, deck: Deck, session: StudySession | None) -> 
 def session_answered_count(session: StudySession) -> int:
     """Live (not undone) answers in the session."""
     return StudyLog.objects.live().filter(session=session).count()
+
+
+def session_cards_reachable(session: StudySession, *, answered: int, outlook: StudyOutlook) -> int:
+    """The session's card count as the learner can reach it today: its answers plus what the limits still allow, up to plan."""
+    return answered + min(max(session.planned_cards - answered, 0), outlook.cards_allowed_now)
 
 
 @dataclass(frozen=True)

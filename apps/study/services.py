@@ -10,6 +10,7 @@ in it, for the API).
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -40,6 +41,14 @@ def study_session_start(*, learner, deck: Deck, now: datetime | None = None) -> 
     return StudySession.objects.create(
         learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now
     )
+
+
+def study_session_resume_or_start(*, learner, deck: Deck, now: datetime | None = None) -> StudySession:
+    """The learner's unfinished session of ``deck`` (active within ``MNEMO_SESSION_IDLE_MINUTES``), else a new one."""
+    now = now or timezone.now()
+    idle_since = now - timedelta(minutes=settings.MNEMO_SESSION_IDLE_MINUTES)
+    unfinished = StudySession.objects.filter(learner=learner, deck=deck, ended_at__isnull=True, last_activity_at__gte=idle_since)
+    return unfinished.order_by("-last_activity_at", "-id").first() or study_session_start(learner=learner, deck=deck, now=now)
 
 
 def study_session_finish(*, session: StudySession, now: datetime | None = None) -> StudySession:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import deck_for_study
 from apps.study import services
 from apps.study.access import session_for_learner
@@ -35,14 +36,21 @@ def _to_summary(request, session):
     return redirect(url)
 
 
+def _outlook(session):
+    learner_settings = learner_settings_get_or_create(user=session.learner)
+    return selectors.study_outlook(learner=session.learner, deck=session.deck, learner_settings=learner_settings, now=timezone.now())
+
+
 def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
     answered = selectors.session_answered_count(session)
+    cards = max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
     return {
         "session": session,
         "shown": shown,
         "revealed": revealed,
         "answered": answered,
-        "progress_percent": min(100, round(100 * answered / session.planned_cards)),
+        "cards": cards,
+        "progress_percent": min(100, round(100 * answered / cards)),
         "log_uuid": uuid.uuid4(),
         "grade_buttons": GRADE_BUTTONS,
     }
@@ -57,8 +65,9 @@ def _render_card(request, session, shown, *, revealed: bool = False, status: int
 @login_required
 @require_POST
 def session_start(request, deck_uuid):
+    """The learner's unfinished session of the deck, resumed; a new one when there is none."""
     deck = deck_for_study(request.user, deck_uuid)
-    session = services.study_session_start(learner=request.user, deck=deck)
+    session = services.study_session_resume_or_start(learner=request.user, deck=deck)
     return redirect("study:session", session_uuid=session.uuid)
 
 
@@ -132,7 +141,12 @@ def finish(request, session_uuid):
 @require_GET
 def session_summary(request, session_uuid):
     session = session_for_learner(request.user, session_uuid)
-    context = {"session": session, "summary": selectors.session_summary(session), "can_undo": selectors.session_answered_count(session) > 0}
+    context = {
+        "session": session,
+        "summary": selectors.session_summary(session),
+        "can_undo": selectors.session_answered_count(session) > 0,
+        "outlook": _outlook(session),
+    }
     return render(request, "study/summary.html", context)
 
 
