@@ -4,16 +4,12 @@ import pytest
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.study.models import StudyLog, StudySession
+from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard
 
 pytestmark = pytest.mark.browser
 
 GRADES = [3, 1, 4, 3, 2, 3, 3, 1, 4, 3]
 UNDO_AFTER = 5  # answers given before pressing u
-
-
-def _card_phase(page, phase: str, *, not_shown: str | None = None) -> str:
-    selector = f'#study-card[data-phase="{phase}"]' + (f':not([data-shown="{not_shown}"])' if not_shown else "")
-    return page.wait_for_selector(selector).get_attribute("data-shown")
 
 
 def test_keyboard_study_session_is_logged(live_server, phone_page, owner, password, private_deck, artifacts_dir):
@@ -22,33 +18,28 @@ def test_keyboard_study_session_is_logged(live_server, phone_page, owner, passwo
     learner_settings.save()
     page = phone_page
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.type("owner")
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/decks/")
+    sign_in_with_the_keyboard(page, live_server.url, "owner", password)
     page.locator("li", has_text=private_deck.title).get_by_role("button", name="Study").click()
 
-    shown = _card_phase(page, "front")
+    shown = card_phase(page, "front")
     page.wait_for_selector('html[data-shortcuts="on"]', state="attached")
     undone_grade = None
     for number, grade in enumerate(GRADES, start=1):
         page.keyboard.press("Space")
-        _card_phase(page, "back")
+        card_phase(page, "back")
         page.keyboard.press(str(grade))
         if number == len(GRADES):
             break
-        shown = _card_phase(page, "front", not_shown=shown)
+        shown = card_phase(page, "front", not_shown=shown)
         if number == UNDO_AFTER:
             undone_grade = grade
             page.keyboard.press("u")
-            shown = _card_phase(page, "front", not_shown=shown)
+            shown = card_phase(page, "front", not_shown=shown)
             assert page.locator(".progress-label").inner_text() == f"{UNDO_AFTER - 1} of 10 cards"
             page.keyboard.press("Space")
-            _card_phase(page, "back")
+            card_phase(page, "back")
             page.keyboard.press(str(grade))
-            shown = _card_phase(page, "front", not_shown=shown)
+            shown = card_phase(page, "front", not_shown=shown)
 
     page.wait_for_selector("#session-summary")
     assert page.locator('[data-figure="cards-studied"]').inner_text() == "10"
