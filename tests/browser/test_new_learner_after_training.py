@@ -15,7 +15,7 @@ from apps.modeling.scopes import Scope
 from apps.modeling.simulation import study_logs_simulate
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.models import ShownCard, StudyLog
-from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard
+from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard, start_studying
 
 pytestmark = pytest.mark.browser
 
@@ -51,9 +51,7 @@ def test_a_brand_new_learner_studies_five_cards_with_the_keyboard_right_after_tr
     page = phone_page
 
     sign_in_with_the_keyboard(page, live_server.url, "newcomer", password)
-    page.locator("li", has_text=deck.title).get_by_role("button", name="Study").click()
-    shown = card_phase(page, "front")
-    page.wait_for_selector('html[data-shortcuts="on"]', state="attached")
+    shown = start_studying(page, deck.title)
     assert page.locator(".progress-label").inner_text() == f"0 of {len(GRADES)} cards"
     for number, grade in enumerate(GRADES, start=1):
         page.keyboard.press("Space")

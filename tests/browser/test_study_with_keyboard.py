@@ -4,7 +4,7 @@ import pytest
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.study.models import StudyLog, StudySession
-from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard
+from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard, start_studying
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +19,7 @@ def test_keyboard_study_session_is_logged(live_server, phone_page, owner, passwo
     page = phone_page
 
     sign_in_with_the_keyboard(page, live_server.url, "owner", password)
-    page.locator("li", has_text=private_deck.title).get_by_role("button", name="Study").click()
-
-    shown = card_phase(page, "front")
-    page.wait_for_selector('html[data-shortcuts="on"]', state="attached")
+    shown = start_studying(page, private_deck.title)
     undone_grade = None
     for number, grade in enumerate(GRADES, start=1):
         page.keyboard.press("Space")
