@@ -76,7 +76,9 @@ def scheduling_plan(*, learner, deck: Deck, policy_name: str | None = None, now:
     try:
         model, fallback_reason = active_model(deck=deck, kind=model_kind, learner=learner), ""
     except Exception as failure:
-        logger.exception("loading the active %s model for deck %s failed; choosing with %r", model_kind or "student", deck.uuid, FALLBACK_POLICY)
+        logger.exception(
+            "loading the active %s model for deck %s failed; choosing with %r", model_kind or "student", deck.uuid, FALLBACK_POLICY
+        )
         model, fallback_reason = None, f"loading the model failed: {_failure_text(failure)}"[:FALLBACK_REASON_MAX_LENGTH]
     if model is None and isinstance(policy, RankingPolicy):
         if not fallback_reason:

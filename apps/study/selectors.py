@@ -1,4 +1,4 @@
-"""Reads for studying: today's counts, the candidate cards, what today's limits still allow, pending shows, session progress and summary."""
+"""Reads for studying: today's counts and what its limits still allow, the candidates, pending shows, session progress and summary."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

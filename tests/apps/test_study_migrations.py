@@ -19,8 +19,16 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_the_latest_migrations():
+    """Later migrations exist: leave the test database fully migrated for the tests that follow."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_showings_answered_before_the_migration_are_marked_and_pending_ones_are_not():
+def test_showings_answered_before_the_migration_are_marked_and_pending_ones_are_not(back_to_the_latest_migrations):
     apps = _migrate(BEFORE)
     learner = apps.get_model("auth", "User").objects.create(username="migrated-learner")
     deck = apps.get_model("cards", "Deck").objects.create(owner=learner, title="Old deck")
