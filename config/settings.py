@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.study",
     "apps.experiments",
     "apps.modeling",
+    "apps.research",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,13 @@ MNEMO_TRAINING_STALE_MINUTES = int(os.environ.get("MNEMO_TRAINING_STALE_MINUTES"
 MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
 MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
+
+# Research exports (apps.research, docs/research-exports.md). Learner pseudonyms are an
+# HMAC keyed with MNEMO_RESEARCH_PSEUDONYM_KEY: required when DEBUG is off.
+MNEMO_RESEARCH_PSEUDONYM_KEY = os.environ.get("MNEMO_RESEARCH_PSEUDONYM_KEY", "dev-only-pseudonym-key" if DEBUG else "")
+MNEMO_RESEARCH_EXPORT_DIR = Path(os.environ.get("MNEMO_RESEARCH_EXPORT_DIR", VAR_DIR / "research-exports"))
+MNEMO_RESEARCH_STREAM_MAX_ROWS = int(os.environ.get("MNEMO_RESEARCH_STREAM_MAX_ROWS", "50000"))
+MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_HOURS", "24"))
 
 LOGGING = {
     "version": 1,
