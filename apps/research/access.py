@@ -5,6 +5,8 @@ not enough); an export and its files exist only for the researcher who asked for
 it, and only until it expires.
 """
 
+from functools import wraps
+
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +17,17 @@ from apps.research.models import ResearchExport
 def require_researcher(user) -> None:
     if not has_role(user, RESEARCHER):
         raise Http404("No such page")
+
+
+def researcher_only(view):
+    """Decorate a research view (under ``login_required``) so that anyone else gets 404 whatever the method."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        require_researcher(request.user)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def export_for_requester(user, export_uuid) -> ResearchExport:

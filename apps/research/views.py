@@ -14,9 +14,9 @@ STREAM_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/
 
 
 @login_required
+@access.researcher_only
 @require_http_methods(["GET", "POST"])
 def export_list(request):
-    access.require_researcher(request.user)
     form = ExportRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         export = services.research_export_request(
@@ -38,6 +38,7 @@ def export_list(request):
 
 
 @login_required
+@access.researcher_only
 @require_GET
 def export_detail(request, export_uuid):
     export = access.export_for_requester(request.user, export_uuid)
@@ -46,6 +47,7 @@ def export_detail(request, export_uuid):
 
 
 @login_required
+@access.researcher_only
 @require_GET
 def export_manifest(request, export_uuid):
     export = access.unexpired_export_for_requester(request.user, export_uuid)
@@ -55,6 +57,7 @@ def export_manifest(request, export_uuid):
 
 
 @login_required
+@access.researcher_only
 @require_GET
 def export_file(request, export_uuid, name):
     export = access.unexpired_export_for_requester(request.user, export_uuid)
