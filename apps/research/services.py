@@ -17,10 +17,11 @@ from apps.research.manifest import MANIFEST_NAME, manifest_of, manifest_write
 from apps.research.models import ResearchConsentPeriod, ResearchExport
 from apps.research.pseudonyms import learner_pseudonymiser
 from apps.research.selectors import ExportFilters
-from apps.research.writers import REVLOG_SOURCE_COLUMNS, STREAMABLE_PIECES, WRITERS
+from apps.research.writers import REVLOG_SOURCE_COLUMNS, STREAMABLE_PIECES, TIMES_AS_TEXT, WRITERS
 from knowledge_tracing.data.columns import studylog_columns
 
-EXPORT_CHUNK_ROWS = 50_000
+EXPORT_CHUNK_ROWS = 20_000
+STREAM_CHUNK_ROWS = 2_000
 STREAM_FILE_NAMES = {"csv": "study_logs.csv", "jsonl": "study_logs.jsonl"}
 
 
@@ -70,7 +71,8 @@ def study_logs_export(
     columns = export_columns(export_format=export_format, include_card_text=include_card_text, include_predictions=include_predictions)
     pseudonym = learner_pseudonymiser()
     output_dir.mkdir(parents=True, exist_ok=True)
-    chunks = export_row_chunks(selectors.consented_study_logs(filters), columns, pseudonym=pseudonym, chunk_rows=chunk_rows)
+    logs = selectors.consented_study_logs(filters)
+    chunks = export_row_chunks(logs, columns, pseudonym=pseudonym, chunk_rows=chunk_rows, times_as_text=TIMES_AS_TEXT[export_format])
     written = WRITERS[export_format](chunks, columns, output_dir, progress)
     options = {"include_card_text": include_card_text, "include_predictions": include_predictions}
     return manifest_write(directory=output_dir, written=written, **_description(export_format, columns, filters, **options))
@@ -113,7 +115,7 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
     columns = export_columns(export_format=export.format, **_export_options(export))
     filters = ExportFilters.of_export(export)
     chunks = export_row_chunks(
-        selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=EXPORT_CHUNK_ROWS // 10
+        selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=STREAM_CHUNK_ROWS, times_as_text=True
     )
     digest, size, rows = hashlib.sha256(), 0, [0]
 

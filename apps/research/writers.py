@@ -1,5 +1,8 @@
 """Write export rows to files, one chunk at a time: CSV, JSON Lines, Parquet, FSRS optimizer review logs.
 
+The text formats take rows whose times are already ISO-8601 text; Parquet and the
+FSRS review logs take datetimes (``TIMES_AS_TEXT`` says which a format wants).
+
 Every writer takes an iterator of row chunks (``export_rows.export_row_chunks``) and
 never holds more than one chunk, so memory stays flat however many rows there are.
 CSV and JSON Lines are produced as text pieces, which the web streams as they come
@@ -10,7 +13,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -34,17 +36,13 @@ class WrittenFile:
     rows: int
 
 
-def _text_cells(row: tuple) -> list:
-    return [value.isoformat() if isinstance(value, datetime) else value for value in row]
-
-
 def csv_pieces(chunks: Chunks, columns: tuple[str, ...]) -> Iterator[str]:
     """The CSV file as text pieces: the header, then one piece per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for chunk in chunks:
-        writer.writerows(_text_cells(row) for row in chunk)
+        writer.writerows(chunk)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -54,7 +52,7 @@ def csv_pieces(chunks: Chunks, columns: tuple[str, ...]) -> Iterator[str]:
 def jsonl_pieces(chunks: Chunks, columns: tuple[str, ...]) -> Iterator[str]:
     """The JSON Lines file as text pieces: one object per row, one piece per chunk."""
     for chunk in chunks:
-        yield "".join(json.dumps(dict(zip(columns, _text_cells(row)))) + "\n" for row in chunk)
+        yield "".join(json.dumps(dict(zip(columns, row))) + "\n" for row in chunk)
 
 
 def _counted(chunks: Chunks, progress: Progress, counter: list[int]) -> Iterator[list[tuple]]:
@@ -151,3 +149,4 @@ WRITERS = {
     "fsrs": write_fsrs_revlogs,
 }
 STREAMABLE_PIECES = {"csv": csv_pieces, "jsonl": jsonl_pieces}
+TIMES_AS_TEXT = {"csv": True, "jsonl": True, "parquet": False, "fsrs": False}
