@@ -39,15 +39,6 @@ def _research_urls(export) -> list[str]:
     return list(by_name.values())
 
 
-@pytest.mark.parametrize("persona", ["owner", "instructor", "staff_user"])
-def test_learners_instructors_and_staff_without_the_role_get_404_on_every_research_url(request, finished_export, web_client_for, persona):
-    client = web_client_for(request.getfixturevalue(persona))
-    for url in _research_urls(finished_export):
-        assert client.get(url).status_code == 404, url
-        assert client.post(url, {"format": "csv"}).status_code == 404, url
-    assert ResearchExport.objects.count() == 1
-
-
 def test_another_researcher_gets_404_on_the_export_and_its_files(finished_export, make_user, web_client_for):
     from apps.accounts import roles
 
