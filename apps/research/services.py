@@ -117,6 +117,7 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
     chunks = export_row_chunks(
         selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=STREAM_CHUNK_ROWS, times_as_text=True
     )
+    ResearchExport.objects.filter(pk=export.pk).update(status=ResearchExport.Status.RUNNING)
     digest, size, rows = hashlib.sha256(), 0, [0]
 
     def counted():
@@ -173,3 +174,15 @@ def export_file_path(export: ResearchExport, name: str) -> Path | None:
         return None
     names = {file["name"] for file in export.manifest["files"]} | {MANIFEST_NAME}
     return export_directory(export) / name if name in names else None
+
+
+def research_exports_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete the files of exports whose links have expired (the rows stay, as a record); how many were deleted."""
+    expired = ResearchExport.objects.filter(expires_at__lte=now or timezone.now()).exclude(manifest=None)
+    deleted = 0
+    for export in expired.only("uuid"):
+        directory = export_directory(export)
+        if directory.exists():
+            shutil.rmtree(directory)
+            deleted += 1
+    return deleted

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.research.models import ResearchExport
 from apps.research.selectors import ExportFilters
-from apps.research.services import research_export_request, research_export_run
+from apps.research.services import export_directory, research_export_request, research_export_run, research_exports_delete_expired
 
 from .conftest import START
 
@@ -63,6 +63,8 @@ def test_the_requester_downloads_the_files_until_the_link_expires(finished_expor
     ResearchExport.objects.filter(pk=finished_export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(file_url).status_code == 404
     assert client.get(manifest_url).status_code == 404
+    assert research_exports_delete_expired() == 1
+    assert not export_directory(finished_export).exists()
 
 
 def test_a_small_csv_export_streams_and_records_its_manifest(researcher, owner, other_learner, private_deck, answer, consent, web_client_for):
