@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.study",
     "apps.experiments",
     "apps.modeling",
+    "apps.research",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,7 @@ CELERY_BEAT_SCHEDULE = {
     "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
     "fail-stale-training-runs": {"task": "apps.modeling.tasks.fail_stale_runs", "schedule": crontab(minute="*/10")},
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
+    "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
 }
 
 # Mnemo.
@@ -210,6 +212,13 @@ MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
 MNEMO_WATCH_MIN_ANSWERS = int(os.environ.get("MNEMO_WATCH_MIN_ANSWERS", "200"))
 MNEMO_WATCH_LOG_LOSS_MARGIN = float(os.environ.get("MNEMO_WATCH_LOG_LOSS_MARGIN", "0.1"))
 MNEMO_WATCH_MAX_FALLBACK_RATE = float(os.environ.get("MNEMO_WATCH_MAX_FALLBACK_RATE", "0.05"))
+
+# Research exports (apps.research, docs/research-exports.md). Learner pseudonyms are an
+# HMAC keyed with MNEMO_RESEARCH_PSEUDONYM_KEY: required when DEBUG is off.
+MNEMO_RESEARCH_PSEUDONYM_KEY = os.environ.get("MNEMO_RESEARCH_PSEUDONYM_KEY", "dev-only-pseudonym-key" if DEBUG else "")
+MNEMO_RESEARCH_EXPORT_DIR = Path(os.environ.get("MNEMO_RESEARCH_EXPORT_DIR", VAR_DIR / "research-exports"))
+MNEMO_RESEARCH_STREAM_MAX_ROWS = int(os.environ.get("MNEMO_RESEARCH_STREAM_MAX_ROWS", "50000"))
+MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

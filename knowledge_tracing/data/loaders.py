@@ -1,4 +1,4 @@
-"""Read study logs from files into ``StudyLogTable``s: ASSISTments, Anki revlogs, Mnemo exports.
+"""Read study logs from files into ``StudyLogTable``s: ASSISTments, Anki/FSRS revlogs, Mnemo exports.
 
 Each format has a parser that checks every record and turns it into plain rows with
 the source's own keys (learner key, item key, concept key, time, answer). One shared
@@ -11,6 +11,7 @@ and line, before any table is built.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,12 +19,10 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from knowledge_tracing.data.columns import CONCEPT_SEPARATOR, REVLOG_REQUIRED_COLUMNS, STUDYLOG_REQUIRED_COLUMNS
 from knowledge_tracing.data.table import StudyLogTable
 
 FORMATS = ("assist", "revlog", "studylog")
-REVLOG_COLUMNS = ("card_id", "review_rating", "review_time", "review_duration")
-STUDYLOG_COLUMNS = ("learner", "card", "answered_at", "outcome", "grade", "response_ms")
-CONCEPT_SEPARATOR = "|"
 
 
 class DataFormatError(ValueError):
@@ -154,35 +153,45 @@ def read_skill_names(path: Path | str) -> dict[int, str]:
 
 
 def parse_revlog(path: Path) -> ParsedRows:
-    """Anki/FSRS review log: card_id, review_rating (1-4), review_time (ISO-8601), review_duration (ms).
+    """Anki/FSRS review log: card_id, review_rating (1-4), review_time, review_duration (ms).
 
-    One learner (keyed by the file name); recall is a rating above 1 (Again).
+    One learner per file, keyed by the file name; a directory is read as one
+    review log per learner (each ``*.csv`` in it, as Mnemo's FSRS export writes
+    them). ``review_time`` is milliseconds since the epoch, as the FSRS optimizer
+    expects, or ISO-8601 text. Recall is a rating above 1 (Again).
     """
     rows = ParsedRows()
-    for line, record in _csv_records(path, REVLOG_COLUMNS):
+    for file in sorted(path.glob("*.csv")) if path.is_dir() else [path]:
+        _parse_revlog_file(file, rows)
+    return rows
+
+
+def _parse_revlog_file(path: Path, rows: ParsedRows) -> None:
+    for line, record in _csv_records(path, REVLOG_REQUIRED_COLUMNS):
         grade = _parse_grade(path, line, record["review_rating"], "review_rating")
         rows.append(
             learner=path.stem,
             item=record["card_id"],
             concept=record["card_id"],
-            time=_parse_time(path, line, record["review_time"], "review_time"),
+            time=_parse_time(path, line, record["review_time"], "review_time", integers_are_ms=True),
             outcome=int(grade > 1),
             grade=grade,
             duration_ms=_parse_duration(path, line, record["review_duration"], "review_duration"),
         )
-    return rows
 
 
 def parse_studylog(path: Path) -> ParsedRows:
-    """Mnemo's study-log export (CSV or Parquet), one row per answer.
+    """Mnemo's study-log export (CSV, JSON Lines or Parquet), one row per answer.
 
     Columns: learner, card, answered_at (ISO-8601), outcome (0/1), grade (1-4),
     response_ms; optional card_text and concepts ('|'-separated tags, the first
     one is the row's concept; without tags the card is its own concept). Extra
-    columns are ignored. Parquet rows are numbered like CSV lines (header = 1).
+    columns are ignored (see ``knowledge_tracing.data.columns``). Parquet rows are
+    numbered like CSV lines (header = 1); JSON Lines by their line.
     """
     rows = ParsedRows()
-    records = _parquet_records(path) if path.suffix.lower() == ".parquet" else _csv_records(path, STUDYLOG_COLUMNS)
+    readers = {".parquet": _parquet_records, ".jsonl": _jsonl_records}
+    records = readers.get(path.suffix.lower(), lambda path: _csv_records(path, STUDYLOG_REQUIRED_COLUMNS))(path)
     for line, record in records:
         card = _require(path, line, record, "card")
         concepts = str(record.get("concepts") or "").split(CONCEPT_SEPARATOR)
@@ -239,11 +248,28 @@ def _parquet_records(path: Path) -> Iterator[tuple[int, dict]]:
         table = pq.read_table(path)
     except Exception as error:  # pyarrow raises several unrelated types for unreadable files
         raise DataFormatError(path, 1, f"not a readable Parquet file ({error})") from None
-    missing = [name for name in STUDYLOG_COLUMNS if name not in table.column_names]
+    missing = [name for name in STUDYLOG_REQUIRED_COLUMNS if name not in table.column_names]
     if missing:
         raise DataFormatError(path, 1, f"missing column(s) {', '.join(missing)}")
     for row_number, record in enumerate(table.to_pylist(), start=2):
         yield row_number, record
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-empty line; every object must have every required key."""
+    for line_number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataFormatError(path, line_number, f"not a JSON object ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise DataFormatError(path, line_number, "not a JSON object")
+        missing = [name for name in STUDYLOG_REQUIRED_COLUMNS if name not in record]
+        if missing:
+            raise DataFormatError(path, line_number, f"missing key(s) {', '.join(missing)}")
+        yield line_number, record
 
 
 def _require(path: Path, line: int, record: dict, column: str) -> str:
@@ -293,15 +319,23 @@ def _parse_duration(path: Path, line: int, value, column: str) -> float:
     return duration
 
 
-def _parse_time(path: Path, line: int, value, column: str) -> float:
-    """Seconds since the epoch; ISO-8601 text or a datetime; times without a zone are UTC."""
+def _parse_time(path: Path, line: int, value, column: str, *, integers_are_ms: bool = False) -> float:
+    """Seconds since the epoch from ISO-8601 text or a datetime (times without a zone are UTC).
+
+    With ``integers_are_ms``, an integer is milliseconds since the epoch (the FSRS
+    optimizer's ``review_time``).
+    """
+    text = str(value).strip()
+    if integers_are_ms and text.isdigit():
+        return int(text) / 1000.0
     if isinstance(value, datetime):
         moment = value
     else:
         try:
-            moment = datetime.fromisoformat(str(value).strip())
+            moment = datetime.fromisoformat(text)
         except ValueError:
-            raise DataFormatError(path, line, f"{column} must be an ISO-8601 time, got {str(value)[:40]!r}") from None
+            expected = "an ISO-8601 time" + (" or epoch milliseconds" if integers_are_ms else "")
+            raise DataFormatError(path, line, f"{column} must be {expected}, got {str(value)[:40]!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()

@@ -105,3 +105,45 @@ def test_anonymous_visitors_are_sent_to_sign_in(owners_things, client):
     for method, name, kwargs in _web_requests(owners_things):
         response = getattr(client, method)(reverse(name, kwargs=kwargs))
         assert response.status_code == 302 and response.url.startswith(reverse("login")), name
+
+
+@pytest.fixture
+def researchers_export(make_user):
+    """An export of a researcher, with a file name, so that every research URL can be addressed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts import roles
+    from apps.research.models import ResearchExport
+
+    researcher = make_user("researcher", roles.RESEARCHER)
+    return ResearchExport.objects.create(requested_by=researcher, format="csv", expires_at=timezone.now() + timedelta(hours=1))
+
+
+def _research_urls(export) -> list[str]:
+    exported = {"export_uuid": export.uuid}
+    urls = {
+        "research:export_list": reverse("research:export_list"),
+        "research:export_detail": reverse("research:export_detail", kwargs=exported),
+        "research:export_manifest": reverse("research:export_manifest", kwargs=exported),
+        "research:export_file": reverse("research:export_file", kwargs={**exported, "name": "study_logs.csv"}),
+    }
+    resolver = get_resolver().namespace_dict["research"][1]
+    assert {f"research:{name}" for name in resolver.reverse_dict if isinstance(name, str)} == set(urls)
+    return list(urls.values())
+
+
+@pytest.mark.parametrize("persona", ["owner", "instructor", "staff"])
+def test_everyone_without_the_researcher_role_gets_404_on_every_research_url(request, make_user, researchers_export, web_client_for, persona):
+    if persona == "staff":
+        user = make_user("staff-member")
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    else:
+        user = request.getfixturevalue(persona)
+    client = web_client_for(user)
+    for url in _research_urls(researchers_export):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"format": "csv"}).status_code == 404, url
+    assert researchers_export.__class__.objects.count() == 1

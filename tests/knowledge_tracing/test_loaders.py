@@ -145,3 +145,31 @@ def test_studylog_parquet_reports_row_as_line(tmp_path):
 def test_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown format 'anki'"):
         load_tables("anki", [tmp_path / "x.csv"])
+
+
+def test_revlog_reads_the_fsrs_optimizers_millisecond_times_and_a_directory_as_one_log_per_learner(tmp_path):
+    folder = tmp_path / "revlog"
+    folder.mkdir()
+    header = "card_id,review_time,review_rating,review_state,review_duration\n"
+    _write(folder, "ann.csv", header + "c1,1714550400000,3,0,1200\nc1,1714636800000,1,2,900\n")
+    _write(folder, "bob.csv", header + "c1,1714550460000,4,0,800\n")
+    (table,) = load_tables("revlog", [folder])
+    assert table.learner_keys == ("ann", "bob")
+    assert table.item_keys == ("c1",)
+    assert sorted(table.time) == [1714550400.0, 1714550460.0, 1714636800.0]
+    np.testing.assert_array_equal(np.sort(table.grade), [1, 3, 4])
+
+
+def test_studylog_jsonl_reads_like_csv_and_names_the_bad_line(tmp_path):
+    path = _write(
+        tmp_path,
+        "export.jsonl",
+        '{"learner": "ann", "card": "c1", "answered_at": "2024-05-01T09:00:00Z", "outcome": 1, "grade": 3, "response_ms": 700}\n'
+        '{"learner": "bob", "card": "c1", "answered_at": "2024-05-01T09:01:00Z", "outcome": 0, "grade": 1, "response_ms": null}\n',
+    )
+    (table,) = load_tables("studylog", [path])
+    assert table.learner_keys == ("ann", "bob")
+    np.testing.assert_array_equal(table.outcome, [1, 0])
+    _write(tmp_path, "export.jsonl", path.read_text() + '{"learner": "ann", "card": "c2"}\n')
+    with pytest.raises(DataFormatError, match="line 3: missing key"):
+        load_tables("studylog", [path])

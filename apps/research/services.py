@@ -1,0 +1,188 @@
+"""Writes for research: consent given and withdrawn, exports written, requested, streamed and run."""
+
+import hashlib
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.research import selectors
+from apps.research.export_rows import export_row_chunks
+from apps.research.manifest import MANIFEST_NAME, manifest_of, manifest_write
+from apps.research.models import ResearchConsentPeriod, ResearchExport
+from apps.research.pseudonyms import learner_pseudonymiser
+from apps.research.selectors import ExportFilters
+from apps.research.writers import REVLOG_SOURCE_COLUMNS, STREAMABLE_PIECES, TIMES_AS_TEXT, WRITERS
+from knowledge_tracing.data.columns import studylog_columns
+
+EXPORT_CHUNK_ROWS = 20_000
+STREAM_CHUNK_ROWS = 2_000
+STREAM_FILE_NAMES = {"csv": "study_logs.csv", "jsonl": "study_logs.jsonl"}
+
+
+def research_consent_give(*, learner, now: datetime | None = None) -> ResearchConsentPeriod:
+    """Open a consent period from now; giving consent while it holds changes nothing."""
+    with transaction.atomic():
+        open_period = selectors.consent_open_period(learner=learner)
+        if open_period is not None:
+            return open_period
+        return ResearchConsentPeriod.objects.create(learner=learner, started_at=now or timezone.now())
+
+
+def research_consent_withdraw(*, learner, now: datetime | None = None) -> ResearchConsentPeriod | None:
+    """Close the open consent period at now (logs from then on are never exported); None if there was none."""
+    with transaction.atomic():
+        open_period = selectors.consent_open_period(learner=learner)
+        if open_period is None:
+            return None
+        open_period.ended_at = max(now or timezone.now(), open_period.started_at)
+        open_period.save(update_fields=["ended_at"])
+        return open_period
+
+
+def export_columns(*, export_format: str, include_card_text: bool, include_predictions: bool) -> tuple[str, ...]:
+    if export_format == "fsrs":
+        return REVLOG_SOURCE_COLUMNS
+    return studylog_columns(include_predictions=include_predictions, include_card_text=include_card_text)
+
+
+def _description(export_format: str, columns: tuple[str, ...], filters: ExportFilters, **options) -> dict:
+    return {"export_format": export_format, "columns": columns, "filters": filters.describe(), "options": options}
+
+
+def study_logs_export(
+    *,
+    export_format: str,
+    output_dir: Path,
+    filters: ExportFilters,
+    include_card_text: bool = False,
+    include_predictions: bool = False,
+    progress: Callable[[int], None] = lambda rows: None,
+    chunk_rows: int = EXPORT_CHUNK_ROWS,
+) -> Path:
+    """Write the consented, pseudonymised logs in ``export_format`` into ``output_dir`` with a manifest; its path."""
+    if export_format not in WRITERS:
+        raise ValueError(f"unknown export format {export_format!r}; expected one of {', '.join(WRITERS)}")
+    columns = export_columns(export_format=export_format, include_card_text=include_card_text, include_predictions=include_predictions)
+    pseudonym = learner_pseudonymiser()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    logs = selectors.consented_study_logs(filters)
+    chunks = export_row_chunks(logs, columns, pseudonym=pseudonym, chunk_rows=chunk_rows, times_as_text=TIMES_AS_TEXT[export_format])
+    written = WRITERS[export_format](chunks, columns, output_dir, progress)
+    options = {"include_card_text": include_card_text, "include_predictions": include_predictions}
+    return manifest_write(directory=output_dir, written=written, **_description(export_format, columns, filters, **options))
+
+
+def export_directory(export: ResearchExport) -> Path:
+    return settings.MNEMO_RESEARCH_EXPORT_DIR / str(export.uuid)
+
+
+def research_export_request(
+    *, researcher, export_format: str, filters: ExportFilters, include_card_text: bool, include_predictions: bool
+) -> ResearchExport:
+    """Record the request and count its rows; ``export_is_streamed`` then says whether it streams or runs as a job."""
+    total = selectors.consented_study_logs(filters).count()
+    return ResearchExport.objects.create(
+        requested_by=researcher,
+        format=export_format,
+        answered_from=filters.answered_from,
+        answered_before=filters.answered_before,
+        cohort=filters.cohort,
+        deck=filters.deck,
+        include_card_text=include_card_text,
+        include_predictions=include_predictions,
+        total_rows=total,
+        expires_at=timezone.now() + timedelta(hours=settings.MNEMO_RESEARCH_EXPORT_TTL_HOURS),
+    )
+
+
+def export_is_streamed(export: ResearchExport) -> bool:
+    """Small CSV and JSON Lines exports go straight to the browser; the rest are written by a worker."""
+    return export.format in STREAMABLE_PIECES and export.total_rows <= settings.MNEMO_RESEARCH_STREAM_MAX_ROWS
+
+
+def _export_options(export: ResearchExport) -> dict:
+    return {"include_card_text": export.include_card_text, "include_predictions": export.include_predictions}
+
+
+def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
+    """The export's one file as bytes while it is read from the database; at the end its manifest is stored."""
+    columns = export_columns(export_format=export.format, **_export_options(export))
+    filters = ExportFilters.of_export(export)
+    chunks = export_row_chunks(
+        selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=STREAM_CHUNK_ROWS, times_as_text=True
+    )
+    ResearchExport.objects.filter(pk=export.pk).update(status=ResearchExport.Status.RUNNING)
+    digest, size, rows = hashlib.sha256(), 0, [0]
+
+    def counted():
+        for chunk in chunks:
+            rows[0] += len(chunk)
+            yield chunk
+
+    for piece in STREAMABLE_PIECES[export.format](counted(), columns):
+        data = piece.encode("utf-8")
+        digest.update(data)
+        size += len(data)
+        yield data
+    files = [{"name": STREAM_FILE_NAMES[export.format], "rows": rows[0], "sha256": digest.hexdigest(), "bytes": size}]
+    description = _description(export.format, columns, filters, **_export_options(export))
+    _export_finish(export, manifest=manifest_of(files=files, **description), rows=rows[0])
+
+
+def _export_finish(export: ResearchExport, *, manifest: dict, rows: int) -> None:
+    export.manifest, export.rows_written, export.status, export.finished_at = manifest, rows, export.Status.DONE, timezone.now()
+    export.save(update_fields=["manifest", "rows_written", "status", "finished_at"])
+
+
+def research_export_run(*, export_id: int) -> ResearchExport | None:
+    """Claim a queued export (one worker only), write its files and manifest, and mark it done or failed."""
+    claimed = ResearchExport.objects.filter(pk=export_id, status=ResearchExport.Status.QUEUED).update(
+        status=ResearchExport.Status.RUNNING
+    )
+    export = ResearchExport.objects.select_related("cohort", "deck").filter(pk=export_id).first()
+    if not claimed or export is None:
+        return export
+    directory = export_directory(export)
+    shutil.rmtree(directory, ignore_errors=True)
+
+    def progress(rows: int) -> None:
+        ResearchExport.objects.filter(pk=export_id).update(rows_written=rows)
+
+    try:
+        manifest_path = study_logs_export(
+            export_format=export.format, output_dir=directory, filters=ExportFilters.of_export(export), progress=progress, **_export_options(export)
+        )
+    except Exception as error:
+        shutil.rmtree(directory, ignore_errors=True)
+        ResearchExport.objects.filter(pk=export_id).update(status=ResearchExport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        raise
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    export.refresh_from_db()
+    _export_finish(export, manifest=manifest, rows=manifest["rows"])
+    return export
+
+
+def export_file_path(export: ResearchExport, name: str) -> Path | None:
+    """The path of one of the export's files on disk (or its manifest), None if it names nothing of the export."""
+    if export.manifest is None or export_is_streamed(export):
+        return None
+    names = {file["name"] for file in export.manifest["files"]} | {MANIFEST_NAME}
+    return export_directory(export) / name if name in names else None
+
+
+def research_exports_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete the files of exports whose links have expired (the rows stay, as a record); how many were deleted."""
+    expired = ResearchExport.objects.filter(expires_at__lte=now or timezone.now()).exclude(manifest=None)
+    deleted = 0
+    for export in expired.only("uuid"):
+        directory = export_directory(export)
+        if directory.exists():
+            shutil.rmtree(directory)
+            deleted += 1
+    return deleted

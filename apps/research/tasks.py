@@ -1,0 +1,26 @@
+"""Large research exports run on a Celery worker; the task takes the export's id."""
+
+from celery import shared_task
+from django.db import transaction
+
+from apps.research.models import ResearchExport
+from apps.research.services import research_export_run, research_exports_delete_expired
+
+
+@shared_task(acks_late=True)
+def run_research_export(export_id: int) -> str | None:
+    """Write a queued export; returns the status it ended with (a duplicate message finds it claimed)."""
+    export = research_export_run(export_id=export_id)
+    return export.status if export else None
+
+
+@shared_task
+def delete_expired_research_exports() -> int:
+    """Beat runs this hourly: an expired link's files leave the disk."""
+    return research_exports_delete_expired()
+
+
+def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:
+    """Send the export to a worker once the transaction that created it commits."""
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: run_research_export.apply_async(args=[export.pk], **options))
