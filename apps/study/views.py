@@ -140,4 +140,4 @@ def session_summary(request, session_uuid):
 @require_GET
 def history(request):
     """The signed-in learner's own recent answers (never anyone else's)."""
-    return render(request, "study/history.html", {"logs": selectors.learner_logs(learner=request.user)[:200]})
+    return render(request, "study/history.html", {"logs": selectors.learner_history(learner=request.user)[:200]})
