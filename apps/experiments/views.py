@@ -9,13 +9,14 @@ from apps.experiments import services
 from apps.experiments.access import deck_for_experiments, experiment_for_manager
 from apps.experiments.forms import ExperimentForm, arm_formset
 from apps.experiments.selectors import deck_experiments, experiment_results
+from apps.pagination import page_of
 
 
 @login_required
 @require_GET
 def experiment_list(request, deck_uuid):
     deck = deck_for_experiments(request.user, deck_uuid)
-    return render(request, "experiments/experiment_list.html", {"deck": deck, "experiments": deck_experiments(deck)})
+    return render(request, "experiments/experiment_list.html", {"deck": deck, "experiments": page_of(request, deck_experiments(deck))})
 
 
 def _save_form(request, *, deck, experiment):

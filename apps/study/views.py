@@ -18,6 +18,7 @@ from apps.study import services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm
 from apps.study import selectors
+from apps.pagination import page_of
 
 GRADE_BUTTONS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
 
@@ -140,4 +141,4 @@ def session_summary(request, session_uuid):
 @require_GET
 def history(request):
     """The signed-in learner's own recent answers (never anyone else's)."""
-    return render(request, "study/history.html", {"logs": selectors.learner_history(learner=request.user)[:200]})
+    return render(request, "study/history.html", {"logs": page_of(request, selectors.learner_history(learner=request.user))})
