@@ -55,7 +55,7 @@ def _cohort_change(*, form, change, done):
     @login_required
     @require_POST
     def view(request, cohort_uuid):
-        cohort = cohort_for_owner(request.user, cohort_uuid)
+        cohort = cohort_for_owner(request.user, cohort_uuid, to_change=True)
         bound = form(request.POST, cohort)
         if not bound.is_valid():
             messages.error(request, " ".join(error for errors in bound.errors.values() for error in errors))

@@ -55,7 +55,7 @@ class CohortInvalid(ValueError):
 
 def cohort_create(*, owner, name: str) -> Cohort:
     if not may_own_cohorts(owner):
-        raise CohortInvalid(f"{owner} is neither an instructor nor staff, so may not own a cohort")
+        raise CohortInvalid(f"{owner} is neither an instructor nor staff allowed to add cohorts, so may not own a cohort")
     if not name.strip():
         raise CohortInvalid("a cohort needs a name")
     return Cohort.objects.create(owner=owner, name=name.strip())

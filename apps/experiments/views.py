@@ -42,13 +42,13 @@ def _save_form(request, *, deck, experiment):
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_create(request, deck_uuid):
-    return _save_form(request, deck=deck_for_experiments(request.user, deck_uuid), experiment=None)
+    return _save_form(request, deck=deck_for_experiments(request.user, deck_uuid, action="add"), experiment=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_edit(request, experiment_uuid):
-    experiment = experiment_for_manager(request.user, experiment_uuid)
+    experiment = experiment_for_manager(request.user, experiment_uuid, action="change")
     return _save_form(request, deck=experiment.deck, experiment=experiment)
 
 
@@ -61,7 +61,7 @@ def experiment_detail(request, experiment_uuid):
 
 
 def _change_status(request, experiment_uuid, change, done: str):
-    experiment = experiment_for_manager(request.user, experiment_uuid)
+    experiment = experiment_for_manager(request.user, experiment_uuid, action="change")
     try:
         change(experiment=experiment)
     except services.ExperimentInvalid as error:
