@@ -92,6 +92,16 @@ def test_an_invalid_form_is_shown_again_with_the_reason_and_saves_nothing(owner,
     assert not Experiment.objects.exists()
 
 
+def test_an_arm_weight_out_of_bounds_is_refused_by_the_form_not_a_500(owner, private_deck, web_client_for):
+    response = web_client_for(owner).post(
+        reverse("experiments:experiment_create", args=[private_deck.uuid]),
+        _arm_post("huge weight", [("control", "random", "", 10**12), ("delta", "delta", "", 1)]),
+    )
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 1000." in response.content.decode()
+    assert not Experiment.objects.exists()
+
+
 def test_staff_without_permissions_get_404_on_a_learners_experiments_and_change_nothing(private_deck, experiment, make_staff, web_client_for):
     client = web_client_for(make_staff("bare-staff"))
     for method, url in _page_urls(private_deck, experiment):
