@@ -43,7 +43,6 @@ def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
         "shown": shown,
         "revealed": revealed,
         "answered": answered,
-        "progress_percent": min(100, round(100 * answered / session.planned_cards)),
         "log_uuid": uuid.uuid4(),
         "grade_buttons": GRADE_BUTTONS,
     }
