@@ -9,6 +9,7 @@ settings pass ``manage.py check --deploy``. Behind a TLS-terminating proxy set
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_results",
     "django_celery_beat",
+    "axes",
     "apps.accounts",
     "apps.cards",
     "apps.study",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,6 +143,20 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mnemo@localhost")
 MNEMO_PASSWORD_RESET = bool(EMAIL_HOST)
+
+# Sign-in throttling (django-axes) on every sign-in that goes through authenticate():
+# the sign-in page, POST /api/v1/auth/token and the admin's. After
+# MNEMO_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
+# refused for MNEMO_LOGIN_COOLOFF_MINUTES, even with the right password. Attempts are
+# kept in the database, so the limit holds across processes whatever the cache.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("MNEMO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MNEMO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    AXES_IPWARE_PROXY_COUNT = 1  # behind one proxy: the client's address is the last it forwarded
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cards:deck_list"
