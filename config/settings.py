@@ -240,6 +240,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Mnemo.
 MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
+MNEMO_API_TOKEN_DAYS = int(os.environ.get("MNEMO_API_TOKEN_DAYS", "30"))
 MNEMO_SESSION_IDLE_MINUTES = int(os.environ.get("MNEMO_SESSION_IDLE_MINUTES", "120"))
 
 # Training and serving the student models (apps.modeling, docs/training.md).

@@ -1,8 +1,8 @@
-"""Fetch a cohort for a user and check access in one place: anyone but its owner, or staff with the permission, gets 404."""
+"""Fetch a cohort or API token for a user and check access in one place: anyone but its owner (or, for cohorts, staff with the permission) gets 404."""
 
 from django.http import Http404
 
-from apps.accounts.models import Cohort
+from apps.accounts.models import ApiToken, Cohort
 from apps.accounts.roles import may_own_cohorts, staff_may
 
 
@@ -19,3 +19,11 @@ def cohort_for_owner(user, cohort_uuid, *, to_change: bool = False) -> Cohort:
     if cohort is None or not (cohort.owner_id == user.pk or staff_may(user, permission)):
         raise Http404("No such cohort")
     return cohort
+
+
+def api_token_for_owner(user, token_uuid) -> ApiToken:
+    """One of the user's own API tokens, else 404."""
+    token = ApiToken.objects.filter(uuid=token_uuid, user=user).first()
+    if token is None:
+        raise Http404("No such token")
+    return token
