@@ -9,10 +9,12 @@ settings pass ``manage.py check --deploy``. Behind a TLS-terminating proxy set
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_results",
     "django_celery_beat",
+    "axes",
     "apps.accounts",
     "apps.cards",
     "apps.study",
@@ -68,7 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +134,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# E-mail: set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS, DEFAULT_FROM_EMAIL) to send mail over SMTP. Password reset by e-mail is
+# offered only then: without a mail server its links could never arrive.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mnemo@localhost")
+MNEMO_PASSWORD_RESET = bool(EMAIL_HOST)
+
+# Sign-in throttling (django-axes) on every sign-in that goes through authenticate():
+# the sign-in page, POST /api/v1/auth/token and the admin's. After
+# MNEMO_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
+# refused for MNEMO_LOGIN_COOLOFF_MINUTES, even with the right password. Attempts are
+# kept in the database, so the limit holds across processes whatever the cache.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("MNEMO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MNEMO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    AXES_IPWARE_PROXY_COUNT = 1  # behind one proxy: the client's address is the last it forwarded
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cards:deck_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,6 +189,23 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles and images from Mnemo's own
+# origin only, no inline script or style, nothing framed or posted elsewhere. Card text
+# keeps only images from MEDIA_URL (apps.cards.rendering); data: serves the blank favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker needing no server.
 CELERY_FILESYSTEM_DIR = Path(os.environ.get("CELERY_FILESYSTEM_DIR", VAR_DIR / "celery"))
@@ -195,6 +243,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Mnemo.
 MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
+MNEMO_API_TOKEN_DAYS = int(os.environ.get("MNEMO_API_TOKEN_DAYS", "30"))
 MNEMO_SESSION_IDLE_MINUTES = int(os.environ.get("MNEMO_SESSION_IDLE_MINUTES", "120"))
 
 # Training and serving the student models (apps.modeling, docs/training.md).

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 
@@ -77,6 +78,22 @@ def make_user(db, password):
         user = get_user_model().objects.create_user(username=username, password=password)
         user_role_add(user=user, role=role)
         return user
+
+    return make
+
+
+@pytest.fixture
+def make_staff(make_user):
+    """make(username, *permissions): a staff account, not a superuser, holding only the named ``app_label.codename`` permissions."""
+
+    def make(username: str, *permissions: str):
+        user = make_user(username)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return get_user_model().objects.get(pk=user.pk)
 
     return make
 

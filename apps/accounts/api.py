@@ -1,5 +1,6 @@
 """API endpoint: exchange a username and password for a bearer token."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
 
@@ -16,4 +17,4 @@ def token_create(request):
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ApiError("invalid username or password", status=401)
-    return JsonResponse({"token": api_token_create(user=user)}, status=201)
+    return JsonResponse({"token": api_token_create(user=user), "expires_in_days": settings.MNEMO_API_TOKEN_DAYS}, status=201)

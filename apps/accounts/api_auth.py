@@ -3,6 +3,8 @@
 import json
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -24,11 +26,17 @@ def json_error(reason: str, *, status: int) -> JsonResponse:
 
 
 def json_body(request) -> dict:
-    """The request body as a JSON object, or ApiError 400."""
+    """The request body as a JSON object, or ApiError: 413 over the size limit, 400 if malformed or nested too deeply."""
     try:
-        body = json.loads(request.body or b"null")
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(f"body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes", status=413) from None
+    try:
+        body = json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ApiError(f"body is not valid JSON: {error}") from error
+    except RecursionError:
+        raise ApiError("body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError("body must be a JSON object")
     return body

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts import selectors, services
 from apps.accounts.access import cohort_for_owner, require_cohort_owner_role
 from apps.accounts.forms import CohortForm, DeckChoiceForm, LearnerForm
+from apps.pagination import page_of
 
 
 @login_required
@@ -27,7 +28,7 @@ def cohort_list(request):
         else:
             messages.success(request, f"Cohort “{cohort.name}” created.")
             return redirect("cohorts:cohort_detail", cohort_uuid=cohort.uuid)
-    context = {"cohorts": selectors.cohorts_owned_by(request.user), "form": form}
+    context = {"cohorts": page_of(request, selectors.cohorts_owned_by(request.user)), "form": form}
     return render(request, "accounts/cohort_list.html", context, status=400 if form.errors else 200)
 
 
@@ -37,8 +38,8 @@ def cohort_detail(request, cohort_uuid):
     cohort = cohort_for_owner(request.user, cohort_uuid)
     context = {
         "cohort": cohort,
-        "members": selectors.cohort_members(cohort),
-        "decks": selectors.cohort_decks(cohort),
+        "members": page_of(request, selectors.cohort_members(cohort), parameter="members_page"),
+        "decks": page_of(request, selectors.cohort_decks(cohort), parameter="decks_page"),
         "learner_form": LearnerForm(),
         "deck_form": DeckChoiceForm(decks=selectors.cohort_assignable_decks(cohort)),
     }
@@ -54,7 +55,7 @@ def _cohort_change(*, form, change, done):
     @login_required
     @require_POST
     def view(request, cohort_uuid):
-        cohort = cohort_for_owner(request.user, cohort_uuid)
+        cohort = cohort_for_owner(request.user, cohort_uuid, to_change=True)
         bound = form(request.POST, cohort)
         if not bound.is_valid():
             messages.error(request, " ".join(error for errors in bound.errors.values() for error in errors))

@@ -32,12 +32,17 @@ class LearnerSettings(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored. It works until ``expires_at``."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"API token of {self.user} created {self.created_at:%Y-%m-%d}"

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Cohort
 from apps.accounts.services import token_digest
@@ -9,15 +10,20 @@ from apps.cards.access import visible_decks
 
 
 def api_token_find(*, raw_key: str) -> ApiToken | None:
-    """The active user's token with this raw key, or None.
+    """The active user's unexpired token with this raw key, or None.
 
     The user's learner settings come in the same query: every study request reads them.
     """
     return (
         ApiToken.objects.select_related("user__learner_settings")
-        .filter(key_digest=token_digest(raw_key), user__is_active=True)
+        .filter(key_digest=token_digest(raw_key), user__is_active=True, expires_at__gt=timezone.now())
         .first()
     )
+
+
+def api_tokens_of(user):
+    """The user's API tokens, newest first (expired ones too, until revoked)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def cohorts_owned_by(user):

@@ -2,7 +2,9 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -28,10 +30,16 @@ def learner_settings_get_or_create(*, user) -> LearnerSettings:
 
 
 def api_token_create(*, user) -> str:
-    """Issue a new API token and return the raw key (shown once; only its digest is stored)."""
+    """Issue a new API token, valid for MNEMO_API_TOKEN_DAYS, and return the raw key (shown once; only its digest is stored)."""
     raw_key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_digest=token_digest(raw_key))
+    expires_at = timezone.now() + timedelta(days=settings.MNEMO_API_TOKEN_DAYS)
+    ApiToken.objects.create(user=user, key_digest=token_digest(raw_key), expires_at=expires_at)
     return raw_key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """The token stops working at once (it is deleted)."""
+    token.delete()
 
 
 def api_token_touch(*, token: ApiToken) -> None:
@@ -55,7 +63,7 @@ class CohortInvalid(ValueError):
 
 def cohort_create(*, owner, name: str) -> Cohort:
     if not may_own_cohorts(owner):
-        raise CohortInvalid(f"{owner} is neither an instructor nor staff, so may not own a cohort")
+        raise CohortInvalid(f"{owner} is neither an instructor nor staff allowed to add cohorts, so may not own a cohort")
     if not name.strip():
         raise CohortInvalid("a cohort needs a name")
     return Cohort.objects.create(owner=owner, name=name.strip())

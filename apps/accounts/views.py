@@ -1,12 +1,16 @@
-"""The learner's own study settings page."""
+"""The learner's own settings page: study settings, and their API tokens (listed, revocable)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.access import api_token_for_owner
 from apps.accounts.forms import LearnerSettingsForm
-from apps.accounts.services import learner_settings_get_or_create
+from apps.accounts.selectors import api_tokens_of
+from apps.accounts.services import api_token_revoke, learner_settings_get_or_create
+from apps.pagination import page_of
 
 
 @login_required
@@ -18,4 +22,13 @@ def learner_settings(request):
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    context = {"form": form, "tokens": page_of(request, api_tokens_of(request.user), parameter="tokens_page"), "now": timezone.now()}
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_uuid):
+    api_token_revoke(token=api_token_for_owner(request.user, token_uuid))
+    messages.success(request, "API token revoked: it no longer works.")
+    return redirect("accounts:settings")

@@ -9,9 +9,14 @@ from django.http import Http404
 from apps.cards.models import Card, Deck
 
 
+def deck_open_condition(user, *, through: str = "") -> Q:
+    """The filter for decks the user may study (their own, or public); ``through`` names the path to the deck, e.g. ``"deck__"``."""
+    return Q(**{f"{through}owner": user}) | Q(**{f"{through}visibility": Deck.Visibility.PUBLIC})
+
+
 def visible_decks(user):
     """Decks the user may study: their own and every public deck."""
-    return Deck.objects.filter(Q(owner=user) | Q(visibility=Deck.Visibility.PUBLIC))
+    return Deck.objects.filter(deck_open_condition(user))
 
 
 def deck_open_to(deck: Deck, user_id: int) -> bool:

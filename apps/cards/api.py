@@ -1,13 +1,18 @@
-"""API endpoint: the decks the token's user may study."""
+"""API endpoint: the decks the token's user may study, a page at a time."""
 
 from django.http import JsonResponse
 
-from apps.accounts.api_auth import api_endpoint
+from apps.accounts.api_auth import ApiError, api_endpoint
 from apps.cards.selectors import deck_list_for
+from apps.pagination import PageRefused, api_page_of
 
 
 @api_endpoint("GET")
 def deck_list(request):
+    try:
+        page, pagination = api_page_of(request, deck_list_for(request.user))
+    except PageRefused as refusal:
+        raise ApiError(str(refusal)) from None
     decks = [
         {
             "id": str(deck.uuid),
@@ -17,6 +22,6 @@ def deck_list(request):
             "owned": deck.owner_id == request.user.pk,
             "card_count": deck.card_count,
         }
-        for deck in deck_list_for(request.user)
+        for deck in page
     ]
-    return JsonResponse({"decks": decks})
+    return JsonResponse({"decks": decks, **pagination})

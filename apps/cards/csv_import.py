@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apps.cards.content import parse_tags
+from apps.cards.rendering import card_text_problem
 
 REQUIRED_COLUMNS = ("front", "back", "tags")
 TAG_SEPARATOR = "|"
@@ -42,6 +43,10 @@ def _card_row(path: Path, line: int, record: dict) -> CardRow:
     back = (record["back"] or "").strip()
     if not front or not back:
         raise CardImportError(f"{path}: line {line}: front and back must both be filled in")
+    for side, text in (("front", front), ("back", back)):
+        problem = card_text_problem(text)
+        if problem:
+            raise CardImportError(f"{path}: line {line}: {side}: {problem}")
     try:
         tags = parse_tags(record["tags"] or "", TAG_SEPARATOR)
     except ValueError as error:

@@ -4,6 +4,7 @@ from django import forms
 
 from apps.cards.content import parse_tags
 from apps.cards.models import Deck
+from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 
 
 class DeckForm(forms.ModelForm):
@@ -12,10 +13,31 @@ class DeckForm(forms.ModelForm):
         fields = ["title", "description", "visibility"]
 
 
+def _card_text_field(help_text: str) -> forms.CharField:
+    """A side of a card: Markdown up to the renderer's limits (checked in ``clean``, with the reason)."""
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"{help_text} At most {CARD_TEXT_MAX_CHARS:,} characters.",
+    )
+
+
 class CardForm(forms.Form):
-    front = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown; shown first.")
-    back = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown; revealed on Space or Enter.")
+    front = _card_text_field("Markdown; shown first.")
+    back = _card_text_field("Markdown; revealed on Space or Enter.")
     tags = forms.CharField(required=False, help_text="Concept tags separated by commas, e.g. geography, capitals.")
+
+    def clean_front(self) -> str:
+        return self._checked_text("front")
+
+    def clean_back(self) -> str:
+        return self._checked_text("back")
+
+    def _checked_text(self, name: str) -> str:
+        text = self.cleaned_data[name]
+        problem = card_text_problem(text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
 
     def clean_tags(self) -> list[str]:
         try:

@@ -9,11 +9,12 @@ from apps.cards import services
 from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import deck_cards, deck_list_for
+from apps.pagination import page_of
 
 
 @login_required
 def deck_list(request):
-    return render(request, "cards/deck_list.html", {"decks": deck_list_for(request.user)})
+    return render(request, "cards/deck_list.html", {"decks": page_of(request, deck_list_for(request.user))})
 
 
 @login_required
@@ -30,7 +31,7 @@ def deck_create(request):
 @login_required
 def deck_detail(request, deck_uuid):
     deck = deck_for_study(request.user, deck_uuid)
-    context = {"deck": deck, "cards": deck_cards(deck), "is_owner": deck.owner_id == request.user.pk}
+    context = {"deck": deck, "cards": page_of(request, deck_cards(deck)), "is_owner": deck.owner_id == request.user.pk}
     return render(request, "cards/deck_detail.html", context)
 
 

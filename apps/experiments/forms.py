@@ -3,7 +3,7 @@
 from django import forms
 
 from apps.experiments.models import Experiment
-from apps.experiments.services import MIN_ARMS, ArmSpec
+from apps.experiments.services import MAX_ARM_WEIGHT, MAX_ARMS, MIN_ARMS, ArmSpec
 from knowledge_tracing.models import MODEL_REGISTRY
 from knowledge_tracing.policies import POLICY_REGISTRY
 
@@ -16,7 +16,7 @@ class ArmForm(forms.Form):
     name = forms.CharField(max_length=100)
     policy = forms.ChoiceField(choices=[])
     model_kind = forms.ChoiceField(choices=[], required=False, help_text="The student model kind that drives the policy; blank: the deck's active model.")
-    weight = forms.IntegerField(min_value=1, initial=1)
+    weight = forms.IntegerField(min_value=1, max_value=MAX_ARM_WEIGHT, initial=1)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,10 +38,10 @@ def arm_formset(experiment: Experiment | None, data=None):
     """Arms to fill in: two starting rows for a new experiment; a draft's arms plus a spare row; a started one's weights only."""
     if experiment is None:
         initial = [{"name": "control", "policy": "random", "weight": 1}, {"name": "delta", "policy": "delta", "weight": 1}]
-        return forms.formset_factory(ArmForm, formset=BaseArmFormSet, extra=0, min_num=MIN_ARMS, can_delete=True)(data, initial=initial, prefix="arms")
+        return forms.formset_factory(ArmForm, formset=BaseArmFormSet, extra=0, min_num=MIN_ARMS, max_num=MAX_ARMS, validate_max=True, can_delete=True)(data, initial=initial, prefix="arms")
     initial = [{"name": arm.name, "policy": arm.policy, "model_kind": arm.model_kind, "weight": arm.weight} for arm in experiment.arms.order_by("id")]
     if experiment.status == Experiment.Status.DRAFT:
-        return forms.formset_factory(ArmForm, formset=BaseArmFormSet, extra=1, can_delete=True)(data, initial=initial, prefix="arms")
+        return forms.formset_factory(ArmForm, formset=BaseArmFormSet, extra=1, max_num=MAX_ARMS, validate_max=True, can_delete=True)(data, initial=initial, prefix="arms")
     formset = forms.formset_factory(ArmForm, formset=BaseArmFormSet, extra=0)(data, initial=initial, prefix="arms")
     for form in formset.forms:
         for name in ("name", "policy", "model_kind"):

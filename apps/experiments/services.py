@@ -20,6 +20,8 @@ from knowledge_tracing.models import MODEL_REGISTRY
 from knowledge_tracing.policies import POLICY_REGISTRY
 
 MIN_ARMS = 2
+MAX_ARMS = 10
+MAX_ARM_WEIGHT = 1000  # shares as fine as 0.1 %; far inside the database's integer range
 
 
 class ExperimentInvalid(ValueError):
@@ -37,8 +39,8 @@ class ArmSpec:
 
 
 def _validated_arms(arms: list[ArmSpec]) -> list[ArmSpec]:
-    if len(arms) < MIN_ARMS:
-        raise ExperimentInvalid(f"an experiment needs at least {MIN_ARMS} arms, got {len(arms)}")
+    if not MIN_ARMS <= len(arms) <= MAX_ARMS:
+        raise ExperimentInvalid(f"an experiment needs {MIN_ARMS} to {MAX_ARMS} arms, got {len(arms)}")
     names = [arm.name for arm in arms]
     if len(set(names)) != len(names):
         raise ExperimentInvalid(f"arm names must differ, got {names}")
@@ -49,8 +51,8 @@ def _validated_arms(arms: list[ArmSpec]) -> list[ArmSpec]:
             raise ExperimentInvalid(f"arm {arm.name!r}: unknown policy {arm.policy!r}; known: {', '.join(sorted(POLICY_REGISTRY))}")
         if arm.model_kind and arm.model_kind not in MODEL_REGISTRY:
             raise ExperimentInvalid(f"arm {arm.name!r}: unknown model kind {arm.model_kind!r}; known: {', '.join(sorted(MODEL_REGISTRY))}")
-        if isinstance(arm.weight, bool) or not isinstance(arm.weight, int) or arm.weight < 1:
-            raise ExperimentInvalid(f"arm {arm.name!r}: weight must be a positive integer, got {arm.weight!r}")
+        if isinstance(arm.weight, bool) or not isinstance(arm.weight, int) or not 1 <= arm.weight <= MAX_ARM_WEIGHT:
+            raise ExperimentInvalid(f"arm {arm.name!r}: weight must be a whole number from 1 to {MAX_ARM_WEIGHT}, got {arm.weight!r}")
     return arms
 
 

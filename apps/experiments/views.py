@@ -9,13 +9,14 @@ from apps.experiments import services
 from apps.experiments.access import deck_for_experiments, experiment_for_manager
 from apps.experiments.forms import ExperimentForm, arm_formset
 from apps.experiments.selectors import deck_experiments, experiment_results
+from apps.pagination import page_of
 
 
 @login_required
 @require_GET
 def experiment_list(request, deck_uuid):
     deck = deck_for_experiments(request.user, deck_uuid)
-    return render(request, "experiments/experiment_list.html", {"deck": deck, "experiments": deck_experiments(deck)})
+    return render(request, "experiments/experiment_list.html", {"deck": deck, "experiments": page_of(request, deck_experiments(deck))})
 
 
 def _save_form(request, *, deck, experiment):
@@ -41,13 +42,13 @@ def _save_form(request, *, deck, experiment):
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_create(request, deck_uuid):
-    return _save_form(request, deck=deck_for_experiments(request.user, deck_uuid), experiment=None)
+    return _save_form(request, deck=deck_for_experiments(request.user, deck_uuid, action="add"), experiment=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_edit(request, experiment_uuid):
-    experiment = experiment_for_manager(request.user, experiment_uuid)
+    experiment = experiment_for_manager(request.user, experiment_uuid, action="change")
     return _save_form(request, deck=experiment.deck, experiment=experiment)
 
 
@@ -60,7 +61,7 @@ def experiment_detail(request, experiment_uuid):
 
 
 def _change_status(request, experiment_uuid, change, done: str):
-    experiment = experiment_for_manager(request.user, experiment_uuid)
+    experiment = experiment_for_manager(request.user, experiment_uuid, action="change")
     try:
         change(experiment=experiment)
     except services.ExperimentInvalid as error:

@@ -1,11 +1,14 @@
 """Admin for modeling: start runs, watch their progress, promote and roll back versions, see calibration.
 
 The calibration pages are custom admin views (``admin_view`` wraps them), so only
-signed-in staff reach them; anyone else is sent to the admin login.
+signed-in staff reach them; anyone else is sent to the admin login. As on the admin's
+own pages, staff without the view permission of what a page shows get 403.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -80,6 +83,14 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return ", ".join(f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}" for key, value in run.progress.items())
 
 
+def require_view_permission(request, *models) -> None:
+    """403 unless the user may view (or change) every model's rows, the rule of ``ModelAdmin.has_view_permission``."""
+    for model in models:
+        opts = model._meta
+        if not any(request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}") for action in ("view", "change")):
+            raise PermissionDenied
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -132,6 +143,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             self.message_user(request, f"{scope_key} is served by {promotion.version.label} again.")
 
     def calibration_view(self, request, version_id: int):
+        require_view_permission(request, ModelVersion)
         version = get_object_or_404(ModelVersion, pk=version_id)
         window = request.GET.get("window", "30")
         if window not in selectors.ONLINE_WINDOWS:
@@ -150,6 +162,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "modeling/admin/calibration.html", context)
 
     def scope_view(self, request, scope_key: str):
+        require_view_permission(request, ModelVersion, TrainingRun)
         try:
             Scope.from_key(scope_key)
         except ValueError:

@@ -5,12 +5,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Func, Max, Min, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, Func, Max, Min, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
 from apps.accounts.models import LearnerSettings
+from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.study.models import CardState, ShownCard, StudyLog, StudySession
 from knowledge_tracing.policies import apply_daily_limits
@@ -239,6 +240,15 @@ def session_summary(session: StudySession) -> SessionSummary:
         undone=totals["undone"],
         duration=max(end - session.started_at, timedelta(0)),
     )
+
+
+def learner_history(*, learner):
+    """The learner's own logs, newest first, each with ``card_open``: whether they may still see its card.
+
+    A deck made private (or deleted) after they studied it keeps their logs, not its text.
+    """
+    still_open = deck_open_condition(learner, through="deck__") & Q(deck__deleted_at__isnull=True)
+    return learner_logs(learner=learner).annotate(card_open=ExpressionWrapper(still_open, output_field=BooleanField()))
 
 
 def learner_logs(*, learner, deck: Deck | None = None):

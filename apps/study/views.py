@@ -19,6 +19,7 @@ from apps.study import services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm
 from apps.study import selectors
+from apps.pagination import page_of
 
 GRADE_BUTTONS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
 
@@ -50,7 +51,6 @@ def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
         "revealed": revealed,
         "answered": answered,
         "cards": cards,
-        "progress_percent": min(100, round(100 * answered / cards)),
         "log_uuid": uuid.uuid4(),
         "grade_buttons": GRADE_BUTTONS,
     }
@@ -154,4 +154,4 @@ def session_summary(request, session_uuid):
 @require_GET
 def history(request):
     """The signed-in learner's own recent answers (never anyone else's)."""
-    return render(request, "study/history.html", {"logs": selectors.learner_logs(learner=request.user)[:200]})
+    return render(request, "study/history.html", {"logs": page_of(request, selectors.learner_history(learner=request.user))})

@@ -1,4 +1,4 @@
-"""Cohorts: instructors (and staff) own them, add learners and assign decks; everyone else gets 404 on their pages."""
+"""Cohorts: instructors (and staff with the permissions) own them, add learners and assign decks; everyone else gets 404 on their pages."""
 
 import pytest
 from django.urls import get_resolver, reverse
@@ -97,7 +97,7 @@ def test_the_page_refuses_unknown_users_and_other_owners_private_decks(cohort, i
 
 
 def test_only_instructors_and_staff_own_cohorts_and_only_learners_join(owner, instructor, admin_user, private_deck):
-    with pytest.raises(CohortInvalid, match="neither an instructor nor staff"):
+    with pytest.raises(CohortInvalid, match="neither an instructor nor staff allowed to add cohorts"):
         cohort_create(owner=owner, name="mine")
     cohort = cohort_create(owner=admin_user, name="staff's cohort")
     with pytest.raises(CohortInvalid, match="is not a learner"):
@@ -108,6 +108,28 @@ def test_only_instructors_and_staff_own_cohorts_and_only_learners_join(owner, in
     cohort_assign_deck(cohort=cohort, deck=own)
     cohort_assign_deck(cohort=cohort, deck=own)
     assert list(cohort.decks.all()) == [own]
+
+
+def test_staff_without_permissions_see_and_change_no_one_elses_cohort(cohort, owner, public_deck, make_staff, web_client_for):
+    client = web_client_for(make_staff("bare-staff"))
+    for method, name, data in _cohort_requests(cohort, public_deck, owner):
+        assert getattr(client, method)(reverse(name, args=[cohort.uuid]), data).status_code == 404, name
+    assert client.get(reverse("cohorts:cohort_list")).status_code == 404
+    assert list(cohort.members.all()) == [owner] and list(cohort.decks.all()) == [public_deck]
+
+
+def test_staff_who_may_only_view_cohorts_see_them_but_change_nothing(cohort, owner, public_deck, make_staff, web_client_for):
+    client = web_client_for(make_staff("viewing-staff", "accounts.view_cohort"))
+    assert client.get(reverse("cohorts:cohort_detail", args=[cohort.uuid])).status_code == 200
+    for method, name, data in _cohort_requests(cohort, public_deck, owner)[1:]:
+        assert client.post(reverse(name, args=[cohort.uuid]), data).status_code == 404, name
+    assert list(cohort.members.all()) == [owner] and list(cohort.decks.all()) == [public_deck]
+
+
+def test_staff_who_may_change_cohorts_manage_them(cohort, owner, make_staff, web_client_for):
+    client = web_client_for(make_staff("cohort-staff", "accounts.view_cohort", "accounts.change_cohort"))
+    client.post(reverse("cohorts:cohort_member_remove", args=[cohort.uuid]), {"username": owner.username})
+    assert not cohort.members.exists()
 
 
 def test_staff_manage_any_cohort(cohort, admin_client):

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from apps.cards.models import Card, Deck
 
@@ -25,7 +26,7 @@ def test_loads_the_demo_deck_and_accounts_once(db, client):
     passwords = dict(re.findall(r"created (\S+)\s+password: (\S+)", first))
     assert set(passwords) == {"demo-learner", "demo-instructor", "demo-researcher", "demo-admin"}
     assert len(set(passwords.values())) == 4
-    assert client.login(username="demo-learner", password=passwords["demo-learner"])
+    assert client.login(request=HttpRequest(), username="demo-learner", password=passwords["demo-learner"])
     assert get_user_model().objects.get(username="demo-admin").is_staff
     assert {g.name for g in get_user_model().objects.get(username="demo-researcher").groups.all()} == {"researcher", "learner"}
 

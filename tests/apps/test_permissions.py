@@ -9,6 +9,8 @@ import uuid
 import pytest
 from django.urls import get_resolver, reverse
 
+from apps.accounts.models import ApiToken
+from apps.accounts.services import api_token_create
 from apps.study.models import StudyLog
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
 
@@ -26,7 +28,9 @@ def owners_things(owner, private_deck):
     shown = shown_card_choose_next(learner=owner, deck=private_deck, session=session)
     study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=800, shown_uuid=shown.uuid)
     shown_card_choose_next(learner=owner, deck=private_deck, session=session)
-    return {"deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid}
+    api_token_create(user=owner)
+    token_uuid = ApiToken.objects.get(user=owner).uuid
+    return {"deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid, "token_uuid": token_uuid}
 
 
 def _web_requests(things):
@@ -49,6 +53,7 @@ def _web_requests(things):
         ("post", "study:undo", session),
         ("post", "study:finish", session),
         ("get", "study:session_summary", session),
+        ("post", "accounts:token_revoke", {"token_uuid": things["token_uuid"]}),
     ]
 
 
@@ -74,6 +79,7 @@ def test_strangers_get_404_on_every_web_url_and_change_nothing(request, owners_t
         assert response.status_code == 404, (method, name)
     assert StudyLog.objects.count() == logs_before
     assert StudyLog.objects.filter(undo__isnull=False).count() == 0
+    assert ApiToken.objects.filter(uuid=owners_things["token_uuid"]).exists()
 
 
 def test_the_owner_reaches_every_web_url(owner, owners_things, web_client_for):

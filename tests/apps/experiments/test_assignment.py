@@ -55,7 +55,7 @@ def test_a_learner_keeps_their_arm_when_weights_change(private_deck, running_exp
     experiment_update(
         experiment=experiment,
         name=experiment.name,
-        arms=[ArmSpec("control", "random", "", 1), ArmSpec("treatment", "fsrs", "", 1_000_000)],
+        arms=[ArmSpec("control", "random", "", 1), ArmSpec("treatment", "fsrs", "", 1000)],
     )
     assert arm_for_learner(experiment=experiment, learner=learner).name == "control"
     newcomer = learner_in_arm(experiment, "treatment")

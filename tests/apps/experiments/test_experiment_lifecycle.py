@@ -19,11 +19,13 @@ TWO_ARMS = [ArmSpec("control", "random", "", 1), ArmSpec("delta", "delta", "logr
 @pytest.mark.parametrize(
     "arms, reason",
     [
-        ([ArmSpec("only", "random", "", 1)], "at least 2 arms"),
+        ([ArmSpec("only", "random", "", 1)], "needs 2 to 10 arms, got 1"),
+        ([ArmSpec(f"arm {index}", "random", "", 1) for index in range(11)], "needs 2 to 10 arms, got 11"),
         ([ArmSpec("a", "random", "", 1), ArmSpec("a", "fsrs", "", 1)], "arm names must differ"),
         ([ArmSpec("a", "random", "", 1), ArmSpec("b", "sm2", "", 1)], "unknown policy 'sm2'"),
         ([ArmSpec("a", "random", "", 1), ArmSpec("b", "delta", "bert", 1)], "unknown model kind 'bert'"),
-        ([ArmSpec("a", "random", "", 0), ArmSpec("b", "fsrs", "", 1)], "weight must be a positive integer"),
+        ([ArmSpec("a", "random", "", 0), ArmSpec("b", "fsrs", "", 1)], "weight must be a whole number from 1 to 1000, got 0"),
+        ([ArmSpec("a", "random", "", 10**12), ArmSpec("b", "fsrs", "", 1)], "weight must be a whole number from 1 to 1000"),
     ],
 )
 def test_invalid_arms_are_refused_and_nothing_is_created(private_deck, owner, arms, reason):

@@ -1,4 +1,4 @@
-"""The experiment pages: the deck's owner and staff create, edit, start and stop; everyone else gets 404."""
+"""The experiment pages: the deck's owner and staff with the permissions create, edit, start and stop; everyone else gets 404."""
 
 import pytest
 from django.urls import reverse
@@ -92,10 +92,35 @@ def test_an_invalid_form_is_shown_again_with_the_reason_and_saves_nothing(owner,
     assert not Experiment.objects.exists()
 
 
-def test_staff_may_manage_any_deck(experiment, make_user, web_client_for):
-    staff = make_user("staff-member")
-    staff.is_staff = True
-    staff.save(update_fields=["is_staff"])
+def test_an_arm_weight_out_of_bounds_is_refused_by_the_form_not_a_500(owner, private_deck, web_client_for):
+    response = web_client_for(owner).post(
+        reverse("experiments:experiment_create", args=[private_deck.uuid]),
+        _arm_post("huge weight", [("control", "random", "", 10**12), ("delta", "delta", "", 1)]),
+    )
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 1000." in response.content.decode()
+    assert not Experiment.objects.exists()
+
+
+def test_staff_without_permissions_get_404_on_a_learners_experiments_and_change_nothing(private_deck, experiment, make_staff, web_client_for):
+    client = web_client_for(make_staff("bare-staff"))
+    for method, url in _page_urls(private_deck, experiment):
+        assert getattr(client, method)(url, _arm_post("staff's", [("a", "random", "", 1), ("b", "fsrs", "", 1)])).status_code == 404, url
+    experiment.refresh_from_db()
+    assert (Experiment.objects.count(), experiment.status) == (1, Experiment.Status.DRAFT)
+
+
+def test_staff_who_may_only_view_experiments_cannot_create_start_or_edit_them(private_deck, experiment, make_staff, web_client_for):
+    client = web_client_for(make_staff("viewing-staff", "experiments.view_experiment"))
+    for method, url in _page_urls(private_deck, experiment):
+        expected = 200 if method == "get" and "/new/" not in url and "/edit/" not in url else 404
+        assert getattr(client, method)(url).status_code == expected, url
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.DRAFT
+
+
+def test_staff_with_the_permissions_manage_any_deck(experiment, make_staff, web_client_for):
+    staff = make_staff("staff-member", "experiments.view_experiment", "experiments.change_experiment")
     client = web_client_for(staff)
     assert client.get(reverse("experiments:experiment_detail", args=[experiment.uuid])).status_code == 200
     client.post(reverse("experiments:experiment_start", args=[experiment.uuid]))

@@ -1,4 +1,4 @@
-"""Only staff see the calibration pages; everyone else is sent to the admin login."""
+"""Only staff with the view permissions see the calibration pages; other staff get 403, everyone else the admin login."""
 
 import pytest
 from django.urls import reverse
@@ -44,6 +44,23 @@ def test_staff_see_every_calibration_page(version, admin_client):
         assert page.status_code == 200, url
         assert version.label in page.content.decode()
     assert "Succeeded" in admin_client.get(runs_page).content.decode()
+
+
+def test_staff_without_view_permissions_are_refused_as_the_admin_refuses_them(version, make_staff, web_client_for):
+    client = web_client_for(make_staff("bare-staff"))
+    for url in _calibration_urls(version):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert version.label not in response.content.decode()
+
+
+def test_each_calibration_page_needs_the_view_permission_of_what_it_shows(version, make_staff, web_client_for):
+    calibration, scope, *_ = _calibration_urls(version)
+    versions_only = web_client_for(make_staff("version-viewer", "modeling.view_modelversion"))
+    assert versions_only.get(calibration).status_code == 200
+    assert versions_only.get(scope).status_code == 403
+    both = web_client_for(make_staff("scope-viewer", "modeling.view_modelversion", "modeling.view_trainingrun"))
+    assert both.get(scope).status_code == 200
 
 
 def test_an_unknown_scope_is_not_found(version, admin_client):

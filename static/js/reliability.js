@@ -1,4 +1,4 @@
-<script>
+// Draws each calibration page's reliability diagrams with Chart.js from the bins the page holds as JSON.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("canvas.reliability-chart").forEach(function (canvas) {
     var bins = JSON.parse(document.getElementById(canvas.dataset.binsId).textContent);
@@ -19,4 +19,3 @@ document.addEventListener("DOMContentLoaded", function () {
     canvas.dataset.drawn = "true";
   });
 });
-</script>
