@@ -206,6 +206,13 @@ MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
 MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
 
+# Deck import and export (apps.cards.deck_files, docs/deck-import.md).
+MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+MNEMO_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024)))
+MNEMO_IMPORT_MAX_CARDS = int(os.environ.get("MNEMO_IMPORT_MAX_CARDS", "100000"))
+MNEMO_IMPORT_MAX_REVIEW_LOGS = int(os.environ.get("MNEMO_IMPORT_MAX_REVIEW_LOGS", "1000000"))
+MNEMO_IMPORT_BACKGROUND_CARDS = int(os.environ.get("MNEMO_IMPORT_BACKGROUND_CARDS", "2000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

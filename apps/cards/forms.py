@@ -1,6 +1,7 @@
 """Deck and card forms for owners editing in the browser."""
 
 from django import forms
+from django.conf import settings
 
 from apps.cards.content import parse_tags
 from apps.cards.models import Deck
@@ -15,10 +16,22 @@ class DeckForm(forms.ModelForm):
 class CardForm(forms.Form):
     front = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown; shown first.")
     back = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown; revealed on Space or Enter.")
-    tags = forms.CharField(required=False, help_text="Concept tags separated by commas, e.g. geography, capitals.")
+    tags = forms.CharField(required=False, help_text="Concept tags separated by commas or spaces, e.g. geography, capitals.")
 
     def clean_tags(self) -> list[str]:
         try:
-            return parse_tags(self.cleaned_data["tags"], ",")
+            return parse_tags(self.cleaned_data["tags"])
         except ValueError as error:
             raise forms.ValidationError(str(error)) from error
+
+
+class DeckImportForm(forms.Form):
+    file = forms.FileField(help_text="A CSV or TSV file (front, back, tags), or an Anki package (.apkg, .colpkg).")
+    title = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the Anki deck's or the file's name.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"The file is {upload.size // (1024 * 1024)} MB, more than the {limit // (1024 * 1024)} MB allowed.")
+        return upload

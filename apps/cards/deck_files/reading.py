@@ -1,0 +1,30 @@
+"""Read any supported deck file: the format is chosen by the file's content, not only its name."""
+
+import zipfile
+from pathlib import Path
+
+from apps.cards.deck_files.anki_package import read_anki_package
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.records import DeckFile, DeckFileError
+from apps.cards.deck_files.tabular import read_tabular
+
+ANKI_SUFFIXES = (".apkg", ".colpkg")
+TABULAR_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+SUPPORTED = ", ".join(ANKI_SUFFIXES + TABULAR_SUFFIXES)
+
+
+def read_deck_file(path: Path, *, limits: ImportLimits, title: str = "", name: str = "") -> DeckFile:
+    """The deck in the file at ``path`` (``name`` is the uploaded name, when it differs), or DeckFileError."""
+    name = name or path.name
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        raise DeckFileError(f"the file is {size // (1024 * 1024)} MB, more than the {limits.max_upload_bytes // (1024 * 1024)} MB allowed")
+    suffix = Path(name).suffix.lower()
+    stem_title = title or Path(name).stem
+    if suffix in ANKI_SUFFIXES:
+        return read_anki_package(path, limits=limits, title=stem_title)
+    if suffix in TABULAR_SUFFIXES:
+        if zipfile.is_zipfile(path):
+            raise DeckFileError(f"{name} is a zip archive, not a text file; Anki packages end in .apkg or .colpkg")
+        return read_tabular(path, limits=limits, title=stem_title)
+    raise DeckFileError(f"{name}: unsupported file type; import one of {SUPPORTED}")
