@@ -181,7 +181,8 @@ def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
 
         with transaction.atomic():
             DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
-            run_deck_import.delay_on_commit(deck_import.pk)
+            options = {"queue": settings.MNEMO_IMPORT_QUEUE} if settings.MNEMO_IMPORT_QUEUE else {}
+            transaction.on_commit(lambda: run_deck_import.apply_async(args=[deck_import.pk], **options))
     deck_import.refresh_from_db()
     return deck_import
 
