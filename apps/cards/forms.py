@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from apps.cards.content import parse_tags
+from apps.cards.deck_files.limits import readable_size
 from apps.cards.models import Deck
 
 
@@ -33,5 +34,5 @@ class DeckImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         limit = settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES
         if upload.size > limit:
-            raise forms.ValidationError(f"The file is {upload.size // (1024 * 1024)} MB, more than the {limit // (1024 * 1024)} MB allowed.")
+            raise forms.ValidationError(f"The file is {readable_size(upload.size)}, more than the {readable_size(limit)} allowed.")
         return upload

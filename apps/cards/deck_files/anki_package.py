@@ -35,7 +35,7 @@ from google.protobuf.message import DecodeError
 
 from apps.cards.deck_files.anki_protobuf import NOTETYPE_KIND_CLOZE, MediaEntries, NotetypeConfig
 from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
-from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.limits import ImportLimits, readable_size
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
 from apps.cards.rendering import clean_html
 
@@ -94,7 +94,7 @@ class _UnpackBudget:
 
     def _spend(self, name: str, size: int) -> None:
         if size > self.left:
-            raise DeckFileError(f"{name}: unpacks to more than the {self.limit // (1024 * 1024)} MB allowed for an import")
+            raise DeckFileError(f"{name}: unpacks to more than the {readable_size(self.limit)} allowed for an import")
         self.left -= size
 
 
@@ -103,8 +103,8 @@ def _check_declared_sizes(archive: zipfile.ZipFile, limits: ImportLimits) -> Non
     declared = sum(info.file_size for info in archive.infolist())
     if declared > limits.max_unpacked_bytes:
         raise DeckFileError(
-            f"the package unpacks to {declared // (1024 * 1024)} MB, more than the "
-            f"{limits.max_unpacked_bytes // (1024 * 1024)} MB allowed for an import"
+            f"the package unpacks to {readable_size(declared)}, more than the "
+            f"{readable_size(limits.max_unpacked_bytes)} allowed for an import"
         )
 
 

@@ -20,3 +20,10 @@ class ImportLimits:
             max_unpacked_bytes=settings.MNEMO_IMPORT_MAX_UNPACKED_BYTES,
             max_review_logs=settings.MNEMO_IMPORT_MAX_REVIEW_LOGS,
         )
+
+
+def readable_size(size: int) -> str:
+    """A byte count as the error messages give it: ``12 MB``, ``3 KB``."""
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(1, size // 1024)} KB" if size >= 1024 else f"{size} bytes"

@@ -4,7 +4,7 @@ import zipfile
 from pathlib import Path
 
 from apps.cards.deck_files.anki_package import read_anki_package
-from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.limits import ImportLimits, readable_size
 from apps.cards.deck_files.records import DeckFile, DeckFileError
 from apps.cards.deck_files.tabular import read_tabular
 
@@ -18,7 +18,7 @@ def read_deck_file(path: Path, *, limits: ImportLimits, title: str = "", name: s
     name = name or path.name
     size = path.stat().st_size
     if size > limits.max_upload_bytes:
-        raise DeckFileError(f"the file is {size // (1024 * 1024)} MB, more than the {limits.max_upload_bytes // (1024 * 1024)} MB allowed")
+        raise DeckFileError(f"the file is {readable_size(size)}, more than the {readable_size(limits.max_upload_bytes)} allowed")
     suffix = Path(name).suffix.lower()
     stem_title = title or Path(name).stem
     if suffix in ANKI_SUFFIXES:
