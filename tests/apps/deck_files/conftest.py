@@ -19,6 +19,13 @@ ANSWERS = (3, 1, 3, 4, 2, 3)
 SECONDS_PER_ANSWER = 7
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    """Uploads and imported media go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def anki_collection(tmp_path):
     collection = Collection(str(tmp_path / "source.anki2"))
