@@ -7,12 +7,15 @@ as Anki writes packages today (``current``, ``colpkg``) or did before (``legacy`
 collection.anki21; ``anki2``: the same schema named collection.anki2, as Anki 2.0 wrote).
 """
 
+import json
 import time
 import zipfile
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ExportAnkiPackageOptions
+from django.core.management import call_command
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"mnemo-test-image"
 ANSWERS = (3, 1, 3, 4, 2, 3)
@@ -88,3 +91,10 @@ def _renamed_collection(source: Path, target: Path) -> Path:
 def anki_revlog(collection: Collection) -> list[tuple[int, int, int]]:
     """(answer time in ms, ease, time taken in ms) of every answer in the collection."""
     return [tuple(row) for row in collection.db.all("SELECT id, ease, time FROM revlog ORDER BY id")]
+
+
+def import_deck(path, owner, *options) -> dict:
+    """Run ``manage.py import_deck`` and return the JSON object on its last line."""
+    out = StringIO()
+    call_command("import_deck", str(path), "--owner", owner.username, *options, stdout=out)
+    return json.loads(out.getvalue().strip().splitlines()[-1])

@@ -1,6 +1,5 @@
 """Our .apkg opens in current Anki (its own library) with the same cards, tags, decks and review log, and round-trips."""
 
-import json
 import uuid
 from io import StringIO
 
@@ -11,13 +10,7 @@ from django.core.management import call_command
 from apps.cards.models import Card, Deck, DeckMedia
 from apps.study.models import StudyLog
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
-from tests.apps.deck_files.conftest import PNG
-
-
-def import_deck(path, owner) -> dict:
-    out = StringIO()
-    call_command("import_deck", str(path), "--owner", owner.username, stdout=out)
-    return json.loads(out.getvalue().splitlines()[-1])
+from tests.apps.deck_files.conftest import PNG, import_deck
 
 
 def export_deck(deck_uuid, target, *options) -> None:

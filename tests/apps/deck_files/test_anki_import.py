@@ -1,17 +1,16 @@
 """Anki packages written by Anki itself, current and legacy: every card, tag, deck name, media file and review arrives."""
 
-import json
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.cards.models import Card, Deck, DeckMedia
 from apps.study.models import CardState, StudyLog
 from apps.study.services import IMPORTED_POLICY
-from tests.apps.deck_files.conftest import ANSWERS, PNG, SECONDS_PER_ANSWER, anki_revlog
+from tests.apps.deck_files.conftest import ANSWERS, PNG, SECONDS_PER_ANSWER, anki_revlog, import_deck
 
 EXPECTED_CARDS = {
     # (front, back, subdeck): tags
@@ -22,11 +21,6 @@ EXPECTED_CARDS = {
     ("Madrid is the capital of [country]", "Madrid is the capital of <b>Spain</b><br>Since 1561", "Geography"): ["geo::europe"],
 }
 
-
-def import_deck(path, owner) -> dict:
-    out = StringIO()
-    call_command("import_deck", str(path), "--owner", owner.username, stdout=out)
-    return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("kind", ["current", "colpkg", "legacy", "anki2"])
@@ -61,9 +55,8 @@ def test_every_card_tag_deck_and_review_arrives(db, owner, anki_collection, anki
 
 
 def test_a_title_given_on_the_command_line_names_the_deck(db, owner, anki_package):
-    out = StringIO()
-    call_command("import_deck", str(anki_package("current")), "--owner", owner.username, "--title", "Mis verbos", stdout=out)
-    assert Deck.objects.get(uuid=json.loads(out.getvalue().splitlines()[-1])["deck"]).title == "Mis verbos"
+    summary = import_deck(anki_package("current"), owner, "--title", "Mis verbos")
+    assert Deck.objects.get(uuid=summary["deck"]).title == "Mis verbos"
 
 
 def test_media_missing_from_the_package_is_reported_as_skipped(db, owner, anki_collection, anki_package):
@@ -76,8 +69,6 @@ def test_media_missing_from_the_package_is_reported_as_skipped(db, owner, anki_c
 
 
 def test_an_unknown_command_line_owner_is_refused(db, anki_package):
-    from django.core.management import CommandError
-
     with pytest.raises(CommandError, match="no user named 'nobody'"):
         call_command("import_deck", str(anki_package("current")), "--owner", "nobody", stdout=StringIO())
     assert not Deck.objects.exists()

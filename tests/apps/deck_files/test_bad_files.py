@@ -1,6 +1,5 @@
 """Malformed, truncated, oversized and zip-bomb files are refused with a message that names the problem; nothing is written."""
 
-import io
 import zipfile
 from io import StringIO
 
@@ -9,7 +8,10 @@ import zstandard
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
+from apps.cards.services import deck_import_file
 from apps.study.models import StudyLog
 
 
@@ -94,11 +96,6 @@ def test_a_bad_row_deep_in_a_csv_names_the_line_and_writes_nothing(db, owner, tm
 
 def test_an_error_while_saving_leaves_no_deck_cards_logs_or_media_files(db, owner, anki_package, monkeypatch):
     """A failure after the media files were written removes them with the rolled-back rows."""
-    from apps.cards.deck_files.limits import ImportLimits
-    from apps.cards.deck_files.reading import read_deck_file
-    from apps.cards.services import deck_import_file
-    from apps.study import services as study_services
-
     deck_file = read_deck_file(anki_package("current"), limits=ImportLimits.from_settings())
     saved = []
     original_save = default_storage.save
@@ -112,4 +109,4 @@ def test_an_error_while_saving_leaves_no_deck_cards_logs_or_media_files(db, owne
         deck_import_file(owner=owner, deck_file=deck_file)
     assert saved and not any(default_storage.exists(name) for name in saved)
     assert not Deck.objects.exists() and not Card.objects.exists() and not DeckMedia.objects.exists()
-    assert study_services.StudyLog.objects.count() == 0 and not DeckImport.objects.exists()
+    assert not StudyLog.objects.exists() and not DeckImport.objects.exists()

@@ -1,6 +1,5 @@
 """CSV and TSV files: delimiter and header found, UTF-8 with or without BOM, tags split the same way as the card form."""
 
-import json
 from io import StringIO
 
 import pytest
@@ -8,14 +7,9 @@ from django.core.management import call_command
 
 from apps.cards.forms import CardForm
 from apps.cards.models import Card, Deck
+from tests.apps.deck_files.conftest import import_deck
 
 CARDS = [("Capital of Spain?", "Madrid", ["geography", "europe"]), ("H2O is…", "water, mostly", ["chemistry"])]
-
-
-def import_deck(path, owner, *args) -> dict:
-    out = StringIO()
-    call_command("import_deck", str(path), "--owner", owner.username, *args, stdout=out)
-    return json.loads(out.getvalue().splitlines()[-1])
 
 
 def imported_cards(summary) -> list[tuple[str, str, list[str]]]:
