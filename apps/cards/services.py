@@ -203,6 +203,9 @@ def deck_import_run(*, deck_import_id: int) -> None:
         result = deck_import_file(owner=deck_import.owner, deck_file=deck_file, title=deck_import.title, on_progress=progress)
     except (DeckFileError, OSError) as error:
         DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error=str(error))
+    except Exception:
+        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
+        raise
     else:
         DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck)
     finally:

@@ -339,7 +339,6 @@ IMPORT_BATCH_SIZE = 2000
 class ImportedHistory:
     """A learner's answers from another app, as unsaved study logs and card states keyed by the other app's card id."""
 
-    learner: object
     logs: list[tuple[int, StudyLog]]
     states: dict[int, CardState]
 
@@ -353,7 +352,7 @@ def imported_history_prepare(*, learner, reviews: list[ReviewRow], on_progress=N
     called every few thousand reviews.
     """
     target_retention = learner_settings_get_or_create(user=learner).target_retention
-    history = ImportedHistory(learner=learner, logs=[], states={})
+    history = ImportedHistory(logs=[], states={})
     ordered = sorted(reviews, key=lambda review: review.answered_at)
     for index, review in enumerate(ordered):
         response_ms = min(review.response_ms, MAX_RESPONSE_MS)

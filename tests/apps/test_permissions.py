@@ -24,8 +24,9 @@ UNSCOPED_URL_NAMES = {
 
 
 @pytest.fixture
-def owners_things(owner, private_deck):
-    """The owner's deck, a card, and a session with one answer; as URL kwargs."""
+def owners_things(owner, private_deck, settings, tmp_path):
+    """The owner's deck, a card, a session with one answer, a media file and an upload; as URL kwargs."""
+    settings.MEDIA_ROOT = tmp_path
     session = study_session_start(learner=owner, deck=private_deck)
     shown = shown_card_choose_next(learner=owner, deck=private_deck, session=session)
     study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=800, shown_uuid=shown.uuid)
