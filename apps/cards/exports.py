@@ -15,8 +15,9 @@ def deck_export_to_file(*, deck: Deck, export_format: str, target: Path, learner
     """Write the deck; an .apkg carries ``learner``'s review history when one is given (CSV has no history)."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {export_format!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-    records = deck_export_records(deck, learner=learner if export_format == "apkg" else None)
-    if export_format == "csv":
+    package = export_format == "apkg"
+    records = deck_export_records(deck, learner=learner if package else None, with_media=package)
+    if not package:
         write_cards_csv(target, cards=records.cards)
     else:
         write_anki_package(

@@ -33,12 +33,14 @@ class DeckExport:
     media: list[MediaFile]
 
 
-def deck_export_records(deck: Deck, *, learner=None) -> DeckExport:
-    """The deck's live cards (media links pointing at file names again), and the learner's live answers if asked.
+def deck_export_records(deck: Deck, *, learner=None, with_media: bool = False) -> DeckExport:
+    """The deck's live cards, and the learner's live answers if asked.
 
-    ``CardRow.anki_card_id`` holds the card's primary key, the key its ReviewRows use.
+    ``with_media`` adds the deck's media files and points the cards' links at their file
+    names again, as a package carries them; otherwise links keep the URLs that serve
+    them. ``CardRow.anki_card_id`` holds the card's primary key, the key its ReviewRows use.
     """
-    media = list(deck.media.order_by("name"))
+    media = list(deck.media.order_by("name")) if with_media else []
     urls = {reverse("cards:deck_media", kwargs={"deck_uuid": deck.uuid, "name": item.name}): item.name for item in media}
 
     def portable(text: str) -> str:

@@ -26,6 +26,8 @@ from apps.study.policies import scheduling_plan
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
+IMPORTED_POLICY = "imported"  # the policy of study logs imported from another app's history
+IMPORT_BATCH_SIZE = 2000
 CONCURRENT_ANSWER_REASON = "another answer to this card was recorded at the same moment; ask for the next card"
 
 
@@ -329,10 +331,6 @@ def study_session_next(*, session: StudySession, now: datetime | None = None) ->
             return shown
     study_session_finish(session=session, now=now)
     return None
-
-
-IMPORTED_POLICY = "imported"
-IMPORT_BATCH_SIZE = 2000
 
 
 @dataclass
