@@ -33,7 +33,13 @@ from pathlib import Path
 import zstandard
 from google.protobuf.message import DecodeError
 
-from apps.cards.deck_files.anki_protobuf import NOTETYPE_KIND_CLOZE, MediaEntries, NotetypeConfig
+from apps.cards.deck_files.anki_protobuf import (
+    NOTETYPE_KIND_CLOZE,
+    PACKAGE_VERSION_LATEST,
+    MediaEntries,
+    NotetypeConfig,
+    PackageMetadata,
+)
 from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
 from apps.cards.deck_files.limits import ImportLimits, readable_size
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
@@ -62,6 +68,7 @@ def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "") -> D
     with archive, tempfile.TemporaryDirectory(prefix="mnemo-anki-") as scratch:
         unpacked = _UnpackBudget(limits.max_unpacked_bytes)
         _check_declared_sizes(archive, limits)
+        _check_version(archive, unpacked)
         collection = Path(scratch) / "collection.sqlite3"
         entry = _write_collection(archive, collection, unpacked)
         deck_file = _read_collection(collection, entry, limits, title or path.stem)
@@ -106,6 +113,18 @@ def _check_declared_sizes(archive: zipfile.ZipFile, limits: ImportLimits) -> Non
             f"the package unpacks to {readable_size(declared)}, more than the "
             f"{readable_size(limits.max_unpacked_bytes)} allowed for an import"
         )
+
+
+def _check_version(archive: zipfile.ZipFile, unpacked: _UnpackBudget) -> None:
+    """Refuse a package from an Anki newer than the format described here (packages before 2.1.50 have no meta)."""
+    if "meta" not in archive.namelist():
+        return
+    try:
+        version = PackageMetadata.FromString(unpacked.read(archive, "meta")).version
+    except DecodeError as error:
+        raise DeckFileError(f"meta: not Anki package metadata ({error})") from error
+    if version > PACKAGE_VERSION_LATEST:
+        raise DeckFileError(f"meta: package version {version} comes from a newer Anki than Mnemo reads (up to {PACKAGE_VERSION_LATEST})")
 
 
 def _write_collection(archive: zipfile.ZipFile, target: Path, unpacked: _UnpackBudget) -> str:

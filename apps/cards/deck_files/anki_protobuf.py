@@ -9,9 +9,7 @@ Anki's .proto files); protobuf skips every other field when parsing.
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-PACKAGE_VERSION_LEGACY_1 = 1  # collection.anki2
-PACKAGE_VERSION_LEGACY_2 = 2  # collection.anki21
-PACKAGE_VERSION_LATEST = 3  # collection.anki21b, zstd-compressed, media map as MediaEntries
+PACKAGE_VERSION_LATEST = 3  # 1: collection.anki2, 2: collection.anki21, 3: collection.anki21b (zstd)
 NOTETYPE_KIND_CLOZE = 1
 
 _FIELD = descriptor_pb2.FieldDescriptorProto

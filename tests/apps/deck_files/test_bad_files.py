@@ -48,6 +48,13 @@ def test_a_zip_that_is_not_an_anki_package_is_refused(db, owner, tmp_path):
     assert "not an Anki package: no collection.anki21b" in refused(other, owner)
 
 
+def test_a_package_from_a_newer_anki_is_refused(db, owner, anki_package, tmp_path):
+    with zipfile.ZipFile(anki_package("current")) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    newer = zip_with(tmp_path / "newer.apkg", {**entries, "meta": b"\x08\x04"})
+    assert "meta: package version 4 comes from a newer Anki than Mnemo reads (up to 3)" in refused(newer, owner)
+
+
 def test_a_text_file_named_apkg_is_refused(db, owner, tmp_path):
     fake = tmp_path / "deck.apkg"
     fake.write_text("front,back\nq,a\n")
