@@ -7,7 +7,7 @@ from apps.cards.models import Card, Deck
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 
-def test_import_a_deck_with_the_progress_bar(live_server, phone_page, owner, password, start_worker, settings, tmp_path, artifacts_dir):
+def test_import_a_deck_with_the_progress_bar(phone_page, owner, sign_in, start_worker, settings, tmp_path, artifacts_dir):
     settings.MEDIA_ROOT = tmp_path / "media"
     worker = start_worker(env={"MNEMO_MEDIA_ROOT": str(settings.MEDIA_ROOT)})
     settings.MNEMO_IMPORT_BACKGROUND_CARDS = 5
@@ -16,12 +16,7 @@ def test_import_a_deck_with_the_progress_bar(live_server, phone_page, owner, pas
     csv_file.write_text("front\tback\ttags\n" + "".join(f"Capital number {index}?\tCity {index}\tgeography\n" for index in range(30)))
     page = phone_page
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.type("owner")
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/decks/")
+    sign_in(page, "owner")
     page.get_by_role("link", name="Import a deck").click()
     page.set_input_files('input[type="file"]', str(csv_file))
     page.get_by_role("button", name="Upload and preview").click()

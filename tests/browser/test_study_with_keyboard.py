@@ -16,18 +16,13 @@ def _card_phase(page, phase: str, *, not_shown: str | None = None) -> str:
     return page.wait_for_selector(selector).get_attribute("data-shown")
 
 
-def test_keyboard_study_session_is_logged(live_server, phone_page, owner, password, private_deck, artifacts_dir):
+def test_keyboard_study_session_is_logged(phone_page, owner, sign_in, private_deck, artifacts_dir):
     learner_settings = learner_settings_get_or_create(user=owner)
     learner_settings.cards_per_session = 10
     learner_settings.save()
     page = phone_page
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.type("owner")
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/decks/")
+    sign_in(page, "owner")
     page.locator("li", has_text=private_deck.title).get_by_role("button", name="Study").click()
 
     shown = _card_phase(page, "front")
