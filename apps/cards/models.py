@@ -35,7 +35,7 @@ class Card(SoftDeletable):
     tags = models.JSONField(default=list, blank=True, help_text="Concept tags, lower-case.")
     content_hash = models.CharField(max_length=64, db_index=True, editable=False)
     subdeck = models.CharField(
-        max_length=200, blank=True, help_text="The Anki deck the card was imported from (e.g. Spanish::Verbs), kept for export."
+        max_length=200, blank=True, db_default="", help_text="The Anki deck the card was imported from (e.g. Spanish::Verbs), kept for export."
     )
 
     class Meta(SoftDeletable.Meta):
