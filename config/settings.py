@@ -177,7 +177,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MNEMO_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Security: strict whenever DEBUG is off (manage.py check --deploy passes).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -268,6 +268,14 @@ MNEMO_RESEARCH_PSEUDONYM_KEY = os.environ.get("MNEMO_RESEARCH_PSEUDONYM_KEY", "d
 MNEMO_RESEARCH_EXPORT_DIR = Path(os.environ.get("MNEMO_RESEARCH_EXPORT_DIR", VAR_DIR / "research-exports"))
 MNEMO_RESEARCH_STREAM_MAX_ROWS = int(os.environ.get("MNEMO_RESEARCH_STREAM_MAX_ROWS", "50000"))
 MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_HOURS", "24"))
+
+# Deck import and export (apps.cards.deck_files, docs/deck-import.md).
+MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+MNEMO_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024)))
+MNEMO_IMPORT_MAX_CARDS = int(os.environ.get("MNEMO_IMPORT_MAX_CARDS", "100000"))
+MNEMO_IMPORT_MAX_REVIEW_LOGS = int(os.environ.get("MNEMO_IMPORT_MAX_REVIEW_LOGS", "1000000"))
+MNEMO_IMPORT_BACKGROUND_CARDS = int(os.environ.get("MNEMO_IMPORT_BACKGROUND_CARDS", "2000"))
+MNEMO_IMPORT_QUEUE = os.environ.get("MNEMO_IMPORT_QUEUE", "")  # empty: Celery's default queue
 
 LOGGING = {
     "version": 1,

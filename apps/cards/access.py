@@ -6,7 +6,7 @@ A stranger learns nothing from the response, not even that a private deck exists
 from django.db.models import Q
 from django.http import Http404
 
-from apps.cards.models import Card, Deck
+from apps.cards.models import Card, Deck, DeckImport
 
 
 def deck_open_condition(user, *, through: str = "") -> Q:
@@ -54,3 +54,11 @@ def card_for_owner(user, card_uuid) -> Card:
     if card is None or card.deck.owner_id != user.pk:
         raise Http404("No such card")
     return card
+
+
+def deck_import_for_owner(user, import_uuid):
+    """An upload the user made (to preview, confirm or follow), else 404."""
+    deck_import = DeckImport.objects.filter(uuid=import_uuid).first()
+    if deck_import is None or deck_import.owner_id != user.pk:
+        raise Http404("No such import")
+    return deck_import

@@ -5,6 +5,7 @@ import re
 import unicodedata
 
 TAG_PATTERN = re.compile(r"^[\w:.\-/]+$")
+TAG_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def normalise_text(text: str) -> str:
@@ -19,10 +20,14 @@ def content_hash(front: str, back: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def parse_tags(raw: str, separator: str) -> list[str]:
-    """Split a tag string, lower-case and de-duplicate; raise ValueError naming a bad tag."""
+def parse_tags(raw: str) -> list[str]:
+    """Split a tag string, lower-case and de-duplicate; raise ValueError naming a bad tag.
+
+    Tags are separated by commas or spaces, the same in the card form, CSV files and
+    Anki packages (which use spaces): a tag can hold neither, so either is unambiguous.
+    """
     tags: list[str] = []
-    for piece in raw.split(separator):
+    for piece in TAG_SEPARATORS.split(raw):
         tag = piece.strip().lower()
         if not tag:
             continue
@@ -31,3 +36,8 @@ def parse_tags(raw: str, separator: str) -> list[str]:
         if tag not in tags:
             tags.append(tag)
     return tags
+
+
+def format_tags(tags: list[str]) -> str:
+    """Tags as the card form and CSV exports write them: ``geography, capitals``."""
+    return ", ".join(tags)

@@ -1,8 +1,10 @@
 """Deck and card forms for owners editing in the browser."""
 
 from django import forms
+from django.conf import settings
 
 from apps.cards.content import parse_tags
+from apps.cards.deck_files.limits import readable_size
 from apps.cards.models import Deck
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 
@@ -24,7 +26,7 @@ def _card_text_field(help_text: str) -> forms.CharField:
 class CardForm(forms.Form):
     front = _card_text_field("Markdown; shown first.")
     back = _card_text_field("Markdown; revealed on Space or Enter.")
-    tags = forms.CharField(required=False, help_text="Concept tags separated by commas, e.g. geography, capitals.")
+    tags = forms.CharField(required=False, help_text="Concept tags separated by commas or spaces, e.g. geography, capitals.")
 
     def clean_front(self) -> str:
         return self._checked_text("front")
@@ -41,6 +43,18 @@ class CardForm(forms.Form):
 
     def clean_tags(self) -> list[str]:
         try:
-            return parse_tags(self.cleaned_data["tags"], ",")
+            return parse_tags(self.cleaned_data["tags"])
         except ValueError as error:
             raise forms.ValidationError(str(error)) from error
+
+
+class DeckImportForm(forms.Form):
+    file = forms.FileField(help_text="A CSV or TSV file (front, back, tags), or an Anki package (.apkg, .colpkg).")
+    title = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the Anki deck's or the file's name.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"The file is {readable_size(upload.size)}, more than the {readable_size(limit)} allowed.")
+        return upload

@@ -14,11 +14,13 @@ server would tell its owner who studies the card, and when.
 
 import html
 import re
+from urllib.parse import urlsplit
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 from django.conf import settings
+from django.urls import Resolver404, resolve
 from django.utils.safestring import SafeString, mark_safe
 
 CARD_TEXT_MAX_CHARS = 10_000
@@ -66,8 +68,16 @@ def card_text_problem(text: str) -> str | None:
 
 
 def _is_own_media(url: str) -> bool:
+    """Whether ``url`` is under MEDIA_URL or is a deck's media file as the deck_media route serves it."""
+    if url.startswith("//"):
+        return False
     media_url = settings.MEDIA_URL if settings.MEDIA_URL.startswith(("/", "http://", "https://")) else "/" + settings.MEDIA_URL
-    return url.startswith(media_url) and not url.startswith("//")
+    if url.startswith(media_url):
+        return True
+    try:
+        return url.startswith("/") and resolve(urlsplit(url).path).view_name == "cards:deck_media"
+    except Resolver404:
+        return False
 
 
 def _keep_attribute(element: str, attribute: str, value: str) -> str | None:

@@ -1,11 +1,25 @@
 """Writes for decks and cards. Deleting only hides a deck or card, so its study logs stay valid."""
 
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from apps.cards.csv_import import CardRow
 from apps.cards.content import content_hash
-from apps.cards.models import Card, Deck
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.reading import read_deck_file
+from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile
+from apps.cards.models import Card, Deck, DeckImport, DeckMedia
+from apps.study.services import IMPORT_BATCH_SIZE, imported_history_prepare, imported_history_save
+
+MEDIA_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"', re.IGNORECASE)
 
 
 def deck_create(*, owner, title: str, description: str = "", visibility: str = Deck.Visibility.PRIVATE) -> Deck:
@@ -56,3 +70,143 @@ def deck_import_cards(*, deck: Deck, rows: list[CardRow]) -> int:
         added.append(Card(deck=deck, front=row.front, back=row.back, tags=row.tags, content_hash=digest))
     Card.objects.bulk_create(added)
     return len(added)
+
+
+@dataclass(frozen=True)
+class DeckImportResult:
+    deck: Deck
+    cards: int
+    notes: int
+    review_logs: int
+    skipped: list[str]
+
+    def as_json(self) -> dict:
+        """The summary ``manage.py import_deck`` prints and the import page shows."""
+        return {"deck": str(self.deck.uuid), "cards": self.cards, "notes": self.notes, "review_logs": self.review_logs, "skipped": self.skipped}
+
+
+def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress=None) -> DeckImportResult:
+    """Create a deck from a read deck file: cards, media and the owner's review history, in one transaction.
+
+    The history is replayed into FSRS states before the transaction opens (the slow part,
+    reported through ``on_progress(stage, done, total)``); then everything is written at
+    once, so an error leaves no deck, card, log or media file behind.
+    """
+    report = on_progress or (lambda stage, done, total: None)
+    history = imported_history_prepare(
+        learner=owner, reviews=deck_file.reviews, on_progress=lambda done, total: report("replaying reviews", done, total)
+    )
+    report("saving", 0, 1)
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            deck = deck_create(owner=owner, title=(title or deck_file.title)[:200])
+            media_urls = _media_store(deck=deck, media=deck_file.media, saved_files=saved_files)
+            cards = Card.objects.bulk_create(
+                [_imported_card(deck, row, media_urls) for row in deck_file.cards], batch_size=IMPORT_BATCH_SIZE
+            )
+            cards_by_key = {row.anki_card_id: card for row, card in zip(deck_file.cards, cards) if row.anki_card_id is not None}
+            logs = imported_history_save(history=history, cards_by_key=cards_by_key)
+    except BaseException:
+        for name in saved_files:
+            default_storage.delete(name)
+        raise
+    report("done", 1, 1)
+    return DeckImportResult(deck=deck, cards=len(cards), notes=deck_file.note_count, review_logs=logs, skipped=deck_file.skipped)
+
+
+def _imported_card(deck: Deck, row: CardRow, media_urls: dict[str, str]) -> Card:
+    front, back = (_with_media_urls(side, media_urls) for side in (row.front, row.back))
+    return Card(deck=deck, front=front, back=back, tags=row.tags, subdeck=row.subdeck, content_hash=content_hash(front, back))
+
+
+def _with_media_urls(text: str, media_urls: dict[str, str]) -> str:
+    """Point ``src="name"`` of an imported media file at the URL that serves it."""
+    if not media_urls:
+        return text
+    return MEDIA_SOURCE.sub(lambda match: f'{match.group(1)}"{media_urls.get(html.unescape(match.group(2)), match.group(2))}"', text)
+
+
+def _media_store(*, deck: Deck, media: list[MediaFile], saved_files: list[str]) -> dict[str, str]:
+    """Save the deck's media files; return name -> URL. ``saved_files`` collects what to delete if the import fails."""
+    urls = {}
+    for item in media:
+        record = DeckMedia(deck=deck, name=item.name, size=len(item.data))
+        record.file.save(item.name, ContentFile(item.data), save=False)
+        saved_files.append(record.file.name)
+        record.save()
+        urls[item.name] = reverse("cards:deck_media", kwargs={"deck_uuid": deck.uuid, "name": item.name})
+    return urls
+
+
+PREVIEW_ROWS = 5
+PREVIEW_WARNINGS = 50
+
+
+def deck_import_create(*, owner, upload, title: str = "") -> DeckImport:
+    """Keep an uploaded file for preview: read it once, store the counts, first rows and warnings.
+
+    A file that cannot be read raises DeckFileError and leaves nothing behind.
+    """
+    deck_import = DeckImport(owner=owner, original_name=upload.name[:255], title=title)
+    deck_import.upload.save(upload.name, upload, save=False)
+    try:
+        deck_file = read_deck_file(Path(deck_import.upload.path), limits=ImportLimits.from_settings(), title=title, name=upload.name)
+    except BaseException:
+        deck_import.upload.delete(save=False)
+        raise
+    deck_import.title = (title or deck_file.title)[:200]
+    deck_import.preview = {
+        "cards": len(deck_file.cards),
+        "notes": deck_file.note_count,
+        "review_logs": len(deck_file.reviews),
+        "media": len(deck_file.media),
+        "rows": [{"front": row.front, "back": row.back, "tags": row.tags, "subdeck": row.subdeck} for row in deck_file.cards[:PREVIEW_ROWS]],
+        "skipped": deck_file.skipped[:PREVIEW_WARNINGS],
+        "skipped_count": len(deck_file.skipped),
+    }
+    deck_import.save()
+    return deck_import
+
+
+def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
+    """Import a previewed upload: at once when it is small, else as a Celery job whose progress the page shows."""
+    if deck_import.status != DeckImport.Status.PREVIEW:
+        return deck_import
+    if deck_import.preview["cards"] <= settings.MNEMO_IMPORT_BACKGROUND_CARDS:
+        DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
+        deck_import_run(deck_import_id=deck_import.pk)
+    else:
+        from apps.cards.tasks import run_deck_import
+
+        with transaction.atomic():
+            DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
+            options = {"queue": settings.MNEMO_IMPORT_QUEUE} if settings.MNEMO_IMPORT_QUEUE else {}
+            transaction.on_commit(lambda: run_deck_import.apply_async(args=[deck_import.pk], **options))
+    deck_import.refresh_from_db()
+    return deck_import
+
+
+def deck_import_run(*, deck_import_id: int) -> None:
+    """Claim a queued import and run it (idempotent: a second message finds it claimed and does nothing)."""
+    if not DeckImport.objects.filter(pk=deck_import_id, status=DeckImport.Status.QUEUED).update(status=DeckImport.Status.RUNNING):
+        return
+    deck_import = DeckImport.objects.select_related("owner").get(pk=deck_import_id)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        DeckImport.objects.filter(pk=deck_import_id).update(progress_stage=stage, progress_done=done, progress_total=total)
+
+    try:
+        deck_file = read_deck_file(
+            Path(deck_import.upload.path), limits=ImportLimits.from_settings(), title=deck_import.title, name=deck_import.original_name
+        )
+        result = deck_import_file(owner=deck_import.owner, deck_file=deck_file, title=deck_import.title, on_progress=progress)
+    except (DeckFileError, OSError) as error:
+        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error=str(error))
+    except Exception:
+        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
+        raise
+    else:
+        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck)
+    finally:
+        deck_import.upload.delete(save=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.cards import views
+from apps.cards import deck_file_views, views
 
 app_name = "cards"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("<uuid:deck_uuid>/cards/new/", views.card_create, name="card_create"),
     path("cards/<uuid:card_uuid>/edit/", views.card_edit, name="card_edit"),
     path("cards/<uuid:card_uuid>/delete/", views.card_delete, name="card_delete"),
+    path("<uuid:deck_uuid>/media/<str:name>", deck_file_views.deck_media, name="deck_media"),
+    path("<uuid:deck_uuid>/export/", deck_file_views.deck_export, name="deck_export"),
+    path("import/", deck_file_views.deck_import_upload, name="deck_import_upload"),
+    path("import/<uuid:import_uuid>/", deck_file_views.deck_import_detail, name="deck_import_detail"),
+    path("import/<uuid:import_uuid>/confirm/", deck_file_views.deck_import_confirm, name="deck_import_confirm"),
+    path("import/<uuid:import_uuid>/progress/", deck_file_views.deck_import_progress, name="deck_import_progress"),
 ]

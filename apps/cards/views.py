@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.cards import services
 from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
+from apps.cards.content import format_tags
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import deck_cards, deck_list_for
 from apps.pagination import page_of
@@ -74,7 +75,7 @@ def card_create(request, deck_uuid):
 @require_http_methods(["GET", "POST"])
 def card_edit(request, card_uuid):
     card = card_for_owner(request.user, card_uuid)
-    initial = {"front": card.front, "back": card.back, "tags": ", ".join(card.tags)}
+    initial = {"front": card.front, "back": card.back, "tags": format_tags(card.tags)}
     form = CardForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.card_update(card=card, **form.cleaned_data)

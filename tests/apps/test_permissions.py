@@ -7,34 +7,46 @@ learner and an instructor who does not own the deck are strangers to all of it.
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from apps.accounts.models import ApiToken
 from apps.accounts.services import api_token_create
+from apps.cards.models import DeckMedia
+from apps.cards.services import deck_import_create
 from apps.study.models import StudyLog
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
 
 # URLs that address no object of the owner; each is checked for leaks below.
 UNSCOPED_URL_NAMES = {
-    "cards:deck_list", "cards:deck_create", "study:history", "accounts:settings",
+    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "study:history", "accounts:settings",
     "api:token_create", "api:deck_list", "api:answer_create", "api:not_found",
 }
 
 
 @pytest.fixture
-def owners_things(owner, private_deck):
-    """The owner's deck, a card, and a session with one answer; as URL kwargs."""
+def owners_things(owner, private_deck, settings, tmp_path):
+    """The owner's deck, a card, a session with one answer, a media file and an upload; as URL kwargs."""
+    settings.MEDIA_ROOT = tmp_path
     session = study_session_start(learner=owner, deck=private_deck)
     shown = shown_card_choose_next(learner=owner, deck=private_deck, session=session)
     study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=800, shown_uuid=shown.uuid)
     shown_card_choose_next(learner=owner, deck=private_deck, session=session)
     api_token_create(user=owner)
     token_uuid = ApiToken.objects.get(user=owner).uuid
-    return {"deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid, "token_uuid": token_uuid}
+    media = DeckMedia(deck=private_deck, name="map.png", size=3)
+    media.file.save("map.png", ContentFile(b"png"))
+    upload = deck_import_create(owner=owner, upload=SimpleUploadedFile("cards.csv", b"front,back\nq,a\n"))
+    return {
+        "deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid,
+        "token_uuid": token_uuid, "import_uuid": upload.uuid,
+    }
 
 
 def _web_requests(things):
     deck, card, session = ({"deck_uuid": things["deck_uuid"]}, {"card_uuid": things["card_uuid"]}, {"session_uuid": things["session_uuid"]})
+    upload = {"import_uuid": things["import_uuid"]}
     return [
         ("get", "cards:deck_detail", deck),
         ("get", "cards:deck_edit", deck),
@@ -54,6 +66,11 @@ def _web_requests(things):
         ("post", "study:finish", session),
         ("get", "study:session_summary", session),
         ("post", "accounts:token_revoke", {"token_uuid": things["token_uuid"]}),
+        ("get", "cards:deck_export", deck),
+        ("get", "cards:deck_media", {**deck, "name": "map.png"}),
+        ("get", "cards:deck_import_detail", upload),
+        ("get", "cards:deck_import_progress", upload),
+        ("post", "cards:deck_import_confirm", upload),
     ]
 
 

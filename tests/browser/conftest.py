@@ -49,3 +49,18 @@ def phone_page(browser):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def sign_in(live_server, password):
+    """sign_in(page, username) signs in with the keyboard, as a user would, and waits for the deck list."""
+
+    def sign_in_as(page, username: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.keyboard.type(username)
+        page.keyboard.press("Tab")
+        page.keyboard.type(password)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server.url}/decks/")
+
+    return sign_in_as

@@ -15,7 +15,9 @@ from django.db import transaction
 
 from apps.accounts import roles
 from apps.accounts.services import user_role_add
-from apps.cards.csv_import import CardImportError, read_cards_csv
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.reading import read_deck_file
+from apps.cards.deck_files.records import DeckFileError
 from apps.cards.models import Deck
 from apps.cards.services import deck_create, deck_import_cards
 
@@ -39,9 +41,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, csv: Path, **options):
         try:
-            rows = read_cards_csv(csv)
-        except (CardImportError, OSError) as error:
-            raise CommandError(str(error)) from error
+            rows = read_deck_file(csv, limits=ImportLimits.from_settings()).cards
+        except (DeckFileError, OSError) as error:
+            raise CommandError(f"{csv}: {error}") from error
         with transaction.atomic():
             created_passwords = {username: self._ensure_account(username, role, staff) for username, role, staff in DEMO_ACCOUNTS}
             owner = get_user_model().objects.get(username="demo-instructor")

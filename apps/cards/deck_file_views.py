@@ -1,0 +1,99 @@
+"""Deck import (upload, preview, confirm, progress), export, and the media files imported decks use."""
+
+import mimetypes
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.cards import services
+from apps.cards.access import deck_for_study, deck_import_for_owner
+from apps.cards.deck_files.records import DeckFileError
+from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
+from apps.cards.forms import DeckImportForm
+from apps.cards.models import DeckImport, DeckMedia
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deck_import_upload(request):
+    form = DeckImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deck_import = services.deck_import_create(owner=request.user, upload=form.cleaned_data["file"], title=form.cleaned_data["title"])
+        except DeckFileError as error:
+            form.add_error("file", f"{form.cleaned_data['file'].name}: {error}")
+        else:
+            return redirect("cards:deck_import_detail", import_uuid=deck_import.uuid)
+    return render(request, "cards/deck_import_upload.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def deck_import_detail(request, import_uuid):
+    """The preview before confirming, the progress bar while importing, then the outcome."""
+    deck_import = deck_import_for_owner(request.user, import_uuid)
+    return render(request, "cards/deck_import_detail.html", {"deck_import": deck_import, "Status": DeckImport.Status})
+
+
+@login_required
+@require_POST
+def deck_import_confirm(request, import_uuid):
+    deck_import = services.deck_import_confirm(deck_import=deck_import_for_owner(request.user, import_uuid))
+    if deck_import.status == DeckImport.Status.DONE:
+        messages.success(request, f"Imported {deck_import.result['cards']} cards and {deck_import.result['review_logs']} review logs.")
+        return redirect("cards:deck_detail", deck_uuid=deck_import.deck.uuid)
+    return redirect("cards:deck_import_detail", import_uuid=deck_import.uuid)
+
+
+@login_required
+@require_GET
+def deck_import_progress(request, import_uuid):
+    deck_import = deck_import_for_owner(request.user, import_uuid)
+    return JsonResponse(
+        {
+            "status": deck_import.status,
+            "stage": deck_import.progress_stage,
+            "done": deck_import.progress_done,
+            "total": deck_import.progress_total,
+            "error": deck_import.error,
+            "deck_url": reverse("cards:deck_detail", kwargs={"deck_uuid": deck_import.deck.uuid}) if deck_import.deck else None,
+        }
+    )
+
+
+@login_required
+@require_GET
+def deck_export(request, deck_uuid):
+    """The deck as CSV or .apkg; ``history=1`` puts the requesting learner's own review log in the .apkg."""
+    deck = deck_for_study(request.user, deck_uuid)
+    export_format = request.GET.get("format", "csv")
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("No such export format")
+    learner = request.user if request.GET.get("history") == "1" else None
+    handle = tempfile.TemporaryFile()
+    with tempfile.TemporaryDirectory(prefix="mnemo-export-") as scratch:
+        target = Path(scratch) / f"deck{EXPORT_FORMATS[export_format]}"
+        deck_export_to_file(deck=deck, export_format=export_format, target=target, learner=learner)
+        handle.write(target.read_bytes())
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"{deck.title}{EXPORT_FORMATS[export_format]}")
+
+
+@login_required
+@require_GET
+def deck_media(request, deck_uuid, name):
+    """A media file of a deck the user may study; sandboxed so an imported SVG or HTML file cannot run script."""
+    deck = deck_for_study(request.user, deck_uuid)
+    media = DeckMedia.objects.filter(deck=deck, name=name).first()
+    if media is None:
+        raise Http404("No such media file")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(media.file.open("rb"), content_type=content_type)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
