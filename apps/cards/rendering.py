@@ -14,6 +14,7 @@ server would tell its owner who studies the card, and when.
 
 import html
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import cmarkgfm
@@ -80,19 +81,29 @@ def _is_own_media(url: str) -> bool:
         return False
 
 
-def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
-    if element == "img" and attribute == "src" and not _is_own_media(value):
-        return None
-    return value
+def is_package_media_name(url: str) -> bool:
+    """Whether ``url`` is a bare file name, as an Anki note refers to a file of its own package."""
+    return bool(url) and "/" not in url and ":" not in url and "\\" not in url
 
 
-def sanitise_html(markup: str) -> str:
-    """The HTML with only the allowed tags and attributes, safe links, and images from Mnemo's own media."""
+def sanitise_html(markup: str, *, image_allowed: Callable[[str], bool] = _is_own_media) -> str:
+    """The HTML with only the allowed tags and attributes, safe links, and images that ``image_allowed`` accepts.
+
+    Shown text keeps images from Mnemo's own media only; an import passes
+    ``is_package_media_name`` to keep references to its package's files until they are
+    pointed at the media they became.
+    """
+
+    def keep_attribute(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute == "src" and not image_allowed(value):
+            return None
+        return value
+
     return nh3.clean(
         markup,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_keep_attribute,
+        attribute_filter=keep_attribute,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

@@ -43,7 +43,7 @@ from apps.cards.deck_files.anki_protobuf import (
 from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
 from apps.cards.deck_files.limits import ImportLimits, readable_size
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
-from apps.cards.rendering import sanitise_html
+from apps.cards.rendering import is_package_media_name, sanitise_html
 
 COLLECTION_ENTRIES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -246,7 +246,7 @@ def _card_sides(note_type: NoteType, fields: list[str], template: int) -> tuple[
         return f"template {template + 1} of note type {note_type.name!r} (only the first two fields are imported)"
     else:
         front, back = (fields[0], fields[1]) if template == 0 else (fields[1], fields[0])
-    front, back = sanitise_html(front).strip(), sanitise_html(back).strip()
+    front, back = (sanitise_html(side, image_allowed=is_package_media_name).strip() for side in (front, back))
     if not front or not back:
         return "front or back is empty"
     return front, back
