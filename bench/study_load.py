@@ -165,6 +165,18 @@ class Service:
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the processes so far (from /proc; a process gone since counts nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_port(port: int, seconds: float = 300.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -413,9 +425,12 @@ def main() -> None:
             }, daemon=True)
             faults.start()
         load_before = os.getloadavg()[0]
+        web_pids = web.children()
+        cpu_before = cpu_seconds(web_pids)
         started = time.monotonic()
         tally = run_learners(tokens[: args.learners], deck, args.port, seconds=args.seconds, think=args.think)
         elapsed = time.monotonic() - started
+        web_cpu_ms_per_request = (cpu_seconds(web_pids) - cpu_before) * 1000 / max(1, len(tally.latencies_ms))
         load_during = os.getloadavg()[0]
         saturation_rps = None
         saturation_acknowledged: set[str] = set()
@@ -452,6 +467,7 @@ def main() -> None:
         "logs_acknowledged": len(tally.acknowledged | saturation_acknowledged),
         **check,
         "saturation_rps": saturation_rps,
+        "web_cpu_ms_per_request": round(web_cpu_ms_per_request, 1),
         "load_average_before": round(load_before, 2),
         "load_average_after_open_loop": round(load_during, 2),
     }
