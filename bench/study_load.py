@@ -177,6 +177,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def wait_for_children(service: Service, count: int, seconds: float = 120.0) -> None:
+    """Until the service has forked its ``count`` workers (gunicorn listens before --preload forks them)."""
+    deadline = time.monotonic() + seconds
+    while len(service.children()) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def wait_for_port(port: int, seconds: float = 300.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -329,8 +336,9 @@ def inject_faults(*, seconds: float, redis: Service, web: Service, worker: Servi
     enqueue_training("karl", {"max_epochs": 40, "patience": 40})
     enqueue_training("fsrs6")
     deadline = time.monotonic() + 120
+    time.sleep(5)  # into the run's training, past its claim
     while time.monotonic() < deadline:
-        running = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, progress__has_key="epoch").first()
+        running = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING).first()
         if running:
             child = int(running.worker.rsplit(":", 1)[1])
             os.kill(child, signal.SIGKILL)
@@ -417,6 +425,7 @@ def main() -> None:
         ], env)
         services.append(web.start())
         wait_for_port(args.port)
+        wait_for_children(web, args.web_workers)
 
         events: list[str] = []
         if args.faults:
