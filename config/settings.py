@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.experiments",
     "apps.modeling",
     "apps.research",
+    "apps.outbox",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): scripts, styles and images from Mnemo's own
 # origin only, no inline script or style, nothing framed or posted elsewhere. Card text
-# keeps only images from MEDIA_URL (apps.cards.rendering); data: serves the blank favicon.
+# keeps only images of its own media (apps.cards.rendering); data: serves the blank favicon.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -207,10 +208,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Training limits come first: the broker's visibility timeout is derived from them.
+MNEMO_TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_SOFT_TIME_LIMIT", "3300"))
+MNEMO_TRAINING_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_TIME_LIMIT", "3600"))
+
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker needing no server.
+# Why each delivery setting is what it is: docs/operations.md, "Celery delivery settings".
 CELERY_FILESYSTEM_DIR = Path(os.environ.get("CELERY_FILESYSTEM_DIR", VAR_DIR / "celery"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged message goes back to the queue after this long; it must outlast
+        # the longest task (training's hard limit) or a healthy run would be delivered twice.
+        "visibility_timeout": MNEMO_TRAINING_TIME_LIMIT + 600,
+        # A request that publishes while Redis is unreachable gives up quickly (the outbox keeps the work).
+        "socket_connect_timeout": 2,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     for _folder in ("queue", "processed", "control"):
@@ -225,8 +238,20 @@ else:
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Acknowledge a message when its task has finished, not when it starts: a worker that dies
+# mid-task leaves the message to be delivered again (tasks are idempotent).
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool child was killed is requeued rather than recorded as failed; training
+# overrides this (its run row's lease retries it, with bounded attempts).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each process reserves one message at a time: a long training run never holds others' work.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker blip does not cancel running tasks; they finish and acknowledge after reconnecting.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing tries three times within about a second, then the outbox keeps the message.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -236,10 +261,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "train-models-nightly": {"task": "apps.modeling.tasks.train_nightly", "schedule": crontab(hour=3, minute=0)},
     "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
-    "fail-stale-training-runs": {"task": "apps.modeling.tasks.fail_stale_runs", "schedule": crontab(minute="*/10")},
+    "fail-stale-training-runs": {"task": "apps.modeling.tasks.recover_stale_runs", "schedule": crontab(minute="*")},
+    "send-outbox": {"task": "apps.outbox.tasks.send_outbox", "schedule": crontab(minute="*")},
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
 }
+MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
+MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
 
 # Mnemo.
 MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
@@ -251,9 +279,9 @@ MNEMO_TRAINING_KINDS = env_list("MNEMO_TRAINING_KINDS", "karl,fsrs6")
 MNEMO_TRAINING_MIN_LOGS = int(os.environ.get("MNEMO_TRAINING_MIN_LOGS", "200"))
 MNEMO_TRAINING_HOLDOUT_FRACTION = float(os.environ.get("MNEMO_TRAINING_HOLDOUT_FRACTION", "0.2"))
 MNEMO_TRAINING_NEW_LOGS_THRESHOLD = int(os.environ.get("MNEMO_TRAINING_NEW_LOGS_THRESHOLD", "1000"))
-MNEMO_TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_SOFT_TIME_LIMIT", "3300"))
-MNEMO_TRAINING_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_TIME_LIMIT", "3600"))
-MNEMO_TRAINING_STALE_MINUTES = int(os.environ.get("MNEMO_TRAINING_STALE_MINUTES", "15"))
+MNEMO_TRAINING_STALE_SECONDS = int(os.environ.get("MNEMO_TRAINING_STALE_SECONDS", "120"))
+MNEMO_TRAINING_MAX_ATTEMPTS = int(os.environ.get("MNEMO_TRAINING_MAX_ATTEMPTS", "3"))
+MNEMO_TRAINING_QUEUED_HOURS = float(os.environ.get("MNEMO_TRAINING_QUEUED_HOURS", "6"))
 MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
 MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)

@@ -10,8 +10,10 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -177,11 +179,12 @@ class Worker:
 
     The broker is the configured one (Redis when ``REDIS_URL`` is set, else the filesystem
     broker). The solo pool runs tasks in the worker process itself and ignores time
-    limits; the prefork pool (one child) enforces them. ``env`` adds settings.
+    limits; the prefork pool (one child) enforces them. ``env`` adds settings; ``queue``
+    makes a worker that replaces another consume the same queue.
     """
 
-    def __init__(self, *, pool: str = "solo", env: dict | None = None) -> None:
-        self.queue = f"test-{uuid.uuid4().hex}"
+    def __init__(self, *, pool: str = "solo", env: dict | None = None, queue: str | None = None) -> None:
+        self.queue = queue or f"test-{uuid.uuid4().hex}"
         env = {
             **os.environ,
             "DATABASE_URL": worker_database_url(),
@@ -226,3 +229,68 @@ def start_worker():
     yield start
     for worker in workers:
         worker.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free loopback port, without persistence: stopping it loses its messages."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server():
+    """A started ``RedisServer`` (``stop()`` and ``start()`` it again to simulate an outage); stopped afterwards."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_broker():
+    """use(url) points this process's Celery app (what the web process publishes with) at another broker until the test ends."""
+    from kombu import pools
+
+    from config.celery import app
+
+    original = (app.conf.broker_url, app.conf.broker_transport_options)
+
+    def reset_connections() -> None:
+        pools.reset()  # closes and forgets every pooled connection and producer
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def use(url: str) -> None:
+        reset_connections()
+        app.conf.broker_url = url
+        app.conf.broker_transport_options = {"socket_connect_timeout": 2}
+
+    yield use
+    reset_connections()
+    app.conf.broker_url, app.conf.broker_transport_options = original

@@ -1,7 +1,9 @@
 """Training runs, the model versions they produce, promotions, and cached card embeddings.
 
 A ``TrainingRun`` is a row that a worker claims atomically (queued -> running), so a
-duplicate or redelivered task message never trains twice. A successful run produces
+duplicate or redelivered task message never trains twice. Each claim is an attempt; the
+latest attempt holds the run's lease, renewed by its heartbeat, and only it may finish
+the run. A successful run produces
 exactly one ``ModelVersion`` (one-to-one), which holds the artifact, its checksum, the
 data window, the held-out metrics and reliability bins. At most one version per scope
 is active; every change of the active version is recorded as a ``Promotion``.
@@ -13,6 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.accounts.models import Cohort
 from apps.cards.models import Deck
@@ -65,6 +68,9 @@ class TrainingRun(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now, help_text="when it last became queued (created or retried)")
+    queue = models.CharField(max_length=200, blank=True, help_text="the Celery queue it is sent to (blank: the default)")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="claims by a worker; the latest one holds the lease")
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,12 @@
 """Celery tasks of the modeling app: they take ids and call a service.
 
-Training is ``acks_late`` with ``reject_on_worker_lost``: a message is only acknowledged
-once the run is done, and a worker that dies mid-run has its message redelivered. The
-redelivered message finds the run already claimed and does nothing, and the stale run
-is marked failed by ``fail_stale_runs`` (beat, every 10 minutes).
+Every task is handed to Celery through the outbox (``apps.outbox.enqueue.enqueue_on_commit``),
+so a broker outage delays work and never loses it. Training is ``acks_late`` without
+``reject_on_worker_lost``: when the pool child running a run is killed, its task is
+recorded as failed (WorkerLostError), never as a success, and the run row's lease decides
+what happens next: ``recover_stale_runs`` (beat, every minute) queues it again or fails
+it with the reason (``apps.modeling.training``). A message delivered while its run is
+being trained by another attempt is dropped (``Ignore``), not reported as a success.
 
 Its time limits are the worker's own settings, set when the worker starts: Celery
 copies a task's ``soft_time_limit``/``time_limit`` attributes into every message it
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 
 from celery import shared_task
+from celery.exceptions import Ignore
 from celery.signals import worker_init
 from django.conf import settings
 from django.db import transaction
@@ -23,16 +27,20 @@ from django.db import transaction
 from apps.cards.models import Card
 from apps.modeling.embeddings import card_embeddings_ensure
 from apps.modeling.models import TrainingRun
-from apps.modeling.training import training_run_execute, training_runs_fail_stale
+from apps.modeling.training import training_run_execute, training_runs_recover_stale
 from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
 from apps.modeling.watch import served_versions_watch
+from apps.outbox.enqueue import enqueue_on_commit
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=False)
 def train_model_version(self, run_id: int) -> str:
-    """Carry out one training run; returns the status it ended with."""
+    """Carry out one training run; returns the status it ended with (a finished one)."""
     worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
-    return training_run_execute(run_id=run_id, worker=worker).status
+    run = training_run_execute(run_id=run_id, worker=worker)
+    if run.status not in TrainingRun.FINISHED:
+        raise Ignore()  # another attempt holds the run: this message has nothing to report
+    return run.status
 
 
 @worker_init.connect
@@ -43,12 +51,14 @@ def training_time_limits_from_worker_settings(**_) -> None:
 
 
 def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:
-    """Send the run to a worker once the transaction that created it commits."""
-    options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: train_model_version.apply_async(args=[run.pk], **options))
+    """Send the run to a worker (on ``queue``, remembered for its retries) through the outbox."""
+    if queue and run.queue != queue:
+        TrainingRun.objects.filter(pk=run.pk).update(queue=queue)
+        run.queue = queue
+    enqueue_on_commit(train_model_version, args=[run.pk], queue=run.queue or None)
 
 
-@shared_task(acks_late=True)
+@shared_task
 def embed_card(card_id: int) -> bool:
     """Store the embedding of the card's current text; False when the card is gone."""
     card = Card.all_objects.filter(pk=card_id).first()
@@ -79,9 +89,9 @@ def train_on_new_logs() -> int:
 
 
 @shared_task
-def fail_stale_runs() -> int:
-    """Mark failed the runs whose worker stopped reporting; returns how many."""
-    return training_runs_fail_stale()
+def recover_stale_runs() -> dict:
+    """Retry (or fail, with the reason) runs whose worker died, and fail runs no worker started; returns the counts."""
+    return training_runs_recover_stale()
 
 
 @shared_task

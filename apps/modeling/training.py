@@ -1,12 +1,19 @@
 """A training run from claim to promotion: build the data set, split by time, train, score, store, promote.
 
 ``training_run_execute`` is what the Celery task and ``manage.py train_model`` call. The
-run is claimed with one conditional UPDATE (queued -> running), so a duplicate or
-redelivered message finds it claimed and does nothing: one run trains once, makes at
-most one version and at most one promotion. A worker killed mid-run leaves the run
-``running`` with a heartbeat that stops; ``training_runs_fail_stale`` marks such runs
-failed (the active version is only ever changed at the very end, in one transaction,
-so it is untouched).
+run is claimed with one conditional UPDATE (queued -> running) that counts an attempt,
+so a duplicate or redelivered message finds it claimed and does nothing: one attempt
+trains at a time, and a run makes at most one version and at most one promotion.
+
+The claim is a lease: the attempt's heartbeat renews it every ``HEARTBEAT_SECONDS``,
+and every write of the attempt (progress, the result) is conditional on still holding
+it. A worker killed mid-run stops the heartbeat; ``training_runs_recover_stale`` (beat,
+every minute) then queues the run again once its heartbeat is older than
+``MNEMO_TRAINING_STALE_SECONDS``, or fails it with the reason after
+``MNEMO_TRAINING_MAX_ATTEMPTS`` attempts. Queued runs that no worker started within
+``MNEMO_TRAINING_QUEUED_HOURS`` are failed with the reason too, so a lost run never keeps
+its kind and scope busy. The active version only changes at the very end, in one
+transaction, so a dead attempt leaves it untouched.
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ import numpy as np
 import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 import knowledge_tracing
@@ -46,11 +53,15 @@ logger = logging.getLogger(__name__)
 
 ProgressPrinter = Callable[[dict], None]
 PROGRESS_SAVE_SECONDS = 1.0
-HEARTBEAT_SECONDS = 30.0
+HEARTBEAT_SECONDS = 10.0
 
 
 class InsufficientData(Exception):
     """Too few logs (or only one kind of answer) to train and evaluate; the run ends with this message."""
+
+
+class LeaseLost(Exception):
+    """The attempt's claim was taken from it (its heartbeat looked dead): its result must not be stored."""
 
 
 def training_run_create(
@@ -66,43 +77,77 @@ def training_run_create(
     )
 
 
-def training_run_claim(*, run_id: int, worker: str) -> bool:
-    """Atomically move the run from queued to running; False if anyone claimed it before."""
+def training_run_claim(*, run_id: int, worker: str) -> int | None:
+    """Atomically move the run from queued to running; the attempt number it now holds, None if it was not queued."""
     now = timezone.now()
-    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker,
-        progress={"stage": "claimed"},
-    )
-    return claimed == 1
+    with transaction.atomic():
+        claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
+            status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker,
+            progress={"stage": "claimed"}, attempts=F("attempts") + 1, finished_at=None,
+        )
+        if not claimed:
+            return None
+        return TrainingRun.objects.values_list("attempts", flat=True).get(pk=run_id)
 
 
-def training_runs_fail_stale(*, stale_after: timedelta | None = None, now=None) -> int:
-    """Mark failed the running runs whose worker stopped reporting (killed); return how many."""
+def _leased(run_id: int, attempt: int):
+    """The run, as long as this attempt still holds its lease."""
+    return TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING, attempts=attempt)
+
+
+def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=None) -> dict:
+    """Retry or fail the running runs whose worker stopped reporting, and fail runs queued too long.
+
+    Returns how many runs were queued again and how many failed.
+    """
+    from apps.modeling.tasks import training_run_enqueue  # the tasks module imports this one
+
     now = now or timezone.now()
     if stale_after is None:
-        stale_after = timedelta(minutes=settings.MNEMO_TRAINING_STALE_MINUTES)
-    return TrainingRun.objects.filter(
-        Q(heartbeat_at__lt=now - stale_after) | Q(heartbeat_at__isnull=True),
-        status=TrainingRun.Status.RUNNING,
-    ).update(
-        status=TrainingRun.Status.FAILED,
-        finished_at=now,
-        message=f"the worker stopped reporting for over {stale_after} (killed or lost); the active version was not changed",
+        stale_after = timedelta(seconds=settings.MNEMO_TRAINING_STALE_SECONDS)
+    max_attempts = settings.MNEMO_TRAINING_MAX_ATTEMPTS
+    stale = TrainingRun.objects.filter(
+        Q(heartbeat_at__lt=now - stale_after) | Q(heartbeat_at__isnull=True), status=TrainingRun.Status.RUNNING
     )
+    retried = failed = 0
+    for run in list(stale):
+        lost = f"attempt {run.attempts} of {max_attempts}: the worker {run.worker} stopped reporting for over {stale_after} (killed or lost)"
+        with transaction.atomic():
+            if run.attempts < max_attempts:
+                if stale.filter(pk=run.pk, attempts=run.attempts).update(
+                    status=TrainingRun.Status.QUEUED, queued_at=now, message=f"{lost}; queued again"
+                ):
+                    training_run_enqueue(run=run, queue=run.queue or None)
+                    retried += 1
+            else:
+                failed += stale.filter(pk=run.pk, attempts=run.attempts).update(
+                    status=TrainingRun.Status.FAILED, finished_at=now,
+                    message=f"{lost}; no attempts left; the active version was not changed",
+                )
+    queued_for = timedelta(hours=settings.MNEMO_TRAINING_QUEUED_HOURS)
+    failed += TrainingRun.objects.filter(status=TrainingRun.Status.QUEUED, queued_at__lt=now - queued_for).update(
+        status=TrainingRun.Status.FAILED, finished_at=now,
+        message=f"no worker started it within {queued_for} of being queued (is a worker consuming its queue?)",
+    )
+    return {"retried": retried, "failed": failed}
 
 
-def _finish(run_id: int, status: str, message: str = "", **fields) -> None:
-    TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING).update(
+def _finish(run_id: int, attempt: int, status: str, message: str = "", **fields) -> None:
+    """Record how the attempt ended; raises ``LeaseLost`` when another attempt holds the run now."""
+    finished = _leased(run_id, attempt).update(
         status=status, message=message, finished_at=timezone.now(),
         peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, **fields,
     )
+    if not finished:
+        raise LeaseLost(f"training run {run_id} attempt {attempt} lost its lease; its result was not stored")
 
 
 class ProgressRecorder:
-    """Stores the latest progress report on the run (and the heartbeat), at most once a second."""
+    """Stores the latest progress report on the run (and renews the lease), at most once a second."""
 
-    def __init__(self, run_id: int, printer: ProgressPrinter | None) -> None:
+    def __init__(self, run_id: int, attempt: int, printer: ProgressPrinter | None) -> None:
         self.run_id = run_id
+        self.attempt = attempt
         self.printer = printer
         self.last_saved = 0.0
 
@@ -112,44 +157,58 @@ class ProgressRecorder:
             self.printer(report)
         if force or time.monotonic() - self.last_saved >= PROGRESS_SAVE_SECONDS:
             self.last_saved = time.monotonic()
-            TrainingRun.objects.filter(pk=self.run_id, status=TrainingRun.Status.RUNNING).update(
-                progress=report, heartbeat_at=timezone.now()
-            )
+            if not _leased(self.run_id, self.attempt).update(progress=report, heartbeat_at=timezone.now()):
+                raise LeaseLost(f"training run {self.run_id} attempt {self.attempt} lost its lease; stopping")
 
     def stage(self, name: str) -> None:
         self({"stage": name}, force=True)
 
 
 def training_run_execute(*, run_id: int, worker: str | None = None, printer: ProgressPrinter | None = None) -> TrainingRun:
-    """Claim and carry out the run; returns it as it ended (or unchanged when already claimed)."""
+    """Claim and carry out the run; returns it as it ended (or unchanged when it was not queued)."""
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-    if not training_run_claim(run_id=run_id, worker=worker):
-        logger.info("training run %s was already claimed; this message is a duplicate", run_id)
+    attempt = training_run_claim(run_id=run_id, worker=worker)
+    if attempt is None:
+        logger.info("training run %s was not queued (claimed before or finished); this message is a duplicate", run_id)
         return TrainingRun.objects.get(pk=run_id)
     run = TrainingRun.objects.get(pk=run_id)
-    recorder = ProgressRecorder(run_id, printer)
+    recorder = ProgressRecorder(run_id, attempt, printer)
     try:
-        with Heartbeat(run_id):
-            _train_and_store(run, recorder)
+        with Heartbeat(run_id, attempt):
+            _train_and_store(run, attempt, recorder)
+    except LeaseLost as lost:
+        logger.warning("%s", lost)
     except InsufficientData as reason:
-        _finish(run_id, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
+        _finish_if_leased(run_id, attempt, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
     except SoftTimeLimitExceeded:
         limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
-        _finish(run_id, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)")
+        _finish_if_leased(
+            run_id, attempt, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)"
+        )
     except Exception as error:  # the run records any failure; the active version stays as it was
         logger.exception("training run %s failed", run_id)
-        _finish(run_id, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
+        _finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
     return TrainingRun.objects.get(pk=run_id)
 
 
-class Heartbeat:
-    """A thread that stamps the run every ``HEARTBEAT_SECONDS`` while it trains, even inside a long epoch.
+def _finish_if_leased(run_id: int, attempt: int, status: str, message: str) -> None:
+    try:
+        _finish(run_id, attempt, status, message)
+    except LeaseLost as lost:
+        logger.warning("%s", lost)
 
-    When the worker process dies the stamps stop, which is how stale runs are found.
+
+class Heartbeat:
+    """A thread that renews the attempt's lease every ``HEARTBEAT_SECONDS`` while it trains, even inside a long epoch.
+
+    When the worker process dies the stamps stop, which is how dead attempts are found. A
+    database error skips one beat instead of ending the thread: a blip must not make a
+    healthy run look dead.
     """
 
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, attempt: int) -> None:
         self.run_id = run_id
+        self.attempt = attempt
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-run-{run_id}", daemon=True)
 
@@ -164,9 +223,11 @@ class Heartbeat:
     def _beat(self) -> None:
         try:
             while not self.stopped.wait(HEARTBEAT_SECONDS):
-                TrainingRun.objects.filter(pk=self.run_id, status=TrainingRun.Status.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
+                try:
+                    _leased(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("training run %s: heartbeat failed; trying again", self.run_id, exc_info=True)
+                    connection.close()
         finally:
             connection.close()
 
@@ -178,7 +239,7 @@ class Scored:
     active_id: int | None
 
 
-def _train_and_store(run: TrainingRun, recorder: ProgressRecorder) -> None:
+def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder) -> None:
     torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")
@@ -224,7 +285,7 @@ def _train_and_store(run: TrainingRun, recorder: ProgressRecorder) -> None:
         promoted = promote and model_version_activate(
             version=version, action=Promotion.Action.AUTOMATIC, reason=reason, expected_active_id=scored.active_id
         ) is not None
-        _finish(run.pk, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
+        _finish(run.pk, attempt, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
 
 
 def _check_split(split) -> None:

@@ -19,7 +19,7 @@ def thresholds(settings):
 
 def test_the_beat_schedule_holds_the_nightly_new_logs_and_stale_run_tasks():
     tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"apps.modeling.tasks.train_nightly", "apps.modeling.tasks.train_on_new_logs", "apps.modeling.tasks.fail_stale_runs"} <= tasks
+    assert {"apps.modeling.tasks.train_nightly", "apps.modeling.tasks.train_on_new_logs", "apps.modeling.tasks.recover_stale_runs", "apps.outbox.tasks.send_outbox"} <= tasks
 
 
 def test_enough_new_logs_queue_one_run_per_kind_and_scope_once(seeded_deck, thresholds):

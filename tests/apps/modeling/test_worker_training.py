@@ -1,4 +1,4 @@
-"""A real Celery worker trains, the better version serves, and the run survives duplicates and a killed worker.
+"""A real Celery worker trains, the better version serves, and the run survives duplicates and killed workers.
 
 Each test starts ``celery -A config worker`` on a queue of its own against the test
 database (committed rows: transactional tests) and the configured broker (Redis when
@@ -6,19 +6,24 @@ database (committed rows: transactional tests) and the configured broker (Redis 
 """
 
 import json
+import os
 import re
+import signal
 import time
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_results.models import TaskResult
 
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.serving import active_model_for_deck
 from apps.modeling.tasks import train_model_version, training_run_enqueue
-from apps.modeling.training import training_run_create, training_run_execute, training_runs_fail_stale
+from apps.modeling.training import training_run_create, training_run_execute, training_runs_recover_stale
+from apps.modeling.triggers import training_runs_schedule_nightly
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 WAIT_SECONDS = 420
@@ -114,7 +119,50 @@ def _assert_still_served(previous: ModelVersion, failed_run: TrainingRun, deck) 
     assert active_model_for_deck(deck=deck, kind=None).version == previous.label
 
 
-def test_a_worker_killed_mid_training_leaves_the_run_failed_and_the_active_model_serving(
+def _training_pid(run: TrainingRun, attempt: int, worker) -> int:
+    """The process training the given attempt of the run (the pool child under prefork), once its first epoch is done."""
+    def training() -> TrainingRun | None:
+        current = TrainingRun.objects.get(pk=run.pk)
+        assert current.status not in TrainingRun.FINISHED, f"the run ended before it could be killed: {current.message}"
+        return current if current.attempts == attempt and current.progress.get("epoch") else None
+
+    return int(_wait_for(training, f"attempt {attempt}'s first epoch", worker).worker.rsplit(":", 1)[1])
+
+
+def _training_task_results(run: TrainingRun) -> list[TaskResult]:
+    return [
+        result for result in TaskResult.objects.filter(task_name=train_model_version.name)
+        if str(run.pk) in (result.task_args or "")
+    ]
+
+
+def test_a_pool_child_killed_mid_training_is_recorded_failed_and_the_run_retried_then_failed_after_its_last_attempt(
+    seeded_deck, settings, start_worker, small_karl
+):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    settings.MNEMO_TRAINING_MAX_ATTEMPTS = 2
+    previous = _active_hlr_version()
+    worker = start_worker(pool="prefork")
+    long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
+
+    os.kill(_training_pid(long_run, 1, worker), signal.SIGKILL)
+    [lost] = _wait_for(lambda: _training_task_results(long_run), "the killed task's result", worker)
+    assert lost.status == "FAILURE" and "WorkerLostError" in lost.result  # never reported as a success
+    assert training_runs_recover_stale(stale_after=timedelta(0)) == {"retried": 1, "failed": 0}
+    long_run.refresh_from_db()
+    assert long_run.status == TrainingRun.Status.QUEUED and "attempt 1 of 2" in long_run.message
+
+    os.kill(_training_pid(long_run, 2, worker), signal.SIGKILL)  # the pool's new child took the retry
+    _wait_for(lambda: len(_training_task_results(long_run)) == 2, "the second killed task's result", worker)
+    assert training_runs_recover_stale(stale_after=timedelta(0)) == {"retried": 0, "failed": 1}
+    long_run.refresh_from_db()
+    assert long_run.status == TrainingRun.Status.FAILED
+    assert "attempt 2 of 2" in long_run.message and "no attempts left" in long_run.message
+    assert not any(result.status == "SUCCESS" for result in _training_task_results(long_run))
+    _assert_still_served(previous, long_run, seeded_deck)
+
+
+def test_a_worker_killed_as_a_whole_has_its_run_retried_by_a_replacement_worker_on_the_same_queue(
     seeded_deck, settings, start_worker, small_karl
 ):
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
@@ -122,18 +170,44 @@ def test_a_worker_killed_mid_training_leaves_the_run_failed_and_the_active_model
     worker = start_worker()
     long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
 
-    _wait_for(lambda: TrainingRun.objects.get(pk=long_run.pk).progress.get("epoch"), "the first epoch", worker)
+    _training_pid(long_run, 1, worker)
     worker.kill()
-
     long_run.refresh_from_db()
     assert long_run.status == TrainingRun.Status.RUNNING  # nobody finished it: the worker died
-    assert training_runs_fail_stale(stale_after=timedelta(0)) == 1
-    long_run.refresh_from_db()
-    assert long_run.status == TrainingRun.Status.FAILED and "stopped reporting" in long_run.message
+    assert training_runs_recover_stale(stale_after=timedelta(0)) == {"retried": 1, "failed": 0}
+
+    # The replacement stops the endless run at its soft time limit, so the retry ends on its own.
+    replacement = start_worker(queue=worker.queue, pool="prefork", env={"MNEMO_TRAINING_SOFT_TIME_LIMIT": "5"})
+    _wait_for(lambda: _finished(long_run), "the retried run", replacement)
+    assert long_run.attempts == 2
+    assert long_run.status == TrainingRun.Status.FAILED and "soft time limit of 5 s" in long_run.message
     _assert_still_served(previous, long_run, seeded_deck)
 
-    redelivered = train_model_version.apply_async(args=[long_run.pk], queue=start_worker().queue)
-    assert redelivered.get(timeout=WAIT_SECONDS) == TrainingRun.Status.FAILED  # claimed before: not trained again
+
+def test_a_message_for_a_run_another_attempt_is_training_is_ignored_not_reported_as_a_success(seeded_deck):
+    run = training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.ADMIN)
+    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, attempts=1, heartbeat_at=timezone.now())
+
+    result = train_model_version.apply(args=[run.pk])
+
+    assert result.state == "IGNORED"
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.RUNNING and run.attempts == 1
+
+
+def test_a_run_no_worker_started_is_failed_with_the_reason_and_its_kind_trains_again(seeded_deck, settings):
+    settings.MNEMO_TRAINING_KINDS = ["hlr"]
+    settings.MNEMO_TRAINING_MIN_LOGS = 50
+    settings.MNEMO_TRAINING_QUEUED_HOURS = 6
+    forgotten = training_run_create(kind="hlr", scope=Scope(), trigger=TrainingRun.Trigger.NIGHTLY)
+    TrainingRun.objects.filter(pk=forgotten.pk).update(queued_at=timezone.now() - timedelta(hours=7))
+    assert "all" not in {run.scope_key for run in training_runs_schedule_nightly()}  # the forgotten run keeps it busy
+
+    assert training_runs_recover_stale() == {"retried": 0, "failed": 1}
+
+    forgotten.refresh_from_db()
+    assert forgotten.status == TrainingRun.Status.FAILED and "no worker started it within 6:00:00" in forgotten.message
+    assert [run.kind for run in training_runs_schedule_nightly() if run.scope_key == "all"] == ["hlr"]
 
 
 def test_the_workers_soft_time_limit_ends_a_long_run_failed_and_the_active_model_serving(

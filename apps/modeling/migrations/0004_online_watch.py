@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('modeling', '0002_cohort_scope'),
+        ('modeling', '0003_training_run_lease_and_queue'),
     ]
 
     operations = [
