@@ -17,6 +17,7 @@ from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
+from apps.outbox.enqueue import enqueue_on_commit
 from apps.study.services import IMPORT_BATCH_SIZE, imported_history_prepare, imported_history_save
 
 MEDIA_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"', re.IGNORECASE)
@@ -181,8 +182,7 @@ def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
 
         with transaction.atomic():
             DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
-            options = {"queue": settings.MNEMO_IMPORT_QUEUE} if settings.MNEMO_IMPORT_QUEUE else {}
-            transaction.on_commit(lambda: run_deck_import.apply_async(args=[deck_import.pk], **options))
+            enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None)
     deck_import.refresh_from_db()
     return deck_import
 

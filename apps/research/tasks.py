@@ -1,8 +1,8 @@
 """Large research exports run on a Celery worker; the task takes the export's id."""
 
 from celery import shared_task
-from django.db import transaction
 
+from apps.outbox.enqueue import enqueue_on_commit
 from apps.research.models import ResearchExport
 from apps.research.services import research_export_run, research_exports_delete_expired
 
@@ -21,6 +21,5 @@ def delete_expired_research_exports() -> int:
 
 
 def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:
-    """Send the export to a worker once the transaction that created it commits."""
-    options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: run_research_export.apply_async(args=[export.pk], **options))
+    """Send the export to a worker once the transaction that created it commits (through the outbox: a broker outage delays it, never loses it)."""
+    enqueue_on_commit(run_research_export, args=[export.pk], queue=queue)
