@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.study",
     "apps.experiments",
     "apps.modeling",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,7 @@ CELERY_BEAT_SCHEDULE = {
     "train-models-nightly": {"task": "apps.modeling.tasks.train_nightly", "schedule": crontab(hour=3, minute=0)},
     "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
     "fail-stale-training-runs": {"task": "apps.modeling.tasks.fail_stale_runs", "schedule": crontab(minute="*/10")},
+    "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
 }
 
 # Mnemo.

@@ -18,3 +18,11 @@ def cohort_for_owner(user, cohort_uuid) -> Cohort:
     if cohort is None or not (user.is_staff or cohort.owner_id == user.pk):
         raise Http404("No such cohort")
     return cohort
+
+
+def cohort_for_member(user, cohort_uuid) -> Cohort:
+    """A cohort the user is a member of, else 404."""
+    cohort = Cohort.objects.filter(uuid=cohort_uuid, members=user).first()
+    if cohort is None:
+        raise Http404("No such cohort")
+    return cohort
