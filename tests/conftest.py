@@ -11,6 +11,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -176,3 +177,15 @@ def start_worker():
     yield start
     for worker in workers:
         worker.stop()
+
+
+def wait_for_worker(condition, what: str, worker: Worker, *, seconds: float = 420):
+    """Poll ``condition`` until it returns something true, and return that; fail at once if the worker process dies."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")

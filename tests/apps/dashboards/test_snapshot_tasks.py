@@ -1,7 +1,5 @@
 """A real Celery worker writes snapshots: at the end of a training run, and when beat runs the hourly refresh."""
 
-import time
-
 import pytest
 from django.db import transaction
 
@@ -11,20 +9,9 @@ from apps.modeling.models import TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.tasks import training_run_enqueue
 from apps.modeling.training import training_run_create
+from tests.conftest import wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-WAIT_SECONDS = 300
-
-
-def _wait_for(condition, what: str, worker):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_cohort_training_run_ends_with_a_snapshot_of_its_model(studied_cohort, owner, other_learner, start_worker):
@@ -34,7 +21,7 @@ def test_a_cohort_training_run_ends_with_a_snapshot_of_its_model(studied_cohort,
         run = training_run_create(kind="hlr", scope=Scope.of_cohort(studied_cohort), trigger=TrainingRun.Trigger.ADMIN)
         training_run_enqueue(run=run, queue=worker.queue)
 
-    snapshot = _wait_for(lambda: CohortSnapshot.objects.filter(cohort=studied_cohort).first(), "the cohort snapshot", worker)
+    snapshot = wait_for_worker(lambda: CohortSnapshot.objects.filter(cohort=studied_cohort).first(), "the cohort snapshot", worker)
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED, run.message
     assert snapshot.model_versions == [run.version.label]
@@ -45,6 +32,6 @@ def test_a_cohort_training_run_ends_with_a_snapshot_of_its_model(studied_cohort,
 def test_the_beat_task_refreshes_every_learner_and_cohort(studied_cohort, owner, other_learner, outsider, start_worker):
     worker = start_worker()
     result = refresh_snapshots.apply_async(queue=worker.queue)
-    assert _wait_for(lambda: result.ready() and result.get(), "the refresh", worker) == 3  # three learners on one deck
+    assert wait_for_worker(lambda: result.ready() and result.get(), "the refresh", worker) == 3  # three learners on one deck
     assert set(RecallSnapshot.objects.values_list("learner__username", flat=True)) == {"owner", "other-learner", "outsider"}
     assert CohortSnapshot.objects.get(cohort=studied_cohort).learners.count() == 2

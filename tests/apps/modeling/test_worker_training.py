@@ -7,7 +7,6 @@ database (committed rows: transactional tests) and the configured broker (Redis 
 
 import json
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,21 +18,13 @@ from apps.modeling.scopes import Scope
 from apps.modeling.serving import active_model_for_deck
 from apps.modeling.tasks import train_model_version, training_run_enqueue
 from apps.modeling.training import training_run_create, training_run_execute, training_runs_fail_stale
+from tests.conftest import wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 WAIT_SECONDS = 420
 
 
-def _wait_for(condition, what: str, worker):
-    """Poll ``condition`` until it holds; fail at once if the worker process dies."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+_wait_for = wait_for_worker
 
 
 def _queued_run(kind, queue, **hyperparameters) -> TrainingRun:
