@@ -56,9 +56,10 @@ def cohort_dashboard(request, cohort_uuid):
 def cohort_csv(request, cohort_uuid, table: str):
     cohort = cohort_for_dashboard(request.user, cohort_uuid)
     snapshot = selectors.latest_cohort_snapshot(cohort)
-    if snapshot is None:
+    named = _cohort_tables(snapshot, timezone.now())
+    if snapshot is None and table in named:
         return tables.csv_response(tables.Table(["no snapshot computed yet"], []), filename=f"{cohort.uuid}-{table}.csv")
-    return tables.csv_response(tables.table_named(_cohort_tables(snapshot, timezone.now()), table), filename=f"{cohort.uuid}-{table}.csv")
+    return tables.csv_response(tables.table_named(named, table), filename=f"{cohort.uuid}-{table}.csv")
 
 
 def _learner_data(cohort, learner, now) -> dict:
