@@ -125,14 +125,13 @@ def _write_concept_rows(snapshot, rows, tags) -> None:
 
 
 def _write_item_rows(snapshot, rows) -> None:
-    by_card = defaultdict(lambda: ([], 0))
-    for _, card_id, recall, _, lapses in rows:
-        recalls, total_lapses = by_card[card_id]
-        recalls.append(recall)
-        by_card[card_id] = (recalls, total_lapses + lapses)
+    recalls, lapses = defaultdict(list), defaultdict(int)
+    for _, card_id, recall, _, card_lapses in rows:
+        recalls[card_id].append(recall)
+        lapses[card_id] += card_lapses
     ItemDifficulty.objects.bulk_create(
-        ItemDifficulty(snapshot=snapshot, card_id=card_id, learners=len(recalls), mean_recall=float(np.mean(recalls)), lapses=lapses)
-        for card_id, (recalls, lapses) in by_card.items()
+        ItemDifficulty(snapshot=snapshot, card_id=card_id, learners=len(values), mean_recall=float(np.mean(values)), lapses=lapses[card_id])
+        for card_id, values in recalls.items()
     )
 
 

@@ -105,3 +105,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(owners_things, client):
     for method, name, kwargs in _web_requests(owners_things):
         response = getattr(client, method)(reverse(name, kwargs=kwargs))
         assert response.status_code == 302 and response.url.startswith(reverse("login")), name
+
+
+@pytest.mark.parametrize("stranger_name", ["other_learner", "instructor"])
+def test_progress_pages_show_only_ones_own_study(request, owner, owners_things, web_client_for, stranger_name):
+    """The dashboards' cohort URLs have their persona tests in tests/apps/dashboards/test_dashboard_access.py."""
+    study_days = reverse("dashboards:progress_csv", args=["study_days"])
+    stranger = web_client_for(request.getfixturevalue(stranger_name))
+    assert stranger.get(study_days).content.decode().split() == ["day,answers"]
+    assert len(web_client_for(owner).get(study_days).content.decode().split()) == 2
