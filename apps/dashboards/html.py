@@ -3,6 +3,9 @@
 Every value is escaped (``format_html``); the result is marked safe only as a whole.
 """
 
+from urllib.parse import quote
+
+from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,8 +22,13 @@ def table_html(table: Table, *, caption: str = "", css_class: str = "card-table 
     return mark_safe(f'<table class="{escape(css_class)}">{caption_html}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
-def heatmap_html(concepts: list[str], rows, learner_url) -> SafeString:
-    """``rows`` of (LearnerMastery, cells) from ``selectors.heatmap``; ``learner_url(username)`` links each row and cell."""
+def learner_url(username: str) -> str:
+    """A learner's detail, relative to the cohort dashboard (4,000 cells link to it: the full path would double the page)."""
+    return f"learners/{quote(username)}/"
+
+
+def heatmap_html(concepts: list[str], rows) -> SafeString:
+    """``rows`` of (LearnerMastery, cells) from ``selectors.heatmap``; every row and cell links to the learner's detail."""
     head = format_html_join("", '<th scope="col">{}</th>', ((concept,) for concept in concepts))
     lines = []
     for row, cells in rows:
@@ -35,4 +43,22 @@ def heatmap_html(concepts: list[str], rows, learner_url) -> SafeString:
     return mark_safe(
         f'<table class="heatmap" id="mastery-heatmap"><thead><tr><th scope="col">Learner</th>{head}</tr></thead>'
         f'<tbody>{"".join(lines)}</tbody></table>'
+    )
+
+
+def learners_html(learners) -> SafeString:
+    """The learners table of the dashboard (``LearnerMastery`` rows), each learner linked to their detail."""
+    lines = [
+        format_html(
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} min</td><td>{}</td></tr>',
+            learner_url(row.learner.username), row.learner.username, row.cards_studied,
+            "" if row.mean_recall is None else f"{row.mean_recall:.2f}", row.cards_at_risk, round(row.time_spent_ms / 60000),
+            timezone.localtime(row.last_seen_at).strftime("%Y-%m-%d %H:%M") if row.last_seen_at else "never",
+        )
+        for row in learners
+    ]
+    return mark_safe(
+        '<table class="card-table" id="learner-table"><thead><tr><th scope="col">Learner</th><th scope="col">Cards</th>'
+        '<th scope="col">Mean recall</th><th scope="col">At risk</th><th scope="col">Time spent</th><th scope="col">Last seen</th>'
+        f'</tr></thead><tbody>{"".join(lines)}</tbody></table>'
     )

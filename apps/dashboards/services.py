@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
@@ -47,11 +47,21 @@ def recall_snapshot_write(*, learner, deck: Deck, now: datetime | None = None) -
     with transaction.atomic():
         RecallSnapshot.objects.filter(learner=learner, deck=deck).delete()
         snapshot = RecallSnapshot.objects.create(learner=learner, deck=deck, computed_at=now, model_version=recall.model_version)
-        CardRecall.objects.bulk_create(
-            CardRecall(snapshot=snapshot, card_id=int(card_id), predicted_recall=float(value), due_at=due, lapses=int(lapses), reps=int(reps))
-            for card_id, value, due, lapses, reps in zip(recall.card_ids, recall.predicted_recall, recall.due_at, recall.lapses, recall.reps)
-        )
+        _card_recalls_insert(snapshot, recall)
     return snapshot
+
+
+def _card_recalls_insert(snapshot: RecallSnapshot, recall) -> None:
+    """One INSERT of every card's row: ``bulk_create`` builds a model instance per row, half the snapshot task's time."""
+    table, adapt = CardRecall._meta.db_table, connection.ops.adapt_datetimefield_value
+    rows = [
+        (snapshot.pk, int(card_id), float(value), adapt(due), int(lapses), int(reps))
+        for card_id, value, due, lapses, reps in zip(recall.card_ids, recall.predicted_recall, recall.due_at, recall.lapses, recall.reps)
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (snapshot_id, card_id, predicted_recall, due_at, lapses, reps) VALUES (%s, %s, %s, %s, %s, %s)", rows
+        )
 
 
 def review_forecast(states, *, now: datetime, days: int = FORECAST_DAYS) -> list[int]:

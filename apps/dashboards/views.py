@@ -6,14 +6,13 @@ by ``static/js/dashboards.js`` from ``json_script`` data, each with its table be
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.dashboards import selectors, tables
 from apps.dashboards.access import cohort_for_dashboard, member_for_dashboard
-from apps.dashboards.html import heatmap_html
+from apps.dashboards.html import heatmap_html, learners_html
 from apps.dashboards.models import ConceptMastery
 
 
@@ -38,10 +37,8 @@ def cohort_dashboard(request, cohort_uuid):
         concepts, heatmap_rows = selectors.heatmap(snapshot, learners)
         forecast = selectors.forecast_days(snapshot.review_forecast, now=timezone.now())
         context |= {
-            "learners": learners,
-            "heatmap_html": heatmap_html(
-                concepts, heatmap_rows, lambda username: reverse("dashboards:learner_detail", args=[cohort.uuid, username])
-            ),
+            "heatmap_html": heatmap_html(concepts, heatmap_rows),
+            "learners_html": learners_html(learners),
             "concept_table": tables.cohort_concepts_table(snapshot),
             "items_table": tables.cohort_items_table(snapshot, limit=selectors.HARDEST_SHOWN),
             "forecast_table": tables.forecast_table(forecast),

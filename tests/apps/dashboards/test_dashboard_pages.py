@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from urllib.parse import urljoin
 
 import pytest
 from django.urls import reverse
@@ -31,7 +33,9 @@ def test_the_dashboard_shows_the_snapshot_heatmap_and_its_time(studied_cohort, i
     assert f"Computed {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}" in page
     cell = ConceptMastery.objects.get(snapshot=snapshot, learner=owner, concept="demo")
     assert f"{cell.mean_recall:.0%}</a> <small>{cell.cards_studied}</small>" in page
-    assert reverse("dashboards:learner_detail", args=[studied_cohort.uuid, owner.username]) in page
+    dashboard = reverse("dashboards:cohort_dashboard", args=[studied_cohort.uuid])
+    link = re.search(rf'<th scope="row"><a href="([^"]+)">{owner.username}</a>', page).group(1)
+    assert urljoin(dashboard, link) == reverse("dashboards:learner_detail", args=[studied_cohort.uuid, owner.username])
 
     mastery = _csv(client.get(reverse("dashboards:cohort_csv", args=[studied_cohort.uuid, "mastery"])))
     expected = ConceptMastery.objects.filter(snapshot=snapshot)
