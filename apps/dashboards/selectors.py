@@ -106,8 +106,12 @@ def learner_card_recalls(*, learner, decks) -> list[CardRecall]:
     )
 
 
-def cards_at_risk(card_recalls: list[CardRecall], *, now: datetime) -> list[CardRecall]:
-    return [row for row in card_recalls if card_is_at_risk(predicted_recall=row.predicted_recall, due_at=row.due_at, now=now)]
+def cards_at_risk(card_recalls: list[CardRecall]) -> list[CardRecall]:
+    """The cards at risk when their snapshot was computed (due then, or predicted below the threshold), as the counts say."""
+    return [
+        row for row in card_recalls
+        if card_is_at_risk(predicted_recall=row.predicted_recall, due_at=row.due_at, now=row.snapshot.computed_at)
+    ]
 
 
 def daily_activity(*, learner, decks=None, now: datetime, days: int = ACTIVITY_DAYS) -> list[dict]:

@@ -70,7 +70,7 @@ def _learner_data(cohort, learner, now) -> dict:
     return {
         "snapshot": snapshot,
         "mastery": None if snapshot is None else snapshot.learners.filter(learner=learner).first(),
-        "at_risk": selectors.cards_at_risk(card_recalls, now=now),
+        "at_risk": selectors.cards_at_risk(card_recalls),
         "activity": activity,
         "concepts": concepts,
     }
