@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.modeling",
     "apps.research",
     "apps.outbox",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "apps.outbox.tasks.send_outbox", "schedule": crontab(minute="*")},
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
+    "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("study/", include("apps.study.urls")),
     path("experiments/", include("apps.experiments.urls")),
     path("research/", include("apps.research.urls")),
+    path("dashboards/", include("apps.dashboards.urls")),
     path("api/v1/", include("config.api_urls")),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),

@@ -294,3 +294,18 @@ def celery_broker():
     yield use
     reset_connections()
     app.conf.broker_url, app.conf.broker_transport_options = original
+
+
+WORKER_WAIT_SECONDS = 420
+
+
+def wait_for_worker(condition, what: str, worker: Worker, *, seconds: float = WORKER_WAIT_SECONDS):
+    """Poll ``condition`` until it returns something true, and return that; fail at once if the worker process dies."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -27,3 +27,9 @@ def api_token_for_owner(user, token_uuid) -> ApiToken:
     if token is None:
         raise Http404("No such token")
     return token
+def cohort_for_member(user, cohort_uuid) -> Cohort:
+    """A cohort the user is a member of, else 404."""
+    cohort = Cohort.objects.filter(uuid=cohort_uuid, members=user).first()
+    if cohort is None:
+        raise Http404("No such cohort")
+    return cohort

@@ -1,17 +1,20 @@
-"""Cohort pages for instructors and staff: create a cohort, add and remove learners, assign and unassign decks.
+"""Cohort pages for instructors and staff: create a cohort, invite and remove learners, assign and unassign decks.
 
 Only a cohort's owner (and staff) reach its pages; anyone else gets 404, as if it did
 not exist. Every change is a POST that goes back to the cohort page with a message.
+Learners join with an invite's link or code and may leave (``join_views``); nobody
+adds an account by name, so no page tells whether an account exists.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts import selectors, services
 from apps.accounts.access import cohort_for_owner, require_cohort_owner_role
-from apps.accounts.forms import CohortForm, DeckChoiceForm, LearnerForm
+from apps.accounts.forms import CohortForm, DeckChoiceForm, InviteChoiceForm, InviteForm, MemberForm
 from apps.pagination import page_of
 
 
@@ -40,7 +43,9 @@ def cohort_detail(request, cohort_uuid):
         "cohort": cohort,
         "members": page_of(request, selectors.cohort_members(cohort), parameter="members_page"),
         "decks": page_of(request, selectors.cohort_decks(cohort), parameter="decks_page"),
-        "learner_form": LearnerForm(),
+        "invites": selectors.cohort_invites(cohort),
+        "invite_form": InviteForm(),
+        "now": timezone.now(),
         "deck_form": DeckChoiceForm(decks=selectors.cohort_assignable_decks(cohort)),
     }
     return render(request, "accounts/cohort_detail.html", context)
@@ -71,13 +76,18 @@ def _cohort_change(*, form, change, done):
     return view
 
 
-cohort_member_add = _cohort_change(
-    form=lambda data, cohort: LearnerForm(data),
-    change=lambda cohort, data: services.cohort_add_learner(cohort=cohort, learner=data["username"]),
-    done=lambda cohort, data: f"{data['username']} is a member of “{cohort.name}”.",
+cohort_invite_create = _cohort_change(
+    form=lambda data, cohort: InviteForm(data),
+    change=lambda cohort, data: services.cohort_invite_create(cohort=cohort, **data),
+    done=lambda cohort, data: "A new invite is ready: share its link or code.",
+)
+cohort_invite_revoke = _cohort_change(
+    form=lambda data, cohort: InviteChoiceForm(data, invites=selectors.cohort_invites(cohort)),
+    change=lambda cohort, data: services.cohort_invite_revoke(invite=data["invite"]),
+    done=lambda cohort, data: f"The invite {data['invite'].code} no longer works.",
 )
 cohort_member_remove = _cohort_change(
-    form=lambda data, cohort: LearnerForm(data),
+    form=lambda data, cohort: MemberForm(data, members=selectors.cohort_members(cohort)),
     change=lambda cohort, data: services.cohort_remove_learner(cohort=cohort, learner=data["username"]),
     done=lambda cohort, data: f"{data['username']} left “{cohort.name}”.",
 )

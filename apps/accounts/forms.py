@@ -1,7 +1,8 @@
 from django import forms
 
 from apps.accounts.models import LearnerSettings
-from apps.accounts.selectors import user_by_username
+from apps.accounts.models import INVITE_CODE_LENGTH
+from apps.accounts.services import MAX_INVITE_DAYS, MAX_INVITE_USES
 
 
 class LearnerSettingsForm(forms.ModelForm):
@@ -14,16 +15,33 @@ class CohortForm(forms.Form):
     name = forms.CharField(max_length=200)
 
 
-class LearnerForm(forms.Form):
-    """A learner picked by user name (to add to a cohort, or to take out of it)."""
+class MemberForm(forms.Form):
+    """One of the cohort's members (to take out of it); anyone else is not a valid choice."""
 
-    username = forms.CharField(max_length=150, label="Learner's user name")
+    username = forms.ModelChoiceField(queryset=None, to_field_name="username", label="Learner")
 
-    def clean_username(self):
-        user = user_by_username(self.cleaned_data["username"].strip())
-        if user is None:
-            raise forms.ValidationError("No such user.")
-        return user
+    def __init__(self, *args, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].queryset = members
+
+
+class InviteForm(forms.Form):
+    valid_days = forms.IntegerField(min_value=1, max_value=MAX_INVITE_DAYS, initial=14, label="Valid for (days)")
+    max_uses = forms.IntegerField(min_value=1, max_value=MAX_INVITE_USES, initial=30, label="Number of learners who may join with it")
+
+
+class InviteChoiceForm(forms.Form):
+    """One of the cohort's invites, by code."""
+
+    invite = forms.ModelChoiceField(queryset=None, to_field_name="code")
+
+    def __init__(self, *args, invites, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invite"].queryset = invites
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(max_length=INVITE_CODE_LENGTH + 10, label="Join code")
 
 
 class DeckChoiceForm(forms.Form):

@@ -1,5 +1,6 @@
 """Per-learner study settings, API tokens and cohorts (roles are Django groups, see roles.py)."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -66,3 +67,44 @@ class Cohort(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+INVITE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVITE_CODE_LENGTH = 10
+
+
+def new_invite_code() -> str:
+    """Ten characters from an alphabet without look-alikes (no 0/O, 1/I/L): easy to read out or type."""
+    return "".join(secrets.choice(INVITE_CODE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
+
+
+class CohortInvite(models.Model):
+    """A join link and code an instructor hands out: learners who sign in and use it join the cohort themselves.
+
+    It stops working when it expires, when its owner revokes it, or once ``max_uses``
+    learners have joined with it.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invites")
+    code = models.CharField(max_length=INVITE_CODE_LENGTH, unique=True, default=new_invite_code, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    max_uses = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1000)])
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invite {self.code} to {self.cohort}"
+
+    def refusal(self, now) -> str | None:
+        """Why the invite cannot be used at ``now``, or None when it can."""
+        if self.revoked_at is not None:
+            return "This invite was revoked."
+        if now >= self.expires_at:
+            return "This invite has expired."
+        if self.uses >= self.max_uses:
+            return "This invite has been used as many times as it allows."
+        return None

@@ -1,10 +1,9 @@
 """Reads for accounts: who an API token belongs to, cohorts and what may join them."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken, Cohort
+from apps.accounts.models import ApiToken, Cohort, CohortInvite
 from apps.accounts.services import token_digest
 from apps.cards.access import visible_decks
 
@@ -49,5 +48,15 @@ def cohort_assignable_decks(cohort: Cohort):
     return visible_decks(cohort.owner).exclude(cohorts=cohort).order_by("title", "id")
 
 
-def user_by_username(username: str):
-    return get_user_model().objects.filter(username=username, is_active=True).first()
+def cohort_invites(cohort: Cohort):
+    """The cohort's invites, newest first."""
+    return cohort.invites.all()
+
+
+def invite_by_code(code: str) -> CohortInvite | None:
+    return CohortInvite.objects.select_related("cohort__owner").filter(code=code.strip().upper()).first()
+
+
+def cohorts_joined_by(user):
+    """The cohorts the user is a member of."""
+    return user.cohorts.select_related("owner").order_by("name", "id")

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken, Cohort, LearnerSettings
+from apps.accounts.models import ApiToken, Cohort, CohortInvite, LearnerSettings
 from apps.accounts.roles import ALL_ROLES, LEARNER, has_role, may_own_cohorts
 from apps.cards.access import deck_open_to
 from apps.cards.models import Deck
@@ -92,3 +93,46 @@ def cohort_assign_deck(*, cohort: Cohort, deck: Deck) -> None:
 
 def cohort_unassign_deck(*, cohort: Cohort, deck: Deck) -> None:
     cohort.decks.remove(deck)
+
+
+MAX_INVITE_DAYS = 365
+MAX_INVITE_USES = 1000
+
+
+def cohort_invite_create(*, cohort: Cohort, valid_days: int, max_uses: int, now=None) -> CohortInvite:
+    """A new join code for the cohort, valid for ``valid_days`` days and ``max_uses`` joins."""
+    if not 1 <= valid_days <= MAX_INVITE_DAYS:
+        raise CohortInvalid(f"an invite is valid for 1 to {MAX_INVITE_DAYS} days")
+    if not 1 <= max_uses <= MAX_INVITE_USES:
+        raise CohortInvalid(f"an invite allows 1 to {MAX_INVITE_USES} joins")
+    now = now or timezone.now()
+    return CohortInvite.objects.create(cohort=cohort, expires_at=now + timedelta(days=valid_days), max_uses=max_uses)
+
+
+def cohort_invite_revoke(*, invite: CohortInvite, now=None) -> None:
+    """Stop the invite from working (again changes nothing); those who joined with it stay members."""
+    CohortInvite.objects.filter(pk=invite.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+@transaction.atomic
+def cohort_join(*, learner, code: str, now=None) -> Cohort:
+    """The learner joins the invite's cohort; a member using it again changes nothing and costs no use.
+
+    The invite row is locked, so two learners joining at once cannot both take its last use.
+    """
+    invite = CohortInvite.objects.select_for_update().select_related("cohort").filter(code=code.strip().upper()).first()
+    if invite is None:
+        raise CohortInvalid("No invite has this code.")
+    if invite.cohort.members.filter(pk=learner.pk).exists():
+        return invite.cohort
+    refusal = invite.refusal(now or timezone.now())
+    if refusal is not None:
+        raise CohortInvalid(refusal)
+    cohort_add_learner(cohort=invite.cohort, learner=learner)
+    CohortInvite.objects.filter(pk=invite.pk).update(uses=invite.uses + 1)
+    return invite.cohort
+
+
+def cohort_leave(*, cohort: Cohort, learner) -> None:
+    """The learner leaves the cohort (same effect as the owner removing them)."""
+    cohort_remove_learner(cohort=cohort, learner=learner)

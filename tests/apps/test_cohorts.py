@@ -5,7 +5,7 @@ from django.urls import get_resolver, reverse
 from django.utils.html import escape
 
 from apps.accounts.models import Cohort
-from apps.accounts.services import CohortInvalid, cohort_add_learner, cohort_assign_deck, cohort_create
+from apps.accounts.services import CohortInvalid, cohort_add_learner, cohort_assign_deck, cohort_create, cohort_invite_create
 from apps.cards.services import deck_create
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +17,15 @@ def cohort(instructor, public_deck, owner):
     cohort = cohort_create(owner=instructor, name="Evening group")
     cohort_add_learner(cohort=cohort, learner=owner)
     cohort_assign_deck(cohort=cohort, deck=public_deck)
+    cohort_invite_create(cohort=cohort, valid_days=7, max_uses=5)
     return cohort
 
 
 def _cohort_requests(cohort, deck, learner):
     return [
         ("get", "cohorts:cohort_detail", {}),
-        ("post", "cohorts:cohort_member_add", {"username": learner.username}),
+        ("post", "cohorts:cohort_invite_create", {"valid_days": 7, "max_uses": 5}),
+        ("post", "cohorts:cohort_invite_revoke", {"invite": cohort.invites.get().code}),
         ("post", "cohorts:cohort_member_remove", {"username": learner.username}),
         ("post", "cohorts:cohort_deck_assign", {"deck": str(deck.uuid)}),
         ("post", "cohorts:cohort_deck_unassign", {"deck": str(deck.uuid)}),
@@ -33,7 +35,8 @@ def _cohort_requests(cohort, deck, learner):
 def test_every_cohort_url_is_covered_here(cohort, public_deck, owner):
     resolver = get_resolver().namespace_dict["cohorts"][1]
     names = {f"cohorts:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
-    assert names == {name for _, name, _ in _cohort_requests(cohort, public_deck, owner)} | {"cohorts:cohort_list"}
+    joining = {"cohorts:cohorts_joined", "cohorts:cohort_join_by_code", "cohorts:cohort_join_by_link", "cohorts:cohort_leave"}  # test_cohort_joining.py
+    assert names == {name for _, name, _ in _cohort_requests(cohort, public_deck, owner)} | {"cohorts:cohort_list"} | joining
 
 
 @pytest.mark.parametrize("stranger_name", ["owner", "other_learner", "other_instructor"])
@@ -46,6 +49,7 @@ def test_strangers_get_404_on_every_cohort_page_and_change_nothing(
         response = getattr(client, method)(reverse(name, args=[cohort.uuid]), data)
         assert response.status_code == 404, (method, name)
     assert list(cohort.members.all()) == [owner] and list(cohort.decks.all()) == [public_deck]
+    assert cohort.invites.get().revoked_at is None and cohort.invites.count() == 1
     assert cohort.name not in client.get(reverse("cohorts:cohort_list")).content.decode()
 
 
@@ -64,7 +68,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, cohort, public_deck, own
         assert response.status_code == 302 and response.url.startswith(reverse("login")), name
 
 
-def test_an_instructor_creates_a_cohort_adds_learners_and_assigns_decks(instructor, owner, other_learner, public_deck, web_client_for):
+def test_an_instructor_creates_a_cohort_invites_learners_and_assigns_decks(instructor, owner, other_learner, public_deck, web_client_for):
     client = web_client_for(instructor)
     response = client.post(reverse("cohorts:cohort_list"), {"name": "Biology 101"})
     cohort = Cohort.objects.get()
@@ -72,8 +76,11 @@ def test_an_instructor_creates_a_cohort_adds_learners_and_assigns_decks(instruct
     assert cohort.owner == instructor and cohort.name == "Biology 101"
 
     detail = reverse("cohorts:cohort_detail", args=[cohort.uuid])
-    for username in (owner.username, other_learner.username):
-        assert client.post(reverse("cohorts:cohort_member_add", args=[cohort.uuid]), {"username": username}).url == detail
+    assert client.post(reverse("cohorts:cohort_invite_create", args=[cohort.uuid]), {"valid_days": 7, "max_uses": 5}).url == detail
+    link = reverse("cohorts:cohort_join_by_link", args=[cohort.invites.get().code])
+    assert link in client.get(detail).content.decode()
+    for learner in (owner, other_learner):
+        assert web_client_for(learner).post(link).url == reverse("cohorts:cohorts_joined")
     client.post(reverse("cohorts:cohort_deck_assign", args=[cohort.uuid]), {"deck": str(public_deck.uuid)})
     client.post(reverse("cohorts:cohort_member_remove", args=[cohort.uuid]), {"username": other_learner.username})
 
@@ -87,10 +94,11 @@ def test_an_instructor_creates_a_cohort_adds_learners_and_assigns_decks(instruct
     assert not cohort.decks.exists()
 
 
-def test_the_page_refuses_unknown_users_and_other_owners_private_decks(cohort, instructor, public_deck, private_deck, web_client_for):
+def test_the_page_refuses_non_members_and_other_owners_private_decks(cohort, instructor, other_learner, public_deck, private_deck, web_client_for):
     client = web_client_for(instructor)
-    response = client.post(reverse("cohorts:cohort_member_add", args=[cohort.uuid]), {"username": "nobody"}, follow=True)
-    assert "No such user." in response.content.decode()
+    for username in ("nobody", other_learner.username):
+        response = client.post(reverse("cohorts:cohort_member_remove", args=[cohort.uuid]), {"username": username}, follow=True)
+        assert "Select a valid choice" in response.content.decode()
     response = client.post(reverse("cohorts:cohort_deck_assign", args=[cohort.uuid]), {"deck": str(private_deck.uuid)}, follow=True)
     assert "Select a valid choice" in response.content.decode()
     assert list(cohort.decks.all()) == [public_deck] and cohort.members.count() == 1

@@ -170,3 +170,10 @@ def test_everyone_without_the_researcher_role_gets_404_on_every_research_url(req
         assert client.get(url).status_code == 404, url
         assert client.post(url, {"format": "csv"}).status_code == 404, url
     assert researchers_export.__class__.objects.count() == 1
+@pytest.mark.parametrize("stranger_name", ["other_learner", "instructor"])
+def test_progress_pages_show_only_ones_own_study(request, owner, owners_things, web_client_for, stranger_name):
+    """The dashboards' cohort URLs have their persona tests in tests/apps/dashboards/test_dashboard_access.py."""
+    study_days = reverse("dashboards:progress_csv", args=["study_days"])
+    stranger = web_client_for(request.getfixturevalue(stranger_name))
+    assert stranger.get(study_days).content.decode().split() == ["day,answers"]
+    assert len(web_client_for(owner).get(study_days).content.decode().split()) == 2

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import time
 from datetime import timedelta
 
 import pytest
@@ -24,22 +23,9 @@ from apps.modeling.serving import active_model_for_deck
 from apps.modeling.tasks import train_model_version, training_run_enqueue
 from apps.modeling.training import training_run_create, training_run_execute, training_runs_recover_stale
 from apps.modeling.triggers import training_runs_schedule_nightly
+from tests.conftest import WORKER_WAIT_SECONDS, wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-WAIT_SECONDS = 420
-
-
-def _wait_for(condition, what: str, worker):
-    """Poll ``condition`` until it holds; fail at once if the worker process dies."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def _queued_run(kind, queue, **hyperparameters) -> TrainingRun:
     with transaction.atomic():
@@ -62,7 +48,7 @@ def test_a_worker_trains_karl_and_fsrs6_and_the_better_one_serves_with_its_relia
     fsrs_run = _queued_run("fsrs6", worker.queue)
 
     for run in (karl_run, fsrs_run):
-        _wait_for(lambda: _finished(run), f"the {run.kind} run", worker)
+        wait_for_worker(lambda: _finished(run), f"the {run.kind} run", worker)
         assert run.status == TrainingRun.Status.SUCCEEDED, run.message
     karl, fsrs = ModelVersion.objects.get(kind="karl"), ModelVersion.objects.get(kind="fsrs6")
     for version in (karl, fsrs):
@@ -93,7 +79,7 @@ def test_the_same_run_message_delivered_twice_trains_once_and_promotes_once(seed
 
     results = [train_model_version.apply_async(args=[run.pk], queue=worker.queue) for _ in range(2)]
 
-    assert [result.get(timeout=WAIT_SECONDS) for result in results] == [TrainingRun.Status.SUCCEEDED] * 2
+    assert [result.get(timeout=WORKER_WAIT_SECONDS) for result in results] == [TrainingRun.Status.SUCCEEDED] * 2
     assert ModelVersion.objects.filter(run=run).count() == 1
     assert Promotion.objects.count() == 1
 
@@ -126,7 +112,7 @@ def _training_pid(run: TrainingRun, attempt: int, worker) -> int:
         assert current.status not in TrainingRun.FINISHED, f"the run ended before it could be killed: {current.message}"
         return current if current.attempts == attempt and current.progress.get("epoch") else None
 
-    return int(_wait_for(training, f"attempt {attempt}'s first epoch", worker).worker.rsplit(":", 1)[1])
+    return int(wait_for_worker(training, f"attempt {attempt}'s first epoch", worker).worker.rsplit(":", 1)[1])
 
 
 def _training_task_results(run: TrainingRun) -> list[TaskResult]:
@@ -146,14 +132,14 @@ def test_a_pool_child_killed_mid_training_is_recorded_failed_and_the_run_retried
     long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
 
     os.kill(_training_pid(long_run, 1, worker), signal.SIGKILL)
-    [lost] = _wait_for(lambda: _training_task_results(long_run), "the killed task's result", worker)
+    [lost] = wait_for_worker(lambda: _training_task_results(long_run), "the killed task's result", worker)
     assert lost.status == "FAILURE" and "WorkerLostError" in lost.result  # never reported as a success
     assert training_runs_recover_stale(stale_after=timedelta(0)) == {"retried": 1, "failed": 0}
     long_run.refresh_from_db()
     assert long_run.status == TrainingRun.Status.QUEUED and "attempt 1 of 2" in long_run.message
 
     os.kill(_training_pid(long_run, 2, worker), signal.SIGKILL)  # the pool's new child took the retry
-    _wait_for(lambda: len(_training_task_results(long_run)) == 2, "the second killed task's result", worker)
+    wait_for_worker(lambda: len(_training_task_results(long_run)) == 2, "the second killed task's result", worker)
     assert training_runs_recover_stale(stale_after=timedelta(0)) == {"retried": 0, "failed": 1}
     long_run.refresh_from_db()
     assert long_run.status == TrainingRun.Status.FAILED
@@ -178,7 +164,7 @@ def test_a_worker_killed_as_a_whole_has_its_run_retried_by_a_replacement_worker_
 
     # The replacement stops the endless run at its soft time limit, so the retry ends on its own.
     replacement = start_worker(queue=worker.queue, pool="prefork", env={"MNEMO_TRAINING_SOFT_TIME_LIMIT": "5"})
-    _wait_for(lambda: _finished(long_run), "the retried run", replacement)
+    wait_for_worker(lambda: _finished(long_run), "the retried run", replacement)
     assert long_run.attempts == 2
     assert long_run.status == TrainingRun.Status.FAILED and "soft time limit of 5 s" in long_run.message
     _assert_still_served(previous, long_run, seeded_deck)
@@ -219,7 +205,7 @@ def test_the_workers_soft_time_limit_ends_a_long_run_failed_and_the_active_model
     worker = start_worker(pool="prefork", env={"MNEMO_TRAINING_SOFT_TIME_LIMIT": "10", "MNEMO_TRAINING_TIME_LIMIT": "120"})
     long_run = _queued_run("karl", worker.queue, **_endless(small_karl))
 
-    _wait_for(lambda: _finished(long_run), "the soft time limit to stop the run", worker)
+    wait_for_worker(lambda: _finished(long_run), "the soft time limit to stop the run", worker)
 
     assert long_run.status == TrainingRun.Status.FAILED, long_run.message
     assert "soft time limit of 10 s" in long_run.message

@@ -1,0 +1,30 @@
+"""Who may see which dashboard, decided in one place; anyone else gets 404, as if it did not exist.
+
+A cohort's dashboard is its owner's, and also open to users granted the
+``dashboards.view_cohortsnapshot`` permission (staff status alone is not enough:
+individual learners' progress is not for every admin). A learner's detail exists only
+for members of the cohort. Learners see only their own progress page.
+"""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+
+from apps.accounts.models import Cohort
+
+VIEW_ANY_COHORT_DASHBOARD = "dashboards.view_cohortsnapshot"
+
+
+def cohort_for_dashboard(user, cohort_uuid) -> Cohort:
+    cohort = Cohort.objects.filter(uuid=cohort_uuid).first()
+    if cohort is None or not (cohort.owner_id == user.pk or user.has_perm(VIEW_ANY_COHORT_DASHBOARD)):
+        raise Http404("No such cohort")
+    return cohort
+
+
+def member_for_dashboard(user, cohort_uuid, username: str):
+    """(cohort, learner) when the user may see the cohort's dashboard and ``username`` is a member, else 404."""
+    cohort = cohort_for_dashboard(user, cohort_uuid)
+    learner = get_user_model().objects.filter(username=username, cohorts=cohort).first()
+    if learner is None:
+        raise Http404("No such learner in this cohort")
+    return cohort, learner

@@ -1,0 +1,64 @@
+"""The big tables of the dashboards as HTML, joined in Python: a 200 x 20 heatmap through template loops costs far more.
+
+Every value is escaped (``format_html``); the result is marked safe only as a whole.
+"""
+
+from urllib.parse import quote
+
+from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.dashboards.tables import Table
+
+
+def table_html(table: Table, *, caption: str = "", css_class: str = "card-table data-table") -> SafeString:
+    head = format_html_join("", '<th scope="col">{}</th>', ((column,) for column in table.header))
+    if table.rows:
+        body = "".join("<tr>" + "".join(f"<td>{escape(value)}</td>" for value in row) + "</tr>" for row in table.rows)
+    else:
+        body = format_html('<tr><td colspan="{}">Nothing yet.</td></tr>', len(table.header))
+    caption_html = format_html("<caption>{}</caption>", caption) if caption else ""
+    return mark_safe(f'<table class="{escape(css_class)}">{caption_html}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def learner_url(username: str) -> str:
+    """A learner's detail, relative to the cohort dashboard (4,000 cells link to it: the full path would double the page)."""
+    return f"learners/{quote(username)}/"
+
+
+def heatmap_html(concepts: list[str], rows) -> SafeString:
+    """``rows`` of (LearnerMastery, cells) from ``selectors.heatmap``; every row and cell links to the learner's detail."""
+    head = format_html_join("", '<th scope="col">{}</th>', ((concept,) for concept in concepts))
+    lines = []
+    for row, cells in rows:
+        username = escape(row.learner.username)
+        url = escape(learner_url(row.learner.username))
+        tds = "".join(
+            f'<td class="m{cell.bucket}"><a href="{url}">{cell.percent}</a> <small>{cell.cards_studied}</small></td>'
+            if cell.cards_studied else '<td class="empty">–</td>'
+            for cell in cells
+        )
+        lines.append(f'<tr><th scope="row"><a href="{url}">{username}</a></th>{tds}</tr>')
+    return mark_safe(
+        f'<table class="heatmap" id="mastery-heatmap"><thead><tr><th scope="col">Learner</th>{head}</tr></thead>'
+        f'<tbody>{"".join(lines)}</tbody></table>'
+    )
+
+
+def learners_html(learners) -> SafeString:
+    """The learners table of the dashboard (``LearnerMastery`` rows), each learner linked to their detail."""
+    lines = [
+        format_html(
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} min</td><td>{}</td></tr>',
+            learner_url(row.learner.username), row.learner.username, row.cards_studied,
+            "" if row.mean_recall is None else f"{row.mean_recall:.2f}", row.cards_at_risk, round(row.time_spent_ms / 60000),
+            timezone.localtime(row.last_seen_at).strftime("%Y-%m-%d %H:%M") if row.last_seen_at else "never",
+        )
+        for row in learners
+    ]
+    return mark_safe(
+        '<table class="card-table" id="learner-table"><thead><tr><th scope="col">Learner</th><th scope="col">Cards</th>'
+        '<th scope="col">Mean recall</th><th scope="col">At risk</th><th scope="col">Time spent</th><th scope="col">Last seen</th>'
+        f'</tr></thead><tbody>{"".join(lines)}</tbody></table>'
+    )

@@ -1,0 +1,211 @@
+"""Reads of the dashboards: the cohort page and its learners from the latest snapshot, a learner's own progress.
+
+Mastery and predicted recall always come from snapshots; only what the study log says
+directly (answers per day, observed recall rate, streaks) and the FSRS due dates are
+read live, for one learner at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.utils import timezone
+
+from apps.accounts.models import Cohort
+from apps.cards.models import Card
+from apps.dashboards.models import CardRecall, CohortSnapshot, ConceptMastery, ItemDifficulty, LearnerMastery, RecallSnapshot
+from apps.dashboards.services import card_is_at_risk, concepts_of, review_forecast
+from apps.study.models import CardState, StudyLog
+from apps.study.selectors import start_of_day
+from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.simulation.workload import workload_by_retention
+
+HEATMAP_BUCKETS = 10
+HARDEST_SHOWN = 20
+ACTIVITY_DAYS = 60
+CALENDAR_DAYS = 364
+RECALL_BINS = 10
+
+
+def recall_bucket(recall: float) -> int:
+    """0 (recall below 10%) .. 9 (90% and above): the colour class of a heatmap cell."""
+    return min(int(recall * HEATMAP_BUCKETS), HEATMAP_BUCKETS - 1)
+
+
+def latest_cohort_snapshot(cohort: Cohort) -> CohortSnapshot | None:
+    return CohortSnapshot.objects.filter(cohort=cohort).order_by("-computed_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class HeatmapCell:
+    mean_recall: float | None
+    cards_studied: int
+
+    @property
+    def bucket(self) -> int | None:
+        return None if self.mean_recall is None else recall_bucket(self.mean_recall)
+
+    @property
+    def percent(self) -> str:
+        return "" if self.mean_recall is None else f"{self.mean_recall:.0%}"
+
+
+def learner_rows(snapshot: CohortSnapshot) -> list[LearnerMastery]:
+    return list(snapshot.learners.select_related("learner").order_by("learner__username"))
+
+
+def heatmap(snapshot: CohortSnapshot, learners: list[LearnerMastery]) -> tuple[list[str], list[tuple[LearnerMastery, list[HeatmapCell]]]]:
+    """(concepts in name order, one row per learner: their cell for each concept)."""
+    cells = {
+        (learner_id, concept): HeatmapCell(recall, cards)
+        for learner_id, concept, recall, cards in ConceptMastery.objects.filter(snapshot=snapshot).values_list(
+            "learner_id", "concept", "mean_recall", "cards_studied"
+        )
+    }
+    concepts = sorted({concept for _, concept in cells})
+    empty = HeatmapCell(None, 0)
+    return concepts, [(row, [cells.get((row.learner_id, concept), empty) for concept in concepts]) for row in learners]
+
+
+def concept_difficulty(snapshot: CohortSnapshot) -> list[dict]:
+    """Each concept over the cohort, hardest first: mean predicted recall over every learner's studied cards with it."""
+    totals = defaultdict(lambda: [0.0, 0, 0])
+    for concept, recall, cards in ConceptMastery.objects.filter(snapshot=snapshot).values_list("concept", "mean_recall", "cards_studied"):
+        total = totals[concept]
+        total[0] += recall * cards
+        total[1] += cards
+        total[2] += 1
+    rows = [{"concept": concept, "mean_recall": weighted / cards, "cards_studied": cards, "learners": learners} for concept, (weighted, cards, learners) in totals.items()]
+    return sorted(rows, key=lambda row: (row["mean_recall"], row["concept"]))
+
+
+def hardest_items(snapshot: CohortSnapshot, *, limit: int | None = HARDEST_SHOWN):
+    """Cards by lowest mean predicted recall across learners, then most lapses."""
+    items = ItemDifficulty.objects.filter(snapshot=snapshot).select_related("card").order_by("mean_recall", "-lapses", "card_id")
+    return list(items if limit is None else items[:limit])
+
+
+def forecast_totals(forecast: list[int]) -> dict:
+    return {"next_7_days": sum(forecast[:7]), "next_30_days": sum(forecast[:30])}
+
+
+def forecast_days(forecast: list[int], *, now: datetime) -> list[dict]:
+    today = start_of_day(now).date()
+    return [{"day": today + timedelta(days=offset), "reviews": count} for offset, count in enumerate(forecast)]
+
+
+def learner_card_recalls(*, learner, decks) -> list[CardRecall]:
+    """The learner's snapshotted cards on ``decks``, lowest predicted recall first."""
+    return list(
+        CardRecall.objects.filter(snapshot__learner=learner, snapshot__deck__in=decks, card__deleted_at__isnull=True)
+        .select_related("card", "snapshot")
+        .order_by("predicted_recall", "card_id")
+    )
+
+
+def cards_at_risk(card_recalls: list[CardRecall]) -> list[CardRecall]:
+    """The cards at risk when their snapshot was computed (due then, or predicted below the threshold), as the counts say."""
+    return [
+        row for row in card_recalls
+        if card_is_at_risk(predicted_recall=row.predicted_recall, due_at=row.due_at, now=row.snapshot.computed_at)
+    ]
+
+
+def daily_activity(*, learner, decks=None, now: datetime, days: int = ACTIVITY_DAYS) -> list[dict]:
+    """Answers, recalls, observed recall rate and time spent on each of the last ``days`` days (live logs)."""
+    first_day = start_of_day(now) - timedelta(days=days - 1)
+    logs = StudyLog.objects.live().filter(learner=learner, answered_at__gte=first_day)
+    if decks is not None:
+        logs = logs.filter(deck__in=decks)
+    per_day = defaultdict(lambda: [0, 0, 0])
+    for answered_at, outcome, response_ms in logs.values_list("answered_at", "outcome", "response_ms"):
+        day = per_day[timezone.localtime(answered_at).date()]
+        day[0] += 1
+        day[1] += int(outcome)
+        day[2] += response_ms
+    rows = []
+    for offset in range(days):
+        day = first_day.date() + timedelta(days=offset)
+        answers, recalled, response_ms = per_day.get(day, (0, 0, 0))
+        rows.append({"day": day, "answers": answers, "recalled": recalled, "recall_rate": recalled / answers if answers else None, "minutes": response_ms / 60000})
+    return rows
+
+
+def study_streak(study_days: set[date], *, today: date) -> int:
+    """Consecutive study days up to today (or up to yesterday, when today has no answer yet)."""
+    day = today if today in study_days else today - timedelta(days=1)
+    streak = 0
+    while day in study_days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def recall_distribution(recalls: list[float]) -> list[dict]:
+    counts, edges = np.histogram(np.asarray(recalls, dtype=np.float64), bins=RECALL_BINS, range=(0.0, 1.0))
+    return [{"range": f"{low:.0%}–{high:.0%}", "cards": int(count)} for low, high, count in zip(edges[:-1], edges[1:], counts)]
+
+
+def concept_recall(card_recalls: list[CardRecall]) -> list[dict]:
+    """Mean predicted recall per concept over the given cards, strongest first."""
+    by_concept = defaultdict(list)
+    for row in card_recalls:
+        for concept in concepts_of(row.card.tags):
+            by_concept[concept].append(row.predicted_recall)
+    rows = [{"concept": concept, "mean_recall": float(np.mean(values)), "cards_studied": len(values)} for concept, values in by_concept.items()]
+    return sorted(rows, key=lambda row: (-row["mean_recall"], row["concept"]))
+
+
+def workload_curve(*, learner, now: datetime) -> list[dict]:
+    """Mean daily reviews over the next 90 days for each target retention, from the learner's card states."""
+    states = list(
+        CardState.objects.filter(learner=learner, card__deleted_at__isnull=True, stability__isnull=False)
+        .values_list("stability", "difficulty", "last_review_at")
+    )
+    if not states:
+        return []
+    stability, difficulty, last_review = zip(*states)
+    days_since = np.floor(np.maximum(now.timestamp() - np.array([moment.timestamp() for moment in last_review]), 0.0) / SECONDS_PER_DAY)
+    return [
+        {"target_retention": point.target_retention, "daily_reviews": point.mean_daily_reviews, "recall_at_end": point.expected_recall_at_end}
+        for point in workload_by_retention(np.array(stability), np.array(difficulty), days_since)
+    ]
+
+
+@dataclass(frozen=True)
+class LearnerProgress:
+    computed_at: datetime | None
+    calendar: list[dict]
+    streak: int
+    activity: list[dict]
+    distribution: list[dict]
+    forecast: list[dict]
+    strongest: list[dict]
+    weakest: list[dict]
+    workload: list[dict]
+
+
+def learner_progress(*, learner, now: datetime | None = None) -> LearnerProgress:
+    now = now or timezone.now()
+    calendar = daily_activity(learner=learner, now=now, days=CALENDAR_DAYS)
+    study_days = {row["day"] for row in calendar if row["answers"]}
+    snapshots = RecallSnapshot.objects.filter(learner=learner)
+    card_recalls = list(
+        CardRecall.objects.filter(snapshot__in=snapshots, card__deleted_at__isnull=True).select_related("card").order_by("card_id")
+    )
+    concepts = concept_recall(card_recalls)
+    computed = [snapshot.computed_at for snapshot in snapshots]
+    return LearnerProgress(
+        computed_at=min(computed) if computed else None,
+        calendar=calendar,
+        streak=study_streak(study_days, today=start_of_day(now).date()),
+        activity=calendar[-ACTIVITY_DAYS:],
+        distribution=recall_distribution([row.predicted_recall for row in card_recalls]),
+        forecast=forecast_days(review_forecast(CardState.objects.filter(learner=learner, card__deleted_at__isnull=True), now=now), now=now),
+        strongest=concepts[:5],
+        weakest=concepts[::-1][:5],
+        workload=workload_curve(learner=learner, now=now),
+    )

@@ -1,0 +1,162 @@
+"""The instructor's cohort dashboard and learner detail, the learner's own progress page, and their CSV downloads.
+
+Pages read snapshots (see ``models``) and say when they were computed; charts are drawn
+by ``static/js/dashboards.js`` from ``json_script`` data, each with its table beside it.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from apps.accounts.services import learner_settings_get_or_create
+from apps.dashboards import selectors, tables
+from apps.dashboards.access import cohort_for_dashboard, member_for_dashboard
+from apps.dashboards.html import heatmap_html, learners_html
+from apps.dashboards.models import ConceptMastery
+
+
+def _cohort_tables(snapshot, now) -> dict:
+    return {
+        "learners": lambda: tables.cohort_learners_table(snapshot),
+        "mastery": lambda: tables.cohort_mastery_table(snapshot),
+        "concepts": lambda: tables.cohort_concepts_table(snapshot),
+        "items": lambda: tables.cohort_items_table(snapshot),
+        "forecast": lambda: tables.forecast_table(selectors.forecast_days(snapshot.review_forecast, now=now)),
+    }
+
+
+@login_required
+@require_GET
+def cohort_dashboard(request, cohort_uuid):
+    cohort = cohort_for_dashboard(request.user, cohort_uuid)
+    snapshot = selectors.latest_cohort_snapshot(cohort)
+    context = {"cohort": cohort, "snapshot": snapshot}
+    if snapshot is not None:
+        learners = selectors.learner_rows(snapshot)
+        concepts, heatmap_rows = selectors.heatmap(snapshot, learners)
+        forecast = selectors.forecast_days(snapshot.review_forecast, now=timezone.now())
+        context |= {
+            "heatmap_html": heatmap_html(concepts, heatmap_rows),
+            "learners_html": learners_html(learners),
+            "concept_table": tables.cohort_concepts_table(snapshot),
+            "items_table": tables.cohort_items_table(snapshot, limit=selectors.HARDEST_SHOWN),
+            "forecast_table": tables.forecast_table(forecast),
+            "forecast_totals": selectors.forecast_totals(snapshot.review_forecast),
+            "forecast_chart": {"labels": [row["day"].isoformat() for row in forecast], "reviews": [row["reviews"] for row in forecast]},
+        }
+    return render(request, "dashboards/cohort_dashboard.html", context)
+
+
+@login_required
+@require_GET
+def cohort_csv(request, cohort_uuid, table: str):
+    cohort = cohort_for_dashboard(request.user, cohort_uuid)
+    snapshot = selectors.latest_cohort_snapshot(cohort)
+    named = _cohort_tables(snapshot, timezone.now())
+    if snapshot is None and table in named:
+        return tables.csv_response(tables.Table(["no snapshot computed yet"], []), filename=f"{cohort.uuid}-{table}.csv")
+    return tables.csv_response(tables.table_named(named, table), filename=f"{cohort.uuid}-{table}.csv")
+
+
+def _learner_data(cohort, learner, now) -> dict:
+    decks = list(cohort.decks.all())
+    card_recalls = selectors.learner_card_recalls(learner=learner, decks=decks)
+    activity = selectors.daily_activity(learner=learner, decks=decks, now=now)
+    snapshot = selectors.latest_cohort_snapshot(cohort)
+    concepts = [] if snapshot is None else list(
+        ConceptMastery.objects.filter(snapshot=snapshot, learner=learner).order_by("mean_recall", "concept").values("concept", "mean_recall", "cards_studied")
+    )
+    return {
+        "snapshot": snapshot,
+        "mastery": None if snapshot is None else snapshot.learners.filter(learner=learner).first(),
+        "at_risk": selectors.cards_at_risk(card_recalls),
+        "activity": activity,
+        "concepts": concepts,
+    }
+
+
+def _learner_tables(data) -> dict:
+    return {
+        "cards-at-risk": lambda: tables.card_recalls_table(data["at_risk"]),
+        "activity": lambda: tables.activity_table(data["activity"]),
+        "concepts": lambda: tables.concept_recall_table(data["concepts"]),
+    }
+
+
+@login_required
+@require_GET
+def learner_detail(request, cohort_uuid, username: str):
+    cohort, learner = member_for_dashboard(request.user, cohort_uuid, username)
+    data = _learner_data(cohort, learner, timezone.now())
+    named = _learner_tables(data)
+    context = {
+        "cohort": cohort,
+        "learner": learner,
+        **data,
+        "at_risk_table": named["cards-at-risk"](),
+        "activity_table": named["activity"](),
+        "concept_table": named["concepts"](),
+        "activity_chart": _activity_chart(data["activity"]),
+    }
+    return render(request, "dashboards/learner_detail.html", context)
+
+
+@login_required
+@require_GET
+def learner_csv(request, cohort_uuid, username: str, table: str):
+    cohort, learner = member_for_dashboard(request.user, cohort_uuid, username)
+    named = _learner_tables(_learner_data(cohort, learner, timezone.now()))
+    return tables.csv_response(tables.table_named(named, table), filename=f"{cohort.uuid}-{learner.username}-{table}.csv")
+
+
+def _activity_chart(activity: list[dict]) -> dict:
+    return {
+        "labels": [row["day"].isoformat() for row in activity],
+        "answers": [row["answers"] for row in activity],
+        "recall_rate": [row["recall_rate"] for row in activity],
+    }
+
+
+def _progress_tables(progress) -> dict:
+    return {
+        "activity": lambda: tables.activity_table(progress.activity),
+        "distribution": lambda: tables.distribution_table(progress.distribution),
+        "forecast": lambda: tables.forecast_table(progress.forecast),
+        "strongest": lambda: tables.concept_recall_table(progress.strongest),
+        "weakest": lambda: tables.concept_recall_table(progress.weakest),
+        "workload": lambda: tables.workload_table(progress.workload),
+        "study_days": lambda: tables.study_days_table(progress.calendar),
+    }
+
+
+@login_required
+@require_GET
+def progress(request):
+    learner_progress = selectors.learner_progress(learner=request.user)
+    named = _progress_tables(learner_progress)
+    target_retention = learner_settings_get_or_create(user=request.user).target_retention
+    context = {
+        "progress": learner_progress,
+        "target_retention": target_retention,
+        "tables": {name: build() for name, build in named.items()},
+        "calendar": [{"day": row["day"], "answers": row["answers"], "level": min((row["answers"] + 9) // 10, 4)} for row in learner_progress.calendar],
+        "charts": {
+            "activity": _activity_chart(learner_progress.activity),
+            "distribution": {"labels": [row["range"] for row in learner_progress.distribution], "cards": [row["cards"] for row in learner_progress.distribution]},
+            "forecast": {"labels": [row["day"].isoformat() for row in learner_progress.forecast], "reviews": [row["reviews"] for row in learner_progress.forecast]},
+            "workload": {
+                "labels": [f"{row['target_retention']:.2f}" for row in learner_progress.workload],
+                "daily_reviews": [row["daily_reviews"] for row in learner_progress.workload],
+                "target_retention": target_retention,
+            },
+        },
+    }
+    return render(request, "dashboards/progress.html", context)
+
+
+@login_required
+@require_GET
+def progress_csv(request, table: str):
+    named = _progress_tables(selectors.learner_progress(learner=request.user))
+    return tables.csv_response(tables.table_named(named, table), filename=f"progress-{table}.csv")
