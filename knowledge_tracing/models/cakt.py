@@ -284,7 +284,7 @@ class CAKT(SequenceModel):
         "weight_decay": 1e-5,
         "batch_size": 80,
         "max_train_length": 200,
-        "max_epochs": 15,
+        "max_epochs": 100,
         "patience": 3,
         "lr_decay": 0.3,
         "conv_chunk": 512,

@@ -16,11 +16,14 @@ P(recall of a card by a learner at a time) from three views of the same moment:
 Architecture, kept as small as wins on one learner's 10k reviews: a linear path on
 the standardised history features (one per regime, spaced reviews versus first
 sightings and same-session steps, as in ``logreg``) warm-started from the
-L2-regularised logistic regression chosen on validation, plus a residual MLP head
-(one hidden layer, dropout) over [features, projected text, pooled neighbours]
-whose output layer starts at zero. So training starts exactly at the logistic
-regression and Adam on binary cross-entropy, with weight decay and early stopping
-on the validation log loss, keeps the residual only while it helps validation.
+L2-regularised logistic regression fitted on the training rows (C chosen on
+validation), plus a residual MLP head (one hidden layer, dropout) over [features,
+projected text, pooled neighbours] whose output layer starts at zero. So training
+starts exactly at the logistic regression and Adam on binary cross-entropy, with
+weight decay and early stopping on the validation log loss, keeps the residual only
+while it helps validation. Neither the warm start (epoch 0) nor any later epoch is
+fitted to the validation rows that choose between them. If epoch 0 wins, the linear
+path is refitted on training and validation rows: KARL is then the ``logreg`` model.
 Retrieval never looks at the predicted row or later rows.
 """
 
@@ -168,14 +171,22 @@ class KarlModel(HistoryFeatureModel):
         train_part, valid_part = _rows(inputs, split.train_rows), _rows(inputs, split.valid_rows)
         train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
-        self._warm_start_linear(train_part, train_y, valid_part, valid_y)
+        self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=False)
         report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
+        if report.best_epoch == 0:
+            self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=True)
         self._prepare_candidate_scoring()
         report.train_seconds = time.perf_counter() - started
         return report
 
-    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y) -> None:
-        """Set each regime's linear path to the logistic regression chosen on validation."""
+    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y, *, refit_on_validation: bool) -> None:
+        """Set each regime's linear path to the logistic regression whose C is chosen on validation.
+
+        Fitted on training rows only for the warm start, so that the validation rows
+        judge it and every later epoch alike (fitted on them too, it would always win).
+        When the warm start wins, the path is refitted on training and validation rows,
+        and KARL is then exactly the ``logreg`` model.
+        """
         for column, regime_is_spaced in enumerate((True, False)):
             in_train = train_part["spaced"] == regime_is_spaced
             in_valid = valid_part["spaced"] == regime_is_spaced
@@ -183,7 +194,7 @@ class KarlModel(HistoryFeatureModel):
             regression.fit(
                 train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
                 valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
-                self.hyperparameters["c_grid"],
+                self.hyperparameters["c_grid"], refit_on_validation=refit_on_validation,
             )
             weights = regression.weights / regression.standardiser.scale
             bias = regression.bias - float(regression.standardiser.mean @ weights)
