@@ -33,7 +33,7 @@ class TunableEncoder(nn.Module):
     def forward(self, items: torch.Tensor) -> torch.Tensor:
         """Embeddings of the cards ``items`` (dense ids), one row each; each distinct card is encoded once."""
         distinct, position = torch.unique(items, return_inverse=True)
-        features = self.model.tokenize([self.texts[int(item)] for item in distinct])
+        features = self.model.preprocess([self.texts[int(item)] for item in distinct])
         embedded = self.model(features)["sentence_embedding"]
         return nn.functional.normalize(embedded, dim=1)[position]
 
