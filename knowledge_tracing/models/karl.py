@@ -222,7 +222,14 @@ class KarlModel(HistoryFeatureModel):
             raise ValueError("karl: fine_tune_encoder needs card text and its embeddings (evaluate --embed)")
         from knowledge_tracing.models.karl_encoder import TunableEncoder
 
-        return TunableEncoder(table.item_text)
+        encoder = TunableEncoder(table.item_text)
+        dimension = int(encoder.model.get_embedding_dimension())
+        if embeddings.shape[1] != dimension:
+            raise ValueError(
+                f"karl: fine_tune_encoder needs the table's embeddings from the same encoder ({dimension} wide), "
+                f"got {embeddings.shape[1]}"
+            )
+        return encoder
 
     def _train_network(self, train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items) -> FitReport:
         """Adam from the warm start; keeps the epoch with the lowest validation log loss (epoch 0 included).
