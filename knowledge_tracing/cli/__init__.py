@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "evaluate": ("knowledge_tracing.cli.evaluate", "train and evaluate models side by side"),
     "simulate": ("knowledge_tracing.cli.simulate", "compare scheduling policies on simulated learners"),
+    "simulate-log": ("knowledge_tracing.cli.simulate_log", "write simulated learners' study log of a deck CSV"),
     "breakdown": ("knowledge_tracing.cli.breakdown", "score evaluate's saved predictions on slices of the rows"),
 }
 

@@ -7,6 +7,10 @@ on validation data only. Predictions of all folds are pooled before scoring. Pri
 a table and optionally writes the figures as JSON and every scored prediction as CSV
 (``--predictions``), so that models can be compared row by row.
 
+For models that choose an epoch on validation, the ``epochs`` column gives, per
+fold, the epoch kept and the epochs trained (``7/10``: epoch 7 kept, stopped after
+10 by patience or by the ``max_epochs`` cap).
+
 Models are registry names, optionally with hyper-parameters:
 ``--models fsrs6,fsrs6-default,dkt:max_epochs=5:hidden_size=64`` (values are JSON
 literals, else strings). ``fsrs6`` is optimised per learner, ``fsrs6-default`` is not.
@@ -237,6 +241,8 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
         result["auc_concept_changed"] = metrics.auc(outcome[changed], predicted[changed])
         result["n_concept_changed"] = int(changed.sum())
     result["folds"] = fit_reports
+    if all(report["best_epoch"] is not None for report in fit_reports):
+        result["epochs"] = " ".join(f"{report['best_epoch']}/{report['epochs']}" for report in fit_reports)
     return result, predicted
 
 
@@ -291,6 +297,7 @@ COLUMNS = (
     ("auc_concept_changed", "{:.4f}"),
     ("n", "{}"),
     ("train_seconds", "{:.1f}"),
+    ("epochs", "{}"),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     torch.set_num_threads(1)
-    texts = read_deck_texts(args.deck)
+    texts = [card.text for card in read_deck(args.deck)]
     embeddings = deck_embeddings(texts, random_seed=args.seed if args.no_text else None)
     settings = ComparisonSettings(
         policies=tuple(name.strip() for name in args.policies.split(",") if name.strip()),
@@ -69,8 +70,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_deck_texts(path: Path) -> list[str]:
-    """One text per card ("front back"); a clear error naming the line for a malformed row."""
+@dataclass(frozen=True)
+class DeckCard:
+    """One card of a deck CSV: its text ("front back") and its tags ('|'-separated, possibly empty)."""
+
+    text: str
+    tags: str
+
+
+def read_deck(path: Path) -> list[DeckCard]:
+    """The deck's cards in file order; a clear error naming the line for a malformed row."""
     if not path.exists():
         raise SystemExit(f"deck file not found: {path}")
     with path.open(newline="", encoding="utf-8") as handle:
@@ -78,14 +87,15 @@ def read_deck_texts(path: Path) -> list[str]:
         missing = {"front", "back"} - set(reader.fieldnames or ())
         if missing:
             raise SystemExit(f"{path}, line 1: missing column(s) {', '.join(sorted(missing))}")
-        texts = []
+        cards = []
         for record in reader:
             if not (record.get("front") or "").strip():
                 raise SystemExit(f"{path}, line {reader.line_num}: empty front")
-            texts.append(f"{record['front'].strip()} {(record.get('back') or '').strip()}")
-    if len(texts) < 2:
-        raise SystemExit(f"{path}: a deck needs at least two cards to simulate, found {len(texts)}")
-    return texts
+            text = f"{record['front'].strip()} {(record.get('back') or '').strip()}"
+            cards.append(DeckCard(text=text, tags=(record.get("tags") or "").strip()))
+    if len(cards) < 2:
+        raise SystemExit(f"{path}: a deck needs at least two cards to simulate, found {len(cards)}")
+    return cards
 
 
 def deck_embeddings(texts: list[str], *, random_seed: int | None) -> np.ndarray:

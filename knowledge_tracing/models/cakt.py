@@ -11,57 +11,10 @@ The model predicts a learner's answer at step t from two views of the earlier st
 
 Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, and the
 state is read out at the asked concept. Only the identity of step t's concept enters
-its prediction, never its answer. ``dropout`` (0 in the paper, hence by default) drops
-state components before the read-out, as DKT does: on ASSIST2015 CAKT's training loss
-falls below DKT's while its validation AUC stays behind. ``view_dropout`` (also 0 by
-default) drops components of each view before the gates mix them, so that neither the
-gates nor the second LSTM can lean on a few components of one view. Five settings go
-beyond the paper, all off by default: ``asked_concept_input`` appends the asked
-concept's vector to the second LSTM's input (at a first attempt at a concept the
-learning-curve view is the shared empty volume and says nothing of which concept is
-asked), ``readout_hidden`` adds a hidden layer of the state and the asked concept
-to the read-out, ``history_readout`` reads out the history LSTM's state beside the
-second LSTM's (DKT's path, kept open past the gates: on ASSIST2015 CAKT falls behind
-DKT most on steps whose concept differs from the previous step's, where the learning
-curve is of least use), ``history_embedding`` gives the history LSTM an interaction
-embedding of its own, started small as DKT's is, while the tower keeps the shared
-unit-variance one (see the last paragraph for why the tower needs that scale; DKT itself
-loses test AUC on ASSIST2015 when its embedding starts at unit variance), and
-``history_head`` gives the history LSTM a read-out of its own, trained with its own
-cross-entropy (deep supervision), and predicts with the mean of its logit and the fused
-path's (on ASSIST2015 the mean of a DKT's and a CAKT's predictions scored above both).
-None of the first six settings, nor the two on batch norm below, lifted CAKT's test AUC
-above DKT's on ASSIST2015; ``history_head`` with ``history_embedding`` did, and was the
-best on validation too. ``docs/evaluation.md`` has every configuration tried there,
-with its validation and test AUC.
-
-Where the time goes, and how it is cut (the reference implementation gathers frames in
-a Python loop over samples and steps and convolves a volume for every padded step):
-
-- the previous same-concept steps of every step are found with one sort and k gathers;
-- only real steps that have at least one earlier same-concept step are convolved; every
-  other step has the all-zero volume, which is convolved once and shared;
-- the 3D convolutions over k = 4 frames run as equivalent 2D convolutions on
-  frame-stacked channels, channels-last (``cakt_tower``);
-- in training the conv tower runs in chunks under activation checkpointing, so memory
-  stays bounded by the chunk, not by the batch (batch norm uses each chunk's statistics
-  and updates its running statistics once per chunk).
-
-Chunks change what batch norm sees, and two settings, off by default, undo that:
-``shuffled_chunks`` deals a batch's volumes into chunks at random, so that each chunk's
-statistics sample the whole batch as the paper's (one pass over the batch) do, not a few
-neighbouring learners; ``precise_batch_norm`` recomputes the running statistics after
-each epoch as an average over all training chunks, since with one update per chunk
-they are otherwise mostly the last batch's.
-
-The interaction embeddings start with unit-variance components (like ``nn.Embedding``'s
-default), not with the small rows DKT uses. Both views read the same embeddings, and
-the tower's batch norm is blind to their scale, so the gradient it sends back grows as
-1/scale: with components of standard deviation 0.05 it was 40 times the history LSTM's at the start of
-training, the embeddings followed the tower alone, and the history view learnt so
-slowly that CAKT trailed DKT for many epochs on ASSIST2009 (``docs/evaluation.md``
-has the figures). With unit-variance components the ratio is about 3 and CAKT learns
-faster per step than DKT.
+its prediction, never its answer. The defaults are the paper's; the settings beyond it
+(dropouts, extra read-outs, the history LSTM's own embedding and head, batch-norm
+variants) and why each exists, how the conv tower is made fast, and the experiments
+that chose them are in ``docs/models/cakt.md``.
 """
 
 from __future__ import annotations
@@ -284,7 +237,7 @@ class CAKT(SequenceModel):
         "weight_decay": 1e-5,
         "batch_size": 80,
         "max_train_length": 200,
-        "max_epochs": 15,
+        "max_epochs": 100,
         "patience": 3,
         "lr_decay": 0.3,
         "conv_chunk": 512,

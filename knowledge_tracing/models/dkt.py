@@ -52,7 +52,7 @@ class DKT(SequenceModel):
         "weight_decay": 0.0,
         "batch_size": 64,
         "max_train_length": 200,
-        "max_epochs": 15,
+        "max_epochs": 100,
         "patience": 3,
         "lr_decay": 0.3,
     }

@@ -16,11 +16,14 @@ P(recall of a card by a learner at a time) from three views of the same moment:
 Architecture, kept as small as wins on one learner's 10k reviews: a linear path on
 the standardised history features (one per regime, spaced reviews versus first
 sightings and same-session steps, as in ``logreg``) warm-started from the
-L2-regularised logistic regression chosen on validation, plus a residual MLP head
-(one hidden layer, dropout) over [features, projected text, pooled neighbours]
-whose output layer starts at zero. So training starts exactly at the logistic
-regression and Adam on binary cross-entropy, with weight decay and early stopping
-on the validation log loss, keeps the residual only while it helps validation.
+L2-regularised logistic regression fitted on the training rows (C chosen on
+validation), plus a residual MLP head (one hidden layer, dropout) over [features,
+projected text, pooled neighbours] whose output layer starts at zero. So training
+starts exactly at the logistic regression and Adam on binary cross-entropy, with
+weight decay and early stopping on the validation log loss, keeps the residual only
+while it helps validation. Neither the warm start (epoch 0) nor any later epoch is
+fitted to the validation rows that choose between them. If epoch 0 wins, the linear
+path is refitted on training and validation rows: KARL is then the ``logreg`` model.
 Retrieval never looks at the predicted row or later rows.
 """
 
@@ -87,6 +90,7 @@ class KarlModel(HistoryFeatureModel):
         "text_dim": 16,
         "dropout": 0.2,
         "learning_rate": 3e-3,
+        "linear_learning_rate": 3e-3,
         "weight_decay": 1e-3,
         "batch_size": 256,
         "max_epochs": 30,
@@ -94,6 +98,8 @@ class KarlModel(HistoryFeatureModel):
         "c_grid": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
         "short_gap_hours": 1.0,
         "validation_fraction": 0.2,
+        "fine_tune_encoder": False,
+        "encoder_learning_rate": 2e-5,
     }
 
     def __init__(self, **kwargs) -> None:
@@ -102,6 +108,7 @@ class KarlModel(HistoryFeatureModel):
         self.neighbour_mean = np.zeros(len(NEIGHBOUR_FEATURES))
         self.neighbour_scale = np.ones(len(NEIGHBOUR_FEATURES))
         self.item_embeddings: np.ndarray | None = None
+        self.tuned_text_embeddings: np.ndarray | None = None
         self.network: KarlNetwork | None = None
         self.similarity_ranking: SimilarityRanking | None = None
         self.candidate_scorer: CandidateScorer | None = None
@@ -122,13 +129,17 @@ class KarlModel(HistoryFeatureModel):
         return {
             "features": torch.as_tensor(self.standardiser(features), dtype=torch.float32),
             "spaced": torch.as_tensor(is_spaced_review(features, self.hyperparameters["short_gap_hours"])),
-            "embedding": torch.as_tensor(
-                embeddings[items] if embeddings is not None else np.zeros((len(items), 0)), dtype=torch.float32
-            ),
+            "embedding": torch.as_tensor(self._text_embeddings(embeddings, items), dtype=torch.float32),
             "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
             "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
             "valid": torch.as_tensor(neighbours.valid),
         }
+
+    def _text_embeddings(self, embeddings, items) -> np.ndarray:
+        """What the text path reads: the fine-tuned encoder's embeddings when there are any, else the table's."""
+        if self.tuned_text_embeddings is not None:
+            return self.tuned_text_embeddings[items]
+        return embeddings[items] if embeddings is not None else np.zeros((len(items), 0))
 
     def _embeddings_for(self, table: StudyLogTable) -> np.ndarray | None:
         if table.item_embeddings is not None:
@@ -147,6 +158,7 @@ class KarlModel(HistoryFeatureModel):
         hp = self.hyperparameters
         split = selection_split(train, valid, hp["validation_fraction"])
         self.item_embeddings = train.item_embeddings
+        self.tuned_text_embeddings = None
         self.network = None
         self.extractor.fit(split.table.take(split.train_rows))
         history = self.extractor.transform(split.table)
@@ -168,14 +180,25 @@ class KarlModel(HistoryFeatureModel):
         train_part, valid_part = _rows(inputs, split.train_rows), _rows(inputs, split.valid_rows)
         train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
-        self._warm_start_linear(train_part, train_y, valid_part, valid_y)
-        report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
+        self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=False)
+        encoder = self._tunable_encoder(split.table, embeddings)
+        items = torch.as_tensor(split.table.item)
+        train_items, valid_items = items[split.train_rows], items[split.valid_rows]
+        report = self._train_network(train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items)
+        if report.best_epoch == 0:
+            self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=True)
         self._prepare_candidate_scoring()
         report.train_seconds = time.perf_counter() - started
         return report
 
-    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y) -> None:
-        """Set each regime's linear path to the logistic regression chosen on validation."""
+    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y, *, refit_on_validation: bool) -> None:
+        """Set each regime's linear path to the logistic regression whose C is chosen on validation.
+
+        Fitted on training rows only for the warm start, so that the validation rows
+        judge it and every later epoch alike (fitted on them too, it would always win).
+        When the warm start wins, the path is refitted on training and validation rows,
+        and KARL is then exactly the ``logreg`` model.
+        """
         for column, regime_is_spaced in enumerate((True, False)):
             in_train = train_part["spaced"] == regime_is_spaced
             in_valid = valid_part["spaced"] == regime_is_spaced
@@ -183,7 +206,7 @@ class KarlModel(HistoryFeatureModel):
             regression.fit(
                 train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
                 valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
-                self.hyperparameters["c_grid"],
+                self.hyperparameters["c_grid"], refit_on_validation=refit_on_validation,
             )
             weights = regression.weights / regression.standardiser.scale
             bias = regression.bias - float(regression.standardiser.mean @ weights)
@@ -191,14 +214,44 @@ class KarlModel(HistoryFeatureModel):
                 self.network.linear.weight[column] = torch.as_tensor(weights, dtype=torch.float32)
                 self.network.linear.bias[column] = bias
 
-    def _train_network(self, train_part, train_y, valid_part, valid_y, progress) -> FitReport:
+    def _tunable_encoder(self, table: StudyLogTable, embeddings):
+        """The encoder to fine-tune with ``fine_tune_encoder``, else None; a clear error when there is no text."""
+        if not self.hyperparameters["fine_tune_encoder"]:
+            return None
+        if table.item_text is None or embeddings is None:
+            raise ValueError("karl: fine_tune_encoder needs card text and its embeddings (evaluate --embed)")
+        from knowledge_tracing.models.karl_encoder import TunableEncoder
+
+        encoder = TunableEncoder(table.item_text)
+        dimension = int(encoder.model.get_embedding_dimension())
+        if embeddings.shape[1] != dimension:
+            raise ValueError(
+                f"karl: fine_tune_encoder needs the table's embeddings from the same encoder ({dimension} wide), "
+                f"got {embeddings.shape[1]}"
+            )
+        return encoder
+
+    def _train_network(self, train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items) -> FitReport:
+        """Adam from the warm start; keeps the epoch with the lowest validation log loss (epoch 0 included).
+
+        With an ``encoder`` its weights train too (at ``encoder_learning_rate``): each
+        batch's text embeddings come from it, and each epoch is validated with every
+        card re-embedded; the best epoch's card embeddings are kept.
+        """
         hp = self.hyperparameters
-        optimizer = torch.optim.Adam(self.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+        linear = list(self.network.linear.parameters())
+        rest = [parameter for name, parameter in self.network.named_parameters() if not name.startswith("linear.")]
+        optimizer = torch.optim.Adam(
+            [{"params": linear, "lr": hp["linear_learning_rate"]}, {"params": rest}]
+            + ([{"params": list(encoder.parameters()), "lr": hp["encoder_learning_rate"], "weight_decay": 0.0}] if encoder else []),
+            lr=hp["learning_rate"], weight_decay=hp["weight_decay"],
+        )
         loss_function = nn.BCEWithLogitsLoss()
         generator = torch.Generator().manual_seed(self.seed)
         report = FitReport(best_epoch=0)
         best_loss = self._valid_loss(valid_part, valid_y)
         best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
+        best_text = None
         report.epochs.append({"epoch": 0, "valid_log_loss": best_loss})
         for epoch in range(1, hp["max_epochs"] + 1):
             self.network.train()
@@ -206,9 +259,16 @@ class KarlModel(HistoryFeatureModel):
             for start in range(0, len(order), hp["batch_size"]):
                 batch = order[start : start + hp["batch_size"]]
                 optimizer.zero_grad()
-                loss = loss_function(self.network(**_rows(train_part, batch)), train_y[batch])
+                batch_inputs = _rows(train_part, batch)
+                if encoder is not None:
+                    encoder.train()
+                    batch_inputs["embedding"] = encoder(train_items[batch])
+                loss = loss_function(self.network(**batch_inputs), train_y[batch])
                 loss.backward()
                 optimizer.step()
+            if encoder is not None:
+                text = encoder.embed_all()
+                valid_part = {**valid_part, "embedding": text[valid_items]}
             valid_loss = self._valid_loss(valid_part, valid_y)
             report.epochs.append({"epoch": epoch, "train_loss": loss.item(), "valid_log_loss": valid_loss})
             if progress:
@@ -216,10 +276,12 @@ class KarlModel(HistoryFeatureModel):
             if valid_loss < best_loss - 1e-5:
                 best_loss, report.best_epoch = valid_loss, epoch
                 best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
+                best_text = text.numpy() if encoder is not None else None
             elif epoch - report.best_epoch >= hp["patience"]:
                 break
         self.network.load_state_dict(best_state)
         self.network.eval()
+        self.tuned_text_embeddings = best_text
         return report
 
     def _valid_loss(self, valid_part, valid_y) -> float:
@@ -246,6 +308,8 @@ class KarlModel(HistoryFeatureModel):
         """One pass over every question (``karl_candidates``); neighbours chosen once, described once per time."""
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
+        if self.tuned_text_embeddings is not None:
+            raise RuntimeError("karl: a model with a fine-tuned encoder predicts tables (predict_proba), not candidates")
         embeddings, ranking = self._candidate_similarity(state)
         chosen = choose_for_candidates(state, items, self.hyperparameters["k"], ranking)
         times = list(dict.fromkeys(asked_at))
@@ -297,6 +361,9 @@ class KarlModel(HistoryFeatureModel):
                 self.item_embeddings if self.item_embeddings is not None else np.zeros((0, 0), np.float32)
             ),
             "network": self.network.state_dict(),
+            "tuned_text_embeddings": torch.as_tensor(
+                self.tuned_text_embeddings if self.tuned_text_embeddings is not None else np.zeros((0, 0), np.float32)
+            ),
         }
 
     def _restore(self, state: dict) -> None:
@@ -306,6 +373,8 @@ class KarlModel(HistoryFeatureModel):
         self.neighbour_scale = state["neighbour_scale"].numpy()
         embeddings = state["item_embeddings"].numpy()
         self.item_embeddings = embeddings if embeddings.size else None
+        tuned = state["tuned_text_embeddings"].numpy() if "tuned_text_embeddings" in state else np.zeros((0, 0))
+        self.tuned_text_embeddings = tuned if tuned.size else None
         hp = self.hyperparameters
         self.network = KarlNetwork(
             len(FEATURE_NAMES), 0 if self.item_embeddings is None else embeddings.shape[1],

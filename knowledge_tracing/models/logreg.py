@@ -53,9 +53,16 @@ class RegularisedLogit:
         self.weights = np.zeros(len(FEATURE_NAMES))
         self.bias = 0.0
 
-    def fit(self, x_train, y_train, x_valid, y_valid, c_grid) -> list[dict]:
-        """Try each C on the validation rows, refit on all rows with the best; the trials."""
+    def fit(self, x_train, y_train, x_valid, y_valid, c_grid, *, refit_on_validation: bool = True) -> list[dict]:
+        """Try each C on the validation rows, then fit with the best; the trials.
+
+        The final fit is on training and validation rows together, or, with
+        ``refit_on_validation=False``, on training rows only, so that the validation
+        rows can still judge the fit against another model (KARL's warm start).
+        """
         x_all, y_all = np.concatenate([x_train, x_valid]), np.concatenate([y_train, y_valid])
+        if not refit_on_validation:
+            x_all, y_all = x_train, y_train
         if len(np.unique(y_all)) < 2:
             self.bias = float(np.log((y_all.mean() + 1e-3) / (1.0 - y_all.mean() + 1e-3))) if len(y_all) else 0.0
             return []

@@ -228,8 +228,10 @@ class SequenceModel(StudentModel):
     After each epoch without progress the learning rate is multiplied by ``lr_decay``
     (the reference CAKT implementation decays by 0.3; 1.0 keeps it constant): a model
     that has stopped improving at the initial rate often still improves at a lower one.
-    Without validation data (or with one where AUC is undefined) it trains
-    ``max_epochs`` and keeps the last weights.
+    Patience is what stops training: ``max_epochs`` (100 for DKT and CAKT) is a cap
+    that only keeps a run that never stops improving finite, and the fit report says
+    how many epochs ran. Without validation data (or with one where AUC is undefined)
+    it trains ``max_epochs`` and keeps the last weights.
     """
 
     network: nn.Module | None = None

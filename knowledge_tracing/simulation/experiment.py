@@ -75,21 +75,36 @@ def train_on_warmup(
     item_embeddings: np.ndarray, neighbours: CardNeighbours, settings: ComparisonSettings, *, warmup_seed: int, model_seed: int
 ) -> StudentModel:
     """The student model, trained on warm-up learners' logs (a quarter of them held out for validation)."""
-    learners = simulated_population(
-        settings.warmup_learners, neighbours=neighbours, seed=warmup_seed, transfer_strength=settings.transfer_strength
-    )
     plan = StudyPlan(**(asdict(settings.plan) | {"days": settings.warmup_days}))
-    policy = create_policy(WARMUP_POLICY)
-    logs = [
-        study_deck(learner, policy, plan, start_time=START_TIME, rng=np.random.default_rng([warmup_seed, index]))
-        for index, learner in enumerate(learners)
-    ]
+    logs = population_study_logs(
+        neighbours, settings.warmup_learners, plan,
+        policy_name=WARMUP_POLICY, seed=warmup_seed, transfer_strength=settings.transfer_strength,
+    )
     table = study_logs_table(logs, n_cards=len(item_embeddings), item_embeddings=item_embeddings)
     n_valid = int(round(settings.warmup_learners * VALIDATION_SHARE))
     is_valid = table.learner >= settings.warmup_learners - n_valid
     model = create_model(settings.model, seed=model_seed)
     model.fit(table.take(~is_valid), table.take(is_valid) if n_valid else None)
     return model
+
+
+def population_study_logs(
+    neighbours: CardNeighbours,
+    n_learners: int,
+    plan: StudyPlan,
+    *,
+    policy_name: str,
+    seed: int,
+    transfer_strength: float,
+    start_time: float = START_TIME,
+) -> list[StudyLog]:
+    """The logs of ``n_learners`` fresh learners (drawn from ``seed``) studying under a model-free policy."""
+    learners = simulated_population(n_learners, neighbours=neighbours, seed=seed, transfer_strength=transfer_strength)
+    policy = create_policy(policy_name)
+    return [
+        study_deck(learner, policy, plan, start_time=start_time, rng=np.random.default_rng([seed, index]))
+        for index, learner in enumerate(learners)
+    ]
 
 
 def evaluate_policy(
