@@ -44,7 +44,7 @@ test: install browser-deps
 	$(BIN)/python -m pytest
 
 bench: install
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

@@ -24,6 +24,7 @@ import resource
 import time
 from pathlib import Path
 
+import _project_root  # noqa: F401  (the project root on sys.path)
 from knowledge_tracing.memory import restart_with_lean_allocator
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ same candidates are also scored one card at a time, as a system that runs its mo
 per card must (the published KARL system sampled 150 candidates per request because
 it ran BERT per card).
 
-    PYTHONPATH=. .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200] [--threads 1]
+    .venv/bin/python bench/next_card_latency.py [--model karl] [--requests 200] [--threads 1]
 
 Wall-clock times depend on what else the shared CPU runs, so the CPU time of the
 timed thread and the load average are printed too. Prints the figures; the last
@@ -26,6 +26,7 @@ import time
 import numpy as np
 import torch
 
+import _project_root  # noqa: F401  (the project root on sys.path)
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.models import create_model
 from knowledge_tracing.policies import Candidates, create_policy

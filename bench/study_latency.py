@@ -12,6 +12,7 @@ the process CPU time per request and the load average, and ends with one JSON li
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/study_latency.py
 """
 
+import argparse
 import io
 import json
 import os
@@ -20,12 +21,11 @@ import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _project_root import REPO_ROOT
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
@@ -47,7 +47,6 @@ N_CARDS = 1_000
 N_LEARNERS = 50
 LOGS_PER_LEARNER = 1_000
 CARDS_PER_LEARNER = 200
-N_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "500"))
 N_WARMUP = 20
 
 
@@ -133,7 +132,7 @@ class WsgiClient:
         return int(statuses[0].split()[0]), json.loads(content)
 
 
-def time_answers(client: WsgiClient, deck: Deck, rng: np.random.Generator) -> tuple[list[float], list[float], int]:
+def time_answers(client: WsgiClient, deck: Deck, rng: np.random.Generator, requests: int) -> tuple[list[float], list[float], int]:
     """Wall and process CPU milliseconds per answer request (after warm-up), and the queries most requests make.
 
     The most common count, not the last one: once a minute a request also records that
@@ -141,7 +140,7 @@ def time_answers(client: WsgiClient, deck: Deck, rng: np.random.Generator) -> tu
     """
     _, shown = client.request("GET", f"/api/v1/decks/{deck.uuid}/next")
     timings, cpu_timings, query_counts = [], [], []
-    for index in range(N_WARMUP + N_REQUESTS):
+    for index in range(N_WARMUP + requests):
         body = json.dumps({
             "log_uuid": str(uuid.uuid4()), "card": shown["card"]["id"], "shown_id": shown["shown_id"],
             "grade": int(rng.integers(1, 5)), "response_ms": int(rng.integers(800, 9000)),
@@ -164,6 +163,9 @@ def time_answers(client: WsgiClient, deck: Deck, rng: np.random.Generator) -> tu
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help=f"timed answers (after {N_WARMUP} warm-up ones)")
+    args = parser.parse_args()
     settings.DEBUG = False
     setup_test_environment()
     connection.settings_dict.setdefault("TEST", {})["NAME"] = benchmark_database_name()
@@ -179,7 +181,7 @@ def main() -> None:
               f"{Card.objects.count()} cards, {StudyLog.objects.count()} study logs, {ShownCard.objects.count()} showings, "
               f"{CardState.objects.count()} card states")
         client = WsgiClient(api_token_create(user=learner))
-        timings, cpu_timings, queries = time_answers(client, deck, rng)
+        timings, cpu_timings, queries = time_answers(client, deck, rng, args.requests)
         figures = {
             "p50_ms": round(statistics.median(timings), 2),
             "p95_ms": round(float(np.percentile(timings, 95)), 2),

@@ -33,8 +33,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _project_root import REPO_ROOT  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{REPO_ROOT / 'var' / 'bench-training.sqlite3'}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"

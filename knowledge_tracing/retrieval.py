@@ -274,7 +274,7 @@ def describe_at(state: LearnerState, chosen: ChosenNeighbours, times) -> Describ
         np.tile(state.pair_states[needed], (len(times), 1)), np.repeat(times, len(needed)), state.fsrs_parameters
     )[:, NEIGHBOUR_COLUMNS]
     return DescribedNeighbours(
-        features=described.reshape(len(times), len(needed), -1),
+        features=described.reshape(len(times), len(needed), len(NEIGHBOUR_FEATURES)),
         distinct_of_slot=distinct_of_slot.reshape(chosen.state_rows.shape),
         chosen=chosen,
     )

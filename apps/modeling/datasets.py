@@ -95,6 +95,7 @@ def study_log_table(
         learner_keys=[str(learner) for learner in learner_keys],
         item_keys=vocabulary.cards,
         item_embeddings=embeddings,
+        item_concepts=[concept_index[concept_of(card_by_id[card_id])] for card_id in vocabulary.cards],
     )
     return table, vocabulary
 

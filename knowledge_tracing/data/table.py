@@ -30,6 +30,9 @@ class StudyLogTable:
         item_keys: original item key for each dense item id.
         item_text: text of each dense item id, or None when the source has no text.
         item_embeddings: (n_items, d) float32 matrix of text embeddings, or None.
+        item_concepts: the concept id of each dense item id (int64), or None. Rows carry
+            their own concept; this also gives one to items without rows, such as the
+            candidates a scheduler asks about before the learner has answered them.
         has_timestamps: False when ``time`` is a step index (ASSISTments).
     """
 
@@ -44,6 +47,7 @@ class StudyLogTable:
     item_keys: tuple = ()
     item_text: tuple | None = None
     item_embeddings: np.ndarray | None = field(default=None, repr=False)
+    item_concepts: np.ndarray | None = field(default=None, repr=False)
     has_timestamps: bool = True
 
     def __post_init__(self) -> None:
@@ -67,6 +71,7 @@ class StudyLogTable:
         item_keys=(),
         item_text=None,
         item_embeddings=None,
+        item_concepts=None,
         has_timestamps: bool = True,
     ) -> "StudyLogTable":
         """Build a table from array-likes, filling the optional columns and sorting rows."""
@@ -85,6 +90,7 @@ class StudyLogTable:
             item_keys=tuple(item_keys) or tuple(range(int(item.max()) + 1 if n else 0)),
             item_text=None if item_text is None else tuple(item_text),
             item_embeddings=None if item_embeddings is None else np.asarray(item_embeddings, dtype=np.float32),
+            item_concepts=None if item_concepts is None else np.asarray(item_concepts, dtype=np.int64),
             has_timestamps=has_timestamps,
         )
         return table.sorted()

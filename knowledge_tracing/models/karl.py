@@ -24,7 +24,10 @@ weight decay and early stopping on the validation log loss, keeps the residual o
 while it helps validation. Neither the warm start (epoch 0) nor any later epoch is
 fitted to the validation rows that choose between them. If epoch 0 wins, the linear
 path is refitted on training and validation rows: KARL is then the ``logreg`` model.
-Retrieval never looks at the predicted row or later rows.
+Retrieval never looks at the predicted row or later rows. Every input is clipped to
+the range of its regime's training rows before it is standardised (neighbour
+descriptions to the range of the training rows' neighbours), so gaps of seconds or of
+a year, never seen in day-spaced logs, are read as the nearest gap that was.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
-from knowledge_tracing.models.karl_candidates import CandidateScorer, StandardisedInputs
+from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
 from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
 from knowledge_tracing.retrieval import (
     NEIGHBOUR_FEATURES,
@@ -104,9 +107,8 @@ class KarlModel(HistoryFeatureModel):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.standardiser = Standardiser()
-        self.neighbour_mean = np.zeros(len(NEIGHBOUR_FEATURES))
-        self.neighbour_scale = np.ones(len(NEIGHBOUR_FEATURES))
+        self.standardiser = RegimeStandardiser()
+        self.neighbour_standardiser = Standardiser(len(NEIGHBOUR_FEATURES))
         self.item_embeddings: np.ndarray | None = None
         self.tuned_text_embeddings: np.ndarray | None = None
         self.network: KarlNetwork | None = None
@@ -125,10 +127,11 @@ class KarlModel(HistoryFeatureModel):
         return self._inputs(history.features, table.item, neighbours, embeddings)
 
     def _inputs(self, features, items, neighbours: Neighbours, embeddings) -> dict:
-        standardised_neighbours = (neighbours.features - self.neighbour_mean) / self.neighbour_scale
+        standardised_neighbours = self.neighbour_standardiser(neighbours.features)
+        spaced = self._spaced(features)
         return {
-            "features": torch.as_tensor(self.standardiser(features), dtype=torch.float32),
-            "spaced": torch.as_tensor(is_spaced_review(features, self.hyperparameters["short_gap_hours"])),
+            "features": torch.as_tensor(self.standardiser(features, spaced), dtype=torch.float32),
+            "spaced": torch.as_tensor(spaced),
             "embedding": torch.as_tensor(self._text_embeddings(embeddings, items), dtype=torch.float32),
             "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
             "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
@@ -140,6 +143,9 @@ class KarlModel(HistoryFeatureModel):
         if self.tuned_text_embeddings is not None:
             return self.tuned_text_embeddings[items]
         return embeddings[items] if embeddings is not None else np.zeros((len(items), 0))
+
+    def _spaced(self, features: np.ndarray) -> np.ndarray:
+        return is_spaced_review(features, self.hyperparameters["short_gap_hours"])
 
     def _embeddings_for(self, table: StudyLogTable) -> np.ndarray | None:
         if table.item_embeddings is not None:
@@ -163,15 +169,12 @@ class KarlModel(HistoryFeatureModel):
         self.extractor.fit(split.table.take(split.train_rows))
         history = self.extractor.transform(split.table)
         embeddings = self._embeddings_for(split.table)
-        self.standardiser.fit(history.features[split.train_rows])
+        self.standardiser.fit(history.features[split.train_rows], self._spaced(history.features[split.train_rows]))
         neighbours = retrieve_for_table(
             split.table, history.pair_states_after, history.time_seconds, hp["k"], embeddings,
             self.extractor.fsrs_parameters,
         )
-        used = neighbours.features[neighbours.valid & split.train_rows[:, None]]
-        if len(used):
-            self.neighbour_mean = used.mean(axis=0)
-            self.neighbour_scale = np.where(used.std(axis=0) > 1e-9, used.std(axis=0), 1.0)
+        self.neighbour_standardiser.fit(neighbours.features[neighbours.valid & split.train_rows[:, None]])
         self.network = KarlNetwork(
             len(FEATURE_NAMES), 0 if embeddings is None else embeddings.shape[1],
             hidden=hp["hidden"], text_dim=hp["text_dim"], dropout=hp["dropout"],
@@ -343,9 +346,7 @@ class KarlModel(HistoryFeatureModel):
         """Rank each card's most similar cards and project its text once, so a request needs neither."""
         embeddings = self._candidate_embeddings()
         self.similarity_ranking = None if embeddings is None else SimilarityRanking.of(embeddings)
-        standardised = StandardisedInputs(
-            self.standardiser.mean, self.standardiser.scale, self.neighbour_mean, self.neighbour_scale
-        )
+        standardised = StandardisedInputs(self.standardiser, self.neighbour_standardiser)
         self.candidate_scorer = CandidateScorer(self.network, standardised, embeddings)
 
     # ----- persistence --------------------------------------------------------------------
@@ -353,10 +354,8 @@ class KarlModel(HistoryFeatureModel):
     def _state(self) -> dict:
         return {
             "extractor": self._extractor_state(),
-            "mean": torch.as_tensor(self.standardiser.mean),
-            "scale": torch.as_tensor(self.standardiser.scale),
-            "neighbour_mean": torch.as_tensor(self.neighbour_mean),
-            "neighbour_scale": torch.as_tensor(self.neighbour_scale),
+            "standardiser": self.standardiser.state(),
+            "neighbour_standardiser": self.neighbour_standardiser.state(),
             "item_embeddings": torch.as_tensor(
                 self.item_embeddings if self.item_embeddings is not None else np.zeros((0, 0), np.float32)
             ),
@@ -368,9 +367,8 @@ class KarlModel(HistoryFeatureModel):
 
     def _restore(self, state: dict) -> None:
         self._restore_extractor(state["extractor"])
-        self.standardiser = Standardiser(state["mean"].numpy(), state["scale"].numpy())
-        self.neighbour_mean = state["neighbour_mean"].numpy()
-        self.neighbour_scale = state["neighbour_scale"].numpy()
+        self.standardiser = _regime_standardiser(state)
+        self.neighbour_standardiser = _neighbour_standardiser(state)
         embeddings = state["item_embeddings"].numpy()
         self.item_embeddings = embeddings if embeddings.size else None
         tuned = state["tuned_text_embeddings"].numpy() if "tuned_text_embeddings" in state else np.zeros((0, 0))
@@ -389,3 +387,22 @@ def _rows(inputs: dict, rows) -> dict:
     """The same inputs restricted to some rows (boolean mask or indices)."""
     index = torch.as_tensor(np.flatnonzero(rows)) if isinstance(rows, np.ndarray) and rows.dtype == bool else rows
     return {name: value[index] for name, value in inputs.items()}
+
+
+def _regime_standardiser(state: dict) -> RegimeStandardiser:
+    """The saved per-regime standardiser; artifacts saved before it kept one flat ``mean`` and ``scale`` for both."""
+    if "standardiser" in state:
+        return RegimeStandardiser.from_state(_numpy(state["standardiser"]))
+    legacy = _numpy({"mean": state["mean"], "scale": state["scale"]})
+    return RegimeStandardiser.from_state({"spaced": legacy, "fresh": legacy})
+
+
+def _neighbour_standardiser(state: dict) -> Standardiser:
+    """The saved neighbour standardiser; artifacts saved before it kept ``neighbour_mean`` and ``neighbour_scale``."""
+    saved = state.get("neighbour_standardiser") or {"mean": state["neighbour_mean"], "scale": state["neighbour_scale"]}
+    return Standardiser.from_state(_numpy(saved))
+
+
+def _numpy(tensors):
+    """Nested dicts of tensors as the same dicts of arrays."""
+    return {name: _numpy(value) if isinstance(value, dict) else value.numpy() for name, value in tensors.items()}

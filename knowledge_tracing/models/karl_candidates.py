@@ -35,6 +35,7 @@ from knowledge_tracing.features import (
     QuestionFeatures,
     is_spaced_review,
 )
+from knowledge_tracing.models.logreg import Standardiser
 from knowledge_tracing.retrieval import DescribedNeighbours
 
 PAIR_COLUMNS = slice(0, len(PAIR_FEATURES))
@@ -42,23 +43,48 @@ LEARNER_COLUMNS = slice(len(PAIR_FEATURES), len(PAIR_FEATURES) + len(LEARNER_FEA
 ITEM_COLUMNS = slice(len(PAIR_FEATURES) + len(LEARNER_FEATURES), len(FEATURE_NAMES))
 
 
+class RegimeStandardiser:
+    """One ``Standardiser`` per regime (spaced reviews, the rest), each fitted on its own regime's training rows.
+
+    Each regime is clipped to the range its own rows showed. Day-spaced logs hold first
+    sightings and same-session steps after a lapse, never a card answered correctly
+    seconds ago: clipped to the range of all rows, such a card's Leitner box, streak and
+    retrievability would still reach the non-spaced regime's weights at values it never
+    saw (and its recall collapsed to 0); clipped to its own rows, it is described as the
+    regime's nearest experience.
+    """
+
+    def __init__(self) -> None:
+        self.spaced, self.fresh = Standardiser(), Standardiser()
+
+    def fit(self, features: np.ndarray, spaced: np.ndarray) -> "RegimeStandardiser":
+        self.spaced.fit(features[spaced])
+        self.fresh.fit(features[~spaced])
+        return self
+
+    def __call__(self, features: np.ndarray, spaced: np.ndarray) -> np.ndarray:
+        return np.where(spaced[:, None], self.spaced(features), self.fresh(features))
+
+    def state(self) -> dict:
+        return {"spaced": self.spaced.state(), "fresh": self.fresh.state()}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "RegimeStandardiser":
+        standardiser = cls()
+        standardiser.spaced, standardiser.fresh = Standardiser.from_state(state["spaced"]), Standardiser.from_state(state["fresh"])
+        return standardiser
+
+
 @dataclass(frozen=True)
 class StandardisedInputs:
-    """How the model centres and scales its inputs (fitted on training rows)."""
+    """How the model clips, centres and scales its features and its neighbour descriptions (fitted on training rows)."""
 
-    feature_mean: np.ndarray
-    feature_scale: np.ndarray
-    neighbour_mean: np.ndarray
-    neighbour_scale: np.ndarray
-
-    def features_by_column(self, values: np.ndarray, columns: slice) -> torch.Tensor:
-        """Standardised ``values`` (..., the feature columns ``columns``), column-major: (columns, ...)."""
-        return _column_major((values - self.feature_mean[columns]) / self.feature_scale[columns])
+    features: RegimeStandardiser
+    neighbours: Standardiser
 
     def neighbours_by_column(self, values: np.ndarray) -> torch.Tensor:
         """Standardised neighbour descriptions (times, neighbours, columns) as (times, columns, neighbours)."""
-        standardised = (values - self.neighbour_mean) / self.neighbour_scale
-        return torch.as_tensor(np.ascontiguousarray(np.swapaxes(standardised, 1, 2), dtype=np.float32))
+        return torch.as_tensor(np.ascontiguousarray(np.swapaxes(self.neighbours(values), 1, 2), dtype=np.float32))
 
 
 class CandidateScorer:
@@ -98,32 +124,39 @@ class CandidateScorer:
     ) -> np.ndarray:
         """(questions, items) P(recall); question ``j`` reads the neighbours described at time ``block_of_question[j]``."""
         with torch.inference_mode():
-            terms = self._first_layer_terms(features, torch.as_tensor(items), embeddings)
-            query = terms[: self.hidden]
-            head_input = terms[self.hidden : 2 * self.hidden]
-            regime_logits = terms[2 * self.hidden :]
-            pooled = self._pooled_neighbours(neighbours, query, block_of_question)
-            hidden = torch.relu(head_input + (self.pooled_weight @ pooled.flatten(1)).view_as(pooled))
             spaced = torch.as_tensor(
                 is_spaced_review(features.pair.reshape(-1, features.pair.shape[-1]), short_gap_hours).reshape(
                     features.pair.shape[:2]
                 )[:, features.state_of_item]
             )
+            terms = self._first_layer_terms(features, torch.as_tensor(items), embeddings, spaced)
+            query = terms[: self.hidden]
+            head_input = terms[self.hidden : 2 * self.hidden]
+            regime_logits = terms[2 * self.hidden :]
+            pooled = self._pooled_neighbours(neighbours, query, block_of_question)
+            hidden = torch.relu(head_input + (self.pooled_weight @ pooled.flatten(1)).view_as(pooled))
             output = (self.output_weight @ hidden.flatten(1)).view(spaced.shape) + self.output_bias
             return torch.sigmoid(torch.where(spaced, regime_logits[0], regime_logits[1]) + output).double().numpy()
 
-    def _first_layer_terms(self, features: QuestionFeatures, items: torch.Tensor, embeddings) -> torch.Tensor:
-        """(2·hidden + 2, questions, items): the first layers' pre-activations, each part computed once."""
-        pair = self.standardised.features_by_column(features.pair, PAIR_COLUMNS)  # (columns, questions, states)
+    def _first_layer_terms(self, features: QuestionFeatures, items: torch.Tensor, embeddings, spaced) -> torch.Tensor:
+        """(2·hidden + 2, questions, items): the first layers' pre-activations, each part computed once per regime."""
+        regimes = self.standardised.features
+        terms = torch.where(
+            spaced, self._history_terms(features, regimes.spaced), self._history_terms(features, regimes.fresh)
+        )
+        if self.network.text is None:
+            return terms
+        cached = embeddings is self.cached_embeddings
+        text_terms = self.cached_text_terms.index_select(1, items) if cached else self._text_terms(embeddings[items.numpy()])
+        return terms + text_terms[:, None, :]
+
+    def _history_terms(self, features: QuestionFeatures, standardiser: Standardiser) -> torch.Tensor:
+        """(2·hidden + 2, questions, items): what the history features add, standardised by one regime's ``standardiser``."""
+        pair = _column_major(standardiser(features.pair, PAIR_COLUMNS))  # (columns, questions, states)
         pair_terms = (self.feature_weight[:, PAIR_COLUMNS] @ pair.flatten(1)).view(-1, *pair.shape[1:])
-        learner = self.standardised.features_by_column(features.learner, LEARNER_COLUMNS)
+        learner = _column_major(standardiser(features.learner, LEARNER_COLUMNS))
         learner_terms = self.feature_weight[:, LEARNER_COLUMNS] @ learner + self.bias[:, None]
-        card_terms = self.feature_weight[:, ITEM_COLUMNS] @ self.standardised.features_by_column(features.item, ITEM_COLUMNS)
-        if self.network.text is not None:
-            cached = embeddings is self.cached_embeddings
-            card_terms = card_terms + (
-                self.cached_text_terms.index_select(1, items) if cached else self._text_terms(embeddings[items.numpy()])
-            )
+        card_terms = self.feature_weight[:, ITEM_COLUMNS] @ _column_major(standardiser(features.item, ITEM_COLUMNS))
         state_of_item = torch.as_tensor(features.state_of_item)
         return pair_terms.index_select(2, state_of_item) + learner_terms[:, :, None] + card_terms[:, None, :]
 

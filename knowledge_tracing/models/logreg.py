@@ -7,7 +7,8 @@ same-session relearning steps), because a single linear fit over both regimes be
 towards the minutes-apart steps and predicts spaced reviews worse. Each one's inverse
 regularisation strength C is chosen on validation rows only (``valid``, or else the
 most recent part of the training rows), then it is refitted on training and
-validation rows together with that C.
+validation rows together with that C. Each regime clips its inputs to the range of
+its own rows (``Standardiser``).
 """
 
 from __future__ import annotations
@@ -28,20 +29,44 @@ REGIMES = ("spaced", "fresh")
 
 
 class Standardiser:
-    """Feature-wise centring and scaling fitted on training rows; constant columns keep scale 1."""
+    """Feature-wise clipping to the training range, centring and scaling, fitted on training rows.
 
-    def __init__(self, mean: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
-        self.mean = np.zeros(len(FEATURE_NAMES)) if mean is None else mean
-        self.scale = np.ones(len(FEATURE_NAMES)) if scale is None else scale
+    Values are first clipped to the range the training rows spanned, so a model asked
+    about inputs it never saw (gaps of seconds or of a year when it learned from
+    day-spaced logs, a learner back after months) answers as at the nearest edge of
+    its experience instead of extending a linear or ReLU response without bound.
+    Constant columns keep scale 1.
+    """
+
+    def __init__(self, width: int = len(FEATURE_NAMES)) -> None:
+        self.mean, self.scale = np.zeros(width), np.ones(width)
+        self.low, self.high = np.full(width, -np.inf), np.full(width, np.inf)
 
     def fit(self, features: np.ndarray) -> "Standardiser":
+        if len(features) == 0:
+            return self
         self.mean = features.mean(axis=0)
         deviation = features.std(axis=0)
         self.scale = np.where(deviation > 1e-9, deviation, 1.0)
+        self.low, self.high = features.min(axis=0), features.max(axis=0)
         return self
 
-    def __call__(self, features: np.ndarray) -> np.ndarray:
-        return (features - self.mean) / self.scale
+    def __call__(self, features: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        """Standardised ``features`` (..., the feature columns ``columns``)."""
+        clipped = np.clip(features, self.low[columns], self.high[columns])
+        return (clipped - self.mean[columns]) / self.scale[columns]
+
+    def state(self) -> dict:
+        return {name: torch.as_tensor(getattr(self, name)) for name in ("mean", "scale", "low", "high")}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Standardiser":
+        """Inverse of ``state``; artifacts saved before clipping have no range and are not clipped."""
+        standardiser = cls(len(state["mean"]))
+        for name in ("mean", "scale", "low", "high"):
+            if name in state:
+                setattr(standardiser, name, np.asarray(state[name], dtype=np.float64))
+        return standardiser
 
 
 class RegularisedLogit:
@@ -87,14 +112,13 @@ class RegularisedLogit:
 
     def state(self) -> dict:
         return {
-            "mean": torch.as_tensor(self.standardiser.mean),
-            "scale": torch.as_tensor(self.standardiser.scale),
+            **self.standardiser.state(),
             "weights": torch.as_tensor(self.weights),
             "bias": self.bias,
         }
 
     def restore(self, state: dict) -> None:
-        self.standardiser = Standardiser(state["mean"].numpy(), state["scale"].numpy())
+        self.standardiser = Standardiser.from_state({name: state[name].numpy() for name in ("mean", "scale", "low", "high") if name in state})
         self.weights = state["weights"].numpy()
         self.bias = float(state["bias"])
 

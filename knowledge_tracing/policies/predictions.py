@@ -147,6 +147,8 @@ def _scenario_blocks(own: StudyLogTable, history: StudyLogTable, items: np.ndarr
 
 
 def _concepts_of(history: StudyLogTable, items: np.ndarray) -> np.ndarray:
-    """Each candidate's concept as the history knows it; the item id itself when never seen."""
+    """Each candidate's concept: from the table's ``item_concepts``, else as its rows say, else the item id itself."""
+    if history.item_concepts is not None:
+        return history.item_concepts[items]
     concept_by_item = dict(zip(history.item.tolist(), history.concept.tolist()))
     return np.array([concept_by_item.get(int(item), int(item)) for item in items], dtype=np.int64)

@@ -145,3 +145,22 @@ def test_a_malformed_deck_is_refused_with_its_line(tmp_path):
     deck.write_text("front,back\nQ1,A1\n,A2\n")
     with pytest.raises(SystemExit, match="line 3"):
         main(["simulate", "--deck", str(deck), "--no-text"])
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2])
+def test_simulate_command_with_its_default_model_and_text_runs_for_every_seed(tmp_path, seed):
+    """The default run (KARL over the deck's sentence embeddings, every policy), small: learners start with no history."""
+    deck = tmp_path / "deck.csv"
+    pairs = [("mother", "madre"), ("father", "padre"), ("brother", "hermano"), ("sister", "hermana"), ("France", "Paris")]
+    pairs += [("Spain", "Madrid"), ("Italy", "Rome"), ("gold", "Au"), ("iron", "Fe"), ("silver", "Ag")]
+    deck.write_text("front,back,tags\n" + "".join(f"Word for {front}?,{back},t\n" for front, back in pairs))
+    out = tmp_path / "report.json"
+    arguments = ["simulate", "--deck", str(deck), "--learners", "2", "--days", "2", "--warmup-learners", "4"]
+    arguments += ["--warmup-days", "3", "--daily-minutes", "2", "--json", str(out)]
+    assert main(arguments + ([] if seed is None else ["--seed", str(seed)])) == 0
+    report = json.loads(out.read_text())
+    assert report["model"] == "karl" and report["text_embeddings"] is True
+    assert [result["policy"] for result in report["results"]] == ["delta", "recall_target", "fsrs", "random"]
+    for result in report["results"]:
+        assert result["reviews"] > 0
+        assert 0.0 < result["predicted_vs_simulated_recall"]["mean_predicted"] < 1.0
