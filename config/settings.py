@@ -157,6 +157,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("MNEMO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MNEMO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     AXES_IPWARE_PROXY_COUNT = 1  # behind one proxy: the client's address is the last it forwarded
