@@ -1,8 +1,9 @@
 """Who may see which dashboard, decided in one place; anyone else gets 404, as if it did not exist.
 
-A cohort's dashboard is its owner's, and also open to users granted the
-``dashboards.view_cohortsnapshot`` permission (staff status alone is not enough:
-individual learners' progress is not for every admin). A learner's detail exists only
+A cohort's dashboard is its owner's, and also open to staff granted the
+``dashboards.view_cohortsnapshot`` permission (``roles.staff_may``, the rule every
+access helper asks; staff status alone is not enough: individual learners' progress is
+not for every admin). A learner's detail exists only
 for members of the cohort. Learners see only their own progress page.
 """
 
@@ -10,13 +11,14 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from apps.accounts.models import Cohort
+from apps.accounts.roles import staff_may
 
 VIEW_ANY_COHORT_DASHBOARD = "dashboards.view_cohortsnapshot"
 
 
 def cohort_for_dashboard(user, cohort_uuid) -> Cohort:
     cohort = Cohort.objects.filter(uuid=cohort_uuid).first()
-    if cohort is None or not (cohort.owner_id == user.pk or user.has_perm(VIEW_ANY_COHORT_DASHBOARD)):
+    if cohort is None or not (cohort.owner_id == user.pk or staff_may(user, VIEW_ANY_COHORT_DASHBOARD)):
         raise Http404("No such cohort")
     return cohort
 

@@ -1,4 +1,4 @@
-"""Personas over every dashboard URL and CSV: only the cohort's owner (or a user granted the permission) sees them; others get 404."""
+"""Personas over every dashboard URL and CSV: only the cohort's owner (or staff granted the permission) sees them; others get 404."""
 
 import pytest
 from django.contrib.auth.models import Permission
