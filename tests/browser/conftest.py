@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.keyboard import sign_in_with_the_keyboard
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -56,11 +58,6 @@ def sign_in(live_server, password):
     """sign_in(page, username) signs in with the keyboard, as a user would, and waits for the deck list."""
 
     def sign_in_as(page, username: str) -> None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.keyboard.type(username)
-        page.keyboard.press("Tab")
-        page.keyboard.type(password)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{live_server.url}/decks/")
+        sign_in_with_the_keyboard(page, live_server.url, username, password)
 
     return sign_in_as

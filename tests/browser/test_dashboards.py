@@ -12,6 +12,7 @@ import pytest
 from apps.accounts.models import Cohort
 from apps.dashboards.services import cohort_snapshot_write
 from apps.study.models import StudyLog
+from tests.browser.keyboard import sign_in_with_the_keyboard
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +22,7 @@ PHONE = {"width": 375, "height": 800}
 def _signed_in_page(browser, live_server, user, password):
     context = browser.new_context(viewport=PHONE, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", password)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(f"{live_server.url}/decks/")
+    sign_in_with_the_keyboard(page, live_server.url, user.username, password)
     return page
 
 
