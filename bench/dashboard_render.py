@@ -40,7 +40,6 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -55,6 +54,7 @@ from apps.modeling.models import CardEmbedding, TrainingRun  # noqa: E402
 from apps.modeling.scopes import Scope  # noqa: E402
 from apps.modeling.training import training_run_create, training_run_execute  # noqa: E402
 from apps.study.models import CardState, StudyLog  # noqa: E402
+from _bench_database import bench_database  # noqa: E402
 
 SMALL_HYPERPARAMETERS = {"karl": {"max_epochs": 2, "hidden": 4, "text_dim": 4, "c_grid": [0.1, 1.0]}}
 N_CONCEPTS = 20
@@ -62,12 +62,6 @@ EMBEDDING_DIMENSION = 384
 REVIEWS_PER_LEARNER = 200
 TRAINING_LEARNERS = 20
 """The model is trained on the logs of the first learners only (training time is not what this measures)."""
-
-
-def benchmark_database_name() -> str:
-    if connection.vendor == "sqlite":
-        return str(REPO_ROOT / "var" / "bench-dashboard-render.sqlite3")
-    return f"bench_{connection.settings_dict['NAME']}"
 
 
 def populate_deck(rng: np.random.Generator, *, n_cards: int) -> tuple[Cohort, object]:
@@ -153,11 +147,7 @@ def main() -> None:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
-    setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = benchmark_database_name()
-    original_name = connection.settings_dict["NAME"]
-    bench_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
+    with bench_database("dashboard-render") as bench_name:
         rng = np.random.default_rng(7)
         started = time.perf_counter()
         cohort, instructor = populate_deck(rng, n_cards=args.cards)
@@ -210,8 +200,6 @@ def main() -> None:
         }
         print(f"dashboard over {len(timings)} renders: p50 {figures['dashboard_p50_ms']} ms, p95 {figures['dashboard_p95_ms']} ms "
               f"({figures['page_kb']} kB); load average {figures['load_average']}")
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print(json.dumps(figures))
 
 

@@ -38,12 +38,12 @@ from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 from apps.cards.deck_files.limits import ImportLimits  # noqa: E402
 from apps.cards.deck_files.reading import read_deck_file  # noqa: E402
 from apps.cards.services import deck_import_file  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
+from _bench_database import bench_database  # noqa: E402
 
 
 def build_package(target: Path, *, notes: int, reviews_per_card: int, rng: np.random.Generator) -> None:
@@ -103,14 +103,7 @@ def main() -> None:
     parser.add_argument("--reviews-per-card", type=int, default=5)
     arguments = parser.parse_args()
     settings.DEBUG = False
-    setup_test_environment()
-    vendor_file = REPO_ROOT / "var" / "bench-deck-import.sqlite3"
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        str(vendor_file) if connection.vendor == "sqlite" else f"bench_{connection.settings_dict['NAME']}"
-    )
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
+    with bench_database("deck-import"):
         with tempfile.TemporaryDirectory(prefix="bench-deck-import-") as scratch:
             settings.MEDIA_ROOT = Path(scratch) / "media"
             package = Path(scratch) / "bench.apkg"
@@ -120,8 +113,6 @@ def main() -> None:
                   f"{package.stat().st_size / 1e6:.1f} MB")
             figures = timed_import(package)
             figures["package_mb"] = round(package.stat().st_size / 1e6, 2)
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     figures["database"] = connection.vendor
     figures["load_average"] = [round(load, 2) for load in os.getloadavg()]

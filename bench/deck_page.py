@@ -31,17 +31,11 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from apps.cards.models import Card, Deck  # noqa: E402
 from apps.pagination import PAGE_SIZE  # noqa: E402
-
-
-def benchmark_database_name() -> str:
-    if connection.vendor == "sqlite":
-        return str(REPO_ROOT / "var" / "bench-deck-page.sqlite3")
-    return f"bench_deck_page_{connection.settings_dict['NAME']}"
+from _bench_database import bench_database  # noqa: E402
 
 
 def populate(n_cards: int) -> Deck:
@@ -78,11 +72,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     settings.DEBUG = False
-    setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = benchmark_database_name()
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
+    with bench_database("deck-page"):
         started = time.perf_counter()
         deck = populate(args.cards)
         print(f"populated {args.cards:,} cards in {time.perf_counter() - started:.1f} s ({connection.vendor})")
@@ -96,8 +86,6 @@ def main() -> None:
             figures.update({f"{label}_page_{key}": value for key, value in result.items()})
             print(f"{label} page ({page}): best {result['best_ms']} ms, median {result['median_ms']} ms, {result['card_rows']} card rows")
         figures["load_average"] = [round(load, 2) for load in os.getloadavg()]
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print(json.dumps(figures))
 
 

@@ -24,7 +24,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from _project_root import REPO_ROOT
+import _project_root  # noqa: F401  (the project root on sys.path)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,25 +36,19 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from apps.accounts.services import api_token_create, learner_settings_get_or_create  # noqa: E402
 from apps.cards.models import Card, Deck  # noqa: E402
 from apps.study.models import CardState, ShownCard, StudyLog  # noqa: E402
+from _bench_database import bench_database  # noqa: E402
 
 N_CARDS = 1_000
 N_LEARNERS = 50
 LOGS_PER_LEARNER = 1_000
 CARDS_PER_LEARNER = 200
 N_WARMUP = 20
-
-
-def benchmark_database_name() -> str:
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return str(REPO_ROOT / "var" / "bench-study-latency.sqlite3")
-    return f"bench_{name}"
 
 
 def populate(rng: np.random.Generator):
@@ -167,11 +161,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help=f"timed answers (after {N_WARMUP} warm-up ones)")
     args = parser.parse_args()
     settings.DEBUG = False
-    setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = benchmark_database_name()
-    original_name = connection.settings_dict["NAME"]
-    bench_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
+    with bench_database("study-latency") as bench_name:
         rng = np.random.default_rng(7)
         started = time.perf_counter()
         deck, learner = populate(rng)
@@ -199,8 +189,6 @@ def main() -> None:
         print(f"answer + next card over {len(timings)} requests: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
               f"p99 {figures['p99_ms']} ms, process CPU p50 {figures['cpu_p50_ms']} ms, {queries} queries per request "
               f"({connection.vendor}), load average {figures['load_average']}")
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print(json.dumps(figures))
 
 
