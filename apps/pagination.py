@@ -14,12 +14,11 @@ class PageRefused(ValueError):
     """An API page number that is not a positive whole number or lies past the last page."""
 
 
-def api_page_of(request, items, *, per_page: int = PAGE_SIZE) -> tuple[Page, dict]:
-    """The requested page and its description for a JSON reply: ``page``, ``pages``, ``count``, ``next``.
+def api_page_of(request, items, *, raw: str, per_page: int = PAGE_SIZE) -> tuple[Page, dict]:
+    """Page ``raw`` (the query's ``page``) and its description for a JSON reply: ``page``, ``pages``, ``count``, ``next``.
 
     Unlike pages for people, a bad page number is refused (``PageRefused``) rather than guessed.
     """
-    raw = request.GET.get("page", "1")
     if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
         raise PageRefused(f"page must be a positive whole number, got {raw!r}")
     paginator = Paginator(items, per_page)

@@ -1,4 +1,4 @@
-"""URL routes: the web pages, the JSON API under /api/v1/ and the admin."""
+"""URL routes: the web pages, the JSON API under /api/v1/ (schema at openapi.json, docs at docs) and the admin."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -6,7 +6,8 @@ from django.contrib.auth import urls as auth_urls
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from apps.accounts.api_auth import api_not_found
+from config.api import api
+from config.errors import api_not_found
 from config.health import healthz
 
 PASSWORD_RESET_URL_NAMES = {"password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
@@ -24,7 +25,7 @@ urlpatterns = [
     path("experiments/", include("apps.experiments.urls")),
     path("research/", include("apps.research.urls")),
     path("dashboards/", include("apps.dashboards.urls")),
-    path("api/v1/", include("config.api_urls")),
+    path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

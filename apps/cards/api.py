@@ -1,27 +1,56 @@
 """API endpoint: the decks the token's user may study, a page at a time."""
 
-from django.http import JsonResponse
+from uuid import UUID
 
-from apps.accounts.api_auth import ApiError, api_endpoint
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from apps.accounts.api_auth import ApiErrorOut
+from apps.cards.models import Deck
 from apps.cards.selectors import deck_list_for
 from apps.pagination import PageRefused, api_page_of
 
+router = Router(tags=["decks"])
 
-@api_endpoint("GET")
-def deck_list(request):
+
+class DeckOut(Schema):
+    id: UUID
+    title: str
+    description: str
+    visibility: Deck.Visibility
+    owned: bool
+    card_count: int
+
+
+class DeckPage(Schema):
+    decks: list[DeckOut]
+    page: int
+    pages: int
+    count: int
+    next: str | None
+
+
+@router.get(
+    "/decks",
+    response={200: DeckPage, 400: ApiErrorOut, 401: ApiErrorOut},
+    url_name="deck_list",
+    summary="List decks",
+)
+def deck_list(request, page: str = "1"):
+    """The user's own decks and the public ones, 50 a page; ``next`` is the following page's URL."""
     try:
-        page, pagination = api_page_of(request, deck_list_for(request.user))
+        decks, pagination = api_page_of(request, deck_list_for(request.user), raw=page)
     except PageRefused as refusal:
-        raise ApiError(str(refusal)) from None
-    decks = [
+        raise HttpError(400, str(refusal)) from None
+    rows = [
         {
-            "id": str(deck.uuid),
+            "id": deck.uuid,
             "title": deck.title,
             "description": deck.description,
             "visibility": deck.visibility,
             "owned": deck.owner_id == request.user.pk,
             "card_count": deck.card_count,
         }
-        for deck in page
+        for deck in decks
     ]
-    return JsonResponse({"decks": decks, **pagination})
+    return {"decks": rows, **pagination}

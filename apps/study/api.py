@@ -1,53 +1,93 @@
 """API endpoints for studying: the next card of a deck, and submitting an answer (idempotent by log_uuid)."""
 
-import uuid
+from datetime import datetime
+from uuid import UUID
 
-from django.http import JsonResponse
 from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import StrictInt
 
-from apps.accounts.api_auth import ApiError, api_endpoint, json_body
+from apps.accounts.api_auth import ApiErrorOut
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
 from apps.study.selectors import study_outlook
-from apps.study.services import AnswerRejected, shown_card_choose_next, study_log_record_and_show_next
+from apps.study.services import MAX_RESPONSE_MS, AnswerRejected, shown_card_choose_next, study_log_record_and_show_next
 
-
-def _uuid_field(body: dict, name: str, *, required: bool) -> uuid.UUID | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ApiError(f"{name} is required")
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ApiError(f"{name} must be a UUID, got {value!r}") from None
-
+router = Router(tags=["study"])
 
 NOTHING_CHOSEN_REASON = "The scheduling policy chose no card of this deck now."
 
 
-def nothing_to_show_json(*, learner, deck) -> dict:
+class CardOut(Schema):
+    id: UUID
+    front: str = Field(description="Markdown, as the deck's author wrote it.")
+    back: str
+    tags: list[str]
+
+
+class ShownCardOut(Schema):
+    """A card shown to the learner now: answer it with ``shown_id``."""
+
+    card: CardOut
+    shown_id: UUID
+    shown_at: datetime
+    policy: str = Field(description="The scheduling policy that chose the card.")
+    model_version: str | None = Field(description="The served model whose recall prediction the policy read, if any.")
+    predicted_recall: float | None
+    selection_probability: float | None
+
+
+class NothingToShow(Schema):
+    """No card now: why, and when the next one is due."""
+
+    card: None
+    reason: str
+    next_card_at: datetime | None
+
+
+class AnswerIn(Schema):
+    log_uuid: UUID = Field(description="Made by the client; sending the same answer again stores it once.")
+    card: UUID
+    grade: StrictInt = Field(ge=StudyLog.Grade.AGAIN, le=StudyLog.Grade.EASY, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
+    response_ms: StrictInt = Field(ge=0, le=MAX_RESPONSE_MS, description="Milliseconds from showing to answering.")
+    shown_id: UUID | None = Field(None, description="The showing answered; without it, the card's latest unanswered showing.")
+
+
+class StudyLogOut(Schema):
+    log_uuid: UUID
+    card: UUID
+    grade: int
+    outcome: bool
+    response_ms: int
+    shown_at: datetime
+    answered_at: datetime
+    policy: str
+    model_version: str | None
+    predicted_recall: float | None
+
+
+class AnswerOut(Schema):
+    log: StudyLogOut
+    next: ShownCardOut | NothingToShow
+
+
+def nothing_to_show_out(*, learner, deck) -> dict:
     """Why no card comes, and when the next one is due: the study page's words (``StudyOutlook``)."""
     learner_settings = learner_settings_get_or_create(user=learner)
     outlook = study_outlook(learner=learner, deck=deck, learner_settings=learner_settings, now=timezone.now())
-    next_card_at = outlook.next_card_at
-    return {
-        "card": None,
-        "reason": outlook.why_nothing or NOTHING_CHOSEN_REASON,
-        "next_card_at": None if next_card_at is None else next_card_at.isoformat(),
-    }
+    return {"card": None, "reason": outlook.why_nothing or NOTHING_CHOSEN_REASON, "next_card_at": outlook.next_card_at}
 
 
-def shown_card_json(shown: ShownCard | None, *, learner, deck) -> dict:
+def shown_card_out(shown: ShownCard | None, *, learner, deck) -> dict:
     if shown is None:
-        return nothing_to_show_json(learner=learner, deck=deck)
+        return nothing_to_show_out(learner=learner, deck=deck)
     card = shown.card
     return {
-        "card": {"id": str(card.uuid), "front": card.front, "back": card.back, "tags": card.tags},
-        "shown_id": str(shown.uuid),
-        "shown_at": shown.shown_at.isoformat(),
+        "card": {"id": card.uuid, "front": card.front, "back": card.back, "tags": card.tags},
+        "shown_id": shown.uuid,
+        "shown_at": shown.shown_at,
         "policy": shown.policy,
         "model_version": shown.model_version,
         "predicted_recall": shown.predicted_recall,
@@ -55,45 +95,52 @@ def shown_card_json(shown: ShownCard | None, *, learner, deck) -> dict:
     }
 
 
-def study_log_json(log: StudyLog) -> dict:
+def study_log_out(log: StudyLog) -> dict:
     return {
-        "log_uuid": str(log.log_uuid),
-        "card": str(log.card.uuid),
+        "log_uuid": log.log_uuid,
+        "card": log.card.uuid,
         "grade": log.grade,
         "outcome": log.outcome,
         "response_ms": log.response_ms,
-        "shown_at": log.shown_at.isoformat(),
-        "answered_at": log.answered_at.isoformat(),
+        "shown_at": log.shown_at,
+        "answered_at": log.answered_at,
         "policy": log.policy,
         "model_version": log.model_version,
         "predicted_recall": log.predicted_recall,
     }
 
 
-@api_endpoint("GET")
-def next_card(request, deck_uuid):
+@router.get(
+    "/decks/{uuid:deck_uuid}/next",
+    response={200: ShownCardOut | NothingToShow, 401: ApiErrorOut, 404: ApiErrorOut},
+    url_name="next_card",
+    summary="Next card of a deck",
+)
+def next_card(request, deck_uuid: UUID):
+    """The card the learner's scheduling policy chooses now, or why there is none; 404 for a deck the user may not study."""
     deck = deck_for_study(request.user, deck_uuid)
-    return JsonResponse(shown_card_json(shown_card_choose_next(learner=request.user, deck=deck), learner=request.user, deck=deck))
+    return shown_card_out(shown_card_choose_next(learner=request.user, deck=deck), learner=request.user, deck=deck)
 
 
-@api_endpoint("POST")
-def answer_create(request):
-    """Record an answer and return the deck's next card; a repeated log_uuid returns the first log (200)."""
-    body = json_body(request)
-    log_uuid = _uuid_field(body, "log_uuid", required=True)
-    card_uuid = _uuid_field(body, "card", required=True)
-    shown_uuid = _uuid_field(body, "shown_id", required=False)
-    card = card_for_study(request.user, card_uuid)
+@router.post(
+    "/answers",
+    response={200: AnswerOut, 201: AnswerOut, 400: ApiErrorOut, 401: ApiErrorOut, 404: ApiErrorOut, 409: ApiErrorOut, 413: ApiErrorOut},
+    url_name="answer_create",
+    summary="Answer a card",
+)
+def answer_create(request, answer: AnswerIn):
+    """Record an answer and return the deck's next card: 201 when stored, 200 when ``log_uuid`` was already stored."""
+    card = card_for_study(request.user, answer.card)
     try:
         log, created, following = study_log_record_and_show_next(
             learner=request.user,
             card=card,
-            log_uuid=log_uuid,
-            grade=body.get("grade"),
-            response_ms=body.get("response_ms"),
-            shown_uuid=shown_uuid,
+            log_uuid=answer.log_uuid,
+            grade=answer.grade,
+            response_ms=answer.response_ms,
+            shown_uuid=answer.shown_id,
         )
     except AnswerRejected as rejection:
-        raise ApiError(rejection.reason, status=rejection.status) from None
-    following_json = shown_card_json(following, learner=request.user, deck=card.deck)
-    return JsonResponse({"log": study_log_json(log), "next": following_json}, status=201 if created else 200)
+        raise HttpError(rejection.status, rejection.reason) from None
+    following_out = shown_card_out(following, learner=request.user, deck=card.deck)
+    return Status(201 if created else 200, {"log": study_log_out(log), "next": following_out})

@@ -68,7 +68,7 @@ def test_the_same_log_uuid_twice_stores_one_log(api, private_deck, post_json):
 def test_a_grade_outside_1_to_4_is_400_with_a_reason_and_stores_nothing(api, private_deck, post_json, grade):
     response = post_json(api, ANSWERS_URL, _answer(_next(api, private_deck), grade=grade))
     assert response.status_code == 400
-    assert "grade must be an integer from 1 (Again) to 4 (Easy)" in response.json()["error"]
+    assert response.json()["error"].startswith("grade: Input should be")
     assert not StudyLog.objects.exists()
     assert not CardState.objects.exists()
 
@@ -76,10 +76,11 @@ def test_a_grade_outside_1_to_4_is_400_with_a_reason_and_stores_nothing(api, pri
 @pytest.mark.parametrize(
     "change, reason",
     [
-        ({"response_ms": -5}, "response_ms must be an integer"),
-        ({"log_uuid": "not-a-uuid"}, "log_uuid must be a UUID"),
-        ({"card": None}, "card is required"),
-        ({"shown_id": "12"}, "shown_id must be a UUID"),
+        ({"response_ms": -5}, "response_ms: Input should be greater than or equal to 0"),
+        ({"response_ms": 10**12}, "response_ms: Input should be less than or equal to 86400000"),
+        ({"log_uuid": "not-a-uuid"}, "log_uuid: Input should be a valid UUID"),
+        ({"card": None}, "card: UUID input should be"),
+        ({"shown_id": "12"}, "shown_id: Input should be a valid UUID"),
     ],
 )
 def test_malformed_answers_are_400(api, private_deck, post_json, change, reason):
@@ -189,3 +190,10 @@ def test_an_older_pending_showing_comes_back_after_a_newer_one_is_answered(api, 
     assert response.status_code == 201
     assert response.json()["next"]["shown_id"] == older["shown_id"]
     assert ShownCard.objects.get(uuid=newer.uuid).answered and not ShownCard.objects.get(uuid=older["shown_id"]).answered
+
+
+def test_every_missing_field_is_named(api, private_deck, post_json):
+    response = post_json(api, ANSWERS_URL, {"grade": 3})
+    assert response.status_code == 400
+    assert response.json()["error"] == "log_uuid is required; card is required; response_ms is required"
+    assert not StudyLog.objects.exists()

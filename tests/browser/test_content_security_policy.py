@@ -65,3 +65,15 @@ def test_admin_pages_raise_no_csp_violation(live_server, phone_page, console_err
     for path in ("/admin/", "/admin/cards/deck/", f"/admin/cards/deck/{private_deck.pk}/change/", "/admin/cards/card/add/"):
         assert page.goto(f"{live_server.url}{path}").status == 200, path
     assert console_errors == []
+
+
+def test_the_api_docs_page_lists_every_endpoint_under_the_policy(live_server, phone_page, console_errors, db):
+    page = phone_page
+    response = page.goto(f"{live_server.url}/api/v1/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {path.replace("\u200b", "") for path in paths} == {"/api/v1/auth/token", "/api/v1/decks", "/api/v1/decks/{deck_uuid}/next", "/api/v1/answers"}
+    page.get_by_text("/api/v1/answers").first.click()
+    page.wait_for_selector(".opblock.is-open")
+    assert console_errors == []
