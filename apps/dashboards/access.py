@@ -16,9 +16,13 @@ from apps.accounts.roles import staff_may
 VIEW_ANY_COHORT_DASHBOARD = "dashboards.view_cohortsnapshot"
 
 
+def may_see_cohort_dashboard(user, cohort: Cohort) -> bool:
+    return cohort.owner_id == user.pk or staff_may(user, VIEW_ANY_COHORT_DASHBOARD)
+
+
 def cohort_for_dashboard(user, cohort_uuid) -> Cohort:
     cohort = Cohort.objects.filter(uuid=cohort_uuid).first()
-    if cohort is None or not (cohort.owner_id == user.pk or staff_may(user, VIEW_ANY_COHORT_DASHBOARD)):
+    if cohort is None or not may_see_cohort_dashboard(user, cohort):
         raise Http404("No such cohort")
     return cohort
 

@@ -106,3 +106,18 @@ def test_anonymous_visitors_are_sent_to_sign_in(snapshotted, owner, client):
     for _, url in [*_cohort_urls(snapshotted, owner), ("", reverse("dashboards:progress")), ("", reverse("dashboards:progress_csv", args=["forecast"]))]:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_the_cohort_page_links_the_dashboard_only_for_those_it_opens_for(snapshotted, make_user, instructor, web_client_for):
+    cohort_page = reverse("cohorts:cohort_detail", args=[snapshotted.uuid])
+    dashboard = reverse("dashboards:cohort_dashboard", args=[snapshotted.uuid])
+    viewer = make_user("cohort-viewer", roles.LEARNER)
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_cohort"))
+    assert dashboard in web_client_for(instructor).get(cohort_page).content.decode()
+    page = web_client_for(viewer).get(cohort_page)
+    assert page.status_code == 200
+    assert dashboard not in page.content.decode()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_cohortsnapshot"))
+    assert dashboard in web_client_for(viewer).get(cohort_page).content.decode()
