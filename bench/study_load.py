@@ -6,6 +6,8 @@ and starts gunicorn on loopback (``--workers 2 --threads 4``, gthread, preloaded
 process per core of the 2-core machine, threads to overlap PostgreSQL round trips; see
 docs/operations.md). Then:
 
+0. warm-up: the closed loop's learners answer with no think time for ``--warm-up-seconds``,
+   so that every gunicorn thread has served the answer path before anything is timed.
 1. open loop: every learner gets a card (``GET /api/v1/decks/<deck>/next``) and answers it
    every ``--think`` seconds (uniform 0.5x-1.5x) through ``POST /api/v1/answers``, whose
    response carries the next card, for ``--seconds``. A request that fails for want of a
@@ -38,7 +40,6 @@ import random
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -63,6 +64,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the open loop")
     parser.add_argument("--think", type=float, default=5.0, help="mean think time between answers, seconds")
+    parser.add_argument("--warm-up-seconds", type=float, default=3.0, help="closed loop before the timed runs, so no figure counts a worker's first requests")
     parser.add_argument("--saturation-seconds", type=float, default=15.0, help="length of the closed loop (0: skip)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -382,11 +384,12 @@ def stored_logs(acknowledged: set[str]) -> dict:
     }
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def latency_percentiles(latencies_ms: list[float]) -> dict:
+    """p50, p95 and p99 as every bench computes them (numpy's linear interpolation); None without requests."""
+    import numpy as np
+
+    figures = np.percentile(latencies_ms, [50, 95, 99]) if latencies_ms else [None] * 3
+    return {name: None if value is None else round(float(value), 1) for name, value in zip(("p50_ms", "p95_ms", "p99_ms"), figures)}
 
 
 def main() -> None:
@@ -427,6 +430,7 @@ def main() -> None:
         wait_for_port(args.port)
         wait_for_children(web, args.web_workers)
 
+        warm_up = run_learners(tokens[args.learners:], deck, args.port, seconds=args.warm_up_seconds, think=0.0)
         events: list[str] = []
         if args.faults:
             faults = threading.Thread(target=inject_faults, kwargs={
@@ -439,14 +443,15 @@ def main() -> None:
         started = time.monotonic()
         tally = run_learners(tokens[: args.learners], deck, args.port, seconds=args.seconds, think=args.think)
         elapsed = time.monotonic() - started
+        tally.errors += warm_up.errors
         web_cpu_ms_per_request = (cpu_seconds(web_pids) - cpu_before) * 1000 / max(1, len(tally.latencies_ms))
         load_during = os.getloadavg()[0]
         saturation_rps = None
-        saturation_acknowledged: set[str] = set()
+        saturation_acknowledged: set[str] = warm_up.acknowledged
         if args.saturation_seconds:
             closed = run_learners(tokens[args.learners:], deck, args.port, seconds=args.saturation_seconds, think=0.0)
             saturation_rps = round(len(closed.acknowledged) / args.saturation_seconds, 1)
-            saturation_acknowledged = closed.acknowledged
+            saturation_acknowledged |= closed.acknowledged
             tally.errors += closed.errors
         if args.faults:
             faults.join()
@@ -470,9 +475,7 @@ def main() -> None:
         "requests": len(tally.latencies_ms),
         "errors": len(tally.errors),
         "retries": tally.retries,
-        "p50_ms": round(statistics.median(tally.latencies_ms), 1) if tally.latencies_ms else None,
-        "p95_ms": round(percentile(tally.latencies_ms, 0.95), 1),
-        "p99_ms": round(percentile(tally.latencies_ms, 0.99), 1),
+        **latency_percentiles(tally.latencies_ms),
         "logs_acknowledged": len(tally.acknowledged | saturation_acknowledged),
         **check,
         "saturation_rps": saturation_rps,
