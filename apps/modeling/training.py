@@ -32,7 +32,6 @@ from datetime import timezone as dt_timezone
 from typing import Callable
 
 import numpy as np
-import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -240,6 +239,8 @@ class Scored:
 
 
 def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder) -> None:
+    import torch  # here, not at the top: only a training worker needs PyTorch
+
     torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")
