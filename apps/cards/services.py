@@ -17,6 +17,7 @@ from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
+from apps.cards.signals import cards_imported
 from apps.outbox.enqueue import enqueue_on_commit
 from apps.study.services import IMPORT_BATCH_SIZE, imported_history_prepare, imported_history_save
 
@@ -70,6 +71,8 @@ def deck_import_cards(*, deck: Deck, rows: list[CardRow]) -> int:
         known.add(digest)
         added.append(Card(deck=deck, front=row.front, back=row.back, tags=row.tags, content_hash=digest))
     Card.objects.bulk_create(added)
+    if added:
+        cards_imported.send(sender=Deck, deck=deck)
     return len(added)
 
 
@@ -108,6 +111,7 @@ def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress
             )
             cards_by_key = {row.anki_card_id: card for row, card in zip(deck_file.cards, cards) if row.anki_card_id is not None}
             logs = imported_history_save(history=history, cards_by_key=cards_by_key)
+            cards_imported.send(sender=Deck, deck=deck)
     except BaseException:
         for name in saved_files:
             default_storage.delete(name)

@@ -68,6 +68,14 @@ def embed_card(card_id: int) -> bool:
     return True
 
 
+@shared_task
+def embed_deck(deck_id: int) -> int:
+    """Store the embeddings of the deck's card texts not embedded yet (after an import); returns how many cards the deck has."""
+    cards = list(Card.objects.filter(deck_id=deck_id))
+    card_embeddings_ensure(cards=cards)
+    return len(cards)
+
+
 def _enqueue_all(runs: list[TrainingRun]) -> int:
     for run in runs:
         training_run_enqueue(run=run)
