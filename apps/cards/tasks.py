@@ -1,10 +1,18 @@
-"""Deck imports too large to run in a web request, run by the Celery worker."""
+"""Deck imports too large to run in a web request, run by the Celery worker; and the recovery of imports whose worker died."""
+
+import os
 
 from celery import shared_task
 
-from apps.cards.services import deck_import_run
+from apps.cards.services import deck_import_run, deck_imports_recover_stale
 
 
-@shared_task(acks_late=True)
-def run_deck_import(deck_import_id: int) -> None:
-    deck_import_run(deck_import_id=deck_import_id)
+@shared_task(bind=True, acks_late=True)
+def run_deck_import(self, deck_import_id: int) -> None:
+    deck_import_run(deck_import_id=deck_import_id, worker=f"{self.request.hostname or 'worker'}:{os.getpid()}")
+
+
+@shared_task
+def recover_stale_deck_imports() -> dict:
+    """Beat runs this every minute: an import whose worker died is queued again or failed with the reason."""
+    return deck_imports_recover_stale()
