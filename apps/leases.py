@@ -43,9 +43,9 @@ class LeasedJob(models.Model):
         abstract = True
 
 
-def this_process() -> str:
-    """How a claim names its worker: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+def this_process(hostname: str | None = None) -> str:
+    """How a claim names its worker: ``hostname`` (a Celery worker's name; this machine's by default) and process id."""
+    return f"{hostname or socket.gethostname()}:{os.getpid()}"
 
 
 def lease_claim(jobs: QuerySet, *, pk: int, queued: str, running: str, worker: str, **fields) -> int | None:

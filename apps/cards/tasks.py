@@ -1,15 +1,14 @@
 """Deck imports too large to run in a web request, run by the Celery worker; and the recovery of imports whose worker died."""
 
-import os
-
 from celery import shared_task
 
 from apps.cards.services import deck_import_run, deck_imports_recover_stale
+from apps.leases import this_process
 
 
 @shared_task(bind=True, acks_late=True)
 def run_deck_import(self, deck_import_id: int) -> None:
-    deck_import_run(deck_import_id=deck_import_id, worker=f"{self.request.hostname or 'worker'}:{os.getpid()}")
+    deck_import_run(deck_import_id=deck_import_id, worker=this_process(self.request.hostname))
 
 
 @shared_task

@@ -1,9 +1,8 @@
 """Large research exports run on a Celery worker; the task takes the export's id."""
 
-import os
-
 from celery import shared_task
 
+from apps.leases import this_process
 from apps.outbox.enqueue import enqueue_on_commit
 from apps.research.models import ResearchExport
 from apps.research.services import research_export_run, research_exports_delete_expired, research_exports_recover_stale
@@ -12,7 +11,7 @@ from apps.research.services import research_export_run, research_exports_delete_
 @shared_task(bind=True, acks_late=True)
 def run_research_export(self, export_id: int) -> str | None:
     """Write a queued export; returns the status it ended with (a duplicate message finds it claimed)."""
-    export = research_export_run(export_id=export_id, worker=f"{self.request.hostname or 'worker'}:{os.getpid()}")
+    export = research_export_run(export_id=export_id, worker=this_process(self.request.hostname))
     return export.status if export else None
 
 
