@@ -10,11 +10,13 @@ import hashlib
 import json
 import shutil
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.leases import Heartbeat, lease_claim, leased, stale_leases_recover, this_process
@@ -113,6 +115,11 @@ def export_is_streamed(export: ResearchExport) -> bool:
     return export.format in STREAMABLE_PIECES and export.total_rows <= settings.MNEMO_RESEARCH_STREAM_MAX_ROWS
 
 
+def _streamed_exports() -> Q:
+    """The exports ``export_is_streamed`` says are streamed, as a query."""
+    return Q(format__in=list(STREAMABLE_PIECES), total_rows__lte=settings.MNEMO_RESEARCH_STREAM_MAX_ROWS)
+
+
 def _export_options(export: ResearchExport) -> dict:
     return {"include_card_text": export.include_card_text, "include_predictions": export.include_predictions}
 
@@ -136,11 +143,16 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
             lease.update(rows_written=rows[0], heartbeat_at=timezone.now())
             yield chunk
 
-    for piece in STREAMABLE_PIECES[export.format](counted(), columns):
-        data = piece.encode("utf-8")
-        digest.update(data)
-        size += len(data)
-        yield data
+    try:
+        for piece in STREAMABLE_PIECES[export.format](counted(), columns):
+            data = piece.encode("utf-8")
+            digest.update(data)
+            size += len(data)
+            yield data
+    except GeneratorExit:
+        reason = f"the download stopped after {rows[0]} rows (the connection was closed); request the export again"
+        lease.update(status=ResearchExport.Status.FAILED, error=reason, finished_at=timezone.now())
+        raise
     files = [{"name": STREAM_FILE_NAMES[export.format], "rows": rows[0], "sha256": digest.hexdigest(), "bytes": size}]
     description = _description(export.format, columns, filters, **_export_options(export))
     _export_finish(lease, manifest=manifest_of(files=files, **description), rows=rows[0])
@@ -191,16 +203,23 @@ def research_export_run(*, export_id: int, worker: str | None = None) -> Researc
 
 
 def research_exports_recover_stale() -> dict:
-    """Queue again (or fail, with the reason) the exports whose writer stopped renewing its lease; returns the counts."""
+    """Queue again (or fail, with the reason) the exports whose writer stopped renewing its lease; returns the counts.
+
+    A streamed export whose web process died is failed at once: its download is gone,
+    and the page offers no files for a streamed export.
+    """
     from apps.research.tasks import research_export_enqueue  # the tasks module imports this one
 
-    return stale_leases_recover(
-        ResearchExport.objects, running=ResearchExport.Status.RUNNING,
+    recover = partial(
+        stale_leases_recover, running=ResearchExport.Status.RUNNING,
         retry=lambda reason: {"status": ResearchExport.Status.QUEUED, "error": reason},
         fail=lambda reason: {"status": ResearchExport.Status.FAILED, "error": reason, "finished_at": timezone.now()},
         on_retry=lambda export: research_export_enqueue(export=export),
         on_fail=lambda export: shutil.rmtree(export_directory(export), ignore_errors=True),
     )
+    written = recover(ResearchExport.objects.exclude(_streamed_exports()))
+    streamed = recover(ResearchExport.objects.filter(_streamed_exports()), max_attempts=1)
+    return {outcome: written[outcome] + streamed[outcome] for outcome in written}
 
 
 def export_file_path(export: ResearchExport, name: str) -> Path | None:

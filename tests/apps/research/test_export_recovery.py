@@ -7,12 +7,13 @@ from celery import current_app
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from apps.cards.tasks import recover_stale_deck_imports
 from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
 from apps.research.models import ResearchExport
 from apps.research.selectors import ExportFilters
-from apps.research.services import export_directory, research_export_request, research_exports_recover_stale
-from apps.research.tasks import run_research_export
+from apps.research.services import export_directory, export_is_streamed, research_export_request, research_export_stream, research_exports_recover_stale
+from apps.research.tasks import recover_stale_research_exports, run_research_export
 
 from .conftest import START
 
@@ -20,12 +21,21 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued_export(researcher, owner, private_deck, answer, consent, settings, tmp_path):
+def request_export(researcher, owner, private_deck, answer, consent, settings, tmp_path):
     settings.MNEMO_RESEARCH_EXPORT_DIR = tmp_path
     consent(owner, START)
     for minutes in range(3):
         answer(owner, private_deck.cards.first(), START + timedelta(minutes=minutes))
-    return research_export_request(researcher=researcher, export_format="parquet", filters=ExportFilters(), include_card_text=False, include_predictions=False)
+
+    def request(export_format: str) -> ResearchExport:
+        return research_export_request(researcher=researcher, export_format=export_format, filters=ExportFilters(), include_card_text=False, include_predictions=False)
+
+    return request
+
+
+@pytest.fixture
+def queued_export(request_export):
+    return request_export("parquet")
 
 
 def worker_dies_while_writing(export: ResearchExport) -> None:
@@ -79,6 +89,27 @@ def test_an_export_whose_worker_still_reports_is_left_to_it(queued_export):
 
 def test_beat_looks_for_dead_exports_and_imports_every_minute():
     schedule = {entry["task"]: entry["schedule"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    for task in ("apps.research.tasks.recover_stale_research_exports", "apps.cards.tasks.recover_stale_deck_imports"):
-        assert task in current_app.tasks
-        assert schedule[task].minute == set(range(60))
+    for task in (recover_stale_research_exports, recover_stale_deck_imports):
+        assert schedule[task.name].minute == set(range(60))
+
+
+def test_a_streamed_export_whose_download_is_closed_midway_is_failed_with_the_reason(request_export):
+    export = request_export("csv")
+    assert export_is_streamed(export)
+    download = research_export_stream(export=export)
+    next(download)
+    download.close()
+
+    export.refresh_from_db()
+    assert export.status == ResearchExport.Status.FAILED
+    assert "the download stopped after 3 rows (the connection was closed)" in export.error
+
+
+def test_a_streamed_export_whose_web_process_died_is_failed_not_handed_to_a_worker(request_export):
+    export = request_export("csv")
+    worker_dies_while_writing(export)
+
+    assert research_exports_recover_stale() == {"retried": 0, "failed": 1}
+    export.refresh_from_db()
+    assert export.status == ResearchExport.Status.FAILED and "no attempts left" in export.error
+    assert not OutboxTask.objects.filter(task_name=run_research_export.name).exists()
