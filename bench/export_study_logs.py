@@ -1,8 +1,9 @@
 """Research export speed and memory: 1,000,000 study logs to CSV and to Parquet.
 
-Builds a throwaway SQLite database of its own in a temporary directory (never the
-configured one): 1,000 consenting learners, one deck of 2,000 cards and
-``--rows`` study logs inserted in bulk. Then each format is exported by
+Fills a database of its own (``bench_database``: a file under var/ for SQLite,
+``bench_export_study_logs_<name>`` next to the one ``DATABASE_URL`` names for
+PostgreSQL, dropped afterwards): 1,000 consenting learners, one deck of 2,000 cards
+and ``--rows`` study logs inserted in bulk. Then each format is exported by
 ``apps.research.services.study_logs_export`` (the code behind the researcher page,
 the Celery job and ``manage.py export_study_logs``) in a fresh child process, so
 that the peak resident memory reported is the export's own. Targets: under 60 s per
@@ -11,6 +12,7 @@ The last line is one JSON object.
 
     .venv/bin/python bench/export_study_logs.py
     .venv/bin/python bench/export_study_logs.py --rows 100000
+    DATABASE_URL=postgres://... .venv/bin/python bench/export_study_logs.py
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import _project_root  # noqa: F401  (the project root on sys.path)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LEARNERS = 1000
@@ -33,22 +38,28 @@ CARDS = 2000
 INSERT_BATCH = 20_000
 
 
-def _setup_django(database: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"
-    sys.path.insert(0, str(REPO_ROOT))
     import django
 
     django.setup()
 
 
-def build_database(database: Path, rows: int) -> float:
-    """Migrate a new database and fill it; returns the seconds it took."""
+def database_url(name: str) -> str:
+    """``DATABASE_URL`` for the bench database ``name`` on the configured server."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    configured = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(configured._replace(path=f"/{name}"))
+
+
+def fill_database(rows: int) -> float:
+    """Fill the (migrated, empty) default database; returns the seconds it took."""
     started = time.perf_counter()
-    _setup_django(database)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from apps.cards.content import content_hash
@@ -56,11 +67,11 @@ def build_database(database: Path, rows: int) -> float:
     from apps.research.models import ResearchConsentPeriod
     from apps.study.models import StudyLog
 
-    call_command("migrate", verbosity=0)
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=OFF")
-        cursor.execute("PRAGMA synchronous=OFF")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
     with transaction.atomic():
         users = get_user_model().objects.bulk_create(get_user_model()(username=f"learner-{i:04d}", password="!") for i in range(LEARNERS))
         ResearchConsentPeriod.objects.bulk_create(ResearchConsentPeriod(learner=user, started_at=start) for user in users)
@@ -73,16 +84,17 @@ def build_database(database: Path, rows: int) -> float:
         user_ids = [user.pk for user in users]
     columns = ["log_uuid", "learner_id", "card_id", "deck_id", "shown_at", "answered_at", "response_ms", "outcome", "grade", "policy", "model_version", "predicted_recall", "selection_probability", "created_at"]
     table = StudyLog._meta.db_table
+    log_uuid = StudyLog._meta.get_field("log_uuid")
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     per_learner = rows // LEARNERS
     batch = []
     with transaction.atomic(), connection.cursor() as cursor:
         for index in range(rows):
             learner = index // per_learner if index < per_learner * LEARNERS else index % LEARNERS
-            answered = start + timedelta(seconds=60 * index)
             grade = 1 + (index * 7919) % 4
-            stamp = answered.strftime("%Y-%m-%d %H:%M:%S")
-            batch.append((uuid.uuid4().hex, user_ids[learner], card_ids[(index * 31) % CARDS], deck.pk, stamp, stamp, 1000 + index % 9000, grade > 1, grade, "karl", "karl:1", 0.8, 0.5, stamp))
+            stamp = connection.ops.adapt_datetimefield_value(start + timedelta(seconds=60 * index))
+            batch.append((log_uuid.get_db_prep_value(uuid.uuid4(), connection), user_ids[learner], card_ids[(index * 31) % CARDS], deck.pk,
+                          stamp, stamp, 1000 + index % 9000, grade > 1, grade, "karl", "karl:1", 0.8, 0.5, stamp))
             if len(batch) == INSERT_BATCH:
                 cursor.executemany(sql, batch)
                 batch.clear()
@@ -90,9 +102,9 @@ def build_database(database: Path, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def export_once(database: Path, export_format: str, output: Path) -> dict:
-    """Run one export in this process (a child of the benchmark); its seconds, rows and peak memory."""
-    _setup_django(database)
+def export_once(export_format: str, output: Path) -> dict:
+    """Run one export in this process (a child of the benchmark, on the database ``DATABASE_URL`` names); its seconds, rows and peak memory."""
+    _setup_django()
     from apps.research.selectors import ExportFilters
     from apps.research.services import study_logs_export
 
@@ -114,22 +126,24 @@ def export_once(database: Path, export_format: str, output: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--child-export", nargs=3, metavar=("DATABASE", "FORMAT", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-export", nargs=2, metavar=("FORMAT", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_export:
-        database, export_format, output = args.child_export
-        print(json.dumps(export_once(Path(database), export_format, Path(output))))
+        export_format, output = args.child_export
+        print(json.dumps(export_once(export_format, Path(output))))
         return 0
-    with tempfile.TemporaryDirectory(prefix="mnemo-export-bench-") as folder:
-        database = Path(folder) / "bench.sqlite3"
-        environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        build = subprocess.run([sys.executable, "-c", f"import sys; sys.argv=['x']; sys.path.insert(0, {str(REPO_ROOT)!r}); "
-                                f"from bench.export_study_logs import build_database; from pathlib import Path; print(build_database(Path({str(database)!r}), {args.rows}))"],
-                               cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=True)
-        print(f"built {args.rows} study logs in {float(build.stdout.strip().splitlines()[-1]):.1f} s")
+    _setup_django()
+    from django.db import connection
+
+    from _bench_database import bench_database
+
+    with bench_database("export-study-logs") as name, tempfile.TemporaryDirectory(prefix="mnemo-export-bench-") as folder:
+        print(f"built {args.rows} study logs in {fill_database(args.rows):.1f} s on {connection.vendor}")
+        connection.close()
+        environment = {**os.environ, "DATABASE_URL": database_url(name)}
         figures = {}
         for export_format in ("csv", "parquet"):
-            child = subprocess.run([sys.executable, __file__, "--child-export", str(database), export_format, str(Path(folder) / export_format)],
+            child = subprocess.run([sys.executable, __file__, "--child-export", export_format, str(Path(folder) / export_format)],
                                    cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=True)
             figures[export_format] = json.loads(child.stdout.strip().splitlines()[-1])
             figure = figures[export_format]
@@ -137,6 +151,7 @@ def main() -> int:
                   f"{figure['megabytes']} MB, peak RSS {figure['peak_rss_mb']} MB "
                   f"({figure['baseline_rss_mb']} MB of it before the export, after django.setup)")
     print(json.dumps({
+        "database": connection.vendor,
         "rows": figures["csv"]["rows"],
         "csv_seconds": figures["csv"]["seconds"],
         "parquet_seconds": figures["parquet"]["seconds"],

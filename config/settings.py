@@ -267,12 +267,18 @@ CELERY_BEAT_SCHEDULE = {
     "train-models-on-new-logs": {"task": "apps.modeling.tasks.train_on_new_logs", "schedule": crontab(minute="*/30")},
     "fail-stale-training-runs": {"task": "apps.modeling.tasks.recover_stale_runs", "schedule": crontab(minute="*")},
     "send-outbox": {"task": "apps.outbox.tasks.send_outbox", "schedule": crontab(minute="*")},
+    "recover-stale-research-exports": {"task": "apps.research.tasks.recover_stale_research_exports", "schedule": crontab(minute="*")},
+    "recover-stale-deck-imports": {"task": "apps.cards.tasks.recover_stale_deck_imports", "schedule": crontab(minute="*")},
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
     "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
+# Research exports and deck imports whose worker stopped renewing its lease for this long
+# are queued again, up to MNEMO_JOB_MAX_ATTEMPTS attempts, then failed (apps.leases).
+MNEMO_JOB_STALE_SECONDS = int(os.environ.get("MNEMO_JOB_STALE_SECONDS", "120"))
+MNEMO_JOB_MAX_ATTEMPTS = int(os.environ.get("MNEMO_JOB_MAX_ATTEMPTS", "3"))
 
 # Mnemo.
 MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")

@@ -3,7 +3,9 @@
 AUC and log loss come from scikit-learn so that figures compare with published ones;
 ECE, the reliability diagram (which the admin charts) and the spaced-repetition
 benchmark's RMSE over bins are computed here. Every function takes plain arrays: the
-observed outcome (0/1) and the predicted probability of recall.
+observed outcome (0/1) and the predicted probability of recall. scikit-learn (with
+SciPy and pandas, some 150 MB) is imported by the two functions that use it, so a
+process that imports this module only to show stored figures does not load it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.metrics import log_loss as sklearn_log_loss
-from sklearn.metrics import roc_auc_score
 
 CALIBRATION_BINS = 10
 
@@ -22,6 +22,8 @@ def auc(outcome, predicted) -> float:
     outcome = np.asarray(outcome)
     if len(np.unique(outcome)) < 2:
         return float("nan")
+    from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(outcome, predicted))
 
 
@@ -29,6 +31,8 @@ def log_loss(outcome, predicted) -> float:
     """Mean binary cross-entropy (natural log), defined even when only one class is present."""
     if len(outcome) == 0:
         return float("nan")
+    from sklearn.metrics import log_loss as sklearn_log_loss
+
     return float(sklearn_log_loss(outcome, np.asarray(predicted, dtype=np.float64), labels=[0, 1]))
 
 

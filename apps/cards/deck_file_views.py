@@ -4,11 +4,13 @@ import mimetypes
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.cards import services
@@ -17,12 +19,32 @@ from apps.cards.deck_files.records import DeckFileError
 from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
 from apps.cards.forms import DeckImportForm
 from apps.cards.models import DeckImport, DeckMedia
+from apps.cards.uploads import SizeLimitedUploadHandler, upload_declared_too_large, upload_too_large_message
 
 
+@csrf_exempt  # the CSRF check reads the body: it runs in _deck_import_upload, once the size limit guards the reading
 @login_required
 @require_http_methods(["GET", "POST"])
 def deck_import_upload(request):
+    """The upload form; an upload over ``MNEMO_IMPORT_MAX_UPLOAD_BYTES`` is refused before its body is read, or as soon as it passes the limit."""
+    limit = settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES
+    if request.method == "POST" and upload_declared_too_large(request, limit):
+        return _upload_refused(request, limit)
+    size_limit = SizeLimitedUploadHandler(request, limit=limit)
+    request.upload_handlers.insert(0, size_limit)
+    return _deck_import_upload(request, size_limit)
+
+
+def _upload_refused(request, limit: int):
+    context = {"form": DeckImportForm(), "upload_error": upload_too_large_message(limit)}
+    return render(request, "cards/deck_import_upload.html", context, status=413)
+
+
+@csrf_protect
+def _deck_import_upload(request, size_limit: SizeLimitedUploadHandler):
     form = DeckImportForm(request.POST or None, request.FILES or None)
+    if size_limit.refused:
+        return _upload_refused(request, size_limit.limit)
     if request.method == "POST" and form.is_valid():
         try:
             deck_import = services.deck_import_create(owner=request.user, upload=form.cleaned_data["file"], title=form.cleaned_data["title"])

@@ -1,10 +1,8 @@
 """Deck and card forms for owners editing in the browser."""
 
 from django import forms
-from django.conf import settings
 
 from apps.cards.content import parse_tags
-from apps.cards.deck_files.limits import readable_size
 from apps.cards.models import Deck
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 
@@ -51,10 +49,3 @@ class CardForm(forms.Form):
 class DeckImportForm(forms.Form):
     file = forms.FileField(help_text="A CSV or TSV file (front, back, tags), or an Anki package (.apkg, .colpkg).")
     title = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the Anki deck's or the file's name.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(f"The file is {readable_size(upload.size)}, more than the {readable_size(limit)} allowed.")
-        return upload

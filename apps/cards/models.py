@@ -7,6 +7,7 @@ from django.db import models
 
 from apps.base_models import SoftDeletable
 from apps.cards.content import content_hash
+from apps.leases import LeasedJob
 
 
 class Deck(SoftDeletable):
@@ -76,7 +77,7 @@ def deck_import_upload_path(deck_import: "DeckImport", filename: str) -> str:
     return f"deck-imports/{deck_import.uuid}"
 
 
-class DeckImport(models.Model):
+class DeckImport(LeasedJob):
     """An uploaded deck file between preview and import, and the progress of a background import."""
 
     class Status(models.TextChoices):

@@ -1,6 +1,7 @@
 """Writes for decks and cards. Deleting only hides a deck or card, so its study logs stay valid."""
 
 import html
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,12 @@ from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
+from apps.cards.signals import cards_imported
+from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
 from apps.outbox.enqueue import enqueue_on_commit
 from apps.study.services import IMPORT_BATCH_SIZE, imported_history_prepare, imported_history_save
+
+logger = logging.getLogger(__name__)
 
 MEDIA_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"', re.IGNORECASE)
 
@@ -70,6 +75,8 @@ def deck_import_cards(*, deck: Deck, rows: list[CardRow]) -> int:
         known.add(digest)
         added.append(Card(deck=deck, front=row.front, back=row.back, tags=row.tags, content_hash=digest))
     Card.objects.bulk_create(added)
+    if added:
+        cards_imported.send(sender=Deck, deck=deck)
     return len(added)
 
 
@@ -86,12 +93,14 @@ class DeckImportResult:
         return {"deck": str(self.deck.uuid), "cards": self.cards, "notes": self.notes, "review_logs": self.review_logs, "skipped": self.skipped}
 
 
-def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress=None) -> DeckImportResult:
+def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress=None, on_saved=None) -> DeckImportResult:
     """Create a deck from a read deck file: cards, media and the owner's review history, in one transaction.
 
     The history is replayed into FSRS states before the transaction opens (the slow part,
     reported through ``on_progress(stage, done, total)``); then everything is written at
-    once, so an error leaves no deck, card, log or media file behind.
+    once, so an error leaves no deck, card, log or media file behind. The "done" report and
+    ``on_saved(result)`` run inside that transaction, so what they record commits with the
+    deck or not at all.
     """
     report = on_progress or (lambda stage, done, total: None)
     history = imported_history_prepare(
@@ -108,12 +117,16 @@ def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress
             )
             cards_by_key = {row.anki_card_id: card for row, card in zip(deck_file.cards, cards) if row.anki_card_id is not None}
             logs = imported_history_save(history=history, cards_by_key=cards_by_key)
+            cards_imported.send(sender=Deck, deck=deck)
+            result = DeckImportResult(deck=deck, cards=len(cards), notes=deck_file.note_count, review_logs=logs, skipped=deck_file.skipped)
+            report("done", 1, 1)
+            if on_saved:
+                on_saved(result)
     except BaseException:
         for name in saved_files:
             default_storage.delete(name)
         raise
-    report("done", 1, 1)
-    return DeckImportResult(deck=deck, cards=len(cards), notes=deck_file.note_count, review_logs=logs, skipped=deck_file.skipped)
+    return result
 
 
 def _imported_card(deck: Deck, row: CardRow, media_urls: dict[str, str]) -> Card:
@@ -187,26 +200,55 @@ def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
     return deck_import
 
 
-def deck_import_run(*, deck_import_id: int) -> None:
-    """Claim a queued import and run it (idempotent: a second message finds it claimed and does nothing)."""
-    if not DeckImport.objects.filter(pk=deck_import_id, status=DeckImport.Status.QUEUED).update(status=DeckImport.Status.RUNNING):
+def deck_import_run(*, deck_import_id: int, worker: str | None = None) -> None:
+    """Claim a queued import and run it (idempotent: a second message finds it claimed and does nothing).
+
+    The claim is a lease (``apps.leases``) renewed while the import runs; the import is
+    marked done in the transaction that writes the deck, and only while this attempt holds
+    the lease, so an attempt that lost it writes nothing and a retry never makes a second deck.
+    """
+    attempt = lease_claim(
+        DeckImport.objects, pk=deck_import_id, queued=DeckImport.Status.QUEUED, running=DeckImport.Status.RUNNING,
+        worker=worker or this_process(), error="",
+    )
+    if attempt is None:
         return
+    lease = leased(DeckImport.objects, pk=deck_import_id, attempt=attempt, running=DeckImport.Status.RUNNING)
     deck_import = DeckImport.objects.select_related("owner").get(pk=deck_import_id)
 
     def progress(stage: str, done: int, total: int) -> None:
-        DeckImport.objects.filter(pk=deck_import_id).update(progress_stage=stage, progress_done=done, progress_total=total)
+        lease.update(progress_stage=stage, progress_done=done, progress_total=total, heartbeat_at=timezone.now())
+
+    def mark_done(result: DeckImportResult) -> None:
+        if not lease.update(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck):
+            raise LeaseLost(f"deck import {deck_import_id} attempt {attempt} lost its lease; nothing was imported by it")
 
     try:
-        deck_file = read_deck_file(
-            Path(deck_import.upload.path), limits=ImportLimits.from_settings(), title=deck_import.title, name=deck_import.original_name
-        )
-        result = deck_import_file(owner=deck_import.owner, deck_file=deck_file, title=deck_import.title, on_progress=progress)
+        with Heartbeat(lease, name=f"deck import {deck_import_id}"):
+            deck_file = read_deck_file(
+                Path(deck_import.upload.path), limits=ImportLimits.from_settings(), title=deck_import.title, name=deck_import.original_name
+            )
+            deck_import_file(owner=deck_import.owner, deck_file=deck_file, title=deck_import.title, on_progress=progress, on_saved=mark_done)
+    except LeaseLost as lost:
+        logger.warning("%s", lost)
+        return  # the attempt holding the lease now owns the upload
     except (DeckFileError, OSError) as error:
-        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error=str(error))
+        lease.update(status=DeckImport.Status.FAILED, error=str(error))
     except Exception:
-        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
-        raise
-    else:
-        DeckImport.objects.filter(pk=deck_import_id).update(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck)
-    finally:
+        lease.update(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
         deck_import.upload.delete(save=False)
+        raise
+    deck_import.upload.delete(save=False)
+
+
+def deck_imports_recover_stale() -> dict:
+    """Queue again (or fail, with the reason) the imports whose worker stopped renewing its lease; returns the counts."""
+    from apps.cards.tasks import run_deck_import  # the tasks module imports this one
+
+    return stale_leases_recover(
+        DeckImport.objects, running=DeckImport.Status.RUNNING,
+        retry=lambda reason: {"status": DeckImport.Status.QUEUED, "error": reason},
+        fail=lambda reason: {"status": DeckImport.Status.FAILED, "error": f"{reason}; nothing was imported"},
+        on_retry=lambda deck_import: enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None),
+        on_fail=lambda deck_import: deck_import.upload.delete(save=False),
+    )

@@ -1,6 +1,6 @@
-"""The student-model kinds the application trains, registered in the library's model registry."""
+"""The student-model kinds the application trains, looked up in the library's model registry (imported on first use)."""
 
-from knowledge_tracing.models import MODEL_REGISTRY, cakt, dkt, fsrs6, hlr, karl  # noqa: F401  (registers each kind)
+from knowledge_tracing.models import MODEL_REGISTRY
 from apps.modeling.models import MODEL_KINDS
 
 

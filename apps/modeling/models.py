@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Cohort
 from apps.cards.models import Deck
+from apps.leases import LeasedJob
 
 MODEL_KINDS = ("karl", "fsrs6", "hlr", "dkt", "cakt")
 
@@ -42,7 +43,7 @@ class CardEmbedding(models.Model):
         return np.frombuffer(bytes(self.vector), dtype=np.float32)
 
 
-class TrainingRun(models.Model):
+class TrainingRun(LeasedJob):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -70,11 +71,8 @@ class TrainingRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(default=timezone.now, help_text="when it last became queued (created or retried)")
     queue = models.CharField(max_length=200, blank=True, help_text="the Celery queue it is sent to (blank: the default)")
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="claims by a worker; the latest one holds the lease")
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=200, blank=True, help_text="host and process that claimed the run")
     progress = models.JSONField(default=dict, blank=True, help_text="latest progress report (epoch, loss, ...)")
     message = models.TextField(blank=True, help_text="why the run failed or ended without a version")
     n_logs = models.PositiveIntegerField(null=True, blank=True)

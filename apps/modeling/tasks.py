@@ -16,8 +16,6 @@ would be those of whichever process queued the run (the web process, beat, a ben
 
 from __future__ import annotations
 
-import os
-
 from celery import shared_task
 from celery.exceptions import Ignore
 from celery.signals import worker_init
@@ -25,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.cards.models import Card
+from apps.leases import this_process
 from apps.modeling.embeddings import card_embeddings_ensure
 from apps.modeling.models import TrainingRun
 from apps.modeling.training import training_run_execute, training_runs_recover_stale
@@ -36,8 +35,7 @@ from apps.outbox.enqueue import enqueue_on_commit
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=False)
 def train_model_version(self, run_id: int) -> str:
     """Carry out one training run; returns the status it ended with (a finished one)."""
-    worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
-    run = training_run_execute(run_id=run_id, worker=worker)
+    run = training_run_execute(run_id=run_id, worker=this_process(self.request.hostname))
     if run.status not in TrainingRun.FINISHED:
         raise Ignore()  # another attempt holds the run: this message has nothing to report
     return run.status
@@ -66,6 +64,14 @@ def embed_card(card_id: int) -> bool:
         return False
     card_embeddings_ensure(cards=[card])
     return True
+
+
+@shared_task
+def embed_deck(deck_id: int) -> int:
+    """Store the embeddings of the deck's card texts not embedded yet (after an import); returns how many cards the deck has."""
+    cards = list(Card.objects.filter(deck_id=deck_id))
+    card_embeddings_ensure(cards=cards)
+    return len(cards)
 
 
 def _enqueue_all(runs: list[TrainingRun]) -> int:

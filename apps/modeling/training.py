@@ -5,12 +5,12 @@ run is claimed with one conditional UPDATE (queued -> running) that counts an at
 so a duplicate or redelivered message finds it claimed and does nothing: one attempt
 trains at a time, and a run makes at most one version and at most one promotion.
 
-The claim is a lease: the attempt's heartbeat renews it every ``HEARTBEAT_SECONDS``,
-and every write of the attempt (progress, the result) is conditional on still holding
-it. A worker killed mid-run stops the heartbeat; ``training_runs_recover_stale`` (beat,
-every minute) then queues the run again once its heartbeat is older than
-``MNEMO_TRAINING_STALE_SECONDS``, or fails it with the reason after
-``MNEMO_TRAINING_MAX_ATTEMPTS`` attempts. Queued runs that no worker started within
+The claim is a lease (``apps.leases``, shared with research exports and deck imports):
+the attempt's heartbeat renews it, and every write of the attempt (progress, the result)
+is conditional on still holding it. A worker killed mid-run stops the heartbeat;
+``training_runs_recover_stale`` (beat, every minute) then queues the run again once its
+heartbeat is older than ``MNEMO_TRAINING_STALE_SECONDS``, or fails it with the reason
+after ``MNEMO_TRAINING_MAX_ATTEMPTS`` attempts. Queued runs that no worker started within
 ``MNEMO_TRAINING_QUEUED_HOURS`` are failed with the reason too, so a lost run never keeps
 its kind and scope busy. The active version only changes at the very end, in one
 transaction, so a dead attempt leaves it untouched.
@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import resource
-import socket
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -32,14 +29,13 @@ from datetime import timezone as dt_timezone
 from typing import Callable
 
 import numpy as np
-import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
 from django.utils import timezone
 
 import knowledge_tracing
+from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
 from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, split_by_time, study_log_table
 from apps.modeling.kinds import check_hyperparameters, check_kind
@@ -53,15 +49,10 @@ logger = logging.getLogger(__name__)
 
 ProgressPrinter = Callable[[dict], None]
 PROGRESS_SAVE_SECONDS = 1.0
-HEARTBEAT_SECONDS = 10.0
 
 
 class InsufficientData(Exception):
     """Too few logs (or only one kind of answer) to train and evaluate; the run ends with this message."""
-
-
-class LeaseLost(Exception):
-    """The attempt's claim was taken from it (its heartbeat looked dead): its result must not be stored."""
 
 
 def training_run_create(
@@ -79,20 +70,15 @@ def training_run_create(
 
 def training_run_claim(*, run_id: int, worker: str) -> int | None:
     """Atomically move the run from queued to running; the attempt number it now holds, None if it was not queued."""
-    now = timezone.now()
-    with transaction.atomic():
-        claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-            status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker,
-            progress={"stage": "claimed"}, attempts=F("attempts") + 1, finished_at=None,
-        )
-        if not claimed:
-            return None
-        return TrainingRun.objects.values_list("attempts", flat=True).get(pk=run_id)
+    return lease_claim(
+        TrainingRun.objects, pk=run_id, queued=TrainingRun.Status.QUEUED, running=TrainingRun.Status.RUNNING, worker=worker,
+        started_at=timezone.now(), progress={"stage": "claimed"}, finished_at=None,
+    )
 
 
 def _leased(run_id: int, attempt: int):
     """The run, as long as this attempt still holds its lease."""
-    return TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING, attempts=attempt)
+    return leased(TrainingRun.objects, pk=run_id, attempt=attempt, running=TrainingRun.Status.RUNNING)
 
 
 def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=None) -> dict:
@@ -105,31 +91,21 @@ def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=Non
     now = now or timezone.now()
     if stale_after is None:
         stale_after = timedelta(seconds=settings.MNEMO_TRAINING_STALE_SECONDS)
-    max_attempts = settings.MNEMO_TRAINING_MAX_ATTEMPTS
-    stale = TrainingRun.objects.filter(
-        Q(heartbeat_at__lt=now - stale_after) | Q(heartbeat_at__isnull=True), status=TrainingRun.Status.RUNNING
+    recovered = stale_leases_recover(
+        TrainingRun.objects, running=TrainingRun.Status.RUNNING, stale_after=stale_after,
+        max_attempts=settings.MNEMO_TRAINING_MAX_ATTEMPTS, now=now,
+        retry=lambda reason: {"status": TrainingRun.Status.QUEUED, "queued_at": now, "message": reason},
+        fail=lambda reason: {
+            "status": TrainingRun.Status.FAILED, "finished_at": now, "message": f"{reason}; the active version was not changed",
+        },
+        on_retry=lambda run: training_run_enqueue(run=run, queue=run.queue or None),
     )
-    retried = failed = 0
-    for run in list(stale):
-        lost = f"attempt {run.attempts} of {max_attempts}: the worker {run.worker} stopped reporting for over {stale_after} (killed or lost)"
-        with transaction.atomic():
-            if run.attempts < max_attempts:
-                if stale.filter(pk=run.pk, attempts=run.attempts).update(
-                    status=TrainingRun.Status.QUEUED, queued_at=now, message=f"{lost}; queued again"
-                ):
-                    training_run_enqueue(run=run, queue=run.queue or None)
-                    retried += 1
-            else:
-                failed += stale.filter(pk=run.pk, attempts=run.attempts).update(
-                    status=TrainingRun.Status.FAILED, finished_at=now,
-                    message=f"{lost}; no attempts left; the active version was not changed",
-                )
     queued_for = timedelta(hours=settings.MNEMO_TRAINING_QUEUED_HOURS)
-    failed += TrainingRun.objects.filter(status=TrainingRun.Status.QUEUED, queued_at__lt=now - queued_for).update(
+    recovered["failed"] += TrainingRun.objects.filter(status=TrainingRun.Status.QUEUED, queued_at__lt=now - queued_for).update(
         status=TrainingRun.Status.FAILED, finished_at=now,
         message=f"no worker started it within {queued_for} of being queued (is a worker consuming its queue?)",
     )
-    return {"retried": retried, "failed": failed}
+    return recovered
 
 
 def _finish(run_id: int, attempt: int, status: str, message: str = "", **fields) -> None:
@@ -166,7 +142,7 @@ class ProgressRecorder:
 
 def training_run_execute(*, run_id: int, worker: str | None = None, printer: ProgressPrinter | None = None) -> TrainingRun:
     """Claim and carry out the run; returns it as it ended (or unchanged when it was not queued)."""
-    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    worker = worker or this_process()
     attempt = training_run_claim(run_id=run_id, worker=worker)
     if attempt is None:
         logger.info("training run %s was not queued (claimed before or finished); this message is a duplicate", run_id)
@@ -174,7 +150,7 @@ def training_run_execute(*, run_id: int, worker: str | None = None, printer: Pro
     run = TrainingRun.objects.get(pk=run_id)
     recorder = ProgressRecorder(run_id, attempt, printer)
     try:
-        with Heartbeat(run_id, attempt):
+        with Heartbeat(_leased(run_id, attempt), name=f"training run {run_id}"):
             _train_and_store(run, attempt, recorder)
     except LeaseLost as lost:
         logger.warning("%s", lost)
@@ -198,40 +174,6 @@ def _finish_if_leased(run_id: int, attempt: int, status: str, message: str) -> N
         logger.warning("%s", lost)
 
 
-class Heartbeat:
-    """A thread that renews the attempt's lease every ``HEARTBEAT_SECONDS`` while it trains, even inside a long epoch.
-
-    When the worker process dies the stamps stop, which is how dead attempts are found. A
-    database error skips one beat instead of ending the thread: a blip must not make a
-    healthy run look dead.
-    """
-
-    def __init__(self, run_id: int, attempt: int) -> None:
-        self.run_id = run_id
-        self.attempt = attempt
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-run-{run_id}", daemon=True)
-
-    def __enter__(self) -> "Heartbeat":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stopped.set()
-        self.thread.join()
-
-    def _beat(self) -> None:
-        try:
-            while not self.stopped.wait(HEARTBEAT_SECONDS):
-                try:
-                    _leased(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
-                except DatabaseError:
-                    logger.warning("training run %s: heartbeat failed; trying again", self.run_id, exc_info=True)
-                    connection.close()
-        finally:
-            connection.close()
-
-
 @dataclass(frozen=True)
 class Scored:
     metrics: dict
@@ -240,6 +182,8 @@ class Scored:
 
 
 def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder) -> None:
+    import torch  # here, not at the top: only a training worker needs PyTorch
+
     torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")

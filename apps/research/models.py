@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from apps.accounts.models import Cohort
 from apps.cards.models import Deck
+from apps.leases import LeasedJob
 
 
 class ResearchConsentPeriod(models.Model):
@@ -38,7 +39,7 @@ class ResearchConsentPeriod(models.Model):
         return f"{self.learner} consents from {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class ResearchExport(models.Model):
+class ResearchExport(LeasedJob):
     """One export a researcher asked for: its filters, its progress, and where its files are."""
 
     class Format(models.TextChoices):

@@ -1,16 +1,25 @@
-"""Writes for research: consent given and withdrawn, exports written, requested, streamed and run."""
+"""Writes for research: consent given and withdrawn, exports written, requested, streamed and run.
+
+An export being written is held by lease (``apps.leases``): a worker or a web stream
+claims it, renews the lease while it writes, and records the outcome only while it
+still holds it; ``research_exports_recover_stale`` (beat, every minute) queues an export
+whose writer died again, or fails it with the reason after ``MNEMO_JOB_MAX_ATTEMPTS``.
+"""
 
 import hashlib
 import json
 import shutil
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from apps.leases import Heartbeat, lease_claim, leased, stale_leases_recover, this_process
 from apps.research import selectors
 from apps.research.export_rows import export_row_chunks
 from apps.research.manifest import MANIFEST_NAME, manifest_of, manifest_write
@@ -106,6 +115,11 @@ def export_is_streamed(export: ResearchExport) -> bool:
     return export.format in STREAMABLE_PIECES and export.total_rows <= settings.MNEMO_RESEARCH_STREAM_MAX_ROWS
 
 
+def _streamed_exports() -> Q:
+    """The exports ``export_is_streamed`` says are streamed, as a query."""
+    return Q(format__in=list(STREAMABLE_PIECES), total_rows__lte=settings.MNEMO_RESEARCH_STREAM_MAX_ROWS)
+
+
 def _export_options(export: ResearchExport) -> dict:
     return {"include_card_text": export.include_card_text, "include_predictions": export.include_predictions}
 
@@ -117,55 +131,95 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
     chunks = export_row_chunks(
         selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=STREAM_CHUNK_ROWS, times_as_text=True
     )
-    ResearchExport.objects.filter(pk=export.pk).update(status=ResearchExport.Status.RUNNING)
+    attempt = _export_claim(export.pk, worker=f"web {this_process()}")
+    if attempt is None:
+        return
+    lease = _export_lease(export.pk, attempt)
     digest, size, rows = hashlib.sha256(), 0, [0]
 
     def counted():
         for chunk in chunks:
             rows[0] += len(chunk)
+            lease.update(rows_written=rows[0], heartbeat_at=timezone.now())
             yield chunk
 
-    for piece in STREAMABLE_PIECES[export.format](counted(), columns):
-        data = piece.encode("utf-8")
-        digest.update(data)
-        size += len(data)
-        yield data
+    try:
+        for piece in STREAMABLE_PIECES[export.format](counted(), columns):
+            data = piece.encode("utf-8")
+            digest.update(data)
+            size += len(data)
+            yield data
+    except GeneratorExit:
+        reason = f"the download stopped after {rows[0]} rows (the connection was closed); request the export again"
+        lease.update(status=ResearchExport.Status.FAILED, error=reason, finished_at=timezone.now())
+        raise
     files = [{"name": STREAM_FILE_NAMES[export.format], "rows": rows[0], "sha256": digest.hexdigest(), "bytes": size}]
     description = _description(export.format, columns, filters, **_export_options(export))
-    _export_finish(export, manifest=manifest_of(files=files, **description), rows=rows[0])
+    _export_finish(lease, manifest=manifest_of(files=files, **description), rows=rows[0])
 
 
-def _export_finish(export: ResearchExport, *, manifest: dict, rows: int) -> None:
-    export.manifest, export.rows_written, export.status, export.finished_at = manifest, rows, export.Status.DONE, timezone.now()
-    export.save(update_fields=["manifest", "rows_written", "status", "finished_at"])
-
-
-def research_export_run(*, export_id: int) -> ResearchExport | None:
-    """Claim a queued export (one worker only), write its files and manifest, and mark it done or failed."""
-    claimed = ResearchExport.objects.filter(pk=export_id, status=ResearchExport.Status.QUEUED).update(
-        status=ResearchExport.Status.RUNNING
+def _export_claim(export_id: int, *, worker: str) -> int | None:
+    return lease_claim(
+        ResearchExport.objects, pk=export_id, queued=ResearchExport.Status.QUEUED, running=ResearchExport.Status.RUNNING,
+        worker=worker, rows_written=0, error="",
     )
+
+
+def _export_lease(export_id: int, attempt: int):
+    return leased(ResearchExport.objects, pk=export_id, attempt=attempt, running=ResearchExport.Status.RUNNING)
+
+
+def _export_finish(lease, *, manifest: dict, rows: int) -> None:
+    """Record the written export, unless another attempt holds it now."""
+    lease.update(manifest=manifest, rows_written=rows, status=ResearchExport.Status.DONE, finished_at=timezone.now())
+
+
+def research_export_run(*, export_id: int, worker: str | None = None) -> ResearchExport | None:
+    """Claim a queued export (one attempt at a time), write its files and manifest, and mark it done or failed."""
+    attempt = _export_claim(export_id, worker=worker or this_process())
     export = ResearchExport.objects.select_related("cohort", "deck").filter(pk=export_id).first()
-    if not claimed or export is None:
+    if attempt is None or export is None:
         return export
+    lease = _export_lease(export_id, attempt)
     directory = export_directory(export)
     shutil.rmtree(directory, ignore_errors=True)
 
     def progress(rows: int) -> None:
-        ResearchExport.objects.filter(pk=export_id).update(rows_written=rows)
+        lease.update(rows_written=rows, heartbeat_at=timezone.now())
 
     try:
-        manifest_path = study_logs_export(
-            export_format=export.format, output_dir=directory, filters=ExportFilters.of_export(export), progress=progress, **_export_options(export)
-        )
+        with Heartbeat(lease, name=f"research export {export_id}"):
+            manifest_path = study_logs_export(
+                export_format=export.format, output_dir=directory, filters=ExportFilters.of_export(export), progress=progress, **_export_options(export)
+            )
     except Exception as error:
         shutil.rmtree(directory, ignore_errors=True)
-        ResearchExport.objects.filter(pk=export_id).update(status=ResearchExport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        lease.update(status=ResearchExport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    _export_finish(lease, manifest=manifest, rows=manifest["rows"])
     export.refresh_from_db()
-    _export_finish(export, manifest=manifest, rows=manifest["rows"])
     return export
+
+
+def research_exports_recover_stale() -> dict:
+    """Queue again (or fail, with the reason) the exports whose writer stopped renewing its lease; returns the counts.
+
+    A streamed export whose web process died is failed at once: its download is gone,
+    and the page offers no files for a streamed export.
+    """
+    from apps.research.tasks import research_export_enqueue  # the tasks module imports this one
+
+    recover = partial(
+        stale_leases_recover, running=ResearchExport.Status.RUNNING,
+        retry=lambda reason: {"status": ResearchExport.Status.QUEUED, "error": reason},
+        fail=lambda reason: {"status": ResearchExport.Status.FAILED, "error": reason, "finished_at": timezone.now()},
+        on_retry=lambda export: research_export_enqueue(export=export),
+        on_fail=lambda export: shutil.rmtree(export_directory(export), ignore_errors=True),
+    )
+    written = recover(ResearchExport.objects.exclude(_streamed_exports()))
+    streamed = recover(ResearchExport.objects.filter(_streamed_exports()), max_attempts=1)
+    return {outcome: written[outcome] + streamed[outcome] for outcome in written}
 
 
 def export_file_path(export: ResearchExport, name: str) -> Path | None:

@@ -2,15 +2,16 @@
 
 from celery import shared_task
 
+from apps.leases import this_process
 from apps.outbox.enqueue import enqueue_on_commit
 from apps.research.models import ResearchExport
-from apps.research.services import research_export_run, research_exports_delete_expired
+from apps.research.services import research_export_run, research_exports_delete_expired, research_exports_recover_stale
 
 
-@shared_task(acks_late=True)
-def run_research_export(export_id: int) -> str | None:
+@shared_task(bind=True, acks_late=True)
+def run_research_export(self, export_id: int) -> str | None:
     """Write a queued export; returns the status it ended with (a duplicate message finds it claimed)."""
-    export = research_export_run(export_id=export_id)
+    export = research_export_run(export_id=export_id, worker=this_process(self.request.hostname))
     return export.status if export else None
 
 
@@ -18,6 +19,12 @@ def run_research_export(export_id: int) -> str | None:
 def delete_expired_research_exports() -> int:
     """Beat runs this hourly: an expired link's files leave the disk."""
     return research_exports_delete_expired()
+
+
+@shared_task
+def recover_stale_research_exports() -> dict:
+    """Beat runs this every minute: an export whose worker died is queued again or failed with the reason."""
+    return research_exports_recover_stale()
 
 
 def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:

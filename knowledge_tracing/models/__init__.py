@@ -1,6 +1,8 @@
 """Student models: one contract (``StudentModel``), a registry by name.
 
-Importing this package registers every model, so ``create_model("karl")`` works.
+Every model is known to the registry by name; its module (and PyTorch, for the neural
+ones) is imported when the name is first looked up, so ``create_model("karl")`` works
+without importing any model here.
 """
 
 from knowledge_tracing.models.base import (
@@ -10,6 +12,5 @@ from knowledge_tracing.models.base import (
     create_model,
     register_model,
 )
-from knowledge_tracing.models import cakt, constant, dkt, fsrs6, hlr, karl, logreg  # noqa: F401  (registers the models)
 
 __all__ = ["MODEL_REGISTRY", "FitReport", "StudentModel", "create_model", "register_model"]

@@ -20,7 +20,22 @@ import numpy as np
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.registry import Registry
 
-MODEL_REGISTRY = Registry("model", "models")
+MODEL_REGISTRY = Registry(
+    "model",
+    "models",
+    # Each model's module is imported when its name is first looked up, so listing the
+    # models or loading one kind does not import PyTorch for the others.
+    modules={
+        "cakt": "knowledge_tracing.models.cakt",
+        "constant": "knowledge_tracing.models.constant",
+        "dkt": "knowledge_tracing.models.dkt",
+        "fsrs6": "knowledge_tracing.models.fsrs6",
+        "fsrs6-default": "knowledge_tracing.models.fsrs6",
+        "hlr": "knowledge_tracing.models.hlr",
+        "karl": "knowledge_tracing.models.karl",
+        "logreg": "knowledge_tracing.models.logreg",
+    },
+)
 
 ProgressCallback = Callable[[dict], None]
 

@@ -63,7 +63,7 @@ def test_a_bad_file_is_refused_on_the_form_and_nothing_is_kept(owner, web_client
 def test_an_oversized_upload_is_refused_on_the_form(owner, web_client_for, settings):
     settings.MNEMO_IMPORT_MAX_UPLOAD_BYTES = 2048
     response = upload(web_client_for(owner), "big.csv", b"front,back\n" + b"q,a\n" * 2000)
-    assert response.status_code == 400 and "more than the 2 KB allowed" in response.content.decode()
+    assert response.status_code == 413 and "larger than the 2 KB allowed for an import" in response.content.decode()
     assert not DeckImport.objects.exists()
 
 

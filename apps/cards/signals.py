@@ -1,0 +1,10 @@
+"""Signals the cards app sends for writes that bypass ``post_save``.
+
+``cards_imported`` is sent inside the transaction that bulk-creates a deck's cards
+(a deck file import, the demo deck), since ``bulk_create`` sends no ``post_save``:
+whatever follows a new card (its text embedding) listens to it as well.
+"""
+
+from django.dispatch import Signal
+
+cards_imported = Signal()  # sender: Deck; deck: the deck that received new cards
