@@ -205,7 +205,7 @@ class KarlModel(HistoryFeatureModel):
         for column, regime_is_spaced in enumerate((True, False)):
             in_train = train_part["spaced"] == regime_is_spaced
             in_valid = valid_part["spaced"] == regime_is_spaced
-            regression = RegularisedLogit(self.seed)
+            regression = RegularisedLogit()
             regression.fit(
                 train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
                 valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
