@@ -1,13 +1,13 @@
 """Logistic regression on KARL's history features, without text or retrieval (an ablation).
 
-L2-regularised (scikit-learn, lbfgs) on standardised ``HistoryFeatures``. Two
-regressions share the features: one for spaced reviews (the pair was answered at
-least ``short_gap_hours`` earlier) and one for the rest (first sightings and
-same-session relearning steps), because a single linear fit over both regimes bends
-towards the minutes-apart steps and predicts spaced reviews worse. Each one's inverse
-regularisation strength C is chosen on validation rows only (``valid``, or else the
-most recent part of the training rows), then it is refitted on training and
-validation rows together with that C. Each regime clips its inputs to the range of
+L2-regularised (scipy's bounded L-BFGS, see ``RegularisedLogit``) on standardised
+``HistoryFeatures``. Two regressions share the features: one for spaced reviews (the
+pair was answered at least ``short_gap_hours`` earlier) and one for the rest (first
+sightings and same-session relearning steps), because a single linear fit over both
+regimes bends towards the minutes-apart steps and predicts spaced reviews worse. Each
+one's inverse regularisation strength C is chosen on validation rows only (``valid``,
+or else the most recent part of the training rows), then it is refitted on training
+and validation rows together with that C. Each regime clips its inputs to the range of
 its own rows (``Standardiser``).
 
 Outside the training range it stays sane by construction. Each regression's recall
