@@ -8,8 +8,11 @@ come at least a day after the card's previous one, each with the card's full
 history up to it, exactly as Anki trains; learners unseen in training, or with too
 little history, keep the default parameters (the optimizer itself returns them then).
 The retrievability of repeat reviews then passes through one answer noise (a slip and
-a guess rate, ``answer_noise``) fitted on all training rows, so that a card answered
-seconds ago (0 elapsed days, retrievability 1) is not predicted certain.
+a guess rate, ``answer_noise``), so that a card answered seconds ago (0 elapsed days,
+retrievability 1) is not predicted certain. The noise is fitted on the same kind of
+training rows as the parameters, those at least a day after the card's previous
+review: a same-day review has retrievability 1 whatever the memory, and its lapses
+(relearning steps) fitted as slips would pull every spaced review's prediction down.
 
 Registered twice: ``fsrs6`` (optimised) and ``fsrs6-default`` (``optimize=False``).
 """
@@ -73,27 +76,28 @@ class FSRS6Model(StudentModel):
                 self.learner_parameters[key] = optimize_parameters(learner_rows)
                 if progress:
                     progress({"learner": key, "done": len(self.learner_parameters)})
-        review_count, retrievability = self._memory_recall(train)
-        repeat = review_count > 0
-        self.noise = AnswerNoise.fit(retrievability[repeat], train.outcome[repeat])
+        _, elapsed_days, retrievability = self._memory_recall(train)
+        spaced = elapsed_days >= 1
+        self.noise = AnswerNoise.fit(retrievability[spaced], train.outcome[spaced])
         return FitReport(train_seconds=time.perf_counter() - started)
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
-        review_count, retrievability = self._memory_recall(table)
+        review_count, _, retrievability = self._memory_recall(table)
         return with_first_sightings(review_count, self.noise.apply(retrievability), self.first_rate)
 
-    def _memory_recall(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's earlier review count and retrievability, under its learner's parameters."""
+    def _memory_recall(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's earlier review count, whole days since the last one and retrievability, under its learner's parameters."""
         review_count = np.zeros(len(table), np.int64)
-        retrievability = np.full(len(table), np.nan)
+        elapsed_days, retrievability = np.full(len(table), np.nan), np.full(len(table), np.nan)
         bounds = table.learner_boundaries()
         for start, end in zip(bounds[:-1], bounds[1:]):
             parameters = self.learner_parameters.get(
                 str(table.learner_keys[table.learner[start]]), DEFAULT_FSRS6_PARAMETERS
             )
             states = replay_memory_states(table.take(np.arange(start, end)), parameters)
-            review_count[start:end], retrievability[start:end] = states.review_count, states.retrievability
-        return review_count, retrievability
+            review_count[start:end], elapsed_days[start:end] = states.review_count, states.elapsed_days
+            retrievability[start:end] = states.retrievability
+        return review_count, elapsed_days, retrievability
 
     def _state(self) -> dict:
         keys = sorted(self.learner_parameters)

@@ -5,8 +5,10 @@ where t is the whole days since the pair's previous review and the counts are ov
 the pair's earlier reviews. One weight vector for everyone, fitted by L-BFGS on the
 training rows' log loss. Same-day reviews (t = 0) have R = 1, like the benchmark's;
 R then passes through an answer noise (a slip and a guess rate, ``answer_noise``)
-fitted on the training rows with the weights fixed, so that neither a card answered
-seconds ago nor one answered a year ago is predicted certain.
+fitted, with the weights fixed, on the training rows at least a day after the card's
+previous review (where R says something; same-day lapses fitted as slips would pull
+every spaced prediction down), so that neither a card answered seconds ago nor one
+answered a year ago is predicted certain.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ class HalfLifeRegressionModel(StudentModel):
         optimizer.step(loss_closure)
         loss = float(loss_closure().detach())
         self.weights = weights.detach().numpy().copy()
-        self.noise = AnswerNoise.fit(half_life_recall(self.weights, features[repeat], elapsed_days[repeat]), train.outcome[repeat])
+        spaced = repeat & (elapsed_days >= 1)
+        self.noise = AnswerNoise.fit(half_life_recall(self.weights, features[spaced], elapsed_days[spaced]), train.outcome[spaced])
         if progress:
             progress({"epoch": 1, "train_loss": loss})
         return FitReport(
