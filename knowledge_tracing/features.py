@@ -105,6 +105,16 @@ PAIR_FEATURES = tuple(f"pair_{name}" for name in SUMMARY_FEATURES) + MEMORY_FEAT
 LEARNER_FEATURES = tuple(f"learner_{name}" for name in SUMMARY_FEATURES)
 ITEM_FEATURES = ("item_log_reviews_by_others", "item_accuracy_by_others")
 FEATURE_NAMES = PAIR_FEATURES + LEARNER_FEATURES + ITEM_FEATURES
+# How the features that read the clock move as time passes without study (+1 up, -1
+# down); every other feature stays put. A model whose recall falls as each of these
+# moves its way never predicts a card likelier recalled for having been left alone.
+CLOCK_FEATURE_DIRECTIONS = {
+    "pair_log_hours_since": 1,
+    "sm2_log_overdue": 1,
+    "fsrs_retrievability": -1,
+    "fsrs_logit_retrievability": -1,
+    "learner_log_hours_since": 1,
+}
 
 
 def time_in_seconds(table: StudyLogTable) -> np.ndarray:
@@ -397,6 +407,36 @@ def is_spaced_review(features: np.ndarray, short_gap_hours: float) -> np.ndarray
     """
     seen = features[:, FEATURE_NAMES.index("pair_seen")] > 0
     return seen & (features[:, FEATURE_NAMES.index("pair_log_hours_since")] >= np.log1p(short_gap_hours))
+
+
+def at_spaced_boundary(features: np.ndarray, short_gap_hours: float, fsrs_decay: float) -> np.ndarray:
+    """The same rows asked later, when their pair's last answer is ``short_gap_hours`` old, with no study between.
+
+    Rows already past that moment, and first sightings, are returned unchanged; for
+    the others every ``CLOCK_FEATURE_DIRECTIONS`` column is moved forward as
+    ``summary_features`` and ``pair_features`` would compute it at that time.
+    """
+    column = FEATURE_NAMES.index
+    moved = features.copy()
+    pair_hours = np.expm1(features[:, column("pair_log_hours_since")])
+    waiting = (features[:, column("pair_seen")] > 0) & (pair_hours < short_gap_hours)
+    shift = np.where(waiting, short_gap_hours - pair_hours, 0.0)
+    hours = pair_hours + shift
+    learner_hours = np.expm1(features[:, column("learner_log_hours_since")]) + shift
+    stability = np.exp(features[:, column("fsrs_log_stability")])
+    retrievability = np.clip(
+        forgetting_curve(np.floor(hours / 24.0), stability, fsrs_decay), RETRIEVABILITY_CLIP, 1.0 - RETRIEVABILITY_CLIP
+    )
+    later = {
+        "pair_log_hours_since": np.log1p(hours),
+        "sm2_log_overdue": np.log1p(hours / 24.0) - features[:, column("sm2_log_interval")],
+        "fsrs_retrievability": retrievability,
+        "fsrs_logit_retrievability": np.log(retrievability / (1.0 - retrievability)),
+        "learner_log_hours_since": np.log1p(learner_hours),
+    }
+    for name, values in later.items():
+        moved[waiting, column(name)] = values[waiting]
+    return moved
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ With ``optimize`` the parameters of every training learner are fitted by
 come at least a day after the card's previous one, each with the card's full
 history up to it, exactly as Anki trains; learners unseen in training, or with too
 little history, keep the default parameters (the optimizer itself returns them then).
+The retrievability of repeat reviews then passes through one answer noise (a slip and
+a guess rate, ``answer_noise``), so that a card answered seconds ago (0 elapsed days,
+retrievability 1) is not predicted certain. The noise is fitted on the same kind of
+training rows as the parameters, those at least a day after the card's previous
+review: a same-day review has retrievability 1 whatever the memory, and its lapses
+(relearning steps) fitted as slips would pull every spaced review's prediction down.
 
 Registered twice: ``fsrs6`` (optimised) and ``fsrs6-default`` (``optimize=False``).
 """
@@ -20,6 +26,7 @@ import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
+from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
 
@@ -55,6 +62,7 @@ class FSRS6Model(StudentModel):
         super().__init__(**kwargs)
         self.learner_parameters: dict[str, list[float]] = {}
         self.first_rate = 0.5
+        self.noise = AnswerNoise()
 
     def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
         started = time.perf_counter()
@@ -68,18 +76,28 @@ class FSRS6Model(StudentModel):
                 self.learner_parameters[key] = optimize_parameters(learner_rows)
                 if progress:
                     progress({"learner": key, "done": len(self.learner_parameters)})
+        _, elapsed_days, retrievability = self._memory_recall(train)
+        spaced = elapsed_days >= 1
+        self.noise = AnswerNoise.fit(retrievability[spaced], train.outcome[spaced])
         return FitReport(train_seconds=time.perf_counter() - started)
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
-        predicted = np.empty(len(table))
+        review_count, _, retrievability = self._memory_recall(table)
+        return with_first_sightings(review_count, self.noise.apply(retrievability), self.first_rate)
+
+    def _memory_recall(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's earlier review count, whole days since the last one and retrievability, under its learner's parameters."""
+        review_count = np.zeros(len(table), np.int64)
+        elapsed_days, retrievability = np.full(len(table), np.nan), np.full(len(table), np.nan)
         bounds = table.learner_boundaries()
         for start, end in zip(bounds[:-1], bounds[1:]):
             parameters = self.learner_parameters.get(
                 str(table.learner_keys[table.learner[start]]), DEFAULT_FSRS6_PARAMETERS
             )
             states = replay_memory_states(table.take(np.arange(start, end)), parameters)
-            predicted[start:end] = with_first_sightings(states.review_count, states.retrievability, self.first_rate)
-        return predicted
+            review_count[start:end], elapsed_days[start:end] = states.review_count, states.elapsed_days
+            retrievability[start:end] = states.retrievability
+        return review_count, elapsed_days, retrievability
 
     def _state(self) -> dict:
         keys = sorted(self.learner_parameters)
@@ -88,12 +106,14 @@ class FSRS6Model(StudentModel):
             "learner_keys": keys,
             "parameters": torch.tensor(parameters, dtype=torch.float64).reshape(len(keys), 21),
             "first_rate": self.first_rate,
+            "noise": self.noise.state(),
         }
 
     def _restore(self, state: dict) -> None:
         rows = state["parameters"].tolist()
         self.learner_parameters = dict(zip(state["learner_keys"], rows))
         self.first_rate = float(state["first_rate"])
+        self.noise = AnswerNoise.from_state(state.get("noise"))
 
 
 @register_model

@@ -3,7 +3,12 @@
 R = 0.5 ** (t / S) with S = 2 ** (w_s * sqrt(successes) + w_f * sqrt(failures) + b),
 where t is the whole days since the pair's previous review and the counts are over
 the pair's earlier reviews. One weight vector for everyone, fitted by L-BFGS on the
-training rows' log loss. Same-day reviews (t = 0) predict 1, like the benchmark's.
+training rows' log loss. Same-day reviews (t = 0) have R = 1, like the benchmark's;
+R then passes through an answer noise (a slip and a guess rate, ``answer_noise``)
+fitted, with the weights fixed, on the training rows at least a day after the card's
+previous review (where R says something; same-day lapses fitted as slips would pull
+every spaced prediction down), so that neither a card answered seconds ago nor one
+answered a year ago is predicted certain.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import PROBABILITY_FLOOR, first_sighting_rate, with_first_sightings
 from knowledge_tracing.pair_history import earlier_count, previous_time
@@ -50,6 +56,7 @@ class HalfLifeRegressionModel(StudentModel):
         super().__init__(**kwargs)
         self.weights = np.array(INITIAL_WEIGHTS)
         self.first_rate = 0.5
+        self.noise = AnswerNoise()
 
     def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
         started = time.perf_counter()
@@ -76,6 +83,8 @@ class HalfLifeRegressionModel(StudentModel):
         optimizer.step(loss_closure)
         loss = float(loss_closure().detach())
         self.weights = weights.detach().numpy().copy()
+        spaced = repeat & (elapsed_days >= 1)
+        self.noise = AnswerNoise.fit(half_life_recall(self.weights, features[spaced], elapsed_days[spaced]), train.outcome[spaced])
         if progress:
             progress({"epoch": 1, "train_loss": loss})
         return FitReport(
@@ -84,11 +93,13 @@ class HalfLifeRegressionModel(StudentModel):
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         features, elapsed_days, review_count = hlr_inputs(table)
-        return with_first_sightings(review_count, half_life_recall(self.weights, features, elapsed_days), self.first_rate)
+        recall = self.noise.apply(half_life_recall(self.weights, features, elapsed_days))
+        return with_first_sightings(review_count, recall, self.first_rate)
 
     def _state(self) -> dict:
-        return {"weights": torch.tensor(self.weights), "first_rate": self.first_rate}
+        return {"weights": torch.tensor(self.weights), "first_rate": self.first_rate, "noise": self.noise.state()}
 
     def _restore(self, state: dict) -> None:
         self.weights = state["weights"].numpy().copy()
         self.first_rate = float(state["first_rate"])
+        self.noise = AnswerNoise.from_state(state.get("noise"))

@@ -27,7 +27,14 @@ path is refitted on training and validation rows: KARL is then the ``logreg`` mo
 Retrieval never looks at the predicted row or later rows. Every input is clipped to
 the range of its regime's training rows before it is standardised (neighbour
 descriptions to the range of the training rows' neighbours), so gaps of seconds or of
-a year, never seen in day-spaced logs, are read as the nearest gap that was.
+a year, never seen in day-spaced logs, are read as the nearest gap that was. The
+linear paths' weights on the features that read the clock keep the signs of the
+warm start's (recall never rises with time alone, ``RegularisedLogit``; projected
+back after every step), and the probability passes through an answer noise
+(``answer_noise``) fitted on the training rows once the network is chosen, so no
+answer is predicted certain. The residual head is not constrained: it reads the
+clock too (the query's time features, each neighbour's time since and
+retrievability), so its output may rise with time where it learned so.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
+from knowledge_tracing.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES, QuestionFeatures, is_spaced_review
+from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
@@ -52,6 +60,10 @@ from knowledge_tracing.retrieval import (
     describe_at,
     retrieve_for_table,
 )
+
+
+RISING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction > 0]
+FALLING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction < 0]
 
 
 class KarlNetwork(nn.Module):
@@ -80,6 +92,13 @@ class KarlNetwork(nn.Module):
         linear = self.linear(features)
         regime_logit = torch.where(spaced, linear[:, 0], linear[:, 1])
         return regime_logit + self.head(torch.cat([query, pooled], dim=1)).squeeze(1)
+
+    def keep_linear_recall_falling_with_time(self) -> None:
+        """Project the linear paths' clock weights back to the signs ``RegularisedLogit`` keeps them to."""
+        with torch.no_grad():
+            weight = self.linear.weight
+            weight[:, RISING_CLOCK_COLUMNS] = weight[:, RISING_CLOCK_COLUMNS].clamp(max=0.0)
+            weight[:, FALLING_CLOCK_COLUMNS] = weight[:, FALLING_CLOCK_COLUMNS].clamp(min=0.0)
 
 
 @register_model
@@ -114,6 +133,7 @@ class KarlModel(HistoryFeatureModel):
         self.network: KarlNetwork | None = None
         self.similarity_ranking: SimilarityRanking | None = None
         self.candidate_scorer: CandidateScorer | None = None
+        self.noise = AnswerNoise()
 
     # ----- inputs -------------------------------------------------------------------------
 
@@ -190,6 +210,9 @@ class KarlModel(HistoryFeatureModel):
         report = self._train_network(train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items)
         if report.best_epoch == 0:
             self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=True)
+        with torch.inference_mode():
+            memory_recall = torch.sigmoid(self.network(**train_part)).double().numpy()
+        self.noise = AnswerNoise.fit(memory_recall, train_y.numpy())
         self._prepare_candidate_scoring()
         report.train_seconds = time.perf_counter() - started
         return report
@@ -205,7 +228,7 @@ class KarlModel(HistoryFeatureModel):
         for column, regime_is_spaced in enumerate((True, False)):
             in_train = train_part["spaced"] == regime_is_spaced
             in_valid = valid_part["spaced"] == regime_is_spaced
-            regression = RegularisedLogit(self.seed)
+            regression = RegularisedLogit()
             regression.fit(
                 train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
                 valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
@@ -269,6 +292,7 @@ class KarlModel(HistoryFeatureModel):
                 loss = loss_function(self.network(**batch_inputs), train_y[batch])
                 loss.backward()
                 optimizer.step()
+                self.network.keep_linear_recall_falling_with_time()
             if encoder is not None:
                 text = encoder.embed_all()
                 valid_part = {**valid_part, "embedding": text[valid_items]}
@@ -302,7 +326,7 @@ class KarlModel(HistoryFeatureModel):
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
         with torch.inference_mode():
-            return torch.sigmoid(self.network(**inputs)).double().numpy()
+            return self.noise.apply(torch.sigmoid(self.network(**inputs)).double().numpy())
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
@@ -316,14 +340,14 @@ class KarlModel(HistoryFeatureModel):
         embeddings, ranking = self._candidate_similarity(state)
         chosen = choose_for_candidates(state, items, self.hyperparameters["k"], ranking)
         times = list(dict.fromkeys(asked_at))
-        return self.candidate_scorer.probability(
+        return self.noise.apply(self.candidate_scorer.probability(
             features,
             items,
             embeddings,
             describe_at(state, chosen, times),
             [times.index(at_time) for at_time in asked_at],
             self.hyperparameters["short_gap_hours"],
-        ).ravel()
+        ).ravel())
 
     def _candidate_similarity(self, state) -> tuple[np.ndarray | None, SimilarityRanking | None]:
         """The embeddings that score this request's candidates, and the ranking that finds their neighbours.
@@ -363,6 +387,7 @@ class KarlModel(HistoryFeatureModel):
             "tuned_text_embeddings": torch.as_tensor(
                 self.tuned_text_embeddings if self.tuned_text_embeddings is not None else np.zeros((0, 0), np.float32)
             ),
+            "noise": self.noise.state(),
         }
 
     def _restore(self, state: dict) -> None:
@@ -380,6 +405,7 @@ class KarlModel(HistoryFeatureModel):
         )
         self.network.load_state_dict(state["network"])
         self.network.eval()
+        self.noise = AnswerNoise.from_state(state.get("noise"))
         self._prepare_candidate_scoring()
 
 

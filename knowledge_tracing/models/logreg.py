@@ -1,14 +1,22 @@
 """Logistic regression on KARL's history features, without text or retrieval (an ablation).
 
-L2-regularised (scikit-learn, lbfgs) on standardised ``HistoryFeatures``. Two
-regressions share the features: one for spaced reviews (the pair was answered at
-least ``short_gap_hours`` earlier) and one for the rest (first sightings and
-same-session relearning steps), because a single linear fit over both regimes bends
-towards the minutes-apart steps and predicts spaced reviews worse. Each one's inverse
-regularisation strength C is chosen on validation rows only (``valid``, or else the
-most recent part of the training rows), then it is refitted on training and
-validation rows together with that C. Each regime clips its inputs to the range of
+L2-regularised (scipy's bounded L-BFGS, see ``RegularisedLogit``) on standardised
+``HistoryFeatures``. Two regressions share the features: one for spaced reviews (the
+pair was answered at least ``short_gap_hours`` earlier) and one for the rest (first
+sightings and same-session relearning steps), because a single linear fit over both
+regimes bends towards the minutes-apart steps and predicts spaced reviews worse. Each
+one's inverse regularisation strength C is chosen on validation rows only (``valid``,
+or else the most recent part of the training rows), then it is refitted on training
+and validation rows together with that C. Each regime clips its inputs to the range of
 its own rows (``Standardiser``).
+
+Outside the training range it stays sane by construction. Each regression's recall
+cannot rise as time passes without study (sign-constrained weights on the features
+that read the clock, ``RegularisedLogit``); a pair answered under ``short_gap_hours``
+ago is predicted at least what the spaced regression predicts once that gap is
+reached (``at_spaced_boundary``), so recall does not rise where the regimes meet; and
+the result passes through an answer noise (``answer_noise``) fitted on the same rows,
+so no answer, however far from what training showed, is predicted certain.
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ import time
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
+from scipy.special import expit
 from sklearn.metrics import log_loss
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, is_spaced_review
+from knowledge_tracing.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES, at_spaced_boundary, is_spaced_review
+from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 
@@ -69,11 +79,24 @@ class Standardiser:
         return standardiser
 
 
-class RegularisedLogit:
-    """One standardised L2 logistic regression whose C is chosen on validation rows."""
+def _monotone_weight_bounds() -> list[tuple[float | None, float | None]]:
+    """Per feature, the weights allowed: recall may not rise as a clock feature moves with time."""
+    allowed = {1: (None, 0.0), -1: (0.0, None)}
+    return [allowed.get(CLOCK_FEATURE_DIRECTIONS.get(name), (None, None)) for name in FEATURE_NAMES]
 
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
+
+class RegularisedLogit:
+    """One standardised L2 logistic regression whose C is chosen on validation rows.
+
+    The weights of the features that read the clock (``CLOCK_FEATURE_DIRECTIONS``)
+    are sign-constrained, so that a pair's predicted recall never rises as time passes
+    without study; standardising and clipping keep each feature's order, so the
+    constraint holds on raw features too. scikit-learn's logistic regression takes no
+    bounds, so the same objective (log loss plus ||w||^2 / 2C, intercept free) is
+    minimised by scipy's bounded L-BFGS.
+    """
+
+    def __init__(self) -> None:
         self.standardiser = Standardiser()
         self.weights = np.zeros(len(FEATURE_NAMES))
         self.bias = 0.0
@@ -95,20 +118,16 @@ class RegularisedLogit:
         if len(np.unique(y_train)) == 2 and len(y_valid):
             self.standardiser.fit(x_train)
             for c in c_grid:
-                fitted = self._classifier(c).fit(self.standardiser(x_train), y_train)
-                predicted = fitted.predict_proba(self.standardiser(x_valid))[:, 1]
+                weights, bias = _bounded_logit(self.standardiser(x_train), y_train, c)
+                predicted = expit(self.standardiser(x_valid) @ weights + bias)
                 trials.append({"C": c, "valid_log_loss": float(log_loss(y_valid, predicted, labels=[0, 1]))})
         best_c = min(trials, key=lambda trial: trial["valid_log_loss"])["C"] if trials else min(c_grid)
         self.standardiser.fit(x_all)
-        final = self._classifier(best_c).fit(self.standardiser(x_all), y_all)
-        self.weights, self.bias = final.coef_[0], float(final.intercept_[0])
+        self.weights, self.bias = _bounded_logit(self.standardiser(x_all), y_all, best_c)
         return trials
 
-    def _classifier(self, c: float) -> LogisticRegression:
-        return LogisticRegression(C=c, max_iter=2000, random_state=self.seed)
-
     def probability(self, features: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.standardiser(features) @ self.weights + self.bias)))
+        return expit(self.standardiser(features) @ self.weights + self.bias)
 
     def state(self) -> dict:
         return {
@@ -121,6 +140,26 @@ class RegularisedLogit:
         self.standardiser = Standardiser.from_state({name: state[name].numpy() for name in ("mean", "scale", "low", "high") if name in state})
         self.weights = state["weights"].numpy()
         self.bias = float(state["bias"])
+
+
+def _bounded_logit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Weights and intercept minimising mean log loss + ||w||^2 / (2 C n), within the monotone bounds."""
+    n, width = x.shape
+    target = np.asarray(y, dtype=np.float64)
+
+    def objective(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, bias = parameters[:width], parameters[width]
+        logit = x @ weights + bias
+        loss = np.mean(np.logaddexp(0.0, logit) - target * logit) + weights @ weights / (2.0 * c * n)
+        residual = (expit(logit) - target) / n
+        gradient = np.append(x.T @ residual + weights / (c * n), residual.sum())
+        return float(loss), gradient
+
+    fitted = minimize(
+        objective, np.zeros(width + 1), jac=True, method="L-BFGS-B",
+        bounds=_monotone_weight_bounds() + [(None, None)], options={"maxiter": 2000},
+    )
+    return fitted.x[:width].copy(), float(fitted.x[width])
 
 
 @register_model
@@ -136,7 +175,8 @@ class LogisticRegressionModel(HistoryFeatureModel):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.regressions = {regime: RegularisedLogit(self.seed) for regime in REGIMES}
+        self.regressions = {regime: RegularisedLogit() for regime in REGIMES}
+        self.noise = AnswerNoise()
 
     def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
         started = time.perf_counter()
@@ -159,19 +199,24 @@ class LogisticRegressionModel(HistoryFeatureModel):
             report.epochs.extend({"regime": regime, **trial} for trial in trials)
             if progress:
                 progress({"regime": regime, "trials": trials})
+        self.noise = AnswerNoise.fit(self._memory_recall(features), outcome)
         report.train_seconds = time.perf_counter() - started
         return report
 
     def _spaced(self, features: np.ndarray) -> np.ndarray:
         return is_spaced_review(features, self.hyperparameters["short_gap_hours"])
 
+    def _memory_recall(self, features: np.ndarray) -> np.ndarray:
+        """The regimes' recall; a pair under the short gap never below the spaced regime's once it is reached."""
+        spaced, fresh = (self.regressions[regime].probability for regime in REGIMES)
+        later = at_spaced_boundary(features, self.hyperparameters["short_gap_hours"], self.extractor.fsrs_parameters[20])
+        is_spaced = self._spaced(features)
+        recall = np.where(is_spaced, spaced(features), fresh(features))
+        waiting = ~is_spaced & self._spaced(later)
+        return np.where(waiting, np.maximum(recall, spaced(later)), recall)
+
     def _probability(self, features: np.ndarray) -> np.ndarray:
-        spaced = self._spaced(features)
-        return np.where(
-            spaced,
-            self.regressions["spaced"].probability(features),
-            self.regressions["fresh"].probability(features),
-        )
+        return self.noise.apply(self._memory_recall(features))
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self.extractor.transform(table).features)
@@ -183,9 +228,11 @@ class LogisticRegressionModel(HistoryFeatureModel):
         return {
             "extractor": self._extractor_state(),
             **{regime: regression.state() for regime, regression in self.regressions.items()},
+            "noise": self.noise.state(),
         }
 
     def _restore(self, state: dict) -> None:
         self._restore_extractor(state["extractor"])
         for regime, regression in self.regressions.items():
             regression.restore(state[regime])
+        self.noise = AnswerNoise.from_state(state.get("noise"))

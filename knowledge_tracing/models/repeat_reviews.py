@@ -2,9 +2,10 @@
 
 Such a model has nothing to say about a learner's first sighting of a card: there is
 no memory to decay yet. For those rows it predicts the rate of recall on first
-sightings in the training data. Its probabilities are kept inside
-[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR], as the spaced-repetition benchmark does,
-because a same-day review has retrievability exactly 1 in whole-day models.
+sightings in the training data. Its repeat rows' recall passes through the model's
+answer noise (``answer_noise``), since a same-day review has retrievability exactly 1
+in whole-day models; every probability is also kept inside
+[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR], as the spaced-repetition benchmark does.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, SECONDS_PER_DAY, HistoryFeatures, LearnerState
+from knowledge_tracing.features import FEATURE_NAMES, SECONDS_PER_DAY, HistoryFeatures, LearnerState, at_spaced_boundary
 from knowledge_tracing.fsrs_memory import replay_memory_states
 
 
@@ -128,3 +128,22 @@ def test_a_simulated_answer_must_come_before_the_question(table):
     state = LearnerState.from_table(table, 0)
     with pytest.raises(ValueError, match="simulated_at"):
         extractor.candidate_features(state, [1], 100.0, simulated_outcome=1, simulated_at=200.0)
+
+
+@pytest.mark.parametrize("short_gap_hours", [1.0, 30.0])
+def test_features_moved_to_the_spaced_boundary_are_those_asked_at_that_moment(table, short_gap_hours):
+    extractor = HistoryFeatures().fit(table)
+    state = LearnerState.from_table(table, 0, extractor.fsrs_parameters)
+    own = table.take(table.learner == 0)
+    last = own.time.max()
+    items = np.arange(table.n_items)
+    last_answer = {int(item): float(time) for item, time in zip(own.item, own.time)}
+    soon = last + 300.0
+    moved = at_spaced_boundary(extractor.candidate_features(state, items, soon), short_gap_hours, extractor.fsrs_parameters[20])
+    for item in items:
+        answered = last_answer.get(int(item))
+        waiting = answered is not None and soon - answered < short_gap_hours * 3_600
+        asked_at = answered + short_gap_hours * 3_600 if waiting else soon
+        expected = extractor.candidate_features(state, [item], asked_at)[0]
+        np.testing.assert_allclose(moved[item], expected, rtol=1e-9, atol=1e-9)
+    assert any(soon - answered < short_gap_hours * 3_600 for answered in last_answer.values())
