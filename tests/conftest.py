@@ -207,8 +207,13 @@ class Worker:
         return self.process.communicate(timeout=60)[0].decode(errors="replace")
 
     def stop(self) -> None:
+        """Warm shutdown (SIGTERM); a worker still busy with a task after 30 s is killed rather than waited for."""
         if self.process.poll() is None:
             self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         output = self.output() if self.process.stdout and not self.process.stdout.closed else ""
         if self.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
             print(output)

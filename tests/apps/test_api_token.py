@@ -1,5 +1,6 @@
 """POST /api/v1/auth/token: username and password in, bearer token out; every refusal is JSON."""
 
+import pytest
 from django.urls import reverse
 
 from apps.accounts.models import ApiToken
@@ -46,7 +47,8 @@ def test_no_token_or_an_unknown_token_is_401(client, db):
     assert "authentication required" in refused.json()["error"]
 
 
-def test_unknown_api_url_is_a_json_404(client, db):
-    response = client.get("/api/v1/no-such-thing")
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/", "/api/v2/decks"])
+def test_unknown_api_url_is_a_json_404(client, db, path):
+    response = client.get(path)
     assert response.status_code == 404
     assert response.json() == {"error": "not found"}
