@@ -200,6 +200,12 @@ def summary_features(summaries: np.ndarray, now_seconds, out: np.ndarray | None 
     return out
 
 
+def clipped_retrievability(elapsed_days: np.ndarray, stability: np.ndarray, decay: float) -> tuple[np.ndarray, np.ndarray]:
+    """FSRS retrievability after whole ``elapsed_days``, kept off 0 and 1 (``RETRIEVABILITY_CLIP``), and its logit."""
+    retrievability = np.clip(forgetting_curve(elapsed_days, stability, decay), RETRIEVABILITY_CLIP, 1.0 - RETRIEVABILITY_CLIP)
+    return retrievability, np.log(retrievability / (1.0 - retrievability))
+
+
 def pair_features(states: np.ndarray, now_seconds, fsrs_parameters=DEFAULT_FSRS6_PARAMETERS) -> np.ndarray:
     """The PAIR_FEATURES columns of pairs in the given states, asked at time ``now``."""
     out = np.empty((len(states), len(PAIR_FEATURES)))
@@ -209,11 +215,7 @@ def pair_features(states: np.ndarray, now_seconds, fsrs_parameters=DEFAULT_FSRS6
     elapsed_seconds = np.maximum(np.asarray(now_seconds) - states[:, LAST_TIME], 0.0)
     elapsed_days = np.floor(elapsed_seconds / SECONDS_PER_DAY)
     stability = np.where(seen, states[:, FSRS_STABILITY], 1.0)
-    retrievability = np.clip(
-        forgetting_curve(np.nan_to_num(elapsed_days), stability, fsrs_parameters[20]),
-        RETRIEVABILITY_CLIP,
-        1.0 - RETRIEVABILITY_CLIP,
-    )
+    retrievability, logit_retrievability = clipped_retrievability(np.nan_to_num(elapsed_days), stability, fsrs_parameters[20])
     interval = states[:, SM2_INTERVAL_DAYS]
     overdue = np.log1p(elapsed_seconds / SECONDS_PER_DAY) - np.log1p(interval)
     memory[:, 0] = states[:, LEITNER_BOX]
@@ -224,7 +226,7 @@ def pair_features(states: np.ndarray, now_seconds, fsrs_parameters=DEFAULT_FSRS6
     memory[:, 5] = np.where(seen, np.log(stability), 0.0)
     memory[:, 6] = np.where(seen, np.nan_to_num(states[:, FSRS_DIFFICULTY]), 0.0)
     memory[:, 7] = np.where(seen, retrievability, 0.0)
-    memory[:, 8] = np.where(seen, np.log(retrievability / (1.0 - retrievability)), 0.0)
+    memory[:, 8] = np.where(seen, logit_retrievability, 0.0)
     return out
 
 
@@ -424,14 +426,12 @@ def at_spaced_boundary(features: np.ndarray, short_gap_hours: float, fsrs_decay:
     hours = pair_hours + shift
     learner_hours = np.expm1(features[:, column("learner_log_hours_since")]) + shift
     stability = np.exp(features[:, column("fsrs_log_stability")])
-    retrievability = np.clip(
-        forgetting_curve(np.floor(hours / 24.0), stability, fsrs_decay), RETRIEVABILITY_CLIP, 1.0 - RETRIEVABILITY_CLIP
-    )
+    retrievability, logit_retrievability = clipped_retrievability(np.floor(hours / 24.0), stability, fsrs_decay)
     later = {
         "pair_log_hours_since": np.log1p(hours),
         "sm2_log_overdue": np.log1p(hours / 24.0) - features[:, column("sm2_log_interval")],
         "fsrs_retrievability": retrievability,
-        "fsrs_logit_retrievability": np.log(retrievability / (1.0 - retrievability)),
+        "fsrs_logit_retrievability": logit_retrievability,
         "learner_log_hours_since": np.log1p(learner_hours),
     }
     for name, values in later.items():
