@@ -120,7 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # live-server thread see the same test database as the test itself.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-mnemo-{os.getpid()}.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE: a transaction takes SQLite's write lock when it opens, waiting up to the
+    # timeout for another process's; a deferred one that reads and then writes is refused
+    # at once ("database is locked") while web, worker, beat and a command write together.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
