@@ -41,8 +41,14 @@ NEIGHBOUR_FEATURES = (
 )
 NEIGHBOUR_COLUMNS = np.array([PAIR_FEATURES.index(name) for name in NEIGHBOUR_FEATURES])
 CHUNK_CELLS = 1 << 21
+RECALL_COLUMN = NEIGHBOUR_FEATURES.index("fsrs_logit_retrievability")
 RANKED_NEIGHBOURS = 64
 FIRST_LOOK = 16  # ranking columns tried first: they settle most candidates of a learner who studied much of the deck
+
+
+def neighbour_recall(features: np.ndarray) -> np.ndarray:
+    """Each described neighbour's FSRS retrievability (the logistic of its logit column), from (..., NEIGHBOUR_FEATURES)."""
+    return 1.0 / (1.0 + np.exp(-features[..., RECALL_COLUMN]))
 
 
 @dataclass

@@ -13,24 +13,31 @@ P(recall of a card by a learner at a time) from three views of the same moment:
     text) retrieval runs on history alone: the k most recently answered other cards,
     similarity 0.
 
-Architecture, kept as small as wins on one learner's 10k reviews: a linear path on
-the standardised history features (one per regime, spaced reviews versus first
-sightings and same-session steps, as in ``logreg``) warm-started from the
-L2-regularised logistic regression fitted on the training rows (C chosen on
-validation), plus a residual MLP head (one hidden layer, dropout) over [features,
-projected text, pooled neighbours] whose output layer starts at zero. So training
-starts exactly at the logistic regression and Adam on binary cross-entropy, with
-weight decay and early stopping on the validation log loss, keeps the residual only
-while it helps validation. Neither the warm start (epoch 0) nor any later epoch is
-fitted to the validation rows that choose between them. If epoch 0 wins, the linear
-path is refitted on training and validation rows: KARL is then the ``logreg`` model.
+Architecture (``karl_network``), kept as small as wins on one learner's 10k reviews:
+a linear path on the standardised history features (one per regime, spaced reviews
+versus first sightings and same-session steps, as in ``logreg``), plus a transfer
+term per regime on what retrieval found, ``max_k similarity_k x recall_k`` (a learner
+who remembers a closely related card is likelier to know this one), plus a residual
+MLP head (one hidden layer, dropout) over [features, projected text, pooled
+neighbours] whose output layer starts at zero.
+
+Selection, judged on validation rows that nothing compared was fitted to: the linear
+paths are fitted as the L2-regularised logistic regression on the training rows only
+(C chosen on validation), once on the history features alone (``logreg``) and once
+with the transfer term; the validation rows choose (the content earns its place only
+where it predicts rows it was not fitted to). Adam on binary cross-entropy, with
+weight decay and early stopping on the validation log loss, then trains the head and
+the linear paths from that start, and keeps the best epoch, the start (epoch 0)
+included. If the start wins, the linear paths are refitted on training and validation
+rows: without the transfer term KARL is then exactly the ``logreg`` model.
 Retrieval never looks at the predicted row or later rows. Every input is clipped to
 the range of its regime's training rows before it is standardised (neighbour
 descriptions to the range of the training rows' neighbours), so gaps of seconds or of
 a year, never seen in day-spaced logs, are read as the nearest gap that was. The
 linear paths' weights on the features that read the clock keep the signs of the
 warm start's (recall never rises with time alone, ``RegularisedLogit``; projected
-back after every step), and the probability passes through an answer noise
+back after every step), the transfer weights stay at or above zero (a neighbour's
+recall only falls with time), and the probability passes through an answer noise
 (``answer_noise``) fitted on the training rows once the network is chosen, so no
 answer is predicted certain. The residual head is not constrained: it reads the
 clock too (the query's time features, each neighbour's time since and
@@ -46,11 +53,12 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES, QuestionFeatures, is_spaced_review
+from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
 from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
+from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
 from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
 from knowledge_tracing.retrieval import (
     NEIGHBOUR_FEATURES,
@@ -58,47 +66,9 @@ from knowledge_tracing.retrieval import (
     SimilarityRanking,
     choose_for_candidates,
     describe_at,
+    neighbour_recall,
     retrieve_for_table,
 )
-
-
-RISING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction > 0]
-FALLING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction < 0]
-
-
-class KarlNetwork(nn.Module):
-    """Linear regime paths + residual MLP over features, projected text and attention-pooled neighbours."""
-
-    def __init__(self, n_features: int, embedding_dim: int, *, hidden: int, text_dim: int, dropout: float) -> None:
-        super().__init__()
-        self.linear = nn.Linear(n_features, 2)
-        self.text = nn.Linear(embedding_dim, text_dim) if embedding_dim else None
-        query_dim = n_features + (text_dim if embedding_dim else 0)
-        self.neighbour = nn.Sequential(nn.Linear(len(NEIGHBOUR_FEATURES) + 1, hidden), nn.ReLU())
-        self.query = nn.Linear(query_dim, hidden)
-        self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(query_dim + hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
-        )
-        nn.init.zeros_(self.head[-1].weight)
-        nn.init.zeros_(self.head[-1].bias)
-
-    def forward(self, features, spaced, embedding, neighbour_features, similarity, valid):
-        """The recall logit of each row: a regime's linear term plus the head over query and pooled neighbours."""
-        query = features if self.text is None else torch.cat([features, self.text(embedding)], dim=1)
-        encoded = self.neighbour(torch.cat([neighbour_features, similarity.unsqueeze(-1)], dim=-1))  # (rows, k, hidden)
-        scores = (encoded * self.query(query).unsqueeze(1)).sum(-1) / encoded.shape[-1] ** 0.5
-        weights = torch.softmax(scores.masked_fill(~valid, -1e9), dim=1) * valid
-        pooled = (weights.unsqueeze(-1) * encoded).sum(1)
-        linear = self.linear(features)
-        regime_logit = torch.where(spaced, linear[:, 0], linear[:, 1])
-        return regime_logit + self.head(torch.cat([query, pooled], dim=1)).squeeze(1)
-
-    def keep_linear_recall_falling_with_time(self) -> None:
-        """Project the linear paths' clock weights back to the signs ``RegularisedLogit`` keeps them to."""
-        with torch.no_grad():
-            weight = self.linear.weight
-            weight[:, RISING_CLOCK_COLUMNS] = weight[:, RISING_CLOCK_COLUMNS].clamp(max=0.0)
-            weight[:, FALLING_CLOCK_COLUMNS] = weight[:, FALLING_CLOCK_COLUMNS].clamp(min=0.0)
 
 
 @register_model
@@ -156,6 +126,7 @@ class KarlModel(HistoryFeatureModel):
             "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
             "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
             "valid": torch.as_tensor(neighbours.valid),
+            "neighbour_recall": torch.as_tensor(neighbour_recall(neighbours.features) * neighbours.valid, dtype=torch.float32),
         }
 
     def _text_embeddings(self, embeddings, items) -> np.ndarray:
@@ -203,13 +174,16 @@ class KarlModel(HistoryFeatureModel):
         train_part, valid_part = _rows(inputs, split.train_rows), _rows(inputs, split.valid_rows)
         train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
-        self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=False)
+        warm_start = self._choose_warm_start(train_part, train_y, valid_part, valid_y)
         encoder = self._tunable_encoder(split.table, embeddings)
         items = torch.as_tensor(split.table.item)
         train_items, valid_items = items[split.train_rows], items[split.valid_rows]
         report = self._train_network(train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items)
+        report.epochs[0].update(warm_start)
         if report.best_epoch == 0:
-            self._warm_start_linear(train_part, train_y, valid_part, valid_y, refit_on_validation=True)
+            self._warm_start_linear(
+                train_part, train_y, valid_part, valid_y, with_transfer=warm_start["transfer"], refit_on_validation=True
+            )
         with torch.inference_mode():
             memory_recall = torch.sigmoid(self.network(**train_part)).double().numpy()
         self.noise = AnswerNoise.fit(memory_recall, train_y.numpy())
@@ -217,28 +191,60 @@ class KarlModel(HistoryFeatureModel):
         report.train_seconds = time.perf_counter() - started
         return report
 
-    def _warm_start_linear(self, train_part, train_y, valid_part, valid_y, *, refit_on_validation: bool) -> None:
-        """Set each regime's linear path to the logistic regression whose C is chosen on validation.
+    def _choose_warm_start(self, train_part, train_y, valid_part, valid_y) -> dict:
+        """Start from the linear paths with or without the transfer term, whichever validation prefers.
+
+        Both are fitted on the training rows only, so the validation rows judge them
+        (and every later epoch) alike: the content earns its place only where it
+        predicts rows it was not fitted to. Without a related studied card anywhere in
+        the training rows (no card text, as in an Anki log) the transfer is not tried.
+        """
+        self._warm_start_linear(train_part, train_y, valid_part, valid_y, with_transfer=False, refit_on_validation=False)
+        history_only = self._valid_loss(valid_part, valid_y)
+        choice = {"transfer": False, "history_only_valid_log_loss": history_only}
+        if not bool((_transfer(train_part) > 0).any()):
+            return choice
+        history_only_state = {name: value.clone() for name, value in self.network.state_dict().items()}
+        self._warm_start_linear(train_part, train_y, valid_part, valid_y, with_transfer=True, refit_on_validation=False)
+        with_transfer = self._valid_loss(valid_part, valid_y)
+        choice["with_transfer_valid_log_loss"] = with_transfer
+        if with_transfer < history_only - 1e-5:
+            choice["transfer"] = True
+        else:
+            self.network.load_state_dict(history_only_state)
+        return choice
+
+    def _warm_start_linear(
+        self, train_part, train_y, valid_part, valid_y, *, with_transfer: bool, refit_on_validation: bool
+    ) -> None:
+        """Set each regime's linear path (and transfer weight) to the logistic regression whose C is chosen on validation.
 
         Fitted on training rows only for the warm start, so that the validation rows
         judge it and every later epoch alike (fitted on them too, it would always win).
-        When the warm start wins, the path is refitted on training and validation rows,
-        and KARL is then exactly the ``logreg`` model.
+        When the warm start wins, the path is refitted on training and validation rows:
+        without the transfer, KARL is then exactly the ``logreg`` model.
         """
+
+        def regression_inputs(part):
+            features = part["features"].numpy()
+            return np.column_stack([features, _transfer(part).numpy()]) if with_transfer else features
+
+        train_x, valid_x = regression_inputs(train_part), regression_inputs(valid_part)
+        n_features = train_part["features"].shape[1]
         for column, regime_is_spaced in enumerate((True, False)):
-            in_train = train_part["spaced"] == regime_is_spaced
-            in_valid = valid_part["spaced"] == regime_is_spaced
-            regression = RegularisedLogit()
+            in_train = (train_part["spaced"] == regime_is_spaced).numpy()
+            in_valid = (valid_part["spaced"] == regime_is_spaced).numpy()
+            regression = RegularisedLogit(extra_bounds=((0.0, None),) if with_transfer else ())
             regression.fit(
-                train_part["features"][in_train].numpy(), train_y[in_train].numpy(),
-                valid_part["features"][in_valid].numpy(), valid_y[in_valid].numpy(),
+                train_x[in_train], train_y[in_train].numpy(), valid_x[in_valid], valid_y[in_valid].numpy(),
                 self.hyperparameters["c_grid"], refit_on_validation=refit_on_validation,
             )
             weights = regression.weights / regression.standardiser.scale
             bias = regression.bias - float(regression.standardiser.mean @ weights)
             with torch.no_grad():
-                self.network.linear.weight[column] = torch.as_tensor(weights, dtype=torch.float32)
+                self.network.linear.weight[column] = torch.as_tensor(weights[:n_features], dtype=torch.float32)
                 self.network.linear.bias[column] = bias
+                self.network.transfer_weight[column] = float(weights[n_features]) if with_transfer else 0.0
 
     def _tunable_encoder(self, table: StudyLogTable, embeddings):
         """The encoder to fine-tune with ``fine_tune_encoder``, else None; a clear error when there is no text."""
@@ -265,8 +271,11 @@ class KarlModel(HistoryFeatureModel):
         card re-embedded; the best epoch's card embeddings are kept.
         """
         hp = self.hyperparameters
-        linear = list(self.network.linear.parameters())
-        rest = [parameter for name, parameter in self.network.named_parameters() if not name.startswith("linear.")]
+        linear = [*self.network.linear.parameters(), self.network.transfer_weight]
+        rest = [
+            parameter for name, parameter in self.network.named_parameters()
+            if not name.startswith("linear.") and name != "transfer_weight"
+        ]
         optimizer = torch.optim.Adam(
             [{"params": linear, "lr": hp["linear_learning_rate"]}, {"params": rest}]
             + ([{"params": list(encoder.parameters()), "lr": hp["encoder_learning_rate"], "weight_decay": 0.0}] if encoder else []),
@@ -292,7 +301,7 @@ class KarlModel(HistoryFeatureModel):
                 loss = loss_function(self.network(**batch_inputs), train_y[batch])
                 loss.backward()
                 optimizer.step()
-                self.network.keep_linear_recall_falling_with_time()
+                self.network.keep_recall_falling_with_time()
             if encoder is not None:
                 text = encoder.embed_all()
                 valid_part = {**valid_part, "embedding": text[valid_items]}
@@ -403,10 +412,15 @@ class KarlModel(HistoryFeatureModel):
             len(FEATURE_NAMES), 0 if self.item_embeddings is None else embeddings.shape[1],
             hidden=hp["hidden"], text_dim=hp["text_dim"], dropout=hp["dropout"],
         )
-        self.network.load_state_dict(state["network"])
+        self.network.load_state_dict(upgrade_saved_network(state["network"], len(FEATURE_NAMES)))
         self.network.eval()
         self.noise = AnswerNoise.from_state(state.get("noise"))
         self._prepare_candidate_scoring()
+
+
+def _transfer(inputs: dict) -> torch.Tensor:
+    """(rows,) each row's transfer from its best-known related card, as the network computes it."""
+    return KarlNetwork.transfer(inputs["similarity"].T, inputs["neighbour_recall"].T, ~inputs["valid"].T)
 
 
 def _rows(inputs: dict, rows) -> dict:

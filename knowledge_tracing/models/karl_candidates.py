@@ -12,12 +12,14 @@ each distinct part once and the parts are summed per row:
                                               + A_item·item[i] + A_text·text(i) + bias
 
 and each distinct neighbour description is encoded once per time, then gathered into
-the candidates' slots (similarity enters the encoder as one more affine term). Every
+the candidates' slots. The stacked first-layer weights and every later stage
+(encoding, attention pooling, transfer, logit) are ``KarlNetwork``'s own methods,
+which its ``forward`` calls too, so this path restates none of the network. Every
 tensor is laid out hidden unit first (units x questions x items) and the attention
 runs over the slot axis, so each reduction adds whole planes instead of a few
 numbers per row (PyTorch's softmax over 5 slots in the last dimension was 6x
 slower). Predictions equal the network's ``forward`` on the assembled inputs up to
-float32 rounding (about 1e-6 at most on the benchmark's learner).
+float32 rounding.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from knowledge_tracing.features import (
     is_spaced_review,
 )
 from knowledge_tracing.models.logreg import Standardiser
-from knowledge_tracing.retrieval import DescribedNeighbours
+from knowledge_tracing.retrieval import DescribedNeighbours, neighbour_recall
 
 PAIR_COLUMNS = slice(0, len(PAIR_FEATURES))
 LEARNER_COLUMNS = slice(len(PAIR_FEATURES), len(PAIR_FEATURES) + len(LEARNER_FEATURES))
@@ -82,34 +84,15 @@ class StandardisedInputs:
     features: RegimeStandardiser
     neighbours: Standardiser
 
-    def neighbours_by_column(self, values: np.ndarray) -> torch.Tensor:
-        """Standardised neighbour descriptions (times, neighbours, columns) as (times, columns, neighbours)."""
-        return torch.as_tensor(np.ascontiguousarray(np.swapaxes(self.neighbours(values), 1, 2), dtype=np.float32))
-
 
 class CandidateScorer:
-    """A fitted ``KarlNetwork``'s weights, split by input part, and its cached cards' text terms."""
+    """A fitted ``KarlNetwork`` on candidates: its stages, with each shared part computed once."""
 
     def __init__(self, network, standardised: StandardisedInputs, embeddings: np.ndarray | None) -> None:
-        n_features = len(FEATURE_NAMES)
-        query_weight, head_weight = network.query.weight.detach(), network.head[1].weight.detach()
-        hidden = query_weight.shape[0]
-        query_dim = query_weight.shape[1]
         self.network = network
         self.standardised = standardised
-        self.scale = hidden**0.5
-        # Rows: query (hidden), head's hidden layer (hidden), regime logits (2); columns: the features.
-        self.feature_weight = torch.cat([query_weight[:, :n_features], head_weight[:, :n_features], network.linear.weight.detach()])
-        self.bias = torch.cat([network.query.bias.detach(), network.head[1].bias.detach(), network.linear.bias.detach()])
-        self.text_weight = torch.cat(
-            [query_weight[:, n_features:], head_weight[:, n_features:query_dim], torch.zeros(2, query_dim - n_features)]
-        )
-        self.pooled_weight = head_weight[:, query_dim:]
-        neighbour_weight = network.neighbour[0].weight.detach()
-        self.neighbour_weight, self.similarity_weight = neighbour_weight[:, :-1], neighbour_weight[:, -1]
-        self.neighbour_bias = network.neighbour[0].bias.detach()
-        self.output_weight, self.output_bias = network.head[-1].weight.detach(), network.head[-1].bias.detach()
-        self.hidden = hidden
+        with torch.inference_mode():
+            self.feature_weight, self.bias = (part.detach() for part in network.first_layer_weights())
         self.cached_embeddings = embeddings
         self.cached_text_terms = None if embeddings is None else self._text_terms(embeddings)
 
@@ -129,17 +112,12 @@ class CandidateScorer:
                     features.pair.shape[:2]
                 )[:, features.state_of_item]
             )
-            terms = self._first_layer_terms(features, torch.as_tensor(items), embeddings, spaced)
-            query = terms[: self.hidden]
-            head_input = terms[self.hidden : 2 * self.hidden]
-            regime_logits = terms[2 * self.hidden :]
-            pooled = self._pooled_neighbours(neighbours, query, block_of_question)
-            hidden = torch.relu(head_input + (self.pooled_weight @ pooled.flatten(1)).view_as(pooled))
-            output = (self.output_weight @ hidden.flatten(1)).view(spaced.shape) + self.output_bias
-            return torch.sigmoid(torch.where(spaced, regime_logits[0], regime_logits[1]) + output).double().numpy()
+            first = self.network.split_first_layer(self._first_layer_terms(features, torch.as_tensor(items), embeddings, spaced))
+            pooled, transfer = self._neighbour_terms(neighbours, first.query, block_of_question)
+            return torch.sigmoid(self.network.logit(first, pooled, transfer, spaced)).double().numpy()
 
     def _first_layer_terms(self, features: QuestionFeatures, items: torch.Tensor, embeddings, spaced) -> torch.Tensor:
-        """(2·hidden + 2, questions, items): the first layers' pre-activations, each part computed once per regime."""
+        """(2·hidden + 2, questions, items): the first layer's pre-activations, each part computed once per regime."""
         regimes = self.standardised.features
         terms = torch.where(
             spaced, self._history_terms(features, regimes.spaced), self._history_terms(features, regimes.fresh)
@@ -161,32 +139,38 @@ class CandidateScorer:
         return pair_terms.index_select(2, state_of_item) + learner_terms[:, :, None] + card_terms[:, None, :]
 
     def _text_terms(self, embeddings: np.ndarray) -> torch.Tensor:
-        """(2·hidden + 2, cards): what each card's projected text adds to the first layers."""
+        """(2·hidden + 2, cards): what each card's projected text adds to the first layer."""
         with torch.inference_mode():
-            return self.text_weight @ self.network.text(_float32(embeddings)).T
+            return self.network.text_terms(_float32(embeddings))
 
-    def _pooled_neighbours(self, neighbours: DescribedNeighbours, query: torch.Tensor, block_of_question) -> torch.Tensor:
-        """(hidden, questions, items) attention-pooled encodings of each row's neighbours."""
+    def _neighbour_terms(self, neighbours: DescribedNeighbours, query: torch.Tensor, block_of_question):
+        """(hidden, questions, items) attention-pooled neighbours and (questions, items) transfer.
+
+        Each distinct neighbour is described once per time and gathered into the
+        candidates' slots, laid out slot first (slots, 1, items) so that the pooling
+        runs over whole planes.
+        """
         chosen = neighbours.chosen
-        pooled = torch.zeros_like(query)
+        pooled, transfer = torch.zeros_like(query), torch.zeros(query.shape[1:])
         width, n_items = chosen.valid.shape[1], chosen.valid.shape[0]
         if width == 0:
-            return pooled
-        described = self.standardised.neighbours_by_column(neighbours.features)  # (times, columns, distinct)
-        encoded_descriptions = self.neighbour_weight @ described  # (times, hidden, distinct)
-        slots = torch.as_tensor(neighbours.distinct_of_slot.T.ravel())  # neighbour-major: slot, then item
-        similarity_terms = self.similarity_weight[:, None, None, None] * _float32(chosen.similarity.T)[None, :, None, :]
-        similarity_terms = similarity_terms + self.neighbour_bias[:, None, None, None]  # (hidden, width, 1, items)
+            return pooled, transfer
+        described = self.network.describe_neighbours(
+            _float32(self.standardised.neighbours(neighbours.features))
+        )  # (hidden, times, distinct)
+        recall = _float32(neighbour_recall(neighbours.features))  # (times, distinct)
+        slots = torch.as_tensor(neighbours.distinct_of_slot.T.ravel())  # slot-major: slot, then item
+        similarity = _float32(chosen.similarity.T)[:, None, :]  # (width, 1, items)
         invalid = torch.as_tensor(~chosen.valid.T)[:, None, :]
         block_of_question = np.asarray(block_of_question)
         for block in np.unique(block_of_question):
             questions = torch.as_tensor(np.flatnonzero(block_of_question == block))
-            gathered = encoded_descriptions[block].index_select(1, slots).view(self.hidden, width, 1, n_items)
-            encoded = torch.relu(gathered + similarity_terms)
-            scores = (encoded * query.index_select(1, questions)[:, None]).sum(0) / self.scale  # (width, questions, items)
-            weights = torch.softmax(scores.masked_fill(invalid, -1e9), dim=0).masked_fill(invalid, 0.0)
-            pooled[:, questions] = (weights * encoded).sum(1)
-        return pooled
+            gathered = described[:, block].index_select(1, slots).view(-1, width, 1, n_items)
+            encoded = self.network.encode_neighbours(gathered, similarity)
+            pooled[:, questions] = self.network.pool(encoded, query.index_select(1, questions), invalid)
+            slot_recall = recall[block].index_select(0, slots).view(width, 1, n_items)
+            transfer[questions] = self.network.transfer(similarity, slot_recall, invalid)
+        return pooled, transfer
 
 
 def _float32(values) -> torch.Tensor:

@@ -93,12 +93,14 @@ class RegularisedLogit:
     without study; standardising and clipping keep each feature's order, so the
     constraint holds on raw features too. scikit-learn's logistic regression takes no
     bounds, so the same objective (log loss plus ||w||^2 / 2C, intercept free) is
-    minimised by scipy's bounded L-BFGS.
+    minimised by scipy's bounded L-BFGS. ``extra_bounds`` gives the allowed weights of
+    columns a caller appends after the history features (KARL's transfer, at least 0).
     """
 
-    def __init__(self) -> None:
-        self.standardiser = Standardiser()
-        self.weights = np.zeros(len(FEATURE_NAMES))
+    def __init__(self, extra_bounds: tuple[tuple[float | None, float | None], ...] = ()) -> None:
+        self.bounds = _monotone_weight_bounds() + list(extra_bounds)
+        self.standardiser = Standardiser(len(self.bounds))
+        self.weights = np.zeros(len(self.bounds))
         self.bias = 0.0
 
     def fit(self, x_train, y_train, x_valid, y_valid, c_grid, *, refit_on_validation: bool = True) -> list[dict]:
@@ -118,12 +120,12 @@ class RegularisedLogit:
         if len(np.unique(y_train)) == 2 and len(y_valid):
             self.standardiser.fit(x_train)
             for c in c_grid:
-                weights, bias = _bounded_logit(self.standardiser(x_train), y_train, c)
+                weights, bias = _bounded_logit(self.standardiser(x_train), y_train, c, self.bounds)
                 predicted = expit(self.standardiser(x_valid) @ weights + bias)
                 trials.append({"C": c, "valid_log_loss": float(log_loss(y_valid, predicted, labels=[0, 1]))})
         best_c = min(trials, key=lambda trial: trial["valid_log_loss"])["C"] if trials else min(c_grid)
         self.standardiser.fit(x_all)
-        self.weights, self.bias = _bounded_logit(self.standardiser(x_all), y_all, best_c)
+        self.weights, self.bias = _bounded_logit(self.standardiser(x_all), y_all, best_c, self.bounds)
         return trials
 
     def probability(self, features: np.ndarray) -> np.ndarray:
@@ -142,8 +144,8 @@ class RegularisedLogit:
         self.bias = float(state["bias"])
 
 
-def _bounded_logit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-    """Weights and intercept minimising mean log loss + ||w||^2 / (2 C n), within the monotone bounds."""
+def _bounded_logit(x: np.ndarray, y: np.ndarray, c: float, bounds: list) -> tuple[np.ndarray, float]:
+    """Weights and intercept minimising mean log loss + ||w||^2 / (2 C n), within ``bounds`` (one per column)."""
     n, width = x.shape
     target = np.asarray(y, dtype=np.float64)
 
@@ -157,7 +159,7 @@ def _bounded_logit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, 
 
     fitted = minimize(
         objective, np.zeros(width + 1), jac=True, method="L-BFGS-B",
-        bounds=_monotone_weight_bounds() + [(None, None)], options={"maxiter": 2000},
+        bounds=bounds + [(None, None)], options={"maxiter": 2000},
     )
     return fitted.x[:width].copy(), float(fitted.x[width])
 

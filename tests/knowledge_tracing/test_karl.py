@@ -207,7 +207,7 @@ def test_each_request_is_scored_with_the_embeddings_its_history_table_carries(ta
     model.fit(table)
     # On this small log early stopping keeps the warm start, whose output layer is zero so
     # text and neighbours do not show in the predictions: give that layer weights.
-    torch.nn.init.normal_(model.network.head[-1].weight, std=1.0, generator=torch.Generator().manual_seed(0))
+    torch.nn.init.normal_(model.network.output.weight, std=1.0, generator=torch.Generator().manual_seed(0))
     trained = model.item_embeddings.copy()
     learner = 5
     now = table.time[table.learner == learner].max() + 7200.0
@@ -224,3 +224,40 @@ def test_each_request_is_scored_with_the_embeddings_its_history_table_carries(ta
     assert np.abs(in_turn[1] - in_turn[0]).max() > 1e-3
     np.testing.assert_array_equal(in_turn[2], in_turn[0])
     np.testing.assert_array_equal(model.item_embeddings, trained)
+
+
+def _saved_before_the_network_named_its_parts(network) -> dict:
+    """The ``state_dict`` the network wrote while its layers read concatenations ([features, text], ...)."""
+    state = network.state_dict()
+    old = {name: value for name, value in state.items() if name.startswith(("linear.", "text."))}
+    return old | {
+        "query.weight": torch.cat([state["query_features.weight"], state["query_text.weight"]], dim=1),
+        "query.bias": state["query_features.bias"],
+        "head.1.weight": torch.cat([state["head_features.weight"], state["head_text.weight"], state["head_pooled.weight"]], dim=1),
+        "head.1.bias": state["head_features.bias"],
+        "head.4.weight": state["output.weight"],
+        "head.4.bias": state["output.bias"],
+        "neighbour.0.weight": torch.cat([state["neighbour_description.weight"], state["neighbour_similarity"][:, None]], dim=1),
+        "neighbour.0.bias": state["neighbour_description.bias"],
+    }
+
+
+def test_a_model_saved_before_the_network_named_its_parts_loads_and_predicts_the_same(table, tmp_path):
+    """A served KARL artifact from before the transfer term still loads, and predicts what it predicted."""
+    model = create_model("karl", seed=0, **FAST)
+    model.fit(table)
+    generator = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for parameter in model.network.parameters():
+            parameter.normal_(std=0.3, generator=generator)
+        model.network.transfer_weight.zero_()  # the old network had no transfer term
+    expected = model.predict_proba(table)
+    model.save(tmp_path / "karl.pt")
+    payload = torch.load(tmp_path / "karl.pt", weights_only=True)
+    payload["state"]["network"] = _saved_before_the_network_named_its_parts(model.network)
+    torch.save(payload, tmp_path / "old-karl.pt")
+
+    loaded = StudentModel.load(tmp_path / "old-karl.pt")
+
+    np.testing.assert_allclose(loaded.predict_proba(table), expected, rtol=1e-6)
+    assert np.ptp(expected) > 0.05
