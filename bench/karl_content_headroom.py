@@ -11,8 +11,10 @@ rows ``evaluate``'s time-series protocol scores). Two references: the simulator'
 recall (``oracle``, the floor no model can beat) and ``probe``, the logistic regression
 on the history features plus one hand-made feature, the best retrieved neighbour's
 similarity times its FSRS retrievability (``max_k sim_k * R_k``, what the simulator's
-transfer term is built from). If ``probe`` gains over ``logreg`` and KARL does not, the
-information is in KARL's retrieval but KARL's training does not pick it up.
+transfer term is built from, and since issue 21 KARL's own transfer term), fitted
+with a fixed C = 0.1 and no answer noise. If ``probe`` gains over ``logreg`` and KARL
+does not, the information is in KARL's retrieval but KARL's training does not pick it
+up.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from knowledge_tracing.features import HistoryFeatures, is_spaced_review  # noqa
 from knowledge_tracing.metrics import auc, log_loss  # noqa: E402
 from knowledge_tracing.models import create_model  # noqa: E402
 from knowledge_tracing.protocols import review_context  # noqa: E402
-from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES, retrieve_for_table  # noqa: E402
+from knowledge_tracing.models.karl_network import KarlNetwork  # noqa: E402
+from knowledge_tracing.retrieval import neighbour_recall, retrieve_for_table  # noqa: E402
 from knowledge_tracing.simulation.experiment import population_study_logs  # noqa: E402
 from knowledge_tracing.simulation.study import StudyPlan, study_logs_table  # noqa: E402
 from knowledge_tracing.simulation.transfer import CardNeighbours  # noqa: E402
@@ -58,8 +61,10 @@ def probe_predictions(table, held_out) -> np.ndarray:
     neighbours = retrieve_for_table(
         table, history.pair_states_after, history.time_seconds, 5, table.item_embeddings, extractor.fsrs_parameters
     )
-    retrievability = 1.0 / (1.0 + np.exp(-neighbours.features[..., NEIGHBOUR_FEATURES.index("fsrs_logit_retrievability")]))
-    transfer = (neighbours.similarity * retrievability * neighbours.valid).max(axis=1)
+    transfer = KarlNetwork.transfer(
+        torch.as_tensor(neighbours.similarity.T), torch.as_tensor(neighbour_recall(neighbours.features).T),
+        torch.as_tensor(~neighbours.valid.T),
+    ).numpy()
     inputs = np.column_stack([history.features, transfer])
     standardised = (inputs - inputs[~held_out].mean(0)) / np.where(inputs[~held_out].std(0) > 1e-9, inputs[~held_out].std(0), 1.0)
     spaced = is_spaced_review(history.features, 1.0)
