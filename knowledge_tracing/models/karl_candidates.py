@@ -161,12 +161,13 @@ class CandidateScorer:
         recall = _float32(neighbour_recall(neighbours.features))  # (times, distinct)
         slots = torch.as_tensor(neighbours.distinct_of_slot.T.ravel())  # slot-major: slot, then item
         similarity = _float32(chosen.similarity.T)[:, None, :]  # (width, 1, items)
+        offsets = self.network.neighbour_offsets(similarity)
         invalid = torch.as_tensor(~chosen.valid.T)[:, None, :]
         block_of_question = np.asarray(block_of_question)
         for block in np.unique(block_of_question):
             questions = torch.as_tensor(np.flatnonzero(block_of_question == block))
             gathered = described[:, block].index_select(1, slots).view(-1, width, 1, n_items)
-            encoded = self.network.encode_neighbours(gathered, similarity)
+            encoded = self.network.encode_neighbours(gathered, offsets)
             pooled[:, questions] = self.network.pool(encoded, query.index_select(1, questions), invalid)
             slot_recall = recall[block].index_select(0, slots).view(width, 1, n_items)
             transfer[questions] = self.network.transfer(similarity, slot_recall, invalid)

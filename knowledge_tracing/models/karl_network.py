@@ -8,7 +8,8 @@ computed once) call the same stages and cannot drift apart:
 1. ``first_layer_weights``: one affine map from the history features (and the
    projected card text) to the attention query, the head's hidden pre-activation and
    the two regime logits, stacked in ``FirstLayer`` order;
-2. ``encode_neighbours``: each retrieved neighbour's description and similarity;
+2. ``describe_neighbours``, ``neighbour_offsets``, ``encode_neighbours``: each
+   retrieved neighbour's encoding from its description and its similarity;
 3. ``pool``: attention of the query over the neighbour slots;
 4. ``transfer``: the best-known related card, ``max_slot similarity x recall``;
 5. ``logit``: the regime's linear logit plus the transfer term plus the residual head.
@@ -88,12 +89,15 @@ class KarlNetwork(nn.Module):
         """(units, ...) the description part of each neighbour's encoding, from (..., NEIGHBOUR_FEATURES)."""
         return torch.tensordot(self.neighbour_description.weight, neighbour_features, dims=([1], [-1]))
 
-    def encode_neighbours(self, described: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
-        """(units, slots, *rows) encodings from ``describe_neighbours`` output and (slots, *rows) similarity."""
+    def neighbour_offsets(self, similarity: torch.Tensor) -> torch.Tensor:
+        """(units, slots, *rows) what each slot's (slots, *rows) similarity and the bias add to its encoding."""
         units = (-1,) + (1,) * similarity.dim()
-        return torch.relu(
-            described + self.neighbour_similarity.view(units) * similarity + self.neighbour_description.bias.view(units)
-        )
+        return self.neighbour_similarity.view(units) * similarity + self.neighbour_description.bias.view(units)
+
+    @staticmethod
+    def encode_neighbours(described: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+        """(units, slots, *rows) encodings from ``describe_neighbours`` and ``neighbour_offsets``."""
+        return torch.relu(described + offsets)
 
     def pool(self, encoded: torch.Tensor, query: torch.Tensor, invalid: torch.Tensor) -> torch.Tensor:
         """(units, *rows) attention-pooled neighbours; slots where ``invalid`` weigh nothing (all invalid: zeros)."""
@@ -129,7 +133,9 @@ class KarlNetwork(nn.Module):
             terms = terms + self.text_terms(embedding)
         first = self.split_first_layer(terms)
         invalid, similarity = ~valid.T, similarity.T
-        encoded = self.encode_neighbours(self.describe_neighbours(neighbour_features.transpose(0, 1)), similarity)
+        encoded = self.encode_neighbours(
+            self.describe_neighbours(neighbour_features.transpose(0, 1)), self.neighbour_offsets(similarity)
+        )
         transfer = self.transfer(similarity, neighbour_recall.T, invalid)
         return self.logit(first, self.pool(encoded, first.query, invalid), transfer, spaced)
 
