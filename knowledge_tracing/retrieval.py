@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import expit
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.features import LAST_TIME, PAIR_FEATURES, LearnerState, pair_features
@@ -48,7 +49,7 @@ FIRST_LOOK = 16  # ranking columns tried first: they settle most candidates of a
 
 def neighbour_recall(features: np.ndarray) -> np.ndarray:
     """Each described neighbour's FSRS retrievability (the logistic of its logit column), from (..., NEIGHBOUR_FEATURES)."""
-    return 1.0 / (1.0 + np.exp(-features[..., RECALL_COLUMN]))
+    return expit(features[..., RECALL_COLUMN])
 
 
 @dataclass
