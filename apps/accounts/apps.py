@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from apps.accounts import two_factor  # noqa: F401  (signal receivers)
+        from apps.accounts import invite_sign_in, two_factor  # noqa: F401  (signal receivers)

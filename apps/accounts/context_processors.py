@@ -1,8 +1,9 @@
-"""Template context every page needs: the signed-in user's links, which account pages exist."""
+"""Template context every page needs: the signed-in user's links, which account pages exist, and an invite being accepted."""
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from apps.accounts.invite_sign_in import remembered_invite
 from apps.accounts.roles import RESEARCHER, has_role, may_own_cohorts
 
 
@@ -15,4 +16,5 @@ def navigation(request) -> dict:
         "password_reset_enabled": settings.MNEMO_PASSWORD_RESET,
         "email_verification_required": settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory",
         "signup_open": settings.MNEMO_SIGNUP_OPEN,
+        "pending_invite": SimpleLazyObject(lambda: remembered_invite(request)),
     }
