@@ -124,3 +124,16 @@ def test_learners_are_not_made_to_enrol_and_staff_only_when_required(settings, s
     staff = Client()
     sign_in(staff, "staff-member", password)
     assert staff.get("/admin/").status_code == 200
+
+
+def test_the_api_asks_an_enrolled_account_for_its_code_too(enrolled, password, post_json):
+    url = reverse("api:token_create")
+    without_code = post_json(Client(), url, {"username": "owner", "password": password})
+    assert without_code.status_code == 401 and "two-factor" in without_code.json()["error"]
+    wrong_code = post_json(Client(), url, {"username": "owner", "password": password, "code": "12345x"})
+    assert wrong_code.status_code == 401 and wrong_code.json() == {"error": "invalid two-factor code"}
+    issued = post_json(Client(), url, {"username": "owner", "password": password, "code": _code_from_stored_secret(enrolled)})
+    assert issued.status_code == 201 and issued.json()["token"]
+    too_long = post_json(Client(), url, {"username": "owner", "password": password, "code": "1" * 65})
+    assert too_long.status_code == 400
+    assert AccessAttempt.objects.get().failures_since_start == 1  # the wrong code
