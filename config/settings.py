@@ -190,6 +190,9 @@ def mail_dependent_account_settings(email_host: str) -> dict:
         # "strict" without mail: an address already in use is accepted (it is never
         # verified, so it proves nothing), since refusing it would tell who uses it.
         "ACCOUNT_PREVENT_ENUMERATION": True if with_mail else "strict",
+        # Without mail no address is ever verified, and allauth would then refuse
+        # two-factor sign-in to everyone who gave one (staff included).
+        "MFA_ALLOW_UNVERIFIED_EMAIL": not with_mail,
     }
 
 

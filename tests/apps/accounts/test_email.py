@@ -52,7 +52,10 @@ def test_a_forgotten_password_is_reset_by_email(owner, mail_server):
     assert sign_in(Client(), "owner", NEW_PASSWORD).url == reverse("cards:deck_list")
 
 
-def test_without_mail_there_is_no_password_reset_and_no_verification(client, owner):
+def test_without_mail_there_is_no_password_reset_and_no_verification(client, owner, password):
+    signed_in = Client()
+    sign_in(signed_in, "owner", password)
+    assert "Forgot your password" not in signed_in.get(reverse("account_reauthenticate")).content.decode()
     assert client.get(reverse("account_reset_password")).status_code == 404
     assert client.post(reverse("account_reset_password"), {"email": "owner@example.org"}).status_code == 404
     assert "Forgot your password" not in client.get(reverse("login")).content.decode()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.apps.accounts.conftest import sign_in, signed_in_user_id
+from tests.apps.accounts.conftest import NEW_PASSWORD, sign_in, sign_up, signed_in_user_id
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,9 @@ def enrolled(owner, password):
     sign_in(client, "owner", password)
     secret = _enrol(client, password)
     assert secret == _stored_secret(owner)
+    codes = Authenticator.objects.get(user=owner, type=Authenticator.Type.RECOVERY_CODES).wrap().get_unused_codes()
+    shown = client.get(reverse("mfa_view_recovery_codes")).content.decode()
+    assert len(codes) == 10 and all(code in shown for code in codes)  # shown once set up, to be kept
     return owner
 
 
@@ -137,3 +140,11 @@ def test_the_api_asks_an_enrolled_account_for_its_code_too(enrolled, password, p
     too_long = post_json(Client(), url, {"username": "owner", "password": password, "code": "1" * 65})
     assert too_long.status_code == 400
     assert AccessAttempt.objects.get().failures_since_start == 1  # the wrong code
+
+
+def test_without_mail_someone_who_gave_an_address_can_still_enrol():
+    """Without a mail server no address is ever verified; that must not keep anyone from two-factor sign-in."""
+    client = Client()
+    sign_up(client, "maria", email="maria@example.org")
+    _enrol(client, NEW_PASSWORD)
+    assert Authenticator.objects.filter(user__username="maria", type=Authenticator.Type.TOTP).exists()
