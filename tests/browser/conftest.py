@@ -48,6 +48,15 @@ def phone_page(browser):
 
 
 @pytest.fixture
+def small_phone_page(browser):
+    """A page 375 px wide, the narrowest common phone screen."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
