@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_celery_beat",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "ninja",
     "apps.accounts",
     "apps.cards",
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -142,30 +147,101 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # E-mail: set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-# EMAIL_USE_TLS, DEFAULT_FROM_EMAIL) to send mail over SMTP. Password reset by e-mail is
-# offered only then: without a mail server its links could never arrive.
+# EMAIL_USE_TLS, DEFAULT_FROM_EMAIL) to send mail over SMTP. Password reset and e-mail
+# verification exist only then: without a mail server their links could never arrive,
+# and the few mails that remain (a new address's confirmation) go to the log.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mnemo@localhost")
-MNEMO_PASSWORD_RESET = bool(EMAIL_HOST)
+if not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Accounts (django-allauth, docs/accounts.md). Anyone may sign up unless
+# MNEMO_SIGNUP_OPEN=false (a private instance: the sign-up page says so and creates
+# nothing); new accounts are learners. People sign in with their username or e-mail
+# address. With a mail server the address is required and must be verified before the
+# first sign-in; without one it is optional and never verified. Sign-up never tells
+# whether an e-mail address is already in use (with mail, its owner is told instead).
+MNEMO_SIGNUP_OPEN = env_bool("MNEMO_SIGNUP_OPEN", True)
+ACCOUNT_ADAPTER = "apps.accounts.adapter.MnemoAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "apps.accounts.account_forms.LoginForm",
+    "signup": "apps.accounts.account_forms.SignupForm",
+    "add_email": "apps.accounts.account_forms.AddEmailForm",
+    "change_password": "apps.accounts.account_forms.ChangePasswordForm",
+    "set_password": "apps.accounts.account_forms.SetPasswordForm",
+    "reset_password": "apps.accounts.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "apps.accounts.account_forms.ResetPasswordKeyForm",
+    "reauthenticate": "apps.accounts.account_forms.ReauthenticateForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+
+
+def mail_dependent_account_settings(email_host: str) -> dict:
+    """The account settings that follow from whether Mnemo can send e-mail (tests apply them with a mail server)."""
+    with_mail = bool(email_host)
+    return {
+        "MNEMO_PASSWORD_RESET": with_mail,
+        "ACCOUNT_SIGNUP_FIELDS": ["username*", "email*" if with_mail else "email", "password1*", "password2*"],
+        "ACCOUNT_EMAIL_VERIFICATION": "mandatory" if with_mail else "none",
+        # "strict" without mail: an address already in use is accepted (it is never
+        # verified, so it proves nothing), since refusing it would tell who uses it.
+        "ACCOUNT_PREVENT_ENUMERATION": True if with_mail else "strict",
+        # Without mail no address is ever verified, and allauth would then refuse
+        # two-factor sign-in to everyone who gave one (staff included).
+        "MFA_ALLOW_UNVERIFIED_EMAIL": not with_mail,
+    }
+
+
+globals().update(mail_dependent_account_settings(EMAIL_HOST))
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mnemo] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+# allauth's own rate limits (in the cache) sit beside axes: per address they are generous,
+# because a class signs up and in together from one school address; per account (key)
+# they stop a guesser who spreads attempts over many addresses, which axes' per-address
+# lock does not. The per-key limit is above axes' limit, so one person mistyping meets
+# axes' lockout page first. The two-factor step shares "login_failed", keyed by account.
+ACCOUNT_RATE_LIMITS = {
+    "login": "120/m/ip",
+    "login_failed": "30/m/ip,10/15m/key",
+    "signup": "60/m/ip,300/h/ip",
+}
+# Two-factor sign-in: TOTP (an authenticator app) with one-time recovery codes. Staff
+# must set it up before reaching any page when MNEMO_STAFF_REQUIRE_2FA is on (the
+# default whenever DEBUG is off; apps.accounts.two_factor).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Mnemo"
+MFA_FORMS = {
+    "authenticate": "apps.accounts.account_forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "apps.accounts.account_forms.TwoFactorReauthenticateForm",
+    "activate_totp": "apps.accounts.account_forms.ActivateTOTPForm",
+}
+MNEMO_STAFF_REQUIRE_2FA = env_bool("MNEMO_STAFF_REQUIRE_2FA", not DEBUG)
 
 # Sign-in throttling (django-axes) on every sign-in that goes through authenticate():
-# the sign-in page, POST /api/v1/auth/token and the admin's. After
-# MNEMO_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
-# refused for MNEMO_LOGIN_COOLOFF_MINUTES, even with the right password. Attempts are
-# kept in the database, so the limit holds across processes whatever the cache.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# the sign-in page (by username or e-mail), POST /api/v1/auth/token and re-entering a
+# password; the admin's sign-in is the sign-in page. A wrong two-factor code counts as a
+# failed sign-in too (apps.accounts.two_factor). After MNEMO_LOGIN_FAILURE_LIMIT failures
+# for one account from one address, that pair is refused for MNEMO_LOGIN_COOLOFF_MINUTES,
+# even with the right password. Attempts are kept in the database, so the limit holds
+# across processes whatever the cache.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "allauth.account.auth_backends.AuthenticationBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("MNEMO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MNEMO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.account_of_credentials"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     AXES_IPWARE_PROXY_COUNT = 1  # behind one proxy: the client's address is the last it forwarded
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1  # the same address for allauth's rate limits
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cards:deck_list"

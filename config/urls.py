@@ -1,8 +1,7 @@
 """URL routes: the web pages, the JSON API under /api/v1/ (schema at openapi.json, docs at docs) and the admin."""
 
-from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import urls as auth_urls
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
@@ -10,13 +9,13 @@ from config.api import api
 from config.errors import api_not_found
 from config.health import healthz
 
-PASSWORD_RESET_URL_NAMES = {"password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
-# Password reset by e-mail exists only where Mnemo can send e-mail (settings.MNEMO_PASSWORD_RESET).
-account_urls = [pattern for pattern in auth_urls.urlpatterns if settings.MNEMO_PASSWORD_RESET or pattern.name not in PASSWORD_RESET_URL_NAMES]
+# The admin signs people in through the sign-in page, so its sign-in has the same
+# throttling and two-factor step as everyone else's.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cards:deck_list"), name="home"),
-    path("accounts/", include(account_urls)),
+    path("accounts/", include("apps.accounts.sign_in_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/research-consent/", include("apps.research.consent_urls")),
     path("cohorts/", include("apps.accounts.cohort_urls")),

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -35,6 +36,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def fast_password_hashing(settings):
     """Tests create many users: a fast hasher keeps them quick (production keeps PBKDF2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def cache_keys_of_this_test():
+    """Sign-in rate limits and used two-factor codes live in the cache, which outlives a test (and, on Redis,
+    the run): each test writes and reads cache keys of its own version, as if it had a cache to itself."""
+    previous = cache.version
+    cache.version = uuid.uuid4().hex
+    yield
+    cache.version = previous
 
 
 class _ErrorRecords(logging.Handler):

@@ -44,6 +44,17 @@ class JoinCodeForm(forms.Form):
     code = forms.CharField(max_length=INVITE_CODE_LENGTH + 10, label="Join code")
 
 
+class InviteNextStepForm(forms.Form):
+    """What a signed-out visitor does with an invite: create an account (while sign-up is open) or sign in."""
+
+    then = forms.ChoiceField(choices=[("account_signup", "Create an account and join"), ("login", "Sign in and join")])
+
+    def __init__(self, *args, signup_open: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not signup_open:
+            self.fields["then"].choices = [("login", "Sign in and join")]
+
+
 class DeckChoiceForm(forms.Form):
     """One deck among ``decks`` (addressed by uuid)."""
 

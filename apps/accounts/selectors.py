@@ -1,5 +1,6 @@
 """Reads for accounts: who an API token belongs to, cohorts and what may join them."""
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Count
 from django.utils import timezone
 
@@ -60,3 +61,8 @@ def invite_by_code(code: str) -> CohortInvite | None:
 def cohorts_joined_by(user):
     """The cohorts the user is a member of."""
     return user.cohorts.select_related("owner").order_by("name", "id")
+
+
+def has_totp(user) -> bool:
+    """Whether the user signs in with an authenticator app's code as a second factor."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -35,7 +35,7 @@ def _cohort_requests(cohort, deck, learner):
 def test_every_cohort_url_is_covered_here(cohort, public_deck, owner):
     resolver = get_resolver().namespace_dict["cohorts"][1]
     names = {f"cohorts:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
-    joining = {"cohorts:cohorts_joined", "cohorts:cohort_join_by_code", "cohorts:cohort_join_by_link", "cohorts:cohort_leave"}  # test_cohort_joining.py
+    joining = {"cohorts:cohorts_joined", "cohorts:cohort_join_by_code", "cohorts:cohort_join_by_link", "cohorts:cohort_leave"}  # tests/apps/accounts/test_cohort_joining.py
     assert names == {name for _, name, _ in _cohort_requests(cohort, public_deck, owner)} | {"cohorts:cohort_list"} | joining
 
 

@@ -177,3 +177,45 @@ def test_progress_pages_show_only_ones_own_study(request, owner, owners_things, 
     stranger = web_client_for(request.getfixturevalue(stranger_name))
     assert stranger.get(study_days).content.decode().split() == ["day,answers"]
     assert len(web_client_for(owner).get(study_days).content.decode().split()) == 2
+
+
+# The account pages (django-allauth, apps.accounts.sign_in_urls): those for people not
+# signed in yet, and those about one's own account, which send strangers to sign in.
+ACCOUNT_PAGES_FOR_VISITORS = {
+    "login": {}, "logout": {}, "account_login": {}, "account_logout": {}, "account_signup": {}, "account_inactive": {},
+    "account_email_verification_sent": {}, "account_confirm_login_code": {}, "account_confirm_email": {"key": "no-such-key"},
+    "account_reset_password": {}, "account_reset_password_done": {}, "account_reset_password_from_key_done": {},
+    "account_reset_password_from_key": {"uidb36": "zz", "key": "no-such-key"}, "mfa_authenticate": {},
+}
+ACCOUNT_PAGES_OF_ONES_OWN = {
+    "account_email", "account_change_password", "account_set_password", "account_reauthenticate", "mfa_index",
+    "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
+}
+
+
+def _account_page_names(patterns) -> set[str]:
+    from django.urls import URLResolver
+
+    names = set()
+    for pattern in patterns:
+        names |= _account_page_names(pattern.url_patterns) if isinstance(pattern, URLResolver) else {pattern.name}
+    return names
+
+
+def test_every_account_page_is_for_visitors_or_for_ones_own_account():
+    from apps.accounts import sign_in_urls
+
+    assert _account_page_names(sign_in_urls.urlpatterns) == set(ACCOUNT_PAGES_FOR_VISITORS) | ACCOUNT_PAGES_OF_ONES_OWN
+
+
+def test_account_pages_of_ones_own_send_anonymous_visitors_to_sign_in(client, db):
+    for name in sorted(ACCOUNT_PAGES_OF_ONES_OWN):
+        for method in ("get", "post"):
+            response = getattr(client, method)(reverse(name))
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), (method, name)
+
+
+def test_account_pages_for_visitors_answer_without_an_error(client, db):
+    for name, kwargs in ACCOUNT_PAGES_FOR_VISITORS.items():
+        assert client.get(reverse(name, kwargs=kwargs)).status_code in {200, 302, 404}, name

@@ -38,13 +38,22 @@ def browser(allow_database_calls_beside_playwright):
         chromium.close()
 
 
+def _phone_page(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def phone_page(browser):
     """A page the size of a phone screen."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _phone_page(browser, 390, 844)
+
+
+@pytest.fixture
+def small_phone_page(browser):
+    """A page 375 px wide, the narrowest common phone screen."""
+    yield from _phone_page(browser, 375, 812)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def console_errors(phone_page):
 def _sign_in(page, base_url, username, password):
     response = page.goto(f"{base_url}/accounts/login/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    page.fill("input[name=username]", username)
+    page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
     page.keyboard.press("Enter")
 

@@ -7,20 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import CohortInvite
-from apps.accounts.services import CohortInvalid, cohort_assign_deck, cohort_create, cohort_invite_create, cohort_invite_revoke, cohort_join
+from apps.accounts.services import CohortInvalid, cohort_invite_create, cohort_invite_revoke, cohort_join
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cohort(instructor, public_deck):
-    cohort = cohort_create(owner=instructor, name="Evening group")
-    cohort_assign_deck(cohort=cohort, deck=public_deck)
-    return cohort
-
-
-@pytest.fixture
 def invite(cohort):
+    """An invite two learners may use (the conftest's allows thirty)."""
     return cohort_invite_create(cohort=cohort, valid_days=7, max_uses=2)
 
 
@@ -32,17 +26,17 @@ def test_a_learner_joins_through_the_link_and_leaves(invite, cohort, owner, web_
     client = web_client_for(owner)
     link = reverse("cohorts:cohort_join_by_link", args=[invite.code])
     page = client.get(link).content.decode()
-    assert "Join “Evening group”" in page and not cohort.members.exists()
+    assert "Join “Evening Spanish”" in page and not cohort.members.exists()
 
     response = client.post(link, follow=True)
-    assert "You are a member of “Evening group”." in _messages(response)
+    assert "You are a member of “Evening Spanish”." in _messages(response)
     assert list(cohort.members.all()) == [owner]
     client.post(link)
     invite.refresh_from_db()
     assert invite.uses == 1  # joining again costs no use
 
     response = client.post(reverse("cohorts:cohort_leave", args=[cohort.uuid]), follow=True)
-    assert "You left “Evening group”." in _messages(response) and not cohort.members.exists()
+    assert "You left “Evening Spanish”." in _messages(response) and not cohort.members.exists()
 
 
 def test_a_learner_joins_with_the_code_typed_in_any_case(invite, cohort, owner, web_client_for):
@@ -97,8 +91,8 @@ def test_leaving_a_cohort_one_is_not_in_is_404(invite, cohort, owner, other_lear
 
 def test_a_learner_sees_the_cohorts_they_belong_to(invite, cohort, owner, other_learner, web_client_for):
     cohort_join(learner=owner, code=invite.code)
-    assert "Evening group" in web_client_for(owner).get(reverse("cohorts:cohorts_joined")).content.decode()
-    assert "Evening group" not in web_client_for(other_learner).get(reverse("cohorts:cohorts_joined")).content.decode()
+    assert "Evening Spanish" in web_client_for(owner).get(reverse("cohorts:cohorts_joined")).content.decode()
+    assert "Evening Spanish" not in web_client_for(other_learner).get(reverse("cohorts:cohorts_joined")).content.decode()
 
 
 def test_invite_limits_are_checked(cohort, instructor, web_client_for):
