@@ -88,16 +88,24 @@ def table_rows(table: Table, user) -> Iterator[tuple]:
     yield from rows
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# How each type of value is written (anything else as ``str``), looked up by exact type: a cell is formatted
+# millions of times in a large account's download.
+CELL_TEXT = {
+    type(None): lambda value: "",
+    str: lambda value: value,
+    bool: lambda value: "true" if value else "false",
+    datetime: lambda value: value.astimezone(timezone.utc).isoformat(),
+    list: _json,
+    dict: _json,
+}
+
+
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return CELL_TEXT.get(type(value), str)(value)
 
 
 def _csv_pieces(table: Table, user) -> Iterator[bytes]:
