@@ -28,31 +28,17 @@ import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import _project_root  # noqa: F401  (the project root on sys.path)
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CARDS = 2000
 ANSWERS_PER_SESSION = 50
 INSERT_BATCH = 20_000
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"
-    import django
-
-    django.setup()
-
-
-def database_url(name: str) -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    configured = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(configured._replace(path=f"/{name}"))
 
 
 def fill_learner(username: str, logs: int) -> int:
@@ -124,7 +110,7 @@ def _reset_peak_memory() -> None:
 
 def download_once(learner_id: int, target: Path) -> dict:
     """Write one learner's zip in this process (a child of the bench); its seconds, size and peak memory."""
-    _setup_django()
+    django.setup()
     from django.contrib.auth import get_user_model
 
     from apps.privacy.download import data_download_stream
@@ -157,10 +143,10 @@ def main() -> None:
     if arguments.child:
         print(json.dumps(download_once(int(arguments.child[0]), Path(arguments.child[1]))))
         return
-    _setup_django()
+    django.setup()
     from django.db import connection
 
-    from _bench_database import bench_database
+    from _bench_database import bench_database, bench_database_url
 
     sizes = [int(value) for value in arguments.logs.split(",")]
     results = {}
@@ -169,7 +155,7 @@ def main() -> None:
         learners = {logs: fill_learner(f"learner-{logs}", logs) for logs in sizes}
         print(f"filled {connection.vendor} in {time.perf_counter() - started:.1f} s")
         connection.close()
-        env = {**os.environ, "DATABASE_URL": database_url(name), "MNEMO_EMBED_CARDS_ON_SAVE": "false"}
+        env = {**os.environ, "DATABASE_URL": bench_database_url(name), "MNEMO_EMBED_CARDS_ON_SAVE": "false"}
         for logs, learner_id in learners.items():
             target = REPO_ROOT / "var" / f"bench-data-download-{logs}.zip"
             child = subprocess.run(

@@ -110,7 +110,7 @@ def _delete_in_chunks(queryset: QuerySet, *, erase=lambda chunk: chunk.delete()[
 def _decks_erase(user, *, now: datetime, files: list[str]) -> tuple[int, int]:
     """Remove each deck the user owns, or hide it and hand it over where other rows still point at it; (removed, handed over)."""
     removed, handed_over = 0, 0
-    for deck in Deck.all_objects.filter(owner=user):
+    for deck in list(Deck.all_objects.filter(owner=user)):
         media = [name for name in deck.media.values_list("file", flat=True) if name]
         hashes = set(Card.all_objects.filter(deck=deck).values_list("content_hash", flat=True))
         try:
