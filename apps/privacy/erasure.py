@@ -58,7 +58,7 @@ def account_erase(*, deletion_id: int, now: datetime | None = None) -> AccountDe
     now = now or timezone.now()
     with transaction.atomic():
         deletion = (
-            AccountDeletion.objects.select_for_update()
+            AccountDeletion.objects.select_for_update(of=("self",))
             .filter(pk=deletion_id, status=AccountDeletion.Status.PENDING, erase_after__lte=now)
             .select_related("user")
             .first()

@@ -59,7 +59,7 @@ def account_deletion_request(*, user, now: datetime | None = None) -> AccountDel
 def account_deletion_cancel(*, deletion: AccountDeletion, now: datetime | None = None) -> AccountDeletion:
     """Keep the account: it works again, rejoins the cohorts it left, and consents to research again if it did before."""
     with transaction.atomic():
-        deletion = AccountDeletion.objects.select_for_update().select_related("user").get(pk=deletion.pk)
+        deletion = AccountDeletion.objects.select_for_update(of=("self",)).select_related("user").get(pk=deletion.pk)
         if deletion.status != AccountDeletion.Status.PENDING:
             raise DeletionRefused(f"This deletion is no longer pending ({deletion.get_status_display().lower()}).")
         user = deletion.user
