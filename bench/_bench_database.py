@@ -6,8 +6,10 @@ PostgreSQL ``bench_<bench>_<configured name>``, so benches run side by side do n
 Import after ``django.setup()``.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import connection
 from django.test.utils import setup_test_environment
@@ -28,3 +30,11 @@ def bench_database(bench: str) -> Iterator[str]:
         yield name
     finally:
         connection.creation.destroy_test_db(configured, verbosity=0)
+
+
+def bench_database_url(name: str) -> str:
+    """``DATABASE_URL`` for the bench database ``name`` on the configured server, for a child process."""
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    configured = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(configured._replace(path=f"/{name}"))

@@ -28,7 +28,6 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import _project_root  # noqa: F401  (the project root on sys.path)
 
@@ -44,16 +43,6 @@ def _setup_django() -> None:
     import django
 
     django.setup()
-
-
-def database_url(name: str) -> str:
-    """``DATABASE_URL`` for the bench database ``name`` on the configured server."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    configured = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(configured._replace(path=f"/{name}"))
 
 
 def fill_database(rows: int) -> float:
@@ -135,12 +124,12 @@ def main() -> int:
     _setup_django()
     from django.db import connection
 
-    from _bench_database import bench_database
+    from _bench_database import bench_database, bench_database_url
 
     with bench_database("export-study-logs") as name, tempfile.TemporaryDirectory(prefix="mnemo-export-bench-") as folder:
         print(f"built {args.rows} study logs in {fill_database(args.rows):.1f} s on {connection.vendor}")
         connection.close()
-        environment = {**os.environ, "DATABASE_URL": database_url(name)}
+        environment = {**os.environ, "DATABASE_URL": bench_database_url(name)}
         figures = {}
         for export_format in ("csv", "parquet"):
             child = subprocess.run([sys.executable, __file__, "--child-export", export_format, str(Path(folder) / export_format)],

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.research",
     "apps.outbox",
     "apps.dashboards",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +167,8 @@ if not EMAIL_HOST:
 # first sign-in; without one it is optional and never verified. Sign-up never tells
 # whether an e-mail address is already in use (with mail, its owner is told instead).
 MNEMO_SIGNUP_OPEN = env_bool("MNEMO_SIGNUP_OPEN", True)
-ACCOUNT_ADAPTER = "apps.accounts.adapter.MnemoAccountAdapter"
+# The privacy app's adapter is Mnemo's, plus signing in while one's deletion is pending (apps.privacy.adapter).
+ACCOUNT_ADAPTER = "apps.privacy.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "apps.accounts.account_forms.LoginForm",
     "signup": "apps.accounts.account_forms.SignupForm",
@@ -351,6 +353,7 @@ CELERY_BEAT_SCHEDULE = {
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
     "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
+    "erase-deleted-accounts": {"task": "apps.privacy.tasks.erase_deleted_accounts", "schedule": crontab(minute=40)},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
@@ -386,6 +389,11 @@ MNEMO_RESEARCH_PSEUDONYM_KEY = os.environ.get("MNEMO_RESEARCH_PSEUDONYM_KEY", "d
 MNEMO_RESEARCH_EXPORT_DIR = Path(os.environ.get("MNEMO_RESEARCH_EXPORT_DIR", VAR_DIR / "research-exports"))
 MNEMO_RESEARCH_STREAM_MAX_ROWS = int(os.environ.get("MNEMO_RESEARCH_STREAM_MAX_ROWS", "50000"))
 MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_HOURS", "24"))
+
+# Deleting one's account (apps.privacy, docs/privacy.md): it is switched off at once and
+# erased at the first hourly run of the erasure task after this many days; until then
+# its owner can sign in and keep it.
+MNEMO_ACCOUNT_DELETION_GRACE_DAYS = int(os.environ.get("MNEMO_ACCOUNT_DELETION_GRACE_DAYS", "14"))
 
 # Deck import and export (apps.cards.deck_files, docs/deck-import.md).
 MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.sign_in_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/research-consent/", include("apps.research.consent_urls")),
+    path("accounts/your-data/", include("apps.privacy.urls")),
     path("cohorts/", include("apps.accounts.cohort_urls")),
     path("decks/", include("apps.cards.urls")),
     path("study/", include("apps.study.urls")),

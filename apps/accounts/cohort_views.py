@@ -42,6 +42,7 @@ def cohort_detail(request, cohort_uuid):
     context = {
         "cohort": cohort,
         "members": page_of(request, selectors.cohort_members(cohort), parameter="members_page"),
+        "departures": page_of(request, selectors.cohort_departures(cohort), parameter="departures_page"),
         "decks": page_of(request, selectors.cohort_decks(cohort), parameter="decks_page"),
         "invites": selectors.cohort_invites(cohort),
         "invite_form": InviteForm(),

@@ -108,3 +108,28 @@ class CohortInvite(models.Model):
         if self.uses >= self.max_uses:
             return "This invite has been used as many times as it allows."
         return None
+
+
+class CohortDeparture(models.Model):
+    """A member who left a cohort, so that its instructor sees who left and when, and nothing of their study.
+
+    ``learner`` is empty once the account is erased (apps.privacy): the cohort page then
+    shows "a former member". A learner who joins again is no longer listed as gone.
+    """
+
+    class Reason(models.TextChoices):
+        LEFT = "left", "left the cohort"
+        REMOVED = "removed", "removed by the instructor"
+        ACCOUNT_DELETED = "account_deleted", "deleted their account"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="departures")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    left_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-left_at", "-id"]
+        indexes = [models.Index(fields=["learner", "reason"], name="departure_learner_reason_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.learner or 'a former member'} {self.get_reason_display()} “{self.cohort}” on {self.left_at:%Y-%m-%d}"

@@ -4,7 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken, Cohort, CohortInvite
+from apps.accounts.models import ApiToken, Cohort, CohortDeparture, CohortInvite
 from apps.accounts.services import token_digest
 from apps.cards.access import visible_decks
 
@@ -37,6 +37,11 @@ def cohorts_owned_by(user):
 
 def cohort_members(cohort: Cohort):
     return cohort.members.order_by("username")
+
+
+def cohort_departures(cohort: Cohort):
+    """Who left the cohort and when, latest first (the learner is empty once their account is erased)."""
+    return CohortDeparture.objects.filter(cohort=cohort).select_related("learner").order_by("-left_at", "-id")
 
 
 def cohort_decks(cohort: Cohort):

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken, Cohort, CohortInvite, LearnerSettings
+from apps.accounts.models import ApiToken, Cohort, CohortDeparture, CohortInvite, LearnerSettings
 from apps.accounts.roles import ALL_ROLES, LEARNER, has_role, may_own_cohorts
 from apps.cards.access import deck_open_to
 from apps.cards.models import Deck
@@ -71,15 +71,42 @@ def cohort_create(*, owner, name: str) -> Cohort:
 
 
 def cohort_add_learner(*, cohort: Cohort, learner) -> None:
-    """Add a learner (a user with the learner role); adding a member again changes nothing."""
+    """Add a learner (a user with the learner role); adding a member again changes nothing. One who had left is no longer listed as gone."""
     if not has_role(learner, LEARNER):
         raise CohortInvalid(f"{learner} is not a learner")
-    cohort.members.add(learner)
+    with transaction.atomic():
+        cohort.members.add(learner)
+        CohortDeparture.objects.filter(cohort=cohort, learner=learner).delete()
 
 
-def cohort_remove_learner(*, cohort: Cohort, learner) -> None:
-    """Take a learner out of the cohort; their study logs stay, but no longer train the cohort's models."""
-    cohort.members.remove(learner)
+def cohort_remove_learner(
+    *, cohort: Cohort, learner, reason: str = CohortDeparture.Reason.REMOVED, now=None
+) -> None:
+    """Take a member out of the cohort, recording the departure for its instructor; their study logs stay, but no
+    longer train the cohort's models. Removing someone who is not a member changes nothing."""
+    with transaction.atomic():
+        if not cohort.members.filter(pk=learner.pk).exists():
+            return
+        cohort.members.remove(learner)
+        CohortDeparture.objects.create(cohort=cohort, learner=learner, reason=reason, left_at=now or timezone.now())
+
+
+def cohorts_leave_for_account_deletion(*, learner, now=None) -> list[Cohort]:
+    """Take the learner out of every cohort as their account's deletion begins; the cohorts they left."""
+    cohorts = list(learner.cohorts.all())
+    for cohort in cohorts:
+        cohort_remove_learner(cohort=cohort, learner=learner, reason=CohortDeparture.Reason.ACCOUNT_DELETED, now=now)
+    return cohorts
+
+
+def cohorts_rejoin_after_cancelled_deletion(*, learner) -> list[Cohort]:
+    """Put the learner back into the cohorts their account's deletion took them out of; those cohorts."""
+    departures = CohortDeparture.objects.filter(learner=learner, reason=CohortDeparture.Reason.ACCOUNT_DELETED).select_related("cohort")
+    cohorts = [departure.cohort for departure in departures]
+    for cohort in cohorts:
+        cohort.members.add(learner)
+    departures.delete()
+    return cohorts
 
 
 def cohort_assign_deck(*, cohort: Cohort, deck: Deck) -> None:
@@ -134,5 +161,5 @@ def cohort_join(*, learner, code: str, now=None) -> Cohort:
 
 
 def cohort_leave(*, cohort: Cohort, learner) -> None:
-    """The learner leaves the cohort (same effect as the owner removing them)."""
-    cohort_remove_learner(cohort=cohort, learner=learner)
+    """The learner leaves the cohort (as if the owner removed them, but recorded as their own choice)."""
+    cohort_remove_learner(cohort=cohort, learner=learner, reason=CohortDeparture.Reason.LEFT)

@@ -50,8 +50,11 @@ def _answered_while_consenting() -> Exists:
 
 
 def consented_study_logs(filters: ExportFilters) -> QuerySet:
-    """Live (not undone) logs answered while their learner consented, filtered; learner by learner, in time order."""
-    logs = StudyLog.objects.live().filter(_answered_while_consenting())
+    """Live (not undone) logs answered while their learner consented, filtered; learner by learner, in time order.
+
+    A switched-off account (its deletion pending, or deactivated by an administrator) leaves no rows in new exports.
+    """
+    logs = StudyLog.objects.live().filter(_answered_while_consenting(), learner__is_active=True)
     if filters.answered_from:
         logs = logs.filter(answered_at__gte=filters.answered_from)
     if filters.answered_before:

@@ -88,6 +88,15 @@ class StudyLogQuerySet(models.QuerySet):
         """Logs that have not been undone."""
         return self.filter(undo__isnull=True)
 
+    def erase(self) -> int:
+        """Remove these logs and their undo marks for good; how many logs.
+
+        The one exception to append-only: erasing a deleted account (``apps.privacy``).
+        History is never edited this way.
+        """
+        StudyLogUndo.objects.filter(log__in=self.values("pk")).delete()
+        return models.QuerySet.delete(self)[0]
+
 
 class StudyLog(models.Model):
     """One answer to one card, never updated.

@@ -219,3 +219,29 @@ def test_account_pages_of_ones_own_send_anonymous_visitors_to_sign_in(client, db
 def test_account_pages_for_visitors_answer_without_an_error(client, db):
     for name, kwargs in ACCOUNT_PAGES_FOR_VISITORS.items():
         assert client.get(reverse(name, kwargs=kwargs)).status_code in {200, 302, 404}, name
+
+
+# The "Your data" pages (apps.privacy) name no object: each acts on the signed-in person's own account, so a
+# stranger can only ever reach their own data (tests/apps/privacy/test_download.py downloads as one).
+PRIVACY_PAGES = {"privacy:overview", "privacy:download_page", "privacy:download", "privacy:delete", "privacy:deletion_pending"}
+
+
+def test_every_privacy_page_is_listed_here():
+    resolver = get_resolver().namespace_dict["privacy"][1]
+    assert {f"privacy:{name}" for name in resolver.reverse_dict if isinstance(name, str)} == PRIVACY_PAGES
+
+
+def test_privacy_pages_send_anonymous_visitors_to_sign_in(client, db):
+    for name in sorted(PRIVACY_PAGES):
+        for method in ("get", "post"):
+            response = getattr(client, method)(reverse(name))
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), (method, name)
+
+
+def test_downloading_and_deleting_ask_a_signed_in_person_for_their_password_first(owners_things, other_learner, web_client_for):
+    stranger = web_client_for(other_learner)
+    for name in ("privacy:download_page", "privacy:download", "privacy:delete"):
+        response = stranger.get(reverse(name))
+        assert response.status_code == 302 and response.url.startswith(reverse("account_reauthenticate")), name
+    assert stranger.post(reverse("privacy:delete"), {"confirmation": "owner"}).status_code == 302
+    assert other_learner.__class__.objects.filter(is_active=False).count() == 0
