@@ -14,7 +14,7 @@ class CohortMasterySettingsForm(forms.ModelForm):
     class Meta:
         model = Cohort
         fields = ["exam_date", "target_recall"]
-        labels = {"exam_date": "Exam date (empty: mastery 7 days ahead)", "target_recall": "Target mastery (0.50-0.99; below it a card is at risk)"}
+        labels = {"exam_date": "Exam date", "target_recall": "Target mastery (0.50-0.99)"}
         widgets = {
             "exam_date": forms.DateInput(attrs={"type": "date"}),
             "target_recall": forms.NumberInput(attrs={"step": "0.01", "min": "0.5", "max": "0.99"}),

@@ -186,9 +186,21 @@ def concept_mastery(card_rows: list[CardRecall]) -> list[dict]:
 
 
 def strongest_and_weakest(concepts: list[dict], *, shown: int = STRONGEST_SHOWN) -> tuple[list[dict], list[dict]]:
-    """The top and the bottom of the ranking (strongest first), never the same concept twice: at most half of them each."""
+    """The top and the bottom of the ranking (strongest first): at most half of the concepts each, so none is in both.
+
+    A concept whose mastery, as the tables show it (3 decimals), equals one on the other
+    list is left out of both: two tags on the same cards would otherwise be "strongest"
+    and "weakest" at once.
+    """
     each = min(shown, len(concepts) // 2)
-    return concepts[:each], concepts[::-1][:each]
+    strongest, weakest = concepts[:each], concepts[::-1][:each]
+    strongest_values = {_as_shown(row) for row in strongest}
+    weakest_values = {_as_shown(row) for row in weakest}
+    return [row for row in strongest if _as_shown(row) not in weakest_values], [row for row in weakest if _as_shown(row) not in strongest_values]
+
+
+def _as_shown(row: dict) -> float:
+    return round(row["mean_mastery"], 3)
 
 
 def workload_curve(*, learner, now: datetime) -> list[dict]:

@@ -131,3 +131,12 @@ def test_strongest_and_weakest_never_share_a_concept(count, shown):
     assert len(strongest) == len(weakest) == shown
     assert not {row["concept"] for row in strongest} & {row["concept"] for row in weakest}
     assert all(row["mean_mastery"] > other["mean_mastery"] for row in strongest for other in weakest)
+
+
+def test_concepts_tied_across_the_lists_are_left_out_of_both():
+    """Two tags on the same cards have the same mastery: one must not be "strongest" and the other "weakest"."""
+    values = {"europe": 0.856, "africa": 0.8301, "capitals": 0.8299, "geography": 0.8299, "asia": 0.828, "americas": 0.747}
+    concepts = [{"concept": name, "mean_mastery": value, "cards_studied": 1} for name, value in values.items()]
+    strongest, weakest = strongest_and_weakest(concepts)
+    assert [row["concept"] for row in strongest] == ["europe"]
+    assert [row["concept"] for row in weakest] == ["americas", "asia"]
