@@ -137,7 +137,11 @@ def cohort_snapshot_write(*, cohort: Cohort, now: datetime | None = None, memo: 
         )
         for learner, cards in studied:
             _studied_cards_insert(CohortCardMastery, {"snapshot_id": snapshot.pk, "learner_id": learner.pk}, cards)
-        rows = list(CohortCardMastery.objects.filter(snapshot=snapshot).values_list("learner_id", "card_id", "mastery", "due_at", "lapses"))
+        rows = [
+            (learner.pk, int(card_id), float(value), due_at, int(lapses))
+            for learner, cards in studied
+            for card_id, value, due_at, lapses in zip(cards.card_ids, cards.mastery, cards.due_at, cards.lapses)
+        ]
         _write_learner_rows(snapshot, members, list(decks.values()), rows)
         _write_concept_rows(snapshot, rows)
         _write_item_rows(snapshot, rows, members)
