@@ -354,6 +354,7 @@ CELERY_BEAT_SCHEDULE = {
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
     "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
     "erase-deleted-accounts": {"task": "apps.privacy.tasks.erase_deleted_accounts", "schedule": crontab(minute=40)},
+    "recover-stale-snapshot-computations": {"task": "apps.dashboards.tasks.recover_stale_snapshot_computations", "schedule": crontab(minute="*")},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
@@ -394,6 +395,10 @@ MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_
 # erased at the first hourly run of the erasure task after this many days; until then
 # its owner can sign in and keep it.
 MNEMO_ACCOUNT_DELETION_GRACE_DAYS = int(os.environ.get("MNEMO_ACCOUNT_DELETION_GRACE_DAYS", "14"))
+
+# Dashboards (apps.dashboards, docs/dashboards.md): an instructor's "Compute now" of a
+# cohort's numbers runs at most once per this many seconds.
+MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS = int(os.environ.get("MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS", "120"))
 
 # Deck import and export (apps.cards.deck_files, docs/deck-import.md).
 MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))

@@ -122,7 +122,12 @@ def time_series_folds(table: StudyLogTable, n_folds: int = 5) -> list[Fold]:
     context = review_context(table)
     scored_in_time_order = time_order[context.long_term[time_order]]
     if len(scored_in_time_order) <= n_folds:
-        raise ValueError(f"only {len(scored_in_time_order)} scorable reviews for {n_folds} folds")
+        raise ValueError(
+            f"{n_folds} folds need at least {n_folds + 1} scorable reviews, and this log has {len(scored_in_time_order)}"
+            f" of its {len(table)} rows: a review is scored when it comes at least one whole day (24 h) after the same"
+            " learner's previous review of the card, so the log needs cards reviewed again on later days"
+            " (first sightings and same-day repeats are not scored); use fewer --folds or a longer log"
+        )
     same_day = context.same_day
     folds = []
     splits = list(TimeSeriesSplit(n_splits=n_folds).split(scored_in_time_order))

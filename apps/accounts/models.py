@@ -61,6 +61,15 @@ class Cohort(Timestamped):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cohorts")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="cohorts")
     decks = models.ManyToManyField("cards.Deck", blank=True, related_name="cohorts")
+    exam_date = models.DateField(
+        null=True, blank=True,
+        help_text="The dashboards' mastery is predicted recall at the start of this day; empty (or past): 7 days ahead.",
+    )
+    target_recall = models.FloatField(
+        default=0.7,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.99)],
+        help_text="A card is at risk when its mastery is below this, or when it is overdue.",
+    )
 
     class Meta:
         ordering = ["name", "id"]

@@ -5,4 +5,4 @@ class DashboardsConfig(AppConfig):
     name = "apps.dashboards"
 
     def ready(self) -> None:
-        from apps.dashboards import signals  # noqa: F401  (snapshots after each training run)
+        from apps.dashboards import signals  # noqa: F401  (snapshots after each promotion)

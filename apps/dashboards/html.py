@@ -52,13 +52,13 @@ def learners_html(learners) -> SafeString:
         format_html(
             '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} min</td><td>{}</td></tr>',
             learner_url(row.learner.username), row.learner.username, row.cards_studied,
-            "" if row.mean_recall is None else f"{row.mean_recall:.2f}", row.cards_at_risk, round(row.time_spent_ms / 60000),
+            "" if row.mean_mastery is None else f"{row.mean_mastery:.0%}", row.cards_at_risk, round(row.time_spent_ms / 60000),
             timezone.localtime(row.last_seen_at).strftime("%Y-%m-%d %H:%M") if row.last_seen_at else "never",
         )
         for row in learners
     ]
     return mark_safe(
         '<table class="card-table" id="learner-table"><thead><tr><th scope="col">Learner</th><th scope="col">Cards</th>'
-        '<th scope="col">Mean recall</th><th scope="col">At risk</th><th scope="col">Time spent</th><th scope="col">Last seen</th>'
+        '<th scope="col">Mean mastery</th><th scope="col">At risk</th><th scope="col">Time spent</th><th scope="col">Last seen</th>'
         f'</tr></thead><tbody>{"".join(lines)}</tbody></table>'
     )

@@ -1,17 +1,20 @@
-"""At the end of each training run, in the worker that ran it, recompute the snapshots its scope serves.
+"""After every promotion, whatever made it (training, the admin, a rollback, the online watch), refresh the snapshots of its scope.
 
-The snapshots are written right there, after the task returns, rather than in a task
-of their own: a worker that only consumes its training queue still refreshes them.
+The refresh is a task of its own, handed to the outbox in the promotion's transaction,
+on the queue of the run that trained the promoted version: a worker that only consumes
+its training queue still refreshes them, and a promotion made by ``manage.py
+train_model`` or in the admin is refreshed by whichever worker serves the default queue.
 """
 
-from celery.signals import task_postrun
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
-from apps.dashboards.services import snapshots_after_training_run
-from apps.modeling.tasks import train_model_version
+from apps.dashboards.tasks import refresh_snapshots_after_promotion
+from apps.modeling.models import Promotion
+from apps.outbox.enqueue import enqueue_on_commit
 
 
-@task_postrun.connect(sender=train_model_version, dispatch_uid="dashboards-snapshot-after-training")
-def snapshot_after_training_run(sender=None, args=None, kwargs=None, **_) -> None:
-    run_id = args[0] if args else (kwargs or {}).get("run_id")
-    if run_id is not None:
-        snapshots_after_training_run(run_id=run_id)
+@receiver(post_save, sender=Promotion, dispatch_uid="dashboards-refresh-after-promotion")
+def refresh_after_promotion(sender, instance: Promotion, created: bool = False, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        enqueue_on_commit(refresh_snapshots_after_promotion, args=[instance.pk], queue=instance.version.run.queue or None)

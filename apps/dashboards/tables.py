@@ -31,9 +31,9 @@ def _moment(value) -> str:
 
 def cohort_learners_table(snapshot) -> Table:
     return Table(
-        ["learner", "cards_studied", "mean_predicted_recall", "cards_at_risk", "answers", "minutes_spent", "last_seen"],
+        ["learner", "cards_studied", "mean_mastery", "cards_at_risk", "answers", "minutes_spent", "last_seen"],
         [
-            [row.learner.username, row.cards_studied, _percent(row.mean_recall), row.cards_at_risk, row.answers, f"{row.time_spent_ms / 60000:.1f}", _moment(row.last_seen_at)]
+            [row.learner.username, row.cards_studied, _percent(row.mean_mastery), row.cards_at_risk, row.answers, f"{row.time_spent_ms / 60000:.1f}", _moment(row.last_seen_at)]
             for row in selectors.learner_rows(snapshot)
         ],
     )
@@ -42,22 +42,25 @@ def cohort_learners_table(snapshot) -> Table:
 def cohort_mastery_table(snapshot) -> Table:
     concepts, rows = selectors.heatmap(snapshot, selectors.learner_rows(snapshot))
     return Table(
-        ["learner", "concept", "mean_predicted_recall", "cards_studied"],
-        [[row.learner.username, concept, _percent(cell.mean_recall), cell.cards_studied] for row, cells in rows for concept, cell in zip(concepts, cells) if cell.cards_studied],
+        ["learner", "concept", "mean_mastery", "cards_studied"],
+        [[row.learner.username, concept, _percent(cell.mean_mastery), cell.cards_studied] for row, cells in rows for concept, cell in zip(concepts, cells) if cell.cards_studied],
     )
 
 
 def cohort_concepts_table(snapshot) -> Table:
     return Table(
-        ["concept", "mean_predicted_recall", "cards_studied", "learners"],
-        [[row["concept"], _percent(row["mean_recall"]), row["cards_studied"], row["learners"]] for row in selectors.concept_difficulty(snapshot)],
+        ["concept", "mean_mastery", "cards_studied", "learners"],
+        [[row["concept"], _percent(row["mean_mastery"]), row["cards_studied"], row["learners"]] for row in selectors.concept_difficulty(snapshot)],
     )
 
 
 def cohort_items_table(snapshot, *, limit: int | None = None) -> Table:
     return Table(
-        ["card", "tags", "mean_predicted_recall", "lapses", "learners"],
-        [[item.card.front, " ".join(item.card.tags), _percent(item.mean_recall), item.lapses, item.learners] for item in selectors.hardest_items(snapshot, limit=limit)],
+        ["card", "tags", "mean_mastery", "failure_rate", "answers", "lapses", "learners"],
+        [
+            [item.card.front, " ".join(item.card.tags), _percent(item.mean_mastery), _percent(item.failure_rate), item.answers, item.lapses, item.learners]
+            for item in selectors.hardest_items(snapshot, limit=limit)
+        ],
     )
 
 
@@ -76,25 +79,34 @@ def study_days_table(calendar: list[dict]) -> Table:
     return Table(["day", "answers"], [[row["day"].isoformat(), row["answers"]] for row in calendar if row["answers"]])
 
 
-def card_recalls_table(card_recalls) -> Table:
+def cards_at_risk_table(snapshot, card_rows) -> Table:
     return Table(
-        ["card", "tags", "predicted_recall", "due_at", "lapses", "reviews", "computed_at"],
-        [[row.card.front, " ".join(row.card.tags), _percent(row.predicted_recall), _moment(row.due_at), row.lapses, row.reps, _moment(row.snapshot.computed_at)] for row in card_recalls],
+        ["card", "tags", "mastery", "overdue", "due_at", "lapses", "reviews", "computed_at"],
+        [
+            [
+                row.card.front, " ".join(row.card.tags), _percent(row.mastery), "yes" if row.due_at <= snapshot.computed_at else "no",
+                _moment(row.due_at), row.lapses, row.reps, _moment(snapshot.computed_at),
+            ]
+            for row in card_rows
+        ],
     )
 
 
-def concept_recall_table(rows: list[dict]) -> Table:
-    return Table(["concept", "mean_predicted_recall", "cards_studied"], [[row["concept"], _percent(row["mean_recall"]), row["cards_studied"]] for row in rows])
+def concept_mastery_table(rows: list[dict]) -> Table:
+    return Table(["concept", "mean_mastery", "cards_studied"], [[row["concept"], _percent(row["mean_mastery"]), row["cards_studied"]] for row in rows])
 
 
 def distribution_table(rows: list[dict]) -> Table:
-    return Table(["predicted_recall", "cards"], [[row["range"], row["cards"]] for row in rows])
+    return Table(["mastery", "cards"], [[row["range"], row["cards"]] for row in rows])
 
 
 def workload_table(rows: list[dict]) -> Table:
     return Table(
-        ["target_retention", "mean_daily_reviews", "mean_recall_after_90_days"],
-        [[f"{row['target_retention']:.2f}", f"{row['daily_reviews']:.1f}", _percent(row["recall_at_end"])] for row in rows],
+        ["target_retention", "mean_daily_reviews", "low_daily_reviews_5th_percentile", "high_daily_reviews_95th_percentile", "mean_recall_after_90_days"],
+        [
+            [f"{row['target_retention']:.2f}", f"{row['daily_reviews']:.1f}", f"{row['low']:.1f}", f"{row['high']:.1f}", _percent(row["recall_at_end"])]
+            for row in rows
+        ],
     )
 
 

@@ -33,6 +33,9 @@ class SimulationResult:
     learners: int
     days: int
     logs: int
+    accounts: list
+    started_at: datetime
+    """The start of the first simulated day."""
 
 
 def simulated_learner_accounts(*, count: int, seed: int) -> list:
@@ -79,7 +82,7 @@ def study_logs_simulate(
             logs += _study_one_session(account, learner, deck, start, index_of_card, card_by_id)
         if progress:
             progress(day + 1)
-    return SimulationResult(learners=learners, days=days, logs=logs)
+    return SimulationResult(learners=learners, days=days, logs=logs, accounts=accounts, started_at=first_day)
 
 
 def _study_one_session(account, learner: SimulatedLearner, deck, start, index_of_card, card_by_id) -> int:

@@ -18,7 +18,7 @@ from django.db.models import Model, Q, QuerySet
 
 from apps.accounts.models import ApiToken, Cohort, CohortDeparture, LearnerSettings
 from apps.cards.models import Card, Deck, DeckImport
-from apps.dashboards.models import CardRecall, ConceptMastery, LearnerMastery
+from apps.dashboards.models import CardRecall, CohortCardMastery, ConceptMastery, LearnerMastery
 from apps.experiments.models import ArmAssignment
 from apps.privacy.models import AccountDeletion
 from apps.research.models import ResearchConsentPeriod, ResearchExport
@@ -313,14 +313,15 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         model=CardState, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
     Table(
-        "predicted_recall.csv", "The latest predicted recall of each card you studied, as your progress page shows it.",
+        "predicted_recall.csv", "The latest mastery of each card you studied, as your progress page shows it.",
         lambda user: CardRecall.objects.filter(snapshot__learner=user).order_by("snapshot_id", "id"),
         (
             Column("deck", "the deck (its UUID).", "snapshot__deck__uuid"),
             CARD,
             Column("computed_at", f"when it was computed ({TIME}).", "snapshot__computed_at"),
+            Column("horizon_at", f"the moment mastery is predicted for, if the card is not studied before it ({TIME}).", "snapshot__horizon_at"),
             Column("model_version", "the model that predicted it (or fsrs-state).", "snapshot__model_version"),
-            Column("predicted_recall", "the probability that you recall the card at computed_at."),
+            Column("mastery", "the probability that you recall the card at horizon_at."),
             Column("due_at", f"when the card was due by FSRS ({TIME})."),
             Column("lapses", "times you forgot it."),
             Column("reps", "answers counted."),
@@ -334,8 +335,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("cohort", "the cohort (its UUID).", "snapshot__cohort__uuid"),
             Column("computed_at", f"when the snapshot was computed ({TIME}).", "snapshot__computed_at"),
             Column("cards_studied", "cards of the cohort's decks you studied."),
-            Column("mean_recall", "your mean predicted recall of them."),
-            Column("cards_at_risk", "cards predicted below the target retention before their due date."),
+            Column("mean_mastery", "your mean mastery of them (predicted recall at the cohort's horizon)."),
+            Column("cards_at_risk", "cards below the cohort's target at its horizon, or overdue."),
             Column("answers", "your answers on the cohort's decks."),
             Column("time_spent_ms", "your time answering, in milliseconds."),
             Column("last_seen_at", f"your last answer ({TIME})."),
@@ -349,10 +350,25 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("cohort", "the cohort (its UUID).", "snapshot__cohort__uuid"),
             Column("computed_at", f"when the snapshot was computed ({TIME}).", "snapshot__computed_at"),
             Column("concept", "the tag."),
-            Column("mean_recall", "your mean predicted recall of the cards with that tag."),
+            Column("mean_mastery", "your mean mastery of the cards with that tag."),
             Column("cards_studied", "how many such cards you studied."),
         ),
         model=ConceptMastery, withheld={"id": INTERNAL_ID, "learner": YOU},
+    ),
+    Table(
+        "cohort_card_mastery.csv", "Your mastery of each card of a cohort's decks, as your instructors' dashboards show it.",
+        lambda user: CohortCardMastery.objects.filter(learner=user).order_by("snapshot_id", "id"),
+        (
+            Column("cohort", "the cohort (its UUID).", "snapshot__cohort__uuid"),
+            Column("computed_at", f"when the snapshot was computed ({TIME}).", "snapshot__computed_at"),
+            Column("horizon_at", f"the moment mastery is predicted for ({TIME}).", "snapshot__horizon_at"),
+            CARD,
+            Column("mastery", "the probability that you recall the card at horizon_at."),
+            Column("due_at", f"when the card was due by FSRS ({TIME})."),
+            Column("lapses", "times you forgot it."),
+            Column("reps", "answers counted."),
+        ),
+        model=CohortCardMastery, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
     Table(
         "experiment_arms.csv", "Experiments between scheduling policies that you took part in, and your arm.",

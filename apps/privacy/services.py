@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken
 from apps.accounts.services import cohorts_leave_for_account_deletion, cohorts_rejoin_after_cancelled_deletion
-from apps.dashboards.models import ConceptMastery, LearnerMastery
+from apps.dashboards.models import CohortCardMastery, ConceptMastery, LearnerMastery
 from apps.privacy import selectors
 from apps.privacy.erasure import account_erase
 from apps.privacy.models import AccountDeletion
@@ -51,6 +51,7 @@ def account_deletion_request(*, user, now: datetime | None = None) -> AccountDel
         # Instructors' dashboards show the latest cohort snapshot: the person leaves it now, not at the next refresh.
         LearnerMastery.objects.filter(learner=user).delete()
         ConceptMastery.objects.filter(learner=user).delete()
+        CohortCardMastery.objects.filter(learner=user).delete()
         user.is_active = False
         user.save(update_fields=["is_active"])
     return deletion

@@ -91,11 +91,27 @@ def export_directory(export: ResearchExport) -> Path:
     return settings.MNEMO_RESEARCH_EXPORT_DIR / str(export.uuid)
 
 
+NOTHING_TO_EXPORT = (
+    "No study log can be exported with these filters: an export holds only the logs of learners who consented to research,"
+    " answered while they consented, and none match. Learners opt in under Settings, Research;"
+    " manage.py simulate_learners gives its simulated learners consent."
+)
+
+
+class NothingToExport(ValueError):
+    """No consented log matches the filters: an export would be a header and nothing else."""
+
+
 def research_export_request(
     *, researcher, export_format: str, filters: ExportFilters, include_card_text: bool, include_predictions: bool
 ) -> ResearchExport:
-    """Record the request and count its rows; ``export_is_streamed`` then says whether it streams or runs as a job."""
+    """Record the request and count its rows; ``export_is_streamed`` then says whether it streams or runs as a job.
+
+    ``NothingToExport`` when no consented log matches, and nothing is recorded.
+    """
     total = selectors.consented_study_logs(filters).count()
+    if total == 0:
+        raise NothingToExport(NOTHING_TO_EXPORT)
     return ResearchExport.objects.create(
         requested_by=researcher,
         format=export_format,

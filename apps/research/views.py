@@ -19,20 +19,24 @@ STREAM_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/
 def export_list(request):
     form = ExportRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        export = services.research_export_request(
-            researcher=request.user,
-            export_format=form.cleaned_data["format"],
-            filters=form.export_filters(),
-            include_card_text=form.cleaned_data["include_card_text"],
-            include_predictions=form.cleaned_data["include_predictions"],
-        )
-        if services.export_is_streamed(export):
-            response = StreamingHttpResponse(services.research_export_stream(export=export), content_type=STREAM_CONTENT_TYPES[export.format])
-            response["Content-Disposition"] = f'attachment; filename="{services.STREAM_FILE_NAMES[export.format]}"'
-            return response
-        research_export_enqueue(export=export)
-        messages.success(request, f"Export of {export.total_rows} study logs queued.")
-        return redirect("research:export_detail", export_uuid=export.uuid)
+        try:
+            export = services.research_export_request(
+                researcher=request.user,
+                export_format=form.cleaned_data["format"],
+                filters=form.export_filters(),
+                include_card_text=form.cleaned_data["include_card_text"],
+                include_predictions=form.cleaned_data["include_predictions"],
+            )
+        except services.NothingToExport as nothing:
+            form.add_error(None, str(nothing))
+        else:
+            if services.export_is_streamed(export):
+                response = StreamingHttpResponse(services.research_export_stream(export=export), content_type=STREAM_CONTENT_TYPES[export.format])
+                response["Content-Disposition"] = f'attachment; filename="{services.STREAM_FILE_NAMES[export.format]}"'
+                return response
+            research_export_enqueue(export=export)
+            messages.success(request, f"Export of {export.total_rows} study logs queued.")
+            return redirect("research:export_detail", export_uuid=export.uuid)
     exports = selectors.exports_of(researcher=request.user)[:50]
     return render(request, "research/export_list.html", {"form": form, "exports": exports})
 

@@ -69,6 +69,13 @@ class StudentModel(ABC):
 
     name: ClassVar[str]
     default_hyperparameters: ClassVar[dict] = {}
+    reads_time: ClassVar[bool] = True
+    """Whether a row's prediction depends on when it is asked, so that asking at a later moment forecasts forgetting.
+
+    Models that read only the order of answers (DKT, CAKT) and the constant set it
+    False: their prediction of a card's next answer is the same whenever it comes, and
+    the dashboards say so where they show it as recall at a later moment.
+    """
 
     def __init__(self, *, seed: int = 0, device: str = "cpu", **hyperparameters) -> None:
         self.check_hyperparameters(hyperparameters)

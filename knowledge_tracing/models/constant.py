@@ -24,6 +24,7 @@ class ConstantModel(StudentModel):
 
     name = "constant"
     uses_validation = False
+    reads_time = False
     default_hyperparameters: dict = {}
 
     def __init__(self, **kwargs) -> None:

@@ -105,6 +105,12 @@ class HistoryFeatureModel(StudentModel):
         candidates in order); question ``j`` is asked at time ``asked_at[j]``.
         """
 
+    def recall_at(self, state: LearnerState, items, at: float) -> np.ndarray:
+        """P(recall) of each item if the learner is asked it at ``at`` with nothing studied in between."""
+        items = np.asarray(items, dtype=np.int64)
+        features = self.extractor.question_feature_parts(state, items, [Question(at)])
+        return self.score_candidate_rows(state, items, features, [at])
+
     def candidate_outlook(
         self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
     ) -> CandidateOutlook:

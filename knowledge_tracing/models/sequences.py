@@ -235,6 +235,7 @@ class SequenceModel(StudentModel):
     """
 
     network: nn.Module | None = None
+    reads_time = False  # steps, not times: a prediction is for the next answer, whenever it comes
 
     @abstractmethod
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:

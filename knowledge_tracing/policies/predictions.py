@@ -11,6 +11,10 @@ that keeps the learner's state between requests passes it to
 rows appended to the learner's history: one copy of the history per candidate and
 scenario, so every candidate is scored as if it were the only card answered next.
 That fallback is exact for every model but costs O(candidates x history).
+
+``recall_if_not_studied`` asks the same models a different question: the recall of
+each card at a chosen later moment if nothing is studied before it (the dashboards'
+mastery), through the same two paths.
 """
 
 from __future__ import annotations
@@ -84,15 +88,56 @@ def predict_by_hypothetical_rows(
     prediction never depends on its own answer). Scenario "wrong" is the same with a
     wrong answer; scenario "skipped" is the history then the candidate at ``now + 1 day``.
     """
-    own = history.take(history.learner == learner)
-    if len(own) and own.time.max() > now:
-        raise ValueError(f"learner {learner} has answers after now ({own.time.max()} > {now})")
     tomorrow = now + SECONDS_PER_DAY
     scenarios = [
         [(now, 1, CORRECT_GRADE), (tomorrow, 0, 0)],
         [(now, 0, WRONG_GRADE), (tomorrow, 0, 0)],
         [(tomorrow, 0, 0)],
     ]
+    correct, wrong, skipped = _scenario_predictions(model, history, items, scenarios, now=now, learner=learner)
+    return CandidatePredictions(
+        predicted_recall=correct[:, -2].copy(),
+        recall_if_correct_tomorrow=correct[:, -1].copy(),
+        recall_if_wrong_tomorrow=wrong[:, -1].copy(),
+        recall_if_skipped_tomorrow=skipped[:, -1].copy(),
+    )
+
+
+def recall_if_not_studied(
+    model: StudentModel, history: StudyLogTable, items: np.ndarray, *, now: float, at: float, learner: int = 0
+) -> np.ndarray:
+    """P(recall) of each of ``items`` if ``learner`` is asked it at ``at`` (>= ``now``) and studies nothing before.
+
+    The model's own forecast for a model that reads time; for one that does not
+    (``reads_time`` False) it is the prediction of the item's next answer, whenever it
+    comes. Models with an incremental learner state score all items in one pass;
+    any other model scores one hypothetical row per item after the learner's history.
+    """
+    if at < now:
+        raise ValueError(f"recall is forecast at or after now ({at} < {now})")
+    if keeps_learner_state(model):
+        return recall_if_not_studied_from_learner_state(model, model.learner_state(history, learner), items, at=at)
+    (asked,) = _scenario_predictions(model, history, items, [[(at, 0, 0)]], now=now, learner=learner)
+    return asked[:, -1].copy()
+
+
+def recall_if_not_studied_from_learner_state(model: StudentModel, state: LearnerState, items: np.ndarray, *, at: float) -> np.ndarray:
+    """``recall_if_not_studied`` for a caller that keeps the learner's state (see ``predict_from_learner_state``)."""
+    return np.asarray(model.recall_at(state, np.asarray(items, dtype=np.int64), at), dtype=np.float64)
+
+
+def _scenario_predictions(
+    model: StudentModel, history: StudyLogTable, items: np.ndarray, scenarios: list[list[tuple]], *, now: float, learner: int
+) -> list[np.ndarray]:
+    """For each scenario of extra rows ``(time, outcome, grade)``, an (n_items, rows) array of predictions.
+
+    Each candidate gets its own copy of the learner's history followed by the
+    scenario's rows about that candidate, as a pseudo-learner of one table, so all
+    scenarios go through ``predict_proba`` once.
+    """
+    own = history.take(history.learner == learner)
+    if len(own) and own.time.max() > now:
+        raise ValueError(f"learner {learner} has answers after now ({own.time.max()} > {now})")
     blocks = [_scenario_blocks(own, history, items, extra_rows) for extra_rows in scenarios]
     columns = {name: np.concatenate([block[name].reshape(-1) for block in blocks]) for name in blocks[0]}
     n_items = len(items)
@@ -108,16 +153,10 @@ def predict_by_hypothetical_rows(
         grade=columns["grade"].astype(np.int8),
         duration_ms=columns["duration_ms"],
         concept=columns["concept"],
-        learner_keys=tuple(range(3 * n_items)),
+        learner_keys=tuple(range(len(scenarios) * n_items)),
     )
     predicted = np.split(model.predict_proba(table), np.cumsum([block["item"].size for block in blocks])[:-1])
-    correct, wrong, skipped = (values.reshape(n_items, -1) for values in predicted)
-    return CandidatePredictions(
-        predicted_recall=correct[:, -2].copy(),
-        recall_if_correct_tomorrow=correct[:, -1].copy(),
-        recall_if_wrong_tomorrow=wrong[:, -1].copy(),
-        recall_if_skipped_tomorrow=skipped[:, -1].copy(),
-    )
+    return [values.reshape(n_items, -1) for values in predicted]
 
 
 def _scenario_blocks(own: StudyLogTable, history: StudyLogTable, items: np.ndarray, extra_rows: list) -> dict:

@@ -5,6 +5,7 @@
   "use strict";
   const ACCENT = "#3457d5";
   const SECOND = "#e07a1f";
+  const BAND = "rgba(52, 87, 213, 0.18)";
 
   function data(canvas) {
     return JSON.parse(document.getElementById(canvas.dataset.source).textContent);
@@ -44,13 +45,17 @@
         type: "line",
         data: {
           labels: source.labels,
-          datasets: [{
-            label: "Mean daily reviews",
-            data: source.daily_reviews,
-            borderColor: ACCENT,
-            pointRadius: source.labels.map(function (_, index) { return index === closest ? 7 : 3; }),
-            pointBackgroundColor: source.labels.map(function (_, index) { return index === closest ? SECOND : ACCENT; }),
-          }],
+          datasets: [
+            { label: "5th percentile", data: source.low, borderColor: BAND, backgroundColor: BAND, pointRadius: 0, borderWidth: 1 },
+            { label: "95th percentile", data: source.high, borderColor: BAND, backgroundColor: BAND, pointRadius: 0, borderWidth: 1, fill: "-1" },
+            {
+              label: "Mean daily reviews",
+              data: source.daily_reviews,
+              borderColor: ACCENT,
+              pointRadius: source.labels.map(function (_, index) { return index === closest ? 7 : 3; }),
+              pointBackgroundColor: source.labels.map(function (_, index) { return index === closest ? SECOND : ACCENT; }),
+            },
+          ],
         },
         options: {
           scales: { x: { title: { display: true, text: "Target retention (yours in orange)" } }, y: { beginAtZero: true } },

@@ -10,7 +10,8 @@ import io
 import pytest
 
 from apps.accounts.models import Cohort
-from apps.dashboards.services import cohort_snapshot_write
+from apps.dashboards.models import SnapshotComputation
+from apps.dashboards.tasks import compute_cohort_snapshot
 from apps.study.models import StudyLog
 from tests.browser.keyboard import sign_in_with_the_keyboard
 
@@ -56,15 +57,19 @@ def test_instructor_and_learner_dashboards(browser, live_server, instructor, own
     assert StudyLog.objects.filter(learner=owner, deck=public_deck).count() == 4
     assert list(cohort.members.all()) == [owner]
 
-    cohort_snapshot_write(cohort=cohort)  # what the hourly beat task does
-
     teacher.goto(f"{live_server.url}/cohorts/{cohort.uuid}/")
     teacher.get_by_role("link", name="Mastery dashboard").click()
-    heatmap = teacher.wait_for_selector("#mastery-heatmap")
+    assert "No numbers yet for this cohort" in teacher.inner_text("#no-snapshot")
+    teacher.get_by_role("button", name="Compute now").click()
+    teacher.wait_for_selector("text=Queued: waiting for a worker to start")
+    assert teacher.locator("#compute-now").is_disabled()
+    compute_cohort_snapshot.apply(args=[SnapshotComputation.objects.get(cohort=cohort).pk])  # what the worker does
+    heatmap = teacher.wait_for_selector("#mastery-heatmap")  # the progress panel saw it done and reloaded the page
     assert teacher.locator("#mastery-heatmap tbody tr").count() == 1
     assert teacher.locator("#mastery-heatmap td[class^=m]").count() >= 1
     teacher.wait_for_selector('canvas[data-drawn="true"]')
-    assert "Computed" in teacher.inner_text("#snapshot-time")
+    assert teacher.inner_text("#snapshot-time").startswith("Computed just now (")
+    assert "Mastery: a card's predicted recall if not studied for the next 7 days" in teacher.inner_text("#definitions")
     assert heatmap and _fits_the_width(teacher)
     teacher.screenshot(path=str(artifacts_dir / "dashboard-cohort.png"), full_page=True)
 
@@ -75,7 +80,7 @@ def test_instructor_and_learner_dashboards(browser, live_server, instructor, own
     with teacher.expect_download() as download_info:
         teacher.click("#at-risk-csv")
     rows = list(csv.reader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
-    assert rows[0][:3] == ["card", "tags", "predicted_recall"]
+    assert rows[0][:4] == ["card", "tags", "mastery", "overdue"]
     assert _fits_the_width(teacher)
     teacher.screenshot(path=str(artifacts_dir / "dashboard-learner.png"), full_page=True)
 

@@ -13,7 +13,9 @@ import torch
 
 from knowledge_tracing import metrics
 from knowledge_tracing.data.synthetic import generate_study_log
+from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import MODEL_REGISTRY, StudentModel, create_model
+from knowledge_tracing.policies.predictions import predict_candidates, recall_if_not_studied
 
 # Small, quick settings per model so the whole contract runs in seconds on 2 CPU cores.
 # DKT keeps its high rate: 8 validation learners are too noisy for decay on plateau.
@@ -92,3 +94,35 @@ def test_changing_an_answer_never_changes_that_or_an_earlier_prediction(name, sp
     unaffected = np.ones(len(test), dtype=bool)
     unaffected[changed_row + 1 : bounds[1]] = False
     np.testing.assert_array_equal(after[unaffected], before[unaffected])
+
+
+HORIZONS_DAYS = (0, 1, 7, 30)
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_recall_if_not_studied_forecasts_forgetting_when_the_model_reads_time(name, splits, fitted):
+    """Every model can say what a learner will recall at a later moment; one that reads time forgets, one that does not says so."""
+    test = splits[2]
+    history = test.take(test.learner == 0)
+    items = np.unique(history.item)
+    now = float(history.time.max()) + 3_600.0
+    model = fitted[name]
+    forecast = {
+        days: recall_if_not_studied(model, history, items, now=now, at=now + days * SECONDS_PER_DAY) for days in HORIZONS_DAYS
+    }
+    outlook = predict_candidates(model, history, items, now=now)
+    np.testing.assert_allclose(forecast[0], outlook.predicted_recall, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(forecast[1], outlook.recall_if_skipped_tomorrow, rtol=0, atol=1e-6)
+    if not model.reads_time:
+        for days in HORIZONS_DAYS:
+            np.testing.assert_allclose(forecast[days], forecast[0], rtol=0, atol=1e-6)
+        return
+    assert forecast[30].mean() < forecast[7].mean() < forecast[1].mean()
+    assert np.all(forecast[30] <= forecast[1] + 1e-6)
+
+
+def test_recall_cannot_be_forecast_for_a_moment_already_past(splits, fitted):
+    history = splits[2].take(splits[2].learner == 0)
+    now = float(history.time.max())
+    with pytest.raises(ValueError, match="at or after now"):
+        recall_if_not_studied(fitted["hlr"], history, np.unique(history.item), now=now, at=now - 1.0)

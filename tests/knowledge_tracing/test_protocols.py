@@ -54,3 +54,16 @@ def test_time_series_protocol_scores_4440_of_5329_reviews_on_the_real_log():
     folds = time_series_folds(table, n_folds=5)
     assert sum(len(fold.scored) for fold in folds) == 4440
     assert [len(fold.scored) for fold in folds] == [888] * 5
+
+
+def test_too_few_scorable_reviews_says_what_the_log_needs():
+    """One day of answers: every review is a first sighting or a same-day repeat, none is scored."""
+    table = StudyLogTable.from_columns(
+        learner=np.zeros(6, dtype=np.int64), item=np.array([0, 1, 0, 1, 0, 1]), time=np.arange(6) * 600.0,
+        outcome=np.ones(6, dtype=np.int8), grade=np.full(6, 3, dtype=np.int8), duration_ms=np.full(6, 3000.0),
+    )
+    with pytest.raises(ValueError) as refusal:
+        time_series_folds(table, n_folds=5)
+    message = str(refusal.value)
+    assert "5 folds need at least 6 scorable reviews, and this log has 0 of its 6 rows" in message
+    assert "at least one whole day (24 h) after the same learner's previous review of the card" in message

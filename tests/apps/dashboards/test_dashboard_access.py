@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import get_resolver, reverse
 
 from apps.accounts import roles
+from apps.dashboards.models import SnapshotComputation
 from apps.dashboards.services import cohort_snapshot_write
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,17 @@ def _cohort_urls(cohort, member) -> list[tuple[str, str]]:
     return [
         ("dashboards:cohort_dashboard", reverse("dashboards:cohort_dashboard", args=[cohort.uuid])),
         *[("dashboards:cohort_csv", reverse("dashboards:cohort_csv", args=[cohort.uuid, table])) for table in COHORT_TABLES],
+        ("dashboards:computation_status", reverse("dashboards:computation_status", args=[cohort.uuid])),
         ("dashboards:learner_detail", reverse("dashboards:learner_detail", kwargs=learner)),
         *[("dashboards:learner_csv", reverse("dashboards:learner_csv", kwargs={**learner, "table": table})) for table in LEARNER_TABLES],
+    ]
+
+
+def _cohort_posts(cohort) -> list[tuple[str, str, dict]]:
+    """The cohort URLs that change something: "Compute now" and the mastery settings."""
+    return [
+        ("dashboards:compute_now", reverse("dashboards:compute_now", args=[cohort.uuid]), {}),
+        ("dashboards:mastery_settings", reverse("dashboards:mastery_settings", args=[cohort.uuid]), {"exam_date": "", "target_recall": "0.8"}),
     ]
 
 
@@ -48,7 +58,8 @@ def persona(request, make_user, owner, outsider, admin_user):
 def test_every_dashboard_url_is_covered_here(snapshotted, owner):
     resolver = get_resolver().namespace_dict["dashboards"][1]
     names = {f"dashboards:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
-    assert names == {name for name, _ in _cohort_urls(snapshotted, owner)} | {"dashboards:progress", "dashboards:progress_csv"}
+    covered = {name for name, _ in _cohort_urls(snapshotted, owner)} | {name for name, _, _ in _cohort_posts(snapshotted)}
+    assert names == covered | {"dashboards:progress", "dashboards:progress_csv"}
 
 
 def test_the_owner_sees_every_page_and_csv(snapshotted, instructor, owner, web_client_for):
@@ -63,10 +74,22 @@ def test_the_owner_sees_every_page_and_csv(snapshotted, instructor, owner, web_c
 @pytest.mark.parametrize(
     "persona", ["member_learner", "another_instructor", "stranger", "staff_without_permissions", "researcher"], indirect=True
 )
-def test_everyone_else_gets_404_on_every_cohort_dashboard_url(snapshotted, owner, persona, web_client_for):
+def test_everyone_else_gets_404_on_every_cohort_dashboard_url_and_changes_nothing(snapshotted, owner, persona, web_client_for):
     client = web_client_for(persona)
     for name, url in _cohort_urls(snapshotted, owner):
         assert client.get(url).status_code == 404, (name, url)
+    for name, url, data in _cohort_posts(snapshotted):
+        assert client.post(url, data).status_code == 404, (name, url)
+    snapshotted.refresh_from_db()
+    assert snapshotted.target_recall == 0.7 and not SnapshotComputation.objects.exists()
+
+
+def test_the_owner_computes_now_and_changes_the_settings(snapshotted, instructor, web_client_for):
+    client = web_client_for(instructor)
+    for name, url, data in _cohort_posts(snapshotted):
+        assert client.post(url, data).status_code == 302, name
+    snapshotted.refresh_from_db()
+    assert snapshotted.target_recall == 0.8 and SnapshotComputation.objects.filter(cohort=snapshotted).count() == 1
 
 
 def test_staff_granted_the_permission_see_the_dashboard(snapshotted, make_user, owner, web_client_for):
@@ -76,6 +99,9 @@ def test_staff_granted_the_permission_see_the_dashboard(snapshotted, make_user, 
     staff.user_permissions.add(Permission.objects.get(codename="view_cohortsnapshot"))
     client = web_client_for(staff)
     assert all(client.get(url).status_code == 200 for _, url in _cohort_urls(snapshotted, owner))
+    (_, compute, _), (_, settings_url, data) = _cohort_posts(snapshotted)
+    assert client.post(compute).status_code == 302 and SnapshotComputation.objects.filter(cohort=snapshotted).exists()
+    assert client.post(settings_url, data).status_code == 404  # the settings are the cohort's: changing them needs change_cohort
 
 
 def test_the_owner_cannot_open_someone_outside_the_cohort(snapshotted, instructor, outsider, web_client_for):
@@ -106,6 +132,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(snapshotted, owner, client):
     for _, url in [*_cohort_urls(snapshotted, owner), ("", reverse("dashboards:progress")), ("", reverse("dashboards:progress_csv", args=["forecast"]))]:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+    for _, url, data in _cohort_posts(snapshotted):
+        response = client.post(url, data)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+    assert not SnapshotComputation.objects.exists()
 
 
 def test_the_cohort_page_links_the_dashboard_only_for_those_it_opens_for(snapshotted, make_user, instructor, web_client_for):

@@ -1,4 +1,4 @@
-"""A real Celery worker writes snapshots: at the end of a training run, and when beat runs the hourly refresh."""
+"""A real Celery worker writes snapshots: after a training run promotes its version, and when beat runs the hourly refresh."""
 
 import pytest
 from django.db import transaction
@@ -14,7 +14,8 @@ from tests.conftest import wait_for_worker
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_cohort_training_run_ends_with_a_snapshot_of_its_model(studied_cohort, owner, other_learner, start_worker):
+def test_a_cohort_training_run_that_promotes_is_followed_by_a_snapshot_of_its_model(studied_cohort, owner, other_learner, start_worker):
+    """The promotion's refresh goes through the outbox on the run's queue: the worker that trained it refreshes too."""
     worker = start_worker(env={"MNEMO_TRAINING_MIN_LOGS": "20", "MNEMO_PROMOTION_MAX_ECE": "1.0"})
     assert not CohortSnapshot.objects.exists()
     with transaction.atomic():
@@ -27,6 +28,7 @@ def test_a_cohort_training_run_ends_with_a_snapshot_of_its_model(studied_cohort,
     assert snapshot.model_versions == [run.version.label]
     assert set(snapshot.learners.values_list("learner__username", flat=True)) == {owner.username, other_learner.username}
     assert snapshot.computed_at >= run.finished_at
+    assert set(RecallSnapshot.objects.values_list("model_version", flat=True)) == {run.version.label}
 
 
 def test_the_beat_task_refreshes_every_learner_and_cohort(studied_cohort, owner, other_learner, outsider, start_worker):

@@ -1,4 +1,9 @@
-"""``manage.py simulate_learners``: record study logs of simulated learners through the real study service."""
+"""``manage.py simulate_learners``: record study logs of simulated learners through the real study service.
+
+The simulated learners consent to research exports from their first simulated day
+(``--no-consent``: they do not), so a fresh install has logs a researcher can export
+and evaluate (docs/research-exports.md).
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -7,6 +12,7 @@ from apps.cards.management.commands.load_demo import DEMO_DECK_TITLE
 from apps.cards.models import Deck
 from apps.modeling.scopes import Scope
 from apps.modeling.simulation import study_logs_simulate
+from apps.research.services import research_consent_give
 
 
 class Command(BaseCommand):
@@ -17,14 +23,25 @@ class Command(BaseCommand):
         parser.add_argument("--learners", type=int, required=True)
         parser.add_argument("--days", type=int, required=True)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--no-consent", dest="consent", action="store_false",
+            help="do not give the simulated learners research consent (by default they consent from their first day)",
+        )
 
-    def handle(self, *args, deck, learners, days, seed, **options):
+    def handle(self, *args, deck, learners, days, seed, consent, **options):
         target = self._deck(deck)
         with tqdm(total=days, desc="days simulated", unit="day", file=self.stderr) as bar:
             result = study_logs_simulate(
                 deck=target, learners=learners, days=days, seed=seed, progress=lambda done: bar.update(done - bar.n)
             )
+        if consent:
+            for account in result.accounts:
+                research_consent_give(learner=account, now=result.started_at)
         self.stdout.write(f"{result.learners} simulated learners studied “{target.title}” for {result.days} days: {result.logs} study logs.")
+        self.stdout.write(
+            "They consent to research exports from their first day (manage.py export_study_logs)."
+            if consent else "They have not given research consent (--no-consent): research exports leave their logs out."
+        )
 
     def _deck(self, deck: str | None) -> Deck:
         if deck is None:

@@ -3,7 +3,8 @@
 Writes the same export as the researcher page (consenting learners only, from while
 they consented, pseudonymised) into DIR with its manifest, and prints the manifest's
 path on the last line, so a script can hand it to
-``python -m knowledge_tracing evaluate --format studylog|revlog``.
+``python -m knowledge_tracing evaluate --format studylog|revlog``. When no consented
+log matches it says so and writes nothing.
 """
 
 from datetime import date
@@ -12,7 +13,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.research.forms import ExportRequestForm
-from apps.research.services import study_logs_export
+from apps.research.selectors import consented_study_logs
+from apps.research.services import NOTHING_TO_EXPORT, study_logs_export
 from apps.research.writers import WRITERS
 
 
@@ -44,6 +46,8 @@ class Command(BaseCommand):
         if not form.is_valid():
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
             raise CommandError(problems)
+        if not consented_study_logs(form.export_filters()).exists():
+            raise CommandError(NOTHING_TO_EXPORT)
         manifest = study_logs_export(
             export_format=export_format,
             output_dir=output,
