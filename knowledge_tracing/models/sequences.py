@@ -42,6 +42,7 @@ class SequenceBatch:
     concept: torch.Tensor
     outcome: torch.Tensor
     item_vectors: torch.Tensor | None
+    item: torch.Tensor | None = None
 
     @property
     def real_rows(self) -> np.ndarray:
@@ -118,6 +119,7 @@ def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> Se
         concept=torch.from_numpy(np.where(real, table.concept[safe_rows], 0)),
         outcome=torch.from_numpy(np.where(real, table.outcome[safe_rows], 0).astype(np.int64)),
         item_vectors=item_vectors,
+        item=torch.from_numpy(np.where(real, table.item[safe_rows], 0)),
     )
 
 
@@ -223,11 +225,13 @@ class SequenceModel(StudentModel):
     """Shared fit / predict / save for models that map a padded batch to one logit per step.
 
     Subclasses build the network (``_build_network``) from the training table's sizes.
-    Training minimises binary cross-entropy with Adam, keeps the weights of the epoch
-    with the best validation AUC and stops after ``patience`` epochs without progress.
-    After each epoch without progress the learning rate is multiplied by ``lr_decay``
-    (the reference CAKT implementation decays by 0.3; 1.0 keeps it constant): a model
-    that has stopped improving at the initial rate often still improves at a lower one.
+    Training minimises binary cross-entropy with Adam (second-moment decay
+    ``adam_beta2``), keeps the weights of the epoch with the best validation AUC and
+    stops after ``patience`` epochs without progress. The learning rate is multiplied
+    by ``lr_decay`` (1.0 keeps it constant) either after each epoch without progress
+    (``lr_decay_every`` 0: a model that has stopped improving at the initial rate often
+    still improves at a lower one) or on a fixed step schedule, every ``lr_decay_every``
+    epochs (the reference CAKT implementation: times 0.3 every 5 epochs).
     Patience is what stops training: ``max_epochs`` (100 for DKT and CAKT) is a cap
     that only keeps a run that never stops improving finite, and the fit report says
     how many epochs ran. Without validation data (or with one where AUC is undefined)
@@ -254,9 +258,14 @@ class SequenceModel(StudentModel):
         self._seed()
         started = time.perf_counter()
         text_dim = 0 if train.item_embeddings is None else train.item_embeddings.shape[1]
-        self._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": int(text_dim)}
+        self._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": int(text_dim), **self._extra_sizes(train)}
         self.network = self._build_network(**self._network_sizes).to(self.device)
-        optimizer = torch.optim.Adam(self.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+        optimizer = torch.optim.Adam(
+            self.network.parameters(),
+            lr=hp["learning_rate"],
+            weight_decay=hp["weight_decay"],
+            betas=(0.9, hp["adam_beta2"]),
+        )
         rng = np.random.default_rng(self.seed)
         report = FitReport()
         best_auc, best_state, stale = -np.inf, None, 0
@@ -271,6 +280,7 @@ class SequenceModel(StudentModel):
                 progress(record)
             score = record.get("valid_auc", np.nan)
             score = epoch if np.isnan(score) else score
+            decay_every = hp["lr_decay_every"]
             if score > best_auc:
                 best_auc, best_state, stale = score, copy.deepcopy(self.network.state_dict()), 0
                 report.best_epoch = epoch
@@ -278,6 +288,7 @@ class SequenceModel(StudentModel):
                 stale += 1
                 if stale >= hp["patience"]:
                     break
+            if (decay_every and epoch % decay_every == 0) or (not decay_every and stale):
                 for group in optimizer.param_groups:
                     group["lr"] *= hp["lr_decay"]
         self.network.load_state_dict(best_state)
@@ -298,15 +309,25 @@ class SequenceModel(StudentModel):
 
     def _train_step(self, batch: SequenceBatch, optimizer: torch.optim.Optimizer) -> tuple[float, int]:
         """One optimiser step on a batch: (mean loss, real rows); then the freed heap goes back to the system."""
-        heads = self._training_logits(self._to_device(batch))
-        targets = batch.outcome.to(self.device).float()
-        mask = batch.mask.to(self.device)
+        batch = self._to_device(batch)
+        heads = self._training_logits(batch)
+        targets = batch.outcome.float()
+        mask = batch.mask
         loss = sum(nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask]) for logits in heads) / len(heads)
+        loss = loss + self._penalty(batch)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         release_free_memory()
         return loss.item(), int(mask.sum())
+
+    def _extra_sizes(self, train: StudyLogTable) -> dict[str, int]:
+        """Sizes beyond concepts and text that a subclass's network needs from the training table (none by default)."""
+        return {}
+
+    def _penalty(self, batch: SequenceBatch) -> torch.Tensor | float:
+        """A regularisation term added to a training batch's loss (none by default)."""
+        return 0.0
 
     def _training_logits(self, batch: SequenceBatch) -> list[torch.Tensor]:
         """The logits that training scores, each with its own cross-entropy (averaged): the network's output by default."""
@@ -339,6 +360,7 @@ class SequenceModel(StudentModel):
             concept=batch.concept.to(self.device),
             outcome=batch.outcome.to(self.device),
             item_vectors=None if batch.item_vectors is None else batch.item_vectors.to(self.device),
+            item=None if batch.item is None else batch.item.to(self.device),
         )
 
     def _check_table(self, table: StudyLogTable) -> None:
