@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
-from knowledge_tracing.models.sequences import ConceptVectors, InteractionEmbedding, SequenceBatch, SequenceModel
+from knowledge_tracing.models.sequences import ConceptVectors, InteractionEmbedding, SequenceBatch, SequenceModel, learner_spans
 
 
 class MonotonicAttention(nn.Module):
@@ -181,6 +182,27 @@ class AKT(SequenceModel):
             dropout=hp["dropout"],
             head_hidden=hp["head_hidden"],
         )
+
+    def _prediction_spans(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray]:
+        """Windows of the training length: attention costs the square of a span, and a review log has thousands of steps.
+
+        A learner no longer than a training window is read whole. A longer one is read in
+        windows of that length that advance by half of it: the first window predicts all
+        its steps, each later one only its second half, with the first half as context, so
+        every step is predicted from at least half a window of the steps just before it.
+        """
+        window = self.hyperparameters["max_train_length"]
+        if window is None:
+            return super()._prediction_spans(table)
+        stride = max(1, window // 2)
+        spans, context = [], []
+        for start, end in learner_spans(table):
+            spans.append((start, min(end, start + window)))
+            context.append(0)
+            for predicted_from in range(start + window, end, stride):
+                spans.append((predicted_from - (window - stride), min(end, predicted_from + stride)))
+                context.append(window - stride)
+        return np.array(spans, dtype=np.int64).reshape(-1, 2), np.array(context, dtype=np.int64)
 
     def _penalty(self, batch: SequenceBatch) -> torch.Tensor:
         """The Rasch difficulties' L2 penalty, per answered step of the batch."""

@@ -34,7 +34,9 @@ class SequenceBatch:
     """A batch of learner spans padded to the longest one.
 
     ``rows`` maps each (sequence, step) to its row in the table (-1 on padding);
-    the tensors hold 0 on padding and ``mask`` tells real steps apart.
+    the tensors hold 0 on padding and ``mask`` tells real steps apart. ``predicted``
+    marks the real steps whose prediction is wanted (all of them, unless a span's
+    first steps are only context for the rest).
     """
 
     rows: np.ndarray
@@ -43,6 +45,7 @@ class SequenceBatch:
     outcome: torch.Tensor
     item_vectors: torch.Tensor | None
     item: torch.Tensor | None = None
+    predicted: np.ndarray | None = None
 
     @property
     def real_rows(self) -> np.ndarray:
@@ -69,6 +72,8 @@ def iterate_batches(
     rng: np.random.Generator | None = None,
     with_item_vectors: bool = False,
     max_padded_steps: int | None = None,
+    spans: np.ndarray | None = None,
+    context: np.ndarray | None = None,
 ) -> Iterator[SequenceBatch]:
     """Batches of spans of similar length; with ``rng``, spans and batch order are shuffled.
 
@@ -77,9 +82,12 @@ def iterate_batches(
     from seeing lengths in a fixed progression. ``max_padded_steps`` caps a batch's
     spans times its longest span (never below one span): without training windows a
     few learners have thousands of steps, and 80 of them in one batch would need
-    gigabytes.
+    gigabytes. Given ``spans`` (start, end, and with ``context`` how many of each
+    span's first steps are context only), those are batched instead of the learners'.
     """
-    spans = learner_spans(table, max_length)
+    if spans is None:
+        spans = learner_spans(table, max_length)
+    spans = np.column_stack([spans, np.zeros(len(spans), np.int64) if context is None else context])
     if rng is not None:
         spans = spans[rng.permutation(len(spans))]
     spans = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")]
@@ -108,6 +116,7 @@ def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> Se
     steps = np.arange(int(lengths.max()))
     real = steps[None, :] < lengths[:, None]
     rows = np.where(real, spans[:, :1] + steps[None, :], -1)
+    predicted = real & (steps[None, :] >= spans[:, 2:3])
     safe_rows = np.where(real, rows, 0)
     item_vectors = None
     if with_item_vectors:
@@ -120,6 +129,7 @@ def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> Se
         outcome=torch.from_numpy(np.where(real, table.outcome[safe_rows], 0).astype(np.int64)),
         item_vectors=item_vectors,
         item=torch.from_numpy(np.where(real, table.item[safe_rows], 0)),
+        predicted=predicted,
     )
 
 
@@ -343,13 +353,22 @@ class SequenceModel(StudentModel):
         # The largest batch training sees, so prediction needs no more memory than training.
         largest = None if hp["max_train_length"] is None else hp["batch_size"] * hp["max_train_length"]
         probabilities = np.empty(len(table), dtype=np.float64)
-        batches = iterate_batches(table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest)
+        spans, context = self._prediction_spans(table)
+        batches = iterate_batches(
+            table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest, spans=spans, context=context
+        )
         for index, batch in enumerate(batches):
             if index:  # between batches only: a one-batch call (serving a next card) pays nothing
                 release_free_memory()
             logits = self.network(self._to_device(batch))
-            probabilities[batch.real_rows] = torch.sigmoid(logits[batch.mask.to(self.device)]).cpu().double().numpy()
+            wanted = torch.from_numpy(batch.predicted).to(self.device)
+            probabilities[batch.rows[batch.predicted]] = torch.sigmoid(logits[wanted]).cpu().double().numpy()
         return probabilities
+
+    def _prediction_spans(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray]:
+        """The spans a prediction reads, and how many first steps of each are context only: every learner whole by default."""
+        spans = learner_spans(table)
+        return spans, np.zeros(len(spans), np.int64)
 
     def _to_device(self, batch: SequenceBatch) -> SequenceBatch:
         if self.device == "cpu":
@@ -361,6 +380,7 @@ class SequenceModel(StudentModel):
             outcome=batch.outcome.to(self.device),
             item_vectors=None if batch.item_vectors is None else batch.item_vectors.to(self.device),
             item=None if batch.item is None else batch.item.to(self.device),
+            predicted=batch.predicted,
         )
 
     def _check_table(self, table: StudyLogTable) -> None:
