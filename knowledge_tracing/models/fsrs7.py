@@ -43,7 +43,7 @@ import torch
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import grades_of
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
-from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
+from knowledge_tracing.models.repeat_reviews import first_sighting_rate, parameters_per_learner, with_first_sightings
 from knowledge_tracing.pair_history import pair_keys
 
 SECONDS_PER_DAY = 86_400.0
@@ -247,13 +247,7 @@ class FSRS7Model(StudentModel):
         self.first_rate = first_sighting_rate(train, _review_counts(ReplayPlan.of(train), len(train)))
         self.learner_parameters = {}
         if self.hyperparameters["optimize"]:
-            torch.manual_seed(self.seed)
-            bounds = train.learner_boundaries()
-            for start, end in zip(bounds[:-1], bounds[1:]):
-                key = str(train.learner_keys[train.learner[start]])
-                self.learner_parameters[key] = optimize_parameters(train.take(np.arange(start, end)))
-                if progress:
-                    progress({"learner": key, "done": len(self.learner_parameters)})
+            self.learner_parameters = parameters_per_learner(train, optimize_parameters, progress)
         return FitReport(train_seconds=time.perf_counter() - started)
 
     @torch.no_grad()
