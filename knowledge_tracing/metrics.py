@@ -2,7 +2,9 @@
 
 AUC and log loss come from scikit-learn so that figures compare with published ones;
 ECE, the reliability diagram (which the admin charts) and the spaced-repetition
-benchmark's RMSE over bins are computed here. Every function takes plain arrays: the
+benchmark's RMSE over bins are computed here, and so is the benchmark's summary over
+learners: each learner's figure, then their review-weighted mean with a bootstrap
+interval over learners. Every function takes plain arrays: the
 observed outcome (0/1) and the predicted probability of recall. scikit-learn (with
 SciPy and pandas, some 150 MB) is imported by the two functions that use it, so a
 process that imports this module only to show stored figures does not load it.
@@ -111,6 +113,41 @@ def rmse_bins(outcome, predicted, elapsed_days, review_number, lapse_count) -> f
     observed = np.bincount(group, weights=outcome) / count
     mean_predicted = np.bincount(group, weights=predicted) / count
     return float(np.sqrt(np.sum(count * (observed - mean_predicted) ** 2) / np.sum(count)))
+
+
+def learner_mean_interval(values, weights, confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Weighted mean of per-learner figures and half the width of its BCa bootstrap interval over learners.
+
+    As the spaced-repetition benchmark summarises its users (there at 99%): learners
+    are resampled, the statistic is the mean of their figures weighted by their scored
+    reviews, and learners whose figure is undefined (NaN, such as AUC with one class)
+    are left out. The half-width is NaN with fewer than two learners, or when every
+    learner has the same figure (the interval is then a point).
+    """
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    defined = ~np.isnan(values)
+    values, weights = values[defined], weights[defined]
+    if len(values) == 0:
+        return float("nan"), float("nan")
+    mean = float(np.average(values, weights=weights))
+    if len(values) < 2 or np.ptp(values) == 0:
+        return mean, float("nan")
+
+    def weighted_mean(index, axis=-1):
+        index = np.asarray(index, dtype=np.int64)
+        return np.sum(values[index] * weights[index], axis=axis) / np.sum(weights[index], axis=axis)
+
+    interval = bootstrap(
+        (np.arange(len(values)),),
+        weighted_mean,
+        confidence_level=confidence,
+        method="BCa",
+        rng=np.random.default_rng(seed),
+    ).confidence_interval
+    return mean, float((interval.high - interval.low) / 2)
 
 
 def concept_changed(learner, concept) -> np.ndarray:

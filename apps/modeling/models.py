@@ -21,7 +21,7 @@ from apps.accounts.models import Cohort
 from apps.cards.models import Deck
 from apps.leases import LeasedJob
 
-MODEL_KINDS = ("karl", "fsrs6", "hlr", "dkt", "cakt")
+MODEL_KINDS = ("karl", "fsrs6", "fsrs7", "hlr", "dkt", "cakt")
 
 
 class CardEmbedding(models.Model):

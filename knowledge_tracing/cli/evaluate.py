@@ -1,11 +1,19 @@
 """``python -m knowledge_tracing evaluate``: train models side by side and score them on one protocol.
 
 Fixed splits (``--train/--valid/--test``) or the spaced-repetition benchmark's
-time-series protocol on one review log (``--data --protocol time-series --folds``);
-see ``knowledge_tracing.protocols`` for which rows are scored. Models choose epochs
-on validation data only. Predictions of all folds are pooled before scoring. Prints
-a table and optionally writes the figures as JSON and every scored prediction as CSV
-(``--predictions``), so that models can be compared row by row.
+time-series protocol on review logs (``--data FILE [FILE ...] --protocol time-series
+--folds``), each file cut and fitted on its own, as the benchmark fits each user; see
+``knowledge_tracing.protocols`` for which rows are scored. Models choose epochs on
+validation data only. Predictions of all folds (and files) are pooled before scoring.
+Prints a table and optionally writes the figures as JSON and every scored prediction
+as CSV (``--predictions``), so that models can be compared row by row.
+
+When the scored reviews come from several learners, the table also gives the
+benchmark's per-learner summary: each learner's log loss, RMSE(bins) and AUC, their
+mean weighted by scored reviews with half the 95% bootstrap interval over learners
+(``log_loss_learners`` and so on), and per-learner wins (``wins_log_loss``: on how
+many learners the model has the lowest log loss; ``wins_auc`` the highest AUC; of all
+the models run, ties counting for each).
 
 For models that choose an epoch on validation, the ``epochs`` column gives, per
 fold, the epoch kept and the epochs trained (``7/10``: epoch 7 kept, stopped after
@@ -42,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", type=Path, help="training file (fixed splits)")
     parser.add_argument("--valid", type=Path, help="validation file for choosing epochs (fixed splits)")
     parser.add_argument("--test", type=Path, help="test file (fixed splits)")
-    parser.add_argument("--data", type=Path, help="one review log, cut by --protocol")
+    parser.add_argument("--data", type=Path, nargs="+", help="review logs, one learner per file, each cut by --protocol")
     parser.add_argument("--protocol", choices=["time-series"], default="time-series")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--models", required=True, help="comma-separated model names, e.g. fsrs6,hlr,constant")
@@ -89,7 +97,7 @@ def parse_model_spec(spec: str) -> tuple[str, dict]:
 def run(args: argparse.Namespace) -> int:
     try:
         specs = [parse_model_spec(spec) for spec in args.models.split(",") if spec.strip()]
-        folds, dataset, protocol = _folds(args)
+        folds, sources, dataset, protocol = _folds(args)
     except (ValueError, OSError) as error:
         print(f"evaluate: {error}", file=sys.stderr)
         return 2
@@ -102,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"skipping {label}: {reason}", file=sys.stderr)
             skipped.append({"model": label, "reason": reason})
             continue
-        result, predictions[label] = evaluate_model(label, name, hyperparameters, folds, args.seed)
+        result, predictions[label] = evaluate_model(label, name, hyperparameters, folds, args.seed, sources)
         results.append(result)
+    summarise_learners(results)
     _print_table(results, dataset, protocol)
     if args.json_path:
         payload = {"dataset": dataset, "protocol": protocol, "seed": args.seed, "results": results, "skipped": skipped}
@@ -113,25 +122,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _folds(args) -> tuple[list[Fold], str, str]:
+def _folds(args) -> tuple[list[Fold], list[str], str, str]:
+    """The folds to fit and score, the file each fold comes from, and the dataset's and protocol's names."""
     options = {"skill_names": args.skill_names}
     if args.data:
         if args.train or args.test:
             raise ValueError("give either --data or --train/--test, not both")
-        (table,) = load_tables(args.data_format, [args.data], **options)
-        table = _embedded(args, [table])[0]
-        return time_series_folds(table, args.folds), str(args.data), f"{args.protocol} ({args.folds} folds)"
+        folds, sources = [], []
+        for path in args.data:
+            (table,) = load_tables(args.data_format, [path], **options)
+            file_folds = time_series_folds(_embedded(args, [table])[0], args.folds)
+            folds += file_folds
+            sources += [str(path)] * len(file_folds)
+        dataset = str(args.data[0]) if len(args.data) == 1 else f"{len(args.data)} files ({', '.join(map(str, args.data))})"
+        return folds, sources, dataset, f"{args.protocol} ({args.folds} folds per file)"
     if not (args.train and args.test):
         raise ValueError("give --data, or --train and --test (and optionally --valid)")
     paths = [args.train, args.test] + ([args.valid] if args.valid else [])
     tables = _embedded(args, load_tables(args.data_format, paths, **options))
     valid = tables[2] if args.valid else None
     folds = fixed_split_folds(tables[0], valid, tables[1])
+    sources = [str(args.test)]
     if args.holdout_concepts is None:
-        return folds, str(args.test), "fixed split"
+        return folds, sources, str(args.test), "fixed split"
     held_out = _choose_concepts(tables[0], args.holdout_concepts, args.seed)
     protocol = f"fixed split, {len(held_out)} concepts held out of training ({args.holdout_concepts:g})"
-    return [_without_concepts(fold, held_out) for fold in folds], str(args.test), protocol
+    return [_without_concepts(fold, held_out) for fold in folds], sources, str(args.test), protocol
 
 
 def _choose_concepts(train: StudyLogTable, fraction: float, seed: int) -> np.ndarray:
@@ -190,16 +206,20 @@ def _epoch_printer(prefix: str):
     return print_epoch
 
 
-def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int) -> tuple[dict, np.ndarray]:
+def evaluate_model(
+    label: str, name: str, hyperparameters: dict, folds: list[Fold], seed: int, sources: list[str]
+) -> tuple[dict, np.ndarray]:
     """Fit one model per fold, pool the scored predictions, and compute the figures.
 
-    Returns the figures and the pooled predictions (fold by fold, scored rows in order).
+    ``sources`` names the file of each fold; with timestamps, the figures of each
+    learner (file and learner key) are kept too. Returns the figures and the pooled
+    predictions (fold by fold, scored rows in order).
     """
     uses_validation = getattr(MODEL_REGISTRY[name], "uses_validation", True)
-    pooled: dict[str, list] = {key: [] for key in ("outcome", "predicted", "elapsed", "number", "lapses", "changed")}
+    pooled: dict[str, list] = {key: [] for key in ("outcome", "predicted", "elapsed", "number", "lapses", "changed", "learner")}
     same_day_outcome, same_day_predicted, fit_reports = [], [], []
     train_seconds = 0.0
-    for index, fold in enumerate(folds, start=1):
+    for index, (fold, source) in enumerate(zip(folds, sources), start=1):
         model = create_model(name, seed=seed, **hyperparameters)
         started = time.perf_counter()
         progress = _epoch_printer(f"{label}: fold {index}/{len(folds)}")
@@ -214,6 +234,7 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
         pooled["outcome"].append(test.outcome[fold.scored])
         pooled["predicted"].append(predicted[fold.scored])
         pooled["changed"].append(metrics.concept_changed(test.learner, test.concept)[fold.scored])
+        pooled["learner"].append([f"{source}:{test.learner_keys[learner]}" for learner in test.learner[fold.scored]])
         if test.has_timestamps:
             context = review_context(test)
             pooled["elapsed"].append(context.elapsed_days[fold.scored])
@@ -226,13 +247,9 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
     predicted = np.concatenate(pooled["predicted"])
     result = {"model": label, **metrics.summarize(outcome, predicted), "train_seconds": round(train_seconds, 3)}
     if pooled["elapsed"]:
-        result["rmse_bins"] = metrics.rmse_bins(
-            outcome,
-            predicted,
-            np.concatenate(pooled["elapsed"]),
-            np.concatenate(pooled["number"]),
-            np.concatenate(pooled["lapses"]),
-        )
+        bins = [np.concatenate(pooled[key]) for key in ("elapsed", "number", "lapses")]
+        result["rmse_bins"] = metrics.rmse_bins(outcome, predicted, *bins)
+        result["per_learner"] = _per_learner(np.concatenate(pooled["learner"]), outcome, predicted, bins)
         same_day = np.concatenate(same_day_outcome)
         result["same_day_log_loss"] = metrics.log_loss(same_day, np.concatenate(same_day_predicted))
         result["same_day_n"] = int(len(same_day))
@@ -244,6 +261,43 @@ def evaluate_model(label: str, name: str, hyperparameters: dict, folds: list[Fol
     if all(report["best_epoch"] is not None for report in fit_reports):
         result["epochs"] = " ".join(f"{report['best_epoch']}/{report['epochs']}" for report in fit_reports)
     return result, predicted
+
+
+def _per_learner(learner: np.ndarray, outcome: np.ndarray, predicted: np.ndarray, bins: list[np.ndarray]) -> dict:
+    """The benchmark's three figures for each learner's scored reviews."""
+    figures = {}
+    for key in dict.fromkeys(learner):
+        rows = learner == key
+        figures[str(key)] = {
+            "log_loss": metrics.log_loss(outcome[rows], predicted[rows]),
+            "rmse_bins": metrics.rmse_bins(outcome[rows], predicted[rows], *(column[rows] for column in bins)),
+            "auc": metrics.auc(outcome[rows], predicted[rows]),
+            "n": int(rows.sum()),
+        }
+    return figures
+
+
+LEARNER_FIGURES = ("log_loss", "rmse_bins", "auc")
+WINNING = (("log_loss", min), ("auc", max))
+
+
+def summarise_learners(results: list[dict]) -> None:
+    """Add per-learner means with 95% intervals, and per-learner wins, to each result that has several learners."""
+    with_learners = [result for result in results if len(result.get("per_learner", {})) > 1]
+    for result in with_learners:
+        figures = result["per_learner"].values()
+        for metric in LEARNER_FIGURES:
+            mean, half_width = metrics.learner_mean_interval([f[metric] for f in figures], [f["n"] for f in figures])
+            result[f"{metric}_learners"] = f"{mean:.4f}±{half_width:.4f}"
+    for metric, best in WINNING:
+        wins = [0] * len(with_learners)
+        for learner in with_learners[0]["per_learner"] if with_learners else ():
+            values = [result["per_learner"][learner][metric] for result in with_learners]
+            defined = [value for value in values if not np.isnan(value)]
+            for position, value in enumerate(values):
+                wins[position] += bool(defined) and value == best(defined)
+        for result, count in zip(with_learners, wins):
+            result[f"wins_{metric}"] = f"{count}/{len(result['per_learner'])}"
 
 
 def write_predictions(path: Path, folds: list[Fold], predictions: dict[str, np.ndarray]) -> None:
@@ -295,6 +349,11 @@ COLUMNS = (
     ("rmse_bins", "{:.4f}"),
     ("same_day_log_loss", "{:.4f}"),
     ("auc_concept_changed", "{:.4f}"),
+    ("log_loss_learners", "{}"),
+    ("rmse_bins_learners", "{}"),
+    ("auc_learners", "{}"),
+    ("wins_log_loss", "{}"),
+    ("wins_auc", "{}"),
     ("n", "{}"),
     ("train_seconds", "{:.1f}"),
     ("epochs", "{}"),

@@ -26,14 +26,19 @@ MODEL_REGISTRY = Registry(
     # Each model's module is imported when its name is first looked up, so listing the
     # models or loading one kind does not import PyTorch for the others.
     modules={
+        "akt": "knowledge_tracing.models.akt",
         "cakt": "knowledge_tracing.models.cakt",
         "constant": "knowledge_tracing.models.constant",
         "dkt": "knowledge_tracing.models.dkt",
         "fsrs6": "knowledge_tracing.models.fsrs6",
         "fsrs6-default": "knowledge_tracing.models.fsrs6",
+        "fsrs7": "knowledge_tracing.models.fsrs7",
+        "fsrs7-default": "knowledge_tracing.models.fsrs7",
+        "gru": "knowledge_tracing.models.gru",
         "hlr": "knowledge_tracing.models.hlr",
         "karl": "knowledge_tracing.models.karl",
         "logreg": "knowledge_tracing.models.logreg",
+        "moving-avg": "knowledge_tracing.models.moving_average",
     },
 )
 

@@ -55,6 +55,8 @@ class DKT(SequenceModel):
         "max_epochs": 100,
         "patience": 3,
         "lr_decay": 0.3,
+        "lr_decay_every": 0,
+        "adam_beta2": 0.999,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:

@@ -28,7 +28,7 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
 from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
-from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
+from knowledge_tracing.models.repeat_reviews import first_sighting_rate, parameters_per_learner, with_first_sightings
 
 
 def optimize_parameters(table: StudyLogTable) -> list[float]:
@@ -69,13 +69,7 @@ class FSRS6Model(StudentModel):
         self.first_rate = first_sighting_rate(train, replay_memory_states(train).review_count)
         self.learner_parameters = {}
         if self.hyperparameters["optimize"]:
-            bounds = train.learner_boundaries()
-            for start, end in zip(bounds[:-1], bounds[1:]):
-                learner_rows = train.take(np.arange(start, end))
-                key = str(train.learner_keys[train.learner[start]])
-                self.learner_parameters[key] = optimize_parameters(learner_rows)
-                if progress:
-                    progress({"learner": key, "done": len(self.learner_parameters)})
+            self.learner_parameters = parameters_per_learner(train, optimize_parameters, progress)
         _, elapsed_days, retrievability = self._memory_recall(train)
         spaced = elapsed_days >= 1
         self.noise = AnswerNoise.fit(retrievability[spaced], train.outcome[spaced])

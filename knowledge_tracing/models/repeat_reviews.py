@@ -10,6 +10,8 @@ in whole-day models; every probability is also kept inside
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
@@ -27,3 +29,17 @@ def with_first_sightings(review_count: np.ndarray, recall: np.ndarray, first_rat
     """Recall for repeat rows, ``first_rate`` for first sightings, clipped away from 0 and 1."""
     predicted = np.where(review_count > 0, recall, first_rate)
     return np.clip(predicted, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
+
+
+def parameters_per_learner(
+    train: StudyLogTable, optimize: Callable[[StudyLogTable], list[float]], progress=None
+) -> dict[str, list[float]]:
+    """``optimize`` applied to each learner's rows, by learner key, reporting each learner done to ``progress``."""
+    parameters: dict[str, list[float]] = {}
+    bounds = train.learner_boundaries()
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        key = str(train.learner_keys[train.learner[start]])
+        parameters[key] = optimize(train.take(np.arange(start, end)))
+        if progress:
+            progress({"learner": key, "done": len(parameters)})
+    return parameters

@@ -34,7 +34,9 @@ class SequenceBatch:
     """A batch of learner spans padded to the longest one.
 
     ``rows`` maps each (sequence, step) to its row in the table (-1 on padding);
-    the tensors hold 0 on padding and ``mask`` tells real steps apart.
+    the tensors hold 0 on padding and ``mask`` tells real steps apart. ``predicted``
+    marks the real steps whose prediction is wanted (all of them, unless a span's
+    first steps are only context for the rest).
     """
 
     rows: np.ndarray
@@ -42,6 +44,8 @@ class SequenceBatch:
     concept: torch.Tensor
     outcome: torch.Tensor
     item_vectors: torch.Tensor | None
+    item: torch.Tensor | None = None
+    predicted: np.ndarray | None = None
 
     @property
     def real_rows(self) -> np.ndarray:
@@ -68,6 +72,8 @@ def iterate_batches(
     rng: np.random.Generator | None = None,
     with_item_vectors: bool = False,
     max_padded_steps: int | None = None,
+    spans: np.ndarray | None = None,
+    context: np.ndarray | None = None,
 ) -> Iterator[SequenceBatch]:
     """Batches of spans of similar length; with ``rng``, spans and batch order are shuffled.
 
@@ -76,9 +82,12 @@ def iterate_batches(
     from seeing lengths in a fixed progression. ``max_padded_steps`` caps a batch's
     spans times its longest span (never below one span): without training windows a
     few learners have thousands of steps, and 80 of them in one batch would need
-    gigabytes.
+    gigabytes. Given ``spans`` (start, end, and with ``context`` how many of each
+    span's first steps are context only), those are batched instead of the learners'.
     """
-    spans = learner_spans(table, max_length)
+    if spans is None:
+        spans = learner_spans(table, max_length)
+    spans = np.column_stack([spans, np.zeros(len(spans), np.int64) if context is None else context])
     if rng is not None:
         spans = spans[rng.permutation(len(spans))]
     spans = spans[np.argsort(spans[:, 1] - spans[:, 0], kind="stable")]
@@ -107,6 +116,7 @@ def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> Se
     steps = np.arange(int(lengths.max()))
     real = steps[None, :] < lengths[:, None]
     rows = np.where(real, spans[:, :1] + steps[None, :], -1)
+    predicted = real & (steps[None, :] >= spans[:, 2:3])
     safe_rows = np.where(real, rows, 0)
     item_vectors = None
     if with_item_vectors:
@@ -118,6 +128,8 @@ def _pad(table: StudyLogTable, spans: np.ndarray, with_item_vectors: bool) -> Se
         concept=torch.from_numpy(np.where(real, table.concept[safe_rows], 0)),
         outcome=torch.from_numpy(np.where(real, table.outcome[safe_rows], 0).astype(np.int64)),
         item_vectors=item_vectors,
+        item=torch.from_numpy(np.where(real, table.item[safe_rows], 0)),
+        predicted=predicted,
     )
 
 
@@ -223,11 +235,13 @@ class SequenceModel(StudentModel):
     """Shared fit / predict / save for models that map a padded batch to one logit per step.
 
     Subclasses build the network (``_build_network``) from the training table's sizes.
-    Training minimises binary cross-entropy with Adam, keeps the weights of the epoch
-    with the best validation AUC and stops after ``patience`` epochs without progress.
-    After each epoch without progress the learning rate is multiplied by ``lr_decay``
-    (the reference CAKT implementation decays by 0.3; 1.0 keeps it constant): a model
-    that has stopped improving at the initial rate often still improves at a lower one.
+    Training minimises binary cross-entropy with Adam (second-moment decay
+    ``adam_beta2``), keeps the weights of the epoch with the best validation AUC and
+    stops after ``patience`` epochs without progress. The learning rate is multiplied
+    by ``lr_decay`` (1.0 keeps it constant) either after each epoch without progress
+    (``lr_decay_every`` 0: a model that has stopped improving at the initial rate often
+    still improves at a lower one) or on a fixed step schedule, every ``lr_decay_every``
+    epochs (the reference CAKT implementation: times 0.3 every 5 epochs).
     Patience is what stops training: ``max_epochs`` (100 for DKT and CAKT) is a cap
     that only keeps a run that never stops improving finite, and the fit report says
     how many epochs ran. Without validation data (or with one where AUC is undefined)
@@ -255,9 +269,14 @@ class SequenceModel(StudentModel):
         self._seed()
         started = time.perf_counter()
         text_dim = 0 if train.item_embeddings is None else train.item_embeddings.shape[1]
-        self._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": int(text_dim)}
+        self._network_sizes = {"n_concepts": int(train.concept.max()) + 1, "text_dim": int(text_dim), **self._extra_sizes(train)}
         self.network = self._build_network(**self._network_sizes).to(self.device)
-        optimizer = torch.optim.Adam(self.network.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+        optimizer = torch.optim.Adam(
+            self.network.parameters(),
+            lr=hp["learning_rate"],
+            weight_decay=hp["weight_decay"],
+            betas=(0.9, hp["adam_beta2"]),
+        )
         rng = np.random.default_rng(self.seed)
         report = FitReport()
         best_auc, best_state, stale = -np.inf, None, 0
@@ -272,6 +291,7 @@ class SequenceModel(StudentModel):
                 progress(record)
             score = record.get("valid_auc", np.nan)
             score = epoch if np.isnan(score) else score
+            decay_every = hp["lr_decay_every"]
             if score > best_auc:
                 best_auc, best_state, stale = score, copy.deepcopy(self.network.state_dict()), 0
                 report.best_epoch = epoch
@@ -279,6 +299,7 @@ class SequenceModel(StudentModel):
                 stale += 1
                 if stale >= hp["patience"]:
                     break
+            if (decay_every and epoch % decay_every == 0) or (not decay_every and stale):
                 for group in optimizer.param_groups:
                     group["lr"] *= hp["lr_decay"]
         self.network.load_state_dict(best_state)
@@ -299,15 +320,25 @@ class SequenceModel(StudentModel):
 
     def _train_step(self, batch: SequenceBatch, optimizer: torch.optim.Optimizer) -> tuple[float, int]:
         """One optimiser step on a batch: (mean loss, real rows); then the freed heap goes back to the system."""
-        heads = self._training_logits(self._to_device(batch))
-        targets = batch.outcome.to(self.device).float()
-        mask = batch.mask.to(self.device)
+        batch = self._to_device(batch)
+        heads = self._training_logits(batch)
+        targets = batch.outcome.float()
+        mask = batch.mask
         loss = sum(nn.functional.binary_cross_entropy_with_logits(logits[mask], targets[mask]) for logits in heads) / len(heads)
+        loss = loss + self._penalty(batch)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         release_free_memory()
         return loss.item(), int(mask.sum())
+
+    def _extra_sizes(self, train: StudyLogTable) -> dict[str, int]:
+        """Sizes beyond concepts and text that a subclass's network needs from the training table (none by default)."""
+        return {}
+
+    def _penalty(self, batch: SequenceBatch) -> torch.Tensor | float:
+        """A regularisation term added to a training batch's loss (none by default)."""
+        return 0.0
 
     def _training_logits(self, batch: SequenceBatch) -> list[torch.Tensor]:
         """The logits that training scores, each with its own cross-entropy (averaged): the network's output by default."""
@@ -323,13 +354,22 @@ class SequenceModel(StudentModel):
         # The largest batch training sees, so prediction needs no more memory than training.
         largest = None if hp["max_train_length"] is None else hp["batch_size"] * hp["max_train_length"]
         probabilities = np.empty(len(table), dtype=np.float64)
-        batches = iterate_batches(table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest)
+        spans, context = self._prediction_spans(table)
+        batches = iterate_batches(
+            table, hp["batch_size"], with_item_vectors=self._uses_text, max_padded_steps=largest, spans=spans, context=context
+        )
         for index, batch in enumerate(batches):
             if index:  # between batches only: a one-batch call (serving a next card) pays nothing
                 release_free_memory()
             logits = self.network(self._to_device(batch))
-            probabilities[batch.real_rows] = torch.sigmoid(logits[batch.mask.to(self.device)]).cpu().double().numpy()
+            wanted = torch.from_numpy(batch.predicted).to(self.device)
+            probabilities[batch.rows[batch.predicted]] = torch.sigmoid(logits[wanted]).cpu().double().numpy()
         return probabilities
+
+    def _prediction_spans(self, table: StudyLogTable) -> tuple[np.ndarray, np.ndarray]:
+        """The spans a prediction reads, and how many first steps of each are context only: every learner whole by default."""
+        spans = learner_spans(table)
+        return spans, np.zeros(len(spans), np.int64)
 
     def _to_device(self, batch: SequenceBatch) -> SequenceBatch:
         if self.device == "cpu":
@@ -340,6 +380,8 @@ class SequenceModel(StudentModel):
             concept=batch.concept.to(self.device),
             outcome=batch.outcome.to(self.device),
             item_vectors=None if batch.item_vectors is None else batch.item_vectors.to(self.device),
+            item=None if batch.item is None else batch.item.to(self.device),
+            predicted=batch.predicted,
         )
 
     def _check_table(self, table: StudyLogTable) -> None:

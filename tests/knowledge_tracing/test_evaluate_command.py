@@ -11,8 +11,8 @@ from knowledge_tracing.cli import main
 from knowledge_tracing.data.synthetic import generate_study_log
 
 
-def _write_revlog(path):
-    table = generate_study_log(seed=5, n_learners=1, n_items=40, n_logs=900)
+def _write_revlog(path, seed=5):
+    table = generate_study_log(seed=seed, n_learners=1, n_items=40, n_logs=900)
     lines = ["card_id,review_rating,review_time,review_duration"]
     for item, moment, grade in zip(table.item, table.time, table.grade):
         stamp = datetime.fromtimestamp(moment, tz=timezone.utc).isoformat()
@@ -33,6 +33,38 @@ def test_time_series_evaluation_writes_every_figure(tmp_path, capsys):
         for key in ("auc", "log_loss", "ece", "brier", "rmse_bins", "same_day_log_loss", "n", "train_seconds"):
             assert np.isfinite(result[key]), key
     assert "| fsrs6-default |" in capsys.readouterr().out
+
+
+def test_several_review_logs_give_pooled_and_per_learner_figures_with_wins(tmp_path, capsys):
+    paths = [tmp_path / f"learner{seed}.csv" for seed in (5, 6, 7)]
+    for seed, path in zip((5, 6, 7), paths):
+        _write_revlog(path, seed)
+    output = tmp_path / "results.json"
+    arguments = ["evaluate", "--format", "revlog", "--data", *map(str, paths), "--folds", "3"]
+    assert main(arguments + ["--models", "moving-avg,fsrs7-default,constant", "--json", str(output)]) == 0
+    results = json.loads(output.read_text())["results"]
+    singles = []
+    for path in paths:
+        single = tmp_path / f"{path.stem}.json"
+        main(["evaluate", "--format", "revlog", "--data", str(path), "--folds", "3", "--models", "fsrs7-default",
+              "--json", str(single)])
+        singles.append(json.loads(single.read_text())["results"][0])
+    fsrs7 = results[1]
+    # Each file is cut and fitted on its own: pooled over files, and per file as when run alone.
+    assert fsrs7["n"] == sum(single["n"] for single in singles)
+    for path, single in zip(paths, singles):
+        learner = fsrs7["per_learner"][f"{path}:{path.stem}"]
+        assert learner["n"] == single["n"]
+        assert learner["log_loss"] == pytest.approx(single["log_loss"])
+        assert learner["rmse_bins"] == pytest.approx(single["rmse_bins"])
+    weights = [single["n"] for single in singles]
+    mean_log_loss = np.average([single["log_loss"] for single in singles], weights=weights)
+    assert fsrs7["log_loss_learners"].startswith(f"{mean_log_loss:.4f}±")
+    # Every learner is won by exactly one model (or shared on a tie).
+    assert sum(int(result["wins_log_loss"].split("/")[0]) for result in results) >= 3
+    assert all(result["wins_log_loss"].endswith("/3") for result in results)
+    out = capsys.readouterr().out
+    assert "log_loss_learners" in out and "wins_auc" in out
 
 
 def test_runs_are_deterministic_for_a_seed(tmp_path):

@@ -22,6 +22,8 @@ from knowledge_tracing.policies.predictions import predict_candidates, recall_if
 FAST_SETTINGS = {
     "dkt": {"max_epochs": 10, "lr_decay": 1.0, "hidden_size": 32, "embedding_dim": 32, "learning_rate": 1e-2, "batch_size": 8},
     "cakt": {"max_epochs": 8, "frame_size": 4, "learning_rate": 3e-3, "batch_size": 2},
+    "akt": {"max_epochs": 12, "width": 32, "heads": 4, "head_hidden": 32, "learning_rate": 3e-3, "batch_size": 2},
+    "gru": {"max_epochs": 10},
 }
 EMBEDDING_DIM = 16
 

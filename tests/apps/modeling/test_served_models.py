@@ -30,6 +30,7 @@ HISTORY_LENGTHS = (0, 1, 3, 20)
 SMALL = {
     "karl": {"max_epochs": 2, "hidden": 4, "text_dim": 4, "c_grid": [0.1, 1.0]},
     "fsrs6": {},
+    "fsrs7": {},
     "hlr": {},
     "dkt": {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 2},
     "cakt": {"frames": 2, "frame_size": 4, "max_epochs": 2},
