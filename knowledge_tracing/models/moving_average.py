@@ -28,6 +28,7 @@ class MovingAverageModel(StudentModel):
 
     name = "moving-avg"
     requires_timestamps = False
+    reads_time = False  # the logit follows answers, not the time since a card was seen
     uses_validation = False
     default_hyperparameters = {"initial_logit": 1.2, "rate": 0.3}
 
