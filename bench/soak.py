@@ -6,11 +6,12 @@ dropped afterwards; gunicorn 2 workers x 4 threads, preloaded; a redis-server of
 task of ``CELERY_BEAT_SCHEDULE``), and the same learners: each answers a card every
 ``--think`` seconds, retrying a lost connection or a 5xx with the same ``log_uuid``.
 
-Every minute it samples the resident memory (RSS, from /proc) of every web and worker
-process: the gunicorn master and workers, the Celery worker and its child, beat. It prints
-one line per ``--window-minutes`` (requests, errors, p95) and each process's memory, then
-the growth of each process from the end of the warm-up (``--warm-up-minutes``) to the last
-sample, and checks that every acknowledged answer was stored once.
+Every minute it samples the resident memory (RSS and its anonymous part, from /proc) of
+every web and worker process: the gunicorn master and workers, the Celery worker and its
+child, beat. It prints one line per ``--window-minutes`` (requests, errors, p95), then
+each process's growth from the end of the warm-up (``--warm-up-minutes``) to the last
+sample, judged on anonymous memory (see ``memory_mib``), and checks that every
+acknowledged answer was stored once.
 
 Training is left to the nightly schedule (``MNEMO_TRAINING_NEW_LOGS_THRESHOLD`` is raised
 out of reach): a training run on the same two cores would show its own peak, not a leak.
@@ -52,14 +53,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def rss_mib(pid: int) -> float | None:
-    """The process's resident set size in MiB (VmRSS), or None once it has exited."""
+def memory_mib(pid: int) -> tuple[float, float] | None:
+    """(RSS, its anonymous part) of the process in MiB, or None once it has exited.
+
+    RSS also counts the pages of mapped files (PyTorch's libraries: about a third of a
+    worker), which the kernel drops and maps again as other programs need memory; a leak
+    grows the anonymous part (heap), so growth is judged on that.
+    """
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
-    return None if kib is None else round(kib / 1024, 1)
+    kib = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS:", "RssAnon:"))}
+    if len(kib) < 2:
+        return None
+    return round(kib["VmRSS"] / 1024, 1), round(kib["RssAnon"] / 1024, 1)
 
 
 def processes(web: study_load.Service, worker: study_load.Service, beat: study_load.Service) -> dict[str, int]:
@@ -79,13 +87,15 @@ class Sample:
     errors: int
     load_average: float
     rss_mib: dict[str, float]
+    anonymous_mib: dict[str, float]
 
 
 def take_sample(started: float, tally: study_load.Tally, named: dict[str, int]) -> Sample:
-    memory = {name: rss for name, pid in named.items() if (rss := rss_mib(pid)) is not None}
+    memory = {name: figures for name, pid in named.items() if (figures := memory_mib(pid)) is not None}
     return Sample(
         minute=round((time.monotonic() - started) / 60, 2), requests=len(tally.latencies_ms), errors=len(tally.errors),
-        load_average=round(os.getloadavg()[0], 2), rss_mib=memory,
+        load_average=round(os.getloadavg()[0], 2), rss_mib={name: rss for name, (rss, _) in memory.items()},
+        anonymous_mib={name: anonymous for name, (_, anonymous) in memory.items()},
     )
 
 
@@ -106,15 +116,16 @@ def windows(samples: list[Sample], tally: study_load.Tally, window_minutes: floa
 
 
 def memory_growth(samples: list[Sample], warm_up_minutes: float) -> dict[str, dict]:
-    """Each process's RSS at the end of the warm-up and at the last sample, and the growth between them in percent."""
+    """Each process's RSS and anonymous memory at the end of the warm-up and at the last sample; growth of the anonymous part in percent."""
     after_warm_up = next(sample for sample in samples if sample.minute + 0.05 >= warm_up_minutes)
     last = samples[-1]
     growth = {}
-    for name, first in after_warm_up.rss_mib.items():
-        if name in last.rss_mib:
+    for name, first in after_warm_up.anonymous_mib.items():
+        if name in last.anonymous_mib:
             growth[name] = {
-                "rss_after_warm_up_mib": first, "rss_last_mib": last.rss_mib[name],
-                "growth_percent": round(100 * (last.rss_mib[name] - first) / first, 1),
+                "rss_after_warm_up_mib": after_warm_up.rss_mib[name], "rss_last_mib": last.rss_mib[name],
+                "anonymous_after_warm_up_mib": first, "anonymous_last_mib": last.anonymous_mib[name],
+                "growth_percent": round(100 * (last.anonymous_mib[name] - first) / first, 1),
             }
     return growth
 
@@ -144,7 +155,7 @@ def soak(args: argparse.Namespace, deck: str, tokens: list[str], env: dict) -> t
                 samples.append(latest)
             print(
                 f"minute {latest.minute:5.1f}: {latest.requests} requests, {latest.errors} errors, load {latest.load_average}, "
-                + ", ".join(f"{name} {rss} MiB" for name, rss in latest.rss_mib.items()),
+                + ", ".join(f"{name} {rss} MiB ({latest.anonymous_mib[name]} anonymous)" for name, rss in latest.rss_mib.items()),
                 flush=True,
             )
         return samples, tally
@@ -182,7 +193,10 @@ def main() -> None:
     for row in per_window:
         print(json.dumps(row))
     for name, figures in growth.items():
-        print(f"{name}: {figures['rss_after_warm_up_mib']} -> {figures['rss_last_mib']} MiB ({figures['growth_percent']:+.1f} %)")
+        print(
+            f"{name}: anonymous {figures['anonymous_after_warm_up_mib']} -> {figures['anonymous_last_mib']} MiB "
+            f"({figures['growth_percent']:+.1f} %), RSS {figures['rss_after_warm_up_mib']} -> {figures['rss_last_mib']} MiB"
+        )
     for error in tally.errors[:10]:
         print("error:", error)
     figures = {
@@ -200,7 +214,9 @@ def main() -> None:
         "max_growth_percent": max(figures["growth_percent"] for figures in growth.values()),
         "load_average_min": min(sample.load_average for sample in samples),
         "load_average_max": max(sample.load_average for sample in samples),
-        "rss_samples": [{"minute": sample.minute, **sample.rss_mib} for sample in samples],
+        "memory_samples_mib": [
+            {"minute": sample.minute, "rss": sample.rss_mib, "anonymous": sample.anonymous_mib} for sample in samples
+        ],
     }
     print(json.dumps(figures))
 

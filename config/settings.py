@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.research",
     "apps.outbox",
     "apps.dashboards",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},
     "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
+    "backup-nightly": {"task": "apps.backups.tasks.backup_nightly", "schedule": crontab(hour=2, minute=30)},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
@@ -311,6 +313,12 @@ MNEMO_RESEARCH_EXPORT_DIR = Path(os.environ.get("MNEMO_RESEARCH_EXPORT_DIR", VAR
 MNEMO_RESEARCH_STREAM_MAX_ROWS = int(os.environ.get("MNEMO_RESEARCH_STREAM_MAX_ROWS", "50000"))
 MNEMO_RESEARCH_EXPORT_TTL_HOURS = int(os.environ.get("MNEMO_RESEARCH_EXPORT_TTL_HOURS", "24"))
 
+# Backups (apps.backups, docs/operations.md "Backups"): the nightly archive goes into
+# MNEMO_BACKUP_DIR, which keeps the newest MNEMO_BACKUP_KEEP. Put the folder on another disk
+# (or copy it off the machine): a backup beside the database dies with its disk.
+MNEMO_BACKUP_DIR = Path(os.environ.get("MNEMO_BACKUP_DIR", VAR_DIR / "backups"))
+MNEMO_BACKUP_KEEP = int(os.environ.get("MNEMO_BACKUP_KEEP", "7"))
+
 # Deck import and export (apps.cards.deck_files, docs/deck-import.md).
 MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 MNEMO_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024)))
@@ -324,5 +332,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # django-dbbackup sets its own logger to DEBUG and would print every pg_dump/pg_restore command line.
+        "dbbackup": {"level": "WARNING"},
+    },
 }
