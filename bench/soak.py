@@ -100,18 +100,28 @@ def take_sample(started: float, tally: study_load.Tally, named: dict[str, int]) 
 
 
 def windows(samples: list[Sample], tally: study_load.Tally, window_minutes: float) -> list[dict]:
-    """Requests, errors and latency percentiles per window of samples (the tally's lists only grow, so a window is a slice)."""
-    rows, start = [], samples[0]
+    """Requests, errors and latency percentiles per window of samples (the tally's lists only grow, so a window is a slice).
+
+    The learners' last requests end a little after the last full window; a tail shorter
+    than half a window joins that window.
+    """
+    bounds = [samples[0]]
     for sample in samples[1:]:
-        if sample.minute + 0.05 < (len(rows) + 1) * window_minutes and sample is not samples[-1]:
-            continue
-        latencies = tally.latencies_ms[start.requests:sample.requests]
+        if sample.minute + 0.05 >= len(bounds) * window_minutes:
+            bounds.append(sample)
+    if bounds[-1] is not samples[-1]:
+        if len(bounds) > 1 and samples[-1].minute - bounds[-1].minute < window_minutes / 2:
+            bounds[-1] = samples[-1]
+        else:
+            bounds.append(samples[-1])
+    rows = []
+    for start, end in zip(bounds, bounds[1:]):
+        latencies = tally.latencies_ms[start.requests:end.requests]
         rows.append({
-            "from_minute": round(start.minute, 1), "to_minute": round(sample.minute, 1),
-            "requests": len(latencies), "errors": sample.errors - start.errors,
-            **study_load.latency_percentiles(latencies), "load_average": sample.load_average,
+            "from_minute": round(start.minute, 1), "to_minute": round(end.minute, 1),
+            "requests": len(latencies), "errors": end.errors - start.errors,
+            **study_load.latency_percentiles(latencies), "load_average": end.load_average,
         })
-        start = sample
     return rows
 
 
