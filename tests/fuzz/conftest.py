@@ -2,9 +2,9 @@
 
     HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/fuzz -p no:cacheprovider -q
 
-``fast`` tries a few dozen inputs per target, seconds each. ``long`` tries thousands
-and keeps the failing examples it finds in ``var/hypothesis`` so that the next run
-replays them first; its figures are in docs/security.md. Neither sets a deadline: time
+``fast`` tries a few dozen inputs per target, seconds each. ``long`` tries a thousand
+per target (schemathesis: per operation and phase) and keeps the failing examples it
+finds in ``var/hypothesis`` so that the next run replays them first; its figures are in docs/security.md. Neither sets a deadline: time
 is bounded by the inputs' limits, and the long run's slowest example is reported
 (``--hypothesis-show-statistics``) instead of asserted on a shared machine.
 """
@@ -19,7 +19,7 @@ SUPPRESSED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthC
 
 settings.register_profile("fast", max_examples=40, deadline=None, database=None, suppress_health_check=SUPPRESSED, derandomize=True)
 settings.register_profile(
-    "long", max_examples=3000, deadline=None, suppress_health_check=SUPPRESSED,
+    "long", max_examples=1000, deadline=None, suppress_health_check=SUPPRESSED,
     database=DirectoryBasedExampleDatabase(str(django_settings.BASE_DIR / "var" / "hypothesis")),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
