@@ -84,29 +84,34 @@ def database_restore(path: Path) -> None:
     connections.close_all()
 
 
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI opening ``path`` read-only (percent-encoded, so any file name works)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def _sqlite_quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 def _sqlite_dump(path: Path) -> tuple[dict[str, int], list[str]]:
     # A connection of its own: it reads what is committed, whatever transaction Django's connection is in.
-    source = sqlite3.connect(f"file:{connection.settings_dict['NAME']}?mode=ro", uri=True, timeout=SQLITE_LOCK_TIMEOUT_SECONDS)
-    with sqlite3.connect(path) as copy:
+    source = sqlite3.connect(_read_only_uri(Path(connection.settings_dict["NAME"])), uri=True, timeout=SQLITE_LOCK_TIMEOUT_SECONDS)
+    copy = sqlite3.connect(path)
+    try:
         source.backup(copy)  # pages=-1: one step, one read lock, one snapshot
-        source.close()
         cursor = copy.cursor()
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         tables = [row[0] for row in cursor.fetchall()]
-        counts = _count_rows(cursor, tables, _sqlite_quote)
-        migrations = _applied_migrations(cursor, _sqlite_quote)
-    copy.close()
-    return counts, migrations
+        return _count_rows(cursor, tables, _sqlite_quote), _applied_migrations(cursor, _sqlite_quote)
+    finally:
+        source.close()
+        copy.close()
 
 
 def sqlite_dump_problem(path: Path) -> str | None:
     """Why the file is not a sound SQLite database (``PRAGMA integrity_check``'s first complaint), or None."""
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as dump:
+        with sqlite3.connect(_read_only_uri(path), uri=True) as dump:
             verdict = dump.execute("PRAGMA integrity_check").fetchone()[0]
         dump.close()
     except sqlite3.DatabaseError as error:
@@ -116,7 +121,7 @@ def sqlite_dump_problem(path: Path) -> str | None:
 
 def _sqlite_restore(path: Path) -> None:
     connection.ensure_connection()
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as dump:
+    with sqlite3.connect(_read_only_uri(path), uri=True) as dump:
         dump.backup(connection.connection)
     dump.close()
 
