@@ -9,13 +9,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 
+# pg_dump and pg_restore of the server's major version (docker-compose.yml's postgres:16) for
+# manage.py backup/restore; Debian's own client is older, so PostgreSQL's apt repository.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-16 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home mnemo && mkdir -p /app/var && chown -R mnemo /app/var
+# The volumes mounted under var/ take these folders' owner when Docker first creates them.
+RUN useradd --create-home mnemo && mkdir -p /app/var/media /app/var/backups && chown -R mnemo /app/var
 USER mnemo
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

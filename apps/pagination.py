@@ -11,7 +11,11 @@ def page_of(request, items, *, parameter: str = "page", per_page: int = PAGE_SIZ
 
 
 class PageRefused(ValueError):
-    """An API page number that is not a positive whole number or lies past the last page."""
+    """An API page number that is not a positive whole number (400), or one past the last page (404: no such page)."""
+
+    def __init__(self, reason: str, *, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 def api_page_of(request, items, *, raw: str, per_page: int = PAGE_SIZE) -> tuple[Page, dict]:
@@ -25,7 +29,7 @@ def api_page_of(request, items, *, raw: str, per_page: int = PAGE_SIZE) -> tuple
     try:
         page = paginator.page(int(raw))
     except EmptyPage:
-        raise PageRefused(f"page {raw} is past the last page ({paginator.num_pages})") from None
+        raise PageRefused(f"page {raw} is past the last page ({paginator.num_pages})", status=404) from None
     following = None
     if page.has_next():
         query = request.GET.copy()

@@ -75,26 +75,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def bench_database_url() -> tuple[str, str]:
-    """(the server's maintenance URL, the bench database's URL) from DATABASE_URL, which must name PostgreSQL."""
+def bench_database_url(database: str = BENCH_DATABASE) -> tuple[str, str]:
+    """(the server's maintenance URL, the URL of the bench's ``database``) from DATABASE_URL, which must name PostgreSQL."""
     import dj_database_url
 
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     config = dj_database_url.parse(url)
     if "postgresql" not in config["ENGINE"]:
-        raise SystemExit("bench/study_load.py needs DATABASE_URL to name a PostgreSQL server")
+        raise SystemExit(f"bench/{Path(sys.argv[0]).name} needs DATABASE_URL to name a PostgreSQL server")
     credentials = config["USER"] + (f":{config['PASSWORD']}" if config["PASSWORD"] else "")
     server = f"postgres://{credentials}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}"
-    return f"{server}/postgres", f"{server}/{BENCH_DATABASE}"
+    return f"{server}/postgres", f"{server}/{database}"
 
 
-def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
+def recreate_database(maintenance_url: str, *, database: str = BENCH_DATABASE, drop_only: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         if not drop_only:
-            connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+            connection.execute(f"CREATE DATABASE {database}")
 
 
 # --- the data ------------------------------------------------------------------------------------------------
@@ -142,14 +142,14 @@ def populate(n_learners: int, with_history: bool) -> tuple[str, list[str]]:
 
 
 class Service:
-    """A process the bench started (output to var/bench-study-load/NAME.log), stopped at the end."""
+    """A process the bench started (output to ``log_dir``/NAME.log, var/bench-study-load/ unless told), stopped at the end."""
 
-    def __init__(self, name: str, command: list[str], env: dict) -> None:
-        self.name, self.command, self.env = name, command, env
+    def __init__(self, name: str, command: list[str], env: dict, *, log_dir: Path = LOG_DIR) -> None:
+        self.name, self.command, self.env, self.log_dir = name, command, env, log_dir
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Service":
-        log = open(LOG_DIR / f"{self.name}.log", "ab")
+        log = open(self.log_dir / f"{self.name}.log", "ab")
         self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         return self
 
@@ -195,6 +195,38 @@ def wait_for_port(port: int, seconds: float = 300.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"nothing answered on port {port} within {seconds} s (see {LOG_DIR})")
+
+
+PYTHON = str(REPO_ROOT / ".venv" / "bin" / "python")
+
+
+def start_gunicorn(env: dict, *, port: int, workers: int, threads: int, log_dir: Path = LOG_DIR) -> Service:
+    """Gunicorn as docs/operations.md deploys it, once it listens and has forked its workers."""
+    web = Service("gunicorn", [
+        PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+        "--preload", "--keep-alive", "30", "--timeout", "30", "--graceful-timeout", "5",
+    ], env, log_dir=log_dir).start()
+    try:
+        wait_for_port(port)
+        wait_for_children(web, workers)
+    except BaseException:
+        web.stop()
+        raise
+    return web
+
+
+def start_celery(env: dict, *, redis_port: int, log_dir: Path = LOG_DIR) -> tuple[Service, Service, Service]:
+    """A redis-server of the bench's own (no persistence), a Celery worker (prefork, one child) and beat against it."""
+    redis = Service("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "", "--appendonly", "no"], env, log_dir=log_dir).start()
+    try:
+        wait_for_port(redis_port)
+    except BaseException:
+        redis.stop()
+        raise
+    worker = Service("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=info"], env, log_dir=log_dir).start()
+    beat = Service("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel=info", "--schedule", str(log_dir / "beat-schedule")], env, log_dir=log_dir).start()
+    return redis, worker, beat
 
 
 def service_env(database_url: str, redis_url: str | None) -> dict:
@@ -276,8 +308,9 @@ class Learner:
         self.shown = reply["next"] if reply else None
 
 
-def run_learners(tokens: list[str], deck: str, port: int, *, seconds: float, think: float) -> Tally:
-    tally = Tally()
+def run_learners(tokens: list[str], deck: str, port: int, *, seconds: float, think: float, tally: Tally | None = None) -> Tally:
+    """Each token's learner studies for ``seconds``; what they saw goes into ``tally`` (a new one unless given, so a caller can watch it grow)."""
+    tally = Tally() if tally is None else tally
     stop_at = time.monotonic() + seconds
 
     def study(token: str) -> None:
@@ -410,25 +443,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     deck, tokens = populate(args.learners, with_history=args.faults)
     env = service_env(database_url, redis_url)
-    python = str(REPO_ROOT / ".venv" / "bin" / "python")
     services: list[Service] = []
     try:
         redis = worker = None
         if args.faults:
-            redis = Service("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(args.redis_port), "--save", "", "--appendonly", "no"], env)
-            services.append(redis.start())
-            wait_for_port(args.redis_port)
-            worker = Service("worker", [python, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=info"], env)
-            services.append(worker.start())
-            services.append(Service("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel=info", "--schedule", str(LOG_DIR / "beat-schedule")], env).start())
-        web = Service("gunicorn", [
-            python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread",
-            "--preload", "--keep-alive", "30", "--timeout", "30", "--graceful-timeout", "5",
-        ], env)
-        services.append(web.start())
-        wait_for_port(args.port)
-        wait_for_children(web, args.web_workers)
+            redis, worker, beat = start_celery(env, redis_port=args.redis_port)
+            services += [redis, worker, beat]
+        web = start_gunicorn(env, port=args.port, workers=args.web_workers, threads=args.threads)
+        services.append(web)
 
         warm_up = run_learners(tokens[args.learners:], deck, args.port, seconds=args.warm_up_seconds, think=0.0)
         events: list[str] = []

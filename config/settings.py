@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.outbox",
     "apps.dashboards",
     "apps.privacy",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -355,6 +356,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-dashboard-snapshots": {"task": "apps.dashboards.tasks.refresh_snapshots", "schedule": crontab(minute=20)},
     "erase-deleted-accounts": {"task": "apps.privacy.tasks.erase_deleted_accounts", "schedule": crontab(minute=40)},
     "recover-stale-snapshot-computations": {"task": "apps.dashboards.tasks.recover_stale_snapshot_computations", "schedule": crontab(minute="*")},
+    "backup-nightly": {"task": "apps.backups.tasks.backup_nightly", "schedule": crontab(hour=2, minute=30)},
 }
 MNEMO_OUTBOX_SEND_GRACE_SECONDS = int(os.environ.get("MNEMO_OUTBOX_SEND_GRACE_SECONDS", "30"))
 MNEMO_OUTBOX_RESEND_MINUTES = int(os.environ.get("MNEMO_OUTBOX_RESEND_MINUTES", "30"))
@@ -400,6 +402,12 @@ MNEMO_ACCOUNT_DELETION_GRACE_DAYS = int(os.environ.get("MNEMO_ACCOUNT_DELETION_G
 # cohort's numbers runs at most once per this many seconds.
 MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS = int(os.environ.get("MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS", "120"))
 
+# Backups (apps.backups, docs/operations.md "Backups"): the nightly archive goes into
+# MNEMO_BACKUP_DIR, which keeps the newest MNEMO_BACKUP_KEEP. Put the folder on another disk
+# (or copy it off the machine): a backup beside the database dies with its disk.
+MNEMO_BACKUP_DIR = Path(os.environ.get("MNEMO_BACKUP_DIR", VAR_DIR / "backups"))
+MNEMO_BACKUP_KEEP = int(os.environ.get("MNEMO_BACKUP_KEEP", "7"))
+
 # Deck import and export (apps.cards.deck_files, docs/deck-import.md).
 MNEMO_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 MNEMO_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("MNEMO_IMPORT_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024)))
@@ -413,5 +421,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # django-dbbackup sets its own logger to DEBUG and would print every pg_dump/pg_restore command line.
+        "dbbackup": {"level": "WARNING"},
+    },
 }

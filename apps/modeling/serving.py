@@ -80,6 +80,12 @@ def loaded_version(version_id: int, checksum: str) -> tuple[str, StudentModel, V
         return _loaded[key]
 
 
+def loaded_versions_forget() -> None:
+    """Drop every loaded model, so the next call reads the artifacts again (after a restore replaced database and media)."""
+    with _loaded_lock:
+        _loaded.clear()
+
+
 def active_model_for_deck(*, deck: Deck, kind: str | None, learner=None) -> ServedModel | None:
     """The model serving ``learner`` (None: anyone) on ``deck``, else None. The first scope that has one serves:
 

@@ -1,12 +1,13 @@
 """API endpoints for studying: the next card of a deck, and submitting an answer (idempotent by log_uuid)."""
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import StrictInt
+from pydantic import BeforeValidator, StrictInt
 
 from apps.accounts.api_auth import ApiErrorOut
 from apps.accounts.services import learner_settings_get_or_create
@@ -47,11 +48,20 @@ class NothingToShow(Schema):
     next_card_at: datetime | None
 
 
+def _whole_float_as_int(value):
+    """1138.0 is the integer 1138 in JSON (and in the schema's ``integer``); strings and booleans still are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_float_as_int)]
+"""A JSON integer as JSON Schema defines it: a number with no fractional part, written ``3`` or ``3.0``."""
+
+
 class AnswerIn(Schema):
     log_uuid: UUID = Field(description="Made by the client; sending the same answer again stores it once.")
     card: UUID
-    grade: StrictInt = Field(ge=StudyLog.Grade.AGAIN, le=StudyLog.Grade.EASY, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
-    response_ms: StrictInt = Field(ge=0, le=MAX_RESPONSE_MS, description="Milliseconds from showing to answering.")
+    grade: WholeNumber = Field(ge=StudyLog.Grade.AGAIN, le=StudyLog.Grade.EASY, description="1 Again, 2 Hard, 3 Good, 4 Easy.")
+    response_ms: WholeNumber = Field(ge=0, le=MAX_RESPONSE_MS, description="Milliseconds from showing to answering.")
     shown_id: UUID | None = Field(None, description="The showing answered; without it, the card's latest unanswered showing.")
 
 

@@ -50,9 +50,9 @@ def test_the_api_deck_list_is_paginated_and_refuses_bad_page_numbers(instructor,
     second = api.get(first["next"]).json()
     assert [deck["title"] for deck in second["decks"]] == [f"Deck {index:03d}" for index in range(PAGE_SIZE, PAGE_SIZE + 3)]
     assert second["next"] is None
-    for bad, reason in (("0", "positive whole number"), ("x", "positive whole number"), ("3", "past the last page (2)")):
+    for bad, status, reason in (("0", 400, "positive whole number"), ("x", 400, "positive whole number"), ("3", 404, "past the last page (2)")):
         response = api.get(reverse("api:deck_list"), {"page": bad})
-        assert response.status_code == 400 and reason in response.json()["error"], bad
+        assert response.status_code == status and reason in response.json()["error"], bad
 
 
 def test_history_is_paginated(owner, private_deck, web_client_for):

@@ -6,6 +6,7 @@ one the columns are taken in that order.
 """
 
 import csv
+import io
 from pathlib import Path
 
 from apps.cards.content import parse_tags
@@ -23,7 +24,9 @@ def read_tabular(path: Path, *, limits: ImportLimits, title: str = "") -> DeckFi
     if not text.strip():
         raise DeckFileError("the file holds no cards")
     try:
-        reader = csv.reader(text.splitlines(keepends=True), delimiter=_delimiter(text, path))
+        # Lines end at \n, \r or \r\n only, as the csv module expects (newline=""); str.splitlines would also
+        # cut a card at \x1c-\x1e, \x85, \u2028 or \u2029 inside its text.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, path))
         rows = list(_card_rows(reader, limits))
     except csv.Error as error:
         raise DeckFileError(f"line {reader.line_num}: {error}") from error
