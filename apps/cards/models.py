@@ -178,6 +178,17 @@ class Card(SoftDeletable):
     def __str__(self) -> str:
         return self.front[:60]
 
+    @property
+    def template_name(self) -> str:
+        """What Anki's browser calls the card: its template's name ("Card 2"), or "Cloze 3" for a cloze note's card.
+
+        Reads the note type's templates (prefetch ``note__note_type__templates`` when listing cards).
+        """
+        note_type = self.note.note_type
+        if note_type.kind == NoteType.Kind.CLOZE:
+            return f"Cloze {self.ord + 1}"
+        return next((template.name for template in note_type.templates.all() if template.ord == self.ord), f"Card {self.ord + 1}")
+
     def save(self, *args, **kwargs):
         """Keep the content hash in step with the text, whoever edits the card."""
         self.content_hash = content_hash(self.front, self.back)

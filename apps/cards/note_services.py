@@ -154,14 +154,6 @@ def _card_name(spec: NoteTypeSpec, ordinal: int) -> str:
     return f"cloze {ordinal + 1}" if spec.kind == NoteType.Kind.CLOZE else spec.templates[ordinal].name
 
 
-def card_label(card: Card) -> str:
-    """How the note pages name a card of a note: its template, or its cloze number."""
-    if card.note.note_type.kind == NoteType.Kind.CLOZE:
-        return f"Cloze {card.ord + 1}"
-    template = next((template for template in card.note.note_type.templates.all() if template.ord == card.ord), None)
-    return template.name if template is not None else f"Card {card.ord + 1}"
-
-
 def _card(*, note: Note, deck: Deck, ordinal: int, sides: RenderedSides) -> Card:
     return Card(
         note=note, deck=deck, ord=ordinal, front=sides.front, back=sides.back, tags=note.tags,
