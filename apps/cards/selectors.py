@@ -9,9 +9,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
-from apps.cards.deck_files.records import CardRow, MediaFile, ReviewRow
+from apps.cards.deck_files.records import CardRow, MediaFile, NoteRow, ReviewRow
 from apps.cards.deck_names import SEPARATOR
-from apps.cards.models import Card, Deck, DeckMedia, NoteType
+from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
 from apps.study.models import StudyLog
 
 
@@ -118,29 +118,56 @@ class DeckExport:
     media: list[MediaFile]
 
 
+class MediaLinks:
+    """Turns links to media that Mnemo serves (``src="/decks/<uuid>/media/x.png"``) into the files' names, remembering them.
+
+    Exports carry file names, as Anki packages and Anki's own text exports do; ``files``
+    reads the linked files of the owner's decks for a package.
+    """
+
+    def __init__(self) -> None:
+        example = reverse("cards:deck_media", kwargs={"deck_uuid": UUID(int=0), "name": "NAME"})
+        prefix, suffix = example.split(str(UUID(int=0)))
+        self.pattern = re.compile(
+            r'(src=)"' + re.escape(prefix) + r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+            + re.escape(suffix.removesuffix("NAME")) + r'([^"/]+)"',
+            re.IGNORECASE,
+        )
+        self.linked: set[tuple[str, str]] = set()
+
+    def portable(self, text: str) -> str:
+        def file_name(match: re.Match) -> str:
+            deck_uuid, name = match.group(2), unquote(match.group(3))
+            self.linked.add((deck_uuid, name))
+            return f'{match.group(1)}"{name}"'
+
+        return self.pattern.sub(file_name, text)
+
+    def files(self, *, owner_id: int) -> list[MediaFile]:
+        if not self.linked:
+            return []
+        wanted = Q()
+        for deck_uuid, name in self.linked:
+            wanted |= Q(deck__uuid=deck_uuid, name=name)
+        files: dict[str, MediaFile] = {}
+        for item in DeckMedia.objects.filter(wanted, deck__owner_id=owner_id).order_by("name", "id"):
+            if item.name not in files:
+                with item.file.open("rb") as handle:
+                    files[item.name] = MediaFile(name=item.name, data=handle.read())
+        return list(files.values())
+
+
 def deck_export_records(deck: Deck, *, viewer=None, learner=None, with_media: bool = False) -> DeckExport:
     """The live cards of the deck and the decks below it (those ``viewer`` may study, when given), and the learner's live answers to them if asked.
 
-    Links to media served by Mnemo become the files' names again, as a package or a
-    CSV file carries them; ``with_media`` adds the files themselves (those of the
-    deck owner's decks that the cards show). ``CardRow.subdeck`` is the full name of
-    the card's deck; ``CardRow.anki_card_id`` holds the card's primary key, the key its
-    ReviewRows use.
+    Media links become file names (``MediaLinks``); ``with_media`` adds the linked files.
+    ``CardRow.subdeck`` is the full name of the card's deck; ``CardRow.anki_card_id``
+    holds the card's primary key, the key its ReviewRows use.
     """
-    linked: set[tuple[str, str]] = set()
-    media_link = _media_link_pattern()
-
-    def portable(text: str) -> str:
-        def file_name(match: re.Match) -> str:
-            deck_uuid, name = match.group(2), unquote(match.group(3))
-            linked.add((deck_uuid, name))
-            return f'{match.group(1)}"{name}"'
-
-        return media_link.sub(file_name, text)
-
+    media = MediaLinks()
     cards = [
         CardRow(
-            front=portable(card.front), back=portable(card.back), tags=card.tags, source=str(card.uuid),
+            front=media.portable(card.front), back=media.portable(card.back), tags=card.tags, source=str(card.uuid),
             subdeck=card.deck.title, anki_card_id=card.pk,
         )
         for card in deck_cards(deck, viewer=viewer)
@@ -154,24 +181,27 @@ def deck_export_records(deck: Deck, *, viewer=None, learner=None, with_media: bo
                 "card_id", "answered_at", "grade", "response_ms"
             )
         ]
-    files = []
-    if with_media and linked:
-        wanted = Q()
-        for deck_uuid, name in linked:
-            wanted |= Q(deck__uuid=deck_uuid, name=name)
-        for item in DeckMedia.objects.filter(wanted, deck__owner_id=deck.owner_id).order_by("name", "id"):
-            if item.name not in {media.name for media in files}:
-                with item.file.open("rb") as handle:
-                    files.append(MediaFile(name=item.name, data=handle.read()))
-    return DeckExport(cards=cards, reviews=reviews, media=files)
+    return DeckExport(cards=cards, reviews=reviews, media=media.files(owner_id=deck.owner_id) if with_media else [])
 
 
-def _media_link_pattern() -> re.Pattern:
-    """``src="<a deck's media URL>"``: group 2 is the deck's UUID, group 3 the file name as the URL quotes it."""
-    example = reverse("cards:deck_media", kwargs={"deck_uuid": UUID(int=0), "name": "NAME"})
-    prefix, suffix = example.split(str(UUID(int=0)))
-    return re.compile(
-        r'(src=)"' + re.escape(prefix) + r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-        + re.escape(suffix.removesuffix("NAME")) + r'([^"/]+)"',
-        re.IGNORECASE,
-    )
+def deck_export_notes(deck: Deck, *, viewer=None) -> list[NoteRow]:
+    """One row per live note with a card in the deck or below it (those ``viewer`` may study), in order of creation.
+
+    Each row holds the note's type, its field names and values (media links as file
+    names), its tags and the deck of its first card there, named below ``deck`` ("" for
+    ``deck`` itself), so that importing the file under any name rebuilds the same tree.
+    """
+    media = MediaLinks()
+    first_cards = {}
+    for card in deck_cards(deck, viewer=viewer).filter(note__deleted_at__isnull=True).order_by("note_id", "ord"):
+        first_cards.setdefault(card.note_id, card)
+    notes = Note.objects.filter(pk__in=first_cards).select_related("note_type").prefetch_related("note_type__note_fields").order_by("id")
+    return [
+        NoteRow(
+            note_type=note.note_type.name,
+            fields=[(field.name, media.portable(value)) for field, value in zip(note.note_type.note_fields.all(), note.field_values)],
+            tags=note.tags,
+            deck=first_cards[note.pk].deck.title[len(deck.title) + len(SEPARATOR) :],
+        )
+        for note in notes
+    ]
