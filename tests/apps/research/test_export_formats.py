@@ -156,3 +156,22 @@ def test_rows_name_each_cards_note_note_type_and_template(tmp_path, owner, publi
     assert [(row["note_id"], row["note_type"], row["template"]) for row in rows] == [
         (str(note.uuid), "Cloze", "Cloze 1"), (str(note.uuid), "Cloze", "Cloze 2"), (str(basic.note.uuid), "Basic", "Card 1"),
     ]
+
+
+def test_a_deck_filter_takes_the_decks_inside_it_too(tmp_path, owner):
+    from apps.cards.services import card_create, deck_create
+
+    languages = deck_create(owner=owner, title="Languages")
+    verbs = deck_create(owner=owner, title="Languages::Verbs")
+    other = deck_create(owner=owner, title="Other")
+    ResearchConsentPeriod.objects.create(learner=owner, started_at=START)
+    for minute, deck in enumerate((languages, verbs, other), start=1):
+        card = card_create(deck=deck, front=f"in {deck.title}", back="a", tags=[])
+        at = datetime.fromtimestamp(START.timestamp() + 60 * minute, tz=timezone.utc)
+        StudyLog.objects.create(
+            log_uuid=uuid.uuid4(), learner=owner, card=card, deck=deck, shown_at=at, answered_at=at, response_ms=900, outcome=True, grade=3, policy="fsrs",
+        )
+
+    output, manifest, _ = _export(tmp_path, "csv", "--deck", str(languages.uuid))
+    rows = list(csv.DictReader((output / "study_logs.csv").open(encoding="utf-8")))
+    assert sorted(row["deck"] for row in rows) == sorted([str(languages.uuid), str(verbs.uuid)])
