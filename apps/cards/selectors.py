@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 from uuid import UUID
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
@@ -107,8 +107,21 @@ def owned_decks(user):
 
 
 def deck_cards(deck: Deck, *, viewer=None):
-    """The live cards of the deck and the decks below it (those ``viewer`` may study, when given), in deck order."""
-    return Card.objects.filter(deck__in=deck_subtree(deck, open_to=viewer)).select_related("deck", "note__note_type").prefetch_related("note__note_type__templates").order_by("id")
+    """The live cards of the deck and the decks below it (those ``viewer`` may study, when given), in deck order.
+
+    The decks are looked up first, so the cards' query is the indexed ``deck_id IN (...)``
+    of one deck's cards before trees existed; it joins nothing, so a page far into a large
+    deck is as quick as the first (``cards_with_labels`` completes a page's cards).
+    """
+    deck_ids = list(deck_subtree(deck, open_to=viewer).values_list("pk", flat=True))
+    return Card.objects.filter(deck_id__in=deck_ids).order_by("id")
+
+
+def cards_with_labels(cards) -> list[Card]:
+    """The given cards (a page of them) with their deck, note, note type and templates, for ``template_name`` and the deck column."""
+    cards = list(cards)
+    prefetch_related_objects(cards, "deck", "note__note_type__templates")
+    return cards
 
 
 @dataclass(frozen=True)
@@ -170,7 +183,7 @@ def deck_export_records(deck: Deck, *, viewer=None, learner=None, with_media: bo
             front=media.portable(card.front), back=media.portable(card.back), tags=card.tags, source=str(card.uuid),
             subdeck=card.deck.title, anki_card_id=card.pk,
         )
-        for card in deck_cards(deck, viewer=viewer)
+        for card in deck_cards(deck, viewer=viewer).select_related("deck")
     ]
     reviews = []
     if learner is not None:
@@ -193,7 +206,7 @@ def deck_export_notes(deck: Deck, *, viewer=None) -> list[NoteRow]:
     """
     media = MediaLinks()
     first_cards = {}
-    for card in deck_cards(deck, viewer=viewer).filter(note__deleted_at__isnull=True).order_by("note_id", "ord"):
+    for card in deck_cards(deck, viewer=viewer).filter(note__deleted_at__isnull=True).select_related("deck").order_by("note_id", "ord"):
         first_cards.setdefault(card.note_id, card)
     notes = Note.objects.filter(pk__in=first_cards).select_related("note_type").prefetch_related("note_type__note_fields").order_by("id")
     return [

@@ -11,6 +11,7 @@ from apps.cards.content import format_tags
 from apps.cards.deck_names import DeckNameError
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import (
+    cards_with_labels,
     deck_cards,
     deck_children,
     deck_parents,
@@ -48,9 +49,11 @@ def deck_create(request):
 def deck_detail(request, deck_uuid):
     """The deck's cards and those of the decks below it that the user may study, with links to its parents and children."""
     deck = deck_for_study(request.user, deck_uuid)
+    cards = page_of(request, deck_cards(deck, viewer=request.user))
+    cards.object_list = cards_with_labels(cards.object_list)
     context = {
         "deck": deck,
-        "cards": page_of(request, deck_cards(deck, viewer=request.user)),
+        "cards": cards,
         "is_owner": deck.owner_id == request.user.pk,
         "parents": deck_parents(deck, viewer=request.user),
         "subdecks": deck_children(deck, viewer=request.user),
