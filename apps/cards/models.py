@@ -31,7 +31,7 @@ from apps.cards.content import content_hash
 from apps.cards.deck_names import DECK_NAME_MAX_CHARS
 from apps.leases import LeasedJob
 from knowledge_tracing.anki.note_types import CardTemplate as CardTemplateSpec
-from knowledge_tracing.anki.note_types import NoteTypeSpec
+from knowledge_tracing.anki.note_types import NoteTypeSpec, card_name
 
 
 class Deck(SoftDeletable):
@@ -185,9 +185,7 @@ class Card(SoftDeletable):
         Reads the note type's templates (prefetch ``note__note_type__templates`` when listing cards).
         """
         note_type = self.note.note_type
-        if note_type.kind == NoteType.Kind.CLOZE:
-            return f"Cloze {self.ord + 1}"
-        return next((template.name for template in note_type.templates.all() if template.ord == self.ord), f"Card {self.ord + 1}")
+        return card_name(note_type.kind, {template.ord: template.name for template in note_type.templates.all()}, self.ord)
 
     def save(self, *args, **kwargs):
         """Keep the content hash in step with the text, whoever edits the card."""

@@ -74,7 +74,7 @@ def note_edit(request, note_uuid):
     deck = cards[0].deck if cards else None
     if request.method == "POST" and form.is_valid():
         try:
-            note_update(
+            plan = note_update(
                 note=note, field_values=form.field_values(), tags=form.cleaned_data["tags"],
                 confirm_removal=request.POST.get("confirm_removal") == "1",
             )
@@ -84,6 +84,8 @@ def note_edit(request, note_uuid):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Note saved.")
+            for problem in plan.problems:  # a user's own (imported) type asking for what it lacks
+                messages.warning(request, f"Its templates: {problem}")
             return redirect("cards:deck_detail", deck_uuid=deck.uuid) if deck else redirect("cards:deck_list")
     context = {"form": form, "note": note, "note_type": note.note_type, "cards": cards, "deck": deck}
     return render(request, "cards/note_form.html", context, status=400 if form.errors else 200)

@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 from django.db.models import QuerySet
 from django.db.models.sql.constants import MULTI
 
-from apps.cards.models import Card, CardTemplate, Deck, NoteType
+from apps.cards.models import Card, CardTemplate, Deck
+from knowledge_tracing.anki.note_types import card_name
 from knowledge_tracing.data.columns import CONCEPT_SEPARATOR
 
 LOOKUP_BATCH = 5000
@@ -57,7 +58,7 @@ class CardAttributes:
             rows = list(Card.all_objects.filter(id__in=ids).values_list(*fields))
             self._load_templates({row[5] for row in rows})
             for card_id, card_uuid, tags, ordinal, note_uuid, note_type_id, note_type, kind, *text in rows:
-                template = f"Cloze {ordinal + 1}" if kind == NoteType.Kind.CLOZE else self.templates[note_type_id].get(ordinal, f"Card {ordinal + 1}")
+                template = card_name(kind, self.templates[note_type_id], ordinal)
                 self.cards[card_id] = (
                     str(card_uuid), _concepts(tags), f"{text[0]}\n\n{text[1]}" if text else None, str(note_uuid), note_type, template
                 )

@@ -22,7 +22,7 @@ def deck(owner):
 
 
 def add_note(client, deck, note_type_name: str, *values: str, tags: str = ""):
-    note_type = note_type_builtin(note_type_name)
+    note_type = note_type_builtin(name=note_type_name)
     data = {"note_type": str(note_type.uuid), "deck": str(deck.uuid), "tags": tags}
     data.update({f"field_{position}": value for position, value in enumerate(values)})
     return client.post(reverse("cards:note_add", kwargs={"deck_uuid": deck.uuid}) + f"?note_type={note_type.uuid}", data)
@@ -42,7 +42,7 @@ def test_the_add_page_offers_every_builtin_type_and_shows_the_chosen_types_field
     page = client.get(reverse("cards:note_add", kwargs={"deck_uuid": deck.uuid})).content.decode()
     for name in ("Basic", "Basic (and reversed card)", "Basic (optional reversed card)", "Basic (type in the answer)", "Cloze"):
         assert f">{name}</option>" in page.replace("&#x27;", "'")
-    cloze = note_type_builtin("Cloze")
+    cloze = note_type_builtin(name="Cloze")
     page = client.get(reverse("cards:note_add", kwargs={"deck_uuid": deck.uuid}), {"note_type": cloze.uuid}).content.decode()
     assert ">Text:</label>" in page and ">Back Extra:</label>" in page and "{{c1::answer}}" in page
     assert client.get(reverse("cards:note_add", kwargs={"deck_uuid": deck.uuid}), {"note_type": "nonsense"}).status_code == 404
@@ -93,7 +93,7 @@ def test_a_basic_card_edited_by_front_and_back_and_another_note_by_its_note_page
     basic = card_create(deck=deck, front="Capital of Peru?", back="Lima", tags=[])
     assert client.get(reverse("cards:card_edit", kwargs={"card_uuid": basic.uuid})).status_code == 200
     reversed_note = note_create(
-        owner=owner, deck=deck, note_type=note_type_builtin("Basic (and reversed card)"), field_values=["comer", "to eat"], tags=[]
+        owner=owner, deck=deck, note_type=note_type_builtin(name="Basic (and reversed card)"), field_values=["comer", "to eat"], tags=[]
     )
     card = reversed_note.cards.get(ord=1)
     response = client.get(reverse("cards:card_edit", kwargs={"card_uuid": card.uuid}))
@@ -124,7 +124,7 @@ def test_the_study_page_keeps_the_renderers_markup_and_nothing_a_template_smuggl
 
 
 def test_a_typed_answer_card_has_a_text_box_in_front_and_the_expected_answer_behind(owner, deck, web_client_for):
-    note_create(owner=owner, deck=deck, note_type=note_type_builtin("Basic (type in the answer)"), field_values=["Capital of Peru?", "Lima"], tags=[])
+    note_create(owner=owner, deck=deck, note_type=note_type_builtin(name="Basic (type in the answer)"), field_values=["Capital of Peru?", "Lima"], tags=[])
     client = web_client_for(owner)
     session_url = client.post(reverse("study:session_start", kwargs={"deck_uuid": deck.uuid})).url
     front = client.get(session_url).content.decode()
@@ -173,3 +173,12 @@ def test_deleting_a_parent_asks_with_the_decks_inside_listed(owner, web_client_f
 
     client.post(reverse("cards:deck_delete", kwargs={"deck_uuid": languages.uuid}))
     assert not Deck.objects.filter(owner=owner).exists()
+
+
+def test_editing_a_note_of_an_imported_type_says_what_its_templates_ask_for_and_lack(owner, deck, web_client_for):
+    spec = NoteTypeSpec("Imported", "standard", ("Word",), (CardTemplate("Card 1", "{{Word}}", "{{FrontSide}}<hr id=answer>{{Meaning}}"),))
+    note = note_create(owner=owner, deck=deck, note_type=note_type_create(owner=owner, spec=spec), field_values=["perro"], tags=[])
+    client = web_client_for(owner)
+    page = client.post(reverse("cards:note_edit", kwargs={"note_uuid": note.uuid}), {"field_0": "gato", "tags": ""}, follow=True)
+    assert "Its templates: {{Meaning}}: there is no field called &#x27;Meaning&#x27;" in page.content.decode()
+    assert Card.objects.get(note=note).front == "gato"

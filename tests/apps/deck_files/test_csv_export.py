@@ -23,8 +23,8 @@ def test_a_note_per_row_with_its_fields_and_media_by_file_name(db, owner, tmp_pa
     verbs = deck_create(owner=owner, title="Languages::Spanish::Verbs")
     DeckMedia.objects.create(deck=languages, name="sol.png", size=3, file="deck-media/sol")
     image = f'<img src="/decks/{languages.uuid}/media/sol.png">'
-    note_create(owner=owner, deck=verbs, note_type=note_type_builtin("Basic (and reversed card)"), field_values=["hablar", f"to speak {image}"], tags=["verbs"])
-    note_create(owner=owner, deck=languages, note_type=note_type_builtin("Cloze"), field_values=["{{c1::Hola}}, {{c2::amigo}}", "greeting"], tags=[])
+    note_create(owner=owner, deck=verbs, note_type=note_type_builtin(name="Basic (and reversed card)"), field_values=["hablar", f"to speak {image}"], tags=["verbs"])
+    note_create(owner=owner, deck=languages, note_type=note_type_builtin(name="Cloze"), field_values=["{{c1::Hola}}, {{c2::amigo}}", "greeting"], tags=[])
 
     rows = export_csv(languages, tmp_path / "languages.csv")
 

@@ -137,7 +137,7 @@ def test_rows_name_each_cards_note_note_type_and_template(tmp_path, owner, publi
     from apps.cards.note_services import note_create, note_type_builtin
 
     note = note_create(
-        owner=public_deck.owner, deck=public_deck, note_type=note_type_builtin("Cloze"),
+        owner=public_deck.owner, deck=public_deck, note_type=note_type_builtin(name="Cloze"),
         field_values=["{{c1::Lima}} is the capital of {{c2::Peru}}", ""], tags=["geo"],
     )
     basic = public_deck.cards.exclude(note=note).first()
