@@ -5,14 +5,15 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 from uuid import UUID
 
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
 from apps.cards.deck_files.records import CardRow, MediaFile, NoteRow, ReviewRow
 from apps.cards.deck_names import SEPARATOR
-from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
+from apps.cards.models import Card, CardTemplate, Deck, DeckMedia, Note, NoteType
 from apps.study.models import StudyLog
+from knowledge_tracing.anki.note_types import card_name
 
 
 def deck_subtree(deck: Deck, *, open_to=None) -> QuerySet:
@@ -117,11 +118,40 @@ def deck_cards(deck: Deck, *, viewer=None):
     return Card.objects.filter(deck_id__in=deck_ids).order_by("id")
 
 
-def cards_with_labels(cards) -> list[Card]:
-    """The given cards (a page of them) with their deck, note, note type and templates, for ``template_name`` and the deck column."""
+@dataclass(frozen=True)
+class ListedCard:
+    """A card as the deck page lists it: the card, its name (Card 2, Cloze 3), its note's UUID and its deck's name."""
+
+    card: Card
+    name: str
+    note_uuid: UUID
+    deck_name: str
+
+
+def listed_cards(cards) -> list[ListedCard]:
+    """A page of ``deck_cards`` with what the deck page shows beside each card, in four small queries.
+
+    Read by id from the page's cards rather than joined into the page's query, so a page
+    far into a large deck costs what the first does.
+    """
     cards = list(cards)
-    prefetch_related_objects(cards, "deck", "note__note_type__templates")
-    return cards
+    notes, note_types = {}, {}
+    for note_id, note_uuid, note_type_id in Note.all_objects.filter(pk__in={card.note_id for card in cards}).values_list("pk", "uuid", "note_type_id"):
+        notes[note_id], note_types[note_id] = note_uuid, note_type_id
+    kinds = dict(NoteType.objects.filter(pk__in=set(note_types.values())).values_list("pk", "kind"))
+    templates: dict[int, dict[int, str]] = {note_type: {} for note_type in kinds}
+    for note_type, ordinal, name in CardTemplate.objects.filter(note_type_id__in=kinds).values_list("note_type_id", "ord", "name"):
+        templates[note_type][ordinal] = name
+    deck_names = dict(Deck.all_objects.filter(pk__in={card.deck_id for card in cards}).values_list("pk", "title"))
+    return [
+        ListedCard(
+            card=card,
+            name=card_name(kinds[note_types[card.note_id]], templates[note_types[card.note_id]], card.ord),
+            note_uuid=notes[card.note_id],
+            deck_name=deck_names[card.deck_id].rsplit(SEPARATOR, 1)[-1],
+        )
+        for card in cards
+    ]
 
 
 @dataclass(frozen=True)
