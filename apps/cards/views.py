@@ -53,7 +53,7 @@ def deck_detail(request, deck_uuid):
     context = {
         "deck": deck,
         "cards": cards,
-        "listed": listed_cards(cards.object_list),
+        "listed": listed_cards(cards.object_list, deck=deck),
         "is_owner": deck.owner_id == request.user.pk,
         "parents": deck_parents(deck, viewer=request.user),
         "subdecks": deck_children(deck, viewer=request.user),
