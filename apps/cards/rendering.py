@@ -9,7 +9,9 @@ the learner's browser. Text saved before these limits that breaks them is shown 
 plain text.
 
 Images are kept only when they come from Mnemo's own media: an image from another
-server would tell its owner who studies the card, and when.
+server would tell its owner who studies the card, and when. The markup the note
+renderer writes is kept (cloze spans, ``<details>`` hints, the typed-answer text input),
+with only the renderer's own class names: a template cannot style or script its way out.
 """
 
 import html
@@ -31,8 +33,18 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
     "sub", "sup", "hr", "a", "img",
+    # what the note renderer writes (knowledge_tracing.anki.templates): clozes, hints, typed answers, readings
+    "span", "details", "summary", "input", "ruby", "rb", "rt",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "span": {"class"},
+    "code": {"class"},
+    "details": {"class"},
+    "input": {"type", "class", "autocomplete", "autocapitalize", "spellcheck", "aria-label"},
+}
+RENDERER_CLASSES = {"cloze", "cloze-inactive", "hint", "type-answer"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 TAG_PATTERN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
@@ -96,6 +108,10 @@ def sanitise_html(markup: str, *, image_allowed: Callable[[str], bool] = _is_own
 
     def keep_attribute(element: str, attribute: str, value: str) -> str | None:
         if element == "img" and attribute == "src" and not image_allowed(value):
+            return None
+        if attribute == "class":
+            return " ".join(name for name in value.split() if name in RENDERER_CLASSES) or None
+        if element == "input" and attribute == "type" and value != "text":
             return None
         return value
 

@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Cohort
+from apps.accounts.selectors import cohort_covered_decks
 from apps.cards.models import Card, Deck
 from apps.dashboards.mastery import StudiedCardMastery, cohort_horizon, default_horizon, studied_card_mastery
 from apps.dashboards.models import (
@@ -123,7 +124,7 @@ def cohort_snapshot_write(*, cohort: Cohort, now: datetime | None = None, memo: 
     now = memo.now
     horizon = cohort_horizon(exam_date=cohort.exam_date, now=now)
     members = list(cohort.members.order_by("pk"))
-    decks = Deck.objects.in_bulk([deck.pk for deck in cohort.decks.all()])
+    decks = Deck.objects.in_bulk([deck.pk for deck in cohort_covered_decks(cohort)])
     decks_of = defaultdict(list)
     for learner_id, deck_id in learner_deck_pairs(deck_ids=list(decks), learner_ids=[member.pk for member in members]):
         decks_of[learner_id].append(decks[deck_id])

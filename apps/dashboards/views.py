@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.selectors import cohort_covered_decks
 from apps.accounts.services import learner_settings_get_or_create
 from apps.dashboards import selectors, services, tables
 from apps.dashboards.access import cohort_for_dashboard, cohort_for_mastery_settings, may_change_mastery_settings, member_for_dashboard
@@ -124,7 +125,7 @@ def cohort_csv(request, cohort_uuid, table: str):
 
 
 def _learner_data(cohort, learner, now) -> dict:
-    decks = list(cohort.decks.all())
+    decks = cohort_covered_decks(cohort)
     snapshot = selectors.latest_cohort_snapshot(cohort)
     card_rows = [] if snapshot is None else selectors.learner_card_mastery(snapshot, learner=learner)
     concepts = [] if snapshot is None else list(

@@ -21,6 +21,16 @@ class CardRow:
 
 
 @dataclass(frozen=True)
+class NoteRow:
+    """One note to write: its type's name, (field name, value) in field order, tags, and its deck below the exported one ("" for that deck)."""
+
+    note_type: str
+    fields: list[tuple[str, str]]
+    tags: list[str]
+    deck: str
+
+
+@dataclass(frozen=True)
 class ReviewRow:
     """One answer from an Anki review log, to become a study log of the importing learner."""
 

@@ -18,6 +18,8 @@ from apps.study.selectors import start_of_day
 from apps.study.student_model import HISTORY_COLUMNS, active_model
 from knowledge_tracing.fsrs_memory import forgetting_curve
 
+from .conftest import study_days
+
 pytestmark = pytest.mark.django_db
 
 
@@ -140,3 +142,24 @@ def test_concepts_tied_across_the_lists_are_left_out_of_both():
     strongest, weakest = strongest_and_weakest(concepts)
     assert [row["concept"] for row in strongest] == ["europe"]
     assert [row["concept"] for row in weakest] == ["americas", "asia"]
+
+
+def test_a_cohort_assigned_a_parent_deck_counts_what_its_learners_studied_below_it(instructor, owner):
+    from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create, cohort_join
+    from apps.cards.services import card_create, deck_create
+
+    languages = deck_create(owner=instructor, title="Languages", visibility="public")
+    verbs = deck_create(owner=instructor, title="Languages::Spanish::Verbs", visibility="public")
+    hidden = deck_create(owner=instructor, title="Languages::Drafts")  # private: the instructor's alone
+    for deck in (languages, verbs, hidden):
+        card_create(deck=deck, front=f"a card in {deck.title}", back="a", tags=["spanish"])
+    cohort = cohort_create(owner=instructor, name="Spanish group")
+    cohort_assign_deck(cohort=cohort, deck=languages)
+    cohort_join(learner=owner, code=cohort_invite_create(cohort=cohort, valid_days=7, max_uses=1).code)
+    study_days(owner, languages, days=2, seed=5)
+
+    snapshot = cohort_snapshot_write(cohort=cohort, now=timezone.now())
+
+    assert CardState.objects.filter(learner=owner).values_list("deck__title", flat=True).distinct().count() == 2
+    mastery = snapshot.learners.get(learner=owner)
+    assert mastery.cards_studied == 2 and mastery.answers == StudyLog.objects.filter(learner=owner).count()

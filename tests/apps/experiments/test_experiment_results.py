@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.urls import reverse
 
-from apps.cards.services import deck_create
+from apps.cards.services import card_create, deck_create
 from apps.experiments.models import ArmAssignment
 from apps.experiments.selectors import experiment_results
 from apps.experiments.services import ArmSpec, experiment_create, experiment_start, experiment_stop
@@ -57,7 +57,7 @@ def stopped_experiment(owner, private_deck, make_user):
     _log(ben, first, START + hour / 2, True)
     _log(ben, first, START + day + hour / 2, True)             # exactly 24 h later: counts as retained
     StudyLogUndo.objects.create(log=_log(ben, second, START + 2 * day, False), undone_at=START + 2 * day)  # undone: ignored
-    _log(ben, deck_create(owner=ben, title="ben's own deck").cards.create(front="q", back="a"), START + hour, False)  # another deck
+    _log(ben, card_create(deck=deck_create(owner=ben, title="ben's own deck"), front="q", back="a", tags=[]), START + hour, False)  # another deck
     _log(outsider, first, START + hour, False)                 # never assigned
     _log(cy, first, START + timedelta(minutes=10), False)
     _log(cy, first, START + 3 * day, True)                     # retained after 3 days
@@ -94,3 +94,26 @@ def test_a_draft_shows_its_arms_with_no_figures(owner, private_deck, web_client_
     assert [(result.arm.name, result.figures.reviews, result.figures.recall.rate) for result in results] == [("a", 0, None), ("b", 0, None)]
     page = web_client_for(owner).get(reverse("experiments:experiment_detail", args=[draft.uuid])).content.decode()
     assert "Start" in page
+
+
+def test_an_experiment_on_a_parent_deck_counts_the_answers_given_while_studying_it(owner, make_user):
+    from django.utils import timezone
+
+    from apps.study.services import study_log_record, study_session_next, study_session_start
+
+    languages = deck_create(owner=owner, title="Languages", visibility="public")
+    verbs = deck_create(owner=owner, title="Languages::Verbs", visibility="public")
+    card_create(deck=languages, front="idioma", back="language", tags=[])
+    card_create(deck=verbs, front="hablar", back="to speak", tags=[])
+    experiment = experiment_create(
+        deck=languages, name="two arms", created_by=owner, arms=[ArmSpec("fsrs", "fsrs", "", 1), ArmSpec("also fsrs", "fsrs", "", 1)]
+    )
+    experiment_start(experiment=experiment, now=timezone.now() - timedelta(hours=1))
+    learner = make_user("ada")
+    session = study_session_start(learner=learner, deck=languages)
+    while (shown := study_session_next(session=session)) is not None:
+        study_log_record(learner=learner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=900, shown_uuid=shown.uuid)
+
+    results = experiment_results(experiment)
+    assert StudyLog.objects.filter(deck=verbs).count() == 1
+    assert sorted((result.figures.learners, result.figures.reviews) for result in results) == [(0, 0), (1, 2)]
