@@ -44,6 +44,7 @@ def write_anki_package(
                 for guid, card_id in database.execute("SELECT notes.guid, cards.id FROM cards JOIN notes ON notes.id = cards.nid")
             }
             database.executemany("INSERT INTO revlog VALUES (?, ?, -1, ?, 0, 0, 0, ?, ?)", _revlog_rows(reviews, anki_ids))
+            _declare_current_scheduler(database)
             database.commit()
         finally:
             database.close()
@@ -52,6 +53,13 @@ def write_anki_package(
             archive.writestr("media", json.dumps({str(index): item.name for index, item in enumerate(media)}))
             for index, item in enumerate(media):
                 archive.writestr(str(index), item.data)
+
+
+def _declare_current_scheduler(database: sqlite3.Connection) -> None:
+    """genanki leaves ``schedVer`` out of the collection's settings, so Anki would take the answers for the first
+    scheduler's (three buttons while learning) and raise learning answers 2 and 3 to 3 and 4."""
+    conf = json.loads(database.execute("SELECT conf FROM col").fetchone()[0])
+    database.execute("UPDATE col SET conf = ?", (json.dumps({**conf, "schedVer": 2}),))
 
 
 def _stable_id(name: str) -> int:

@@ -9,7 +9,7 @@ from apps.cards.deck_files.records import DeckFile, DeckFileError
 from apps.cards.deck_files.tabular import read_tabular
 from apps.cards.rendering import card_text_problem
 
-ANKI_SUFFIXES = (".apkg", ".colpkg")
+ANKI_SUFFIXES = (".apkg", ".colpkg", ".anki2", ".anki21", ".anki21b")
 TABULAR_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 SUPPORTED = ", ".join(ANKI_SUFFIXES + TABULAR_SUFFIXES)
 
