@@ -1,6 +1,5 @@
 """Deck import (upload, preview, confirm, progress), export, and the media files imported decks use."""
 
-import mimetypes
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.cards import services
 from apps.cards.access import deck_for_study, deck_import_for_owner
+from apps.cards.deck_files.media_types import DOWNLOAD_TYPE, SNIFF_BYTES, shown_type
 from apps.cards.deck_files.records import DeckFileError
 from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
 from apps.cards.forms import DeckImportForm
@@ -110,12 +110,19 @@ def deck_export(request, deck_uuid):
 @login_required
 @require_GET
 def deck_media(request, deck_uuid, name):
-    """A media file of a deck the user may study; sandboxed so an imported SVG or HTML file cannot run script."""
+    """A media file of a deck the user may study, under the type its bytes have when that is an image or a sound.
+
+    Anything else (HTML, SVG, unknown bytes, whatever its name says) is a download only;
+    ``nosniff`` stops the browser guessing otherwise, and the sandbox keeps any script inert.
+    """
     deck = deck_for_study(request.user, deck_uuid)
     media = DeckMedia.objects.filter(deck=deck, name=name).first()
     if media is None:
         raise Http404("No such media file")
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(media.file.open("rb"), content_type=content_type)
+    handle = media.file.open("rb")
+    content_type = shown_type(handle.read(SNIFF_BYTES))
+    handle.seek(0)
+    response = FileResponse(handle, content_type=content_type or DOWNLOAD_TYPE, as_attachment=content_type is None, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -85,7 +85,7 @@ SECONDS_PER_DAY = 86_400
 CARD_DATA_MAX_CHARS = 10_000
 MEDIA_NAME_MAX_BYTES = 255
 MEDIA_NAME_FORBIDDEN = set('/\\:*?"<>|')
-SQLITE_PROGRESS_EVERY = 100_000
+SQLITE_PROGRESS_EVERY = 10_000
 
 
 def open_anki_file(path: Path, *, limits: ReadLimits | None = None) -> "AnkiFile":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
 from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.media_types import media_type_problem
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
 from apps.cards.rendering import is_package_media_name, sanitise_html
 from knowledge_tracing.anki.limits import AnkiFileError
@@ -111,7 +112,8 @@ def _referenced_media(cards: list[CardRow]) -> set[str]:
 
 
 def _media(anki_file: AnkiFile, referenced: set[str]) -> tuple[list[MediaFile], list[str]]:
-    """The package's media files, and a line for each referenced file it lacks."""
+    """The package's media files, and a line for each referenced file it lacks or that is not what its name says."""
     files = [MediaFile(name=name, data=anki_file.read_media(name)) for name in anki_file.media]
+    problems = [f"media {item.name!r}: {problem}" for item in files if (problem := media_type_problem(item.name, item.data))]
     missing = sorted(referenced - set(anki_file.media))
-    return files, [f"media {name!r}: referenced by a card but not in the package" for name in missing]
+    return files, problems + [f"media {name!r}: referenced by a card but not in the package" for name in missing]
