@@ -90,7 +90,7 @@ def _card_sides(note_type: NoteType, fields: list[str], template: int) -> tuple[
         return f"template {template + 1} of note type {note_type.name!r} (only the first two fields are imported)"
     else:
         front, back = (fields[0], fields[1]) if template == 0 else (fields[1], fields[0])
-    front, back = (sanitise_html(side, image_allowed=is_package_media_name).strip() for side in (front, back))
+    front, back = (sanitise_html(side, media_allowed=is_package_media_name).strip() for side in (front, back))
     if not front or not back:
         return "front or back is empty"
     return front, back
