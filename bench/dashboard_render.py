@@ -47,6 +47,7 @@ from apps.accounts import roles  # noqa: E402
 from apps.accounts.models import Cohort  # noqa: E402
 from apps.accounts.services import user_role_add  # noqa: E402
 from apps.cards.models import Card, Deck  # noqa: E402
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
 from apps.dashboards.models import CardRecall, ConceptMastery  # noqa: E402
 from apps.dashboards.services import snapshots_refresh  # noqa: E402
 from apps.modeling.embeddings import encoder_name  # noqa: E402
@@ -70,9 +71,8 @@ def populate_deck(rng: np.random.Generator, *, n_cards: int) -> tuple[Cohort, ob
     instructor = users.create_user(username="bench-instructor")
     user_role_add(user=instructor, role=roles.INSTRUCTOR)
     deck = Deck.objects.create(owner=instructor, title="Benchmark deck", visibility=Deck.Visibility.PUBLIC)
-    Card.objects.bulk_create(
-        Card(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=[f"concept-{i % N_CONCEPTS:02d}"], content_hash=f"{i:064x}")
-        for i in range(n_cards)
+    basic_notes_bulk_create(
+        cards=[BasicCardText(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=[f"concept-{i % N_CONCEPTS:02d}"]) for i in range(n_cards)]
     )
     cards = list(Card.objects.filter(deck=deck).order_by("id").values_list("id", "content_hash"))
     vectors = rng.normal(size=(n_cards, EMBEDDING_DIMENSION)).astype(np.float32)

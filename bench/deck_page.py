@@ -33,7 +33,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from apps.cards.models import Card, Deck  # noqa: E402
+from apps.cards.models import Deck  # noqa: E402
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
 from apps.pagination import PAGE_SIZE  # noqa: E402
 from _bench_database import bench_database  # noqa: E402
 
@@ -41,17 +42,13 @@ from _bench_database import bench_database  # noqa: E402
 def populate(n_cards: int) -> Deck:
     owner = get_user_model().objects.create_user(username="bench-owner")
     deck = Deck.objects.create(owner=owner, title="Benchmark deck", visibility=Deck.Visibility.PUBLIC)
-    cards = (
-        Card(deck=deck, front=f"**Question {index}**: what is {index} squared?", back=f"{index * index}", tags=["bench"], content_hash=f"{index:064d}")
-        for index in range(n_cards)
-    )
-    batch: list[Card] = []
-    for card in cards:
-        batch.append(card)
-        if len(batch) == 5_000:
-            Card.objects.bulk_create(batch)
-            batch = []
-    Card.objects.bulk_create(batch)
+    for start in range(0, n_cards, 5_000):
+        basic_notes_bulk_create(
+            cards=[
+                BasicCardText(deck=deck, front=f"**Question {index}**: what is {index} squared?", back=f"{index * index}", tags=["bench"])
+                for index in range(start, min(start + 5_000, n_cards))
+            ]
+        )
     return deck
 
 

@@ -62,8 +62,8 @@ def fill_database(rows: int) -> float:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from apps.cards.content import content_hash
     from apps.cards.models import Card, Deck
+    from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
     from apps.research.models import ResearchConsentPeriod
     from apps.study.models import StudyLog
 
@@ -76,9 +76,8 @@ def fill_database(rows: int) -> float:
         users = get_user_model().objects.bulk_create(get_user_model()(username=f"learner-{i:04d}", password="!") for i in range(LEARNERS))
         ResearchConsentPeriod.objects.bulk_create(ResearchConsentPeriod(learner=user, started_at=start) for user in users)
         deck = Deck.objects.create(owner=users[0], title="Benchmark deck")
-        Card.objects.bulk_create(
-            Card(deck=deck, front=f"question {i}", back=f"answer {i}", tags=[f"topic-{i % 20}"], content_hash=content_hash(f"question {i}", f"answer {i}"))
-            for i in range(CARDS)
+        basic_notes_bulk_create(
+            cards=[BasicCardText(deck=deck, front=f"question {i}", back=f"answer {i}", tags=[f"topic-{i % 20}"]) for i in range(CARDS)]
         )
         card_ids = list(Card.objects.values_list("id", flat=True))
         user_ids = [user.pk for user in users]

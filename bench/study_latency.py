@@ -41,6 +41,7 @@ from django.utils import timezone  # noqa: E402
 
 from apps.accounts.services import api_token_create, learner_settings_get_or_create  # noqa: E402
 from apps.cards.models import Card, Deck  # noqa: E402
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
 from apps.study.models import CardState, ShownCard, StudyLog  # noqa: E402
 from _bench_database import bench_database  # noqa: E402
 
@@ -56,9 +57,7 @@ def populate(rng: np.random.Generator):
     users = get_user_model().objects
     owner = users.create_user(username="bench-owner")
     deck = Deck.objects.create(owner=owner, title="Benchmark deck", visibility=Deck.Visibility.PUBLIC)
-    Card.objects.bulk_create(
-        [Card(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=["bench"], content_hash=f"{i:064x}") for i in range(N_CARDS)]
-    )
+    basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=["bench"]) for i in range(N_CARDS)])
     card_ids = np.array(Card.objects.filter(deck=deck).order_by("id").values_list("id", flat=True))
     now = timezone.now()
     learners = users.bulk_create([get_user_model()(username=f"bench-learner-{i}") for i in range(N_LEARNERS)])

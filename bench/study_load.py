@@ -110,14 +110,13 @@ def populate(n_learners: int, with_history: bool) -> tuple[str, list[str]]:
     from apps.accounts.models import LearnerSettings
     from apps.accounts.services import api_token_create
     from apps.cards.models import Card, Deck
+    from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
     from apps.study.models import StudyLog
 
     users = get_user_model().objects
     owner = users.create_user(username="bench-owner")
     deck = Deck.objects.create(owner=owner, title="Load deck", visibility=Deck.Visibility.PUBLIC)
-    Card.objects.bulk_create(
-        [Card(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=["load"], content_hash=f"{i:064x}") for i in range(N_CARDS)]
-    )
+    basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=["load"]) for i in range(N_CARDS)])
     learners = users.bulk_create([get_user_model()(username=f"load-learner-{i}") for i in range(n_learners + SATURATION_LEARNERS)])
     LearnerSettings.objects.bulk_create(
         [LearnerSettings(user=learner, new_cards_per_day=1000, reviews_per_day=10000) for learner in learners]

@@ -54,7 +54,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from apps.cards.models import Card, Deck  # noqa: E402
+from apps.cards.models import Deck  # noqa: E402
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
 from apps.modeling.embeddings import card_embeddings_ensure  # noqa: E402
 from apps.modeling.models import MODEL_KINDS, TrainingRun  # noqa: E402
 from apps.modeling.scopes import Scope  # noqa: E402
@@ -83,12 +84,10 @@ def store_study_logs(*, learners: int, cards: int, logs: int, seed: int) -> Deck
     owner = users[0]
     with transaction.atomic():
         deck = Deck.objects.create(owner=owner, title="Training benchmark", visibility=Deck.Visibility.PUBLIC)
-        card_rows = Card.objects.bulk_create(
-            [Card(deck=deck, front=text, back=f"answer {index}", tags=[text.split(":")[0].lower().replace(" ", "-")])
-             for index, text in enumerate(table.item_text)]
+        card_rows = basic_notes_bulk_create(
+            cards=[BasicCardText(deck=deck, front=text, back=f"answer {index}", tags=[text.split(":")[0].lower().replace(" ", "-")])
+                   for index, text in enumerate(table.item_text)]
         )
-    for card in card_rows:  # bulk_create skips save(): set the content hash as save() would
-        card.save(update_fields=["content_hash"])
     base = datetime.now(timezone.utc).timestamp() - (table.time.max() - table.time.min()) - 86_400
     offset = base - table.time.min()
     StudyLog.objects.bulk_create(

@@ -101,7 +101,7 @@ def deck_export(request, deck_uuid):
     handle = tempfile.TemporaryFile()
     with tempfile.TemporaryDirectory(prefix="mnemo-export-") as scratch:
         target = Path(scratch) / f"deck{EXPORT_FORMATS[export_format]}"
-        deck_export_to_file(deck=deck, export_format=export_format, target=target, learner=learner)
+        deck_export_to_file(deck=deck, export_format=export_format, target=target, viewer=request.user, learner=learner)
         handle.write(target.read_bytes())
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"{deck.title}{EXPORT_FORMATS[export_format]}")

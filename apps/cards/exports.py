@@ -11,12 +11,12 @@ from apps.cards.selectors import deck_export_records
 EXPORT_FORMATS = {"csv": ".csv", "apkg": ".apkg"}
 
 
-def deck_export_to_file(*, deck: Deck, export_format: str, target: Path, learner=None) -> None:
-    """Write the deck; an .apkg carries ``learner``'s review history when one is given (CSV has no history)."""
+def deck_export_to_file(*, deck: Deck, export_format: str, target: Path, viewer=None, learner=None) -> None:
+    """Write the deck and the decks below it (those ``viewer`` may study); an .apkg carries ``learner``'s review history when one is given."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {export_format!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     package = export_format == "apkg"
-    records = deck_export_records(deck, learner=learner if package else None, with_media=package)
+    records = deck_export_records(deck, viewer=viewer, learner=learner if package else None, with_media=package)
     if not package:
         write_cards_csv(target, cards=records.cards)
     else:

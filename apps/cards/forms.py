@@ -3,14 +3,38 @@
 from django import forms
 
 from apps.cards.content import parse_tags
+from apps.cards.deck_names import DECK_NAME_MAX_CHARS, DeckNameError, deck_name
 from apps.cards.models import Deck
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 
 
-class DeckForm(forms.ModelForm):
-    class Meta:
-        model = Deck
-        fields = ["title", "description", "visibility"]
+class DeckForm(forms.Form):
+    """A deck's name (``Parent::Child`` puts it inside another deck), description and visibility; ``deck`` when editing one."""
+
+    title = forms.CharField(
+        label="Name",
+        max_length=DECK_NAME_MAX_CHARS,
+        help_text="Parent::Child puts the deck inside another (made when missing); a new name moves the deck "
+        "with the decks inside it.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    visibility = forms.ChoiceField(choices=Deck.Visibility.choices, initial=Deck.Visibility.PRIVATE)
+
+    def __init__(self, *args, owner, deck: Deck | None = None, **kwargs) -> None:
+        if deck is not None:
+            kwargs.setdefault("initial", {"title": deck.title, "description": deck.description, "visibility": deck.visibility})
+        super().__init__(*args, **kwargs)
+        self.owner, self.deck = owner, deck
+
+    def clean_title(self) -> str:
+        try:
+            name = deck_name(self.cleaned_data["title"])
+        except DeckNameError as error:
+            raise forms.ValidationError(str(error)) from error
+        taken = Deck.objects.filter(owner=self.owner, title__iexact=name).exclude(pk=self.deck.pk if self.deck else None).first()
+        if taken is not None:
+            raise forms.ValidationError(f"You already have a deck named “{taken.title}”.")
+        return name
 
 
 def _card_text_field(help_text: str) -> forms.CharField:

@@ -11,7 +11,9 @@ plain text.
 Images and sounds (``<audio>``, ``<source>``) are kept only when they come from Mnemo's
 own media: a file from another server would tell its owner who studies the card, and
 when; and a deck's sounds are served only as the audio types their bytes show
-(``apps.cards.deck_files.media_types``).
+(``apps.cards.deck_files.media_types``). The markup the note renderer writes is kept
+(cloze spans, ``<details>`` hints, the typed-answer text input), with only the
+renderer's own class names: a template cannot style or script its way out.
 """
 
 import html
@@ -33,8 +35,20 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
     "sub", "sup", "hr", "a", "img", "audio", "source",
+    # what the note renderer writes (knowledge_tracing.anki.templates): clozes, hints, typed answers, readings
+    "span", "details", "summary", "input", "ruby", "rb", "rt",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "audio": {"src", "controls", "preload"}, "source": {"src"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "audio": {"src", "controls", "preload"},
+    "source": {"src"},
+    "span": {"class"},
+    "code": {"class"},
+    "details": {"class"},
+    "input": {"type", "class", "autocomplete", "autocapitalize", "spellcheck", "aria-label"},
+}
+RENDERER_CLASSES = {"cloze", "cloze-inactive", "hint", "type-answer"}
 MEDIA_ELEMENTS = ("img", "audio", "source")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 TAG_PATTERN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
@@ -99,6 +113,10 @@ def sanitise_html(markup: str, *, media_allowed: Callable[[str], bool] = _is_own
 
     def keep_attribute(element: str, attribute: str, value: str) -> str | None:
         if element in MEDIA_ELEMENTS and attribute == "src" and not media_allowed(value):
+            return None
+        if attribute == "class":
+            return " ".join(name for name in value.split() if name in RENDERER_CLASSES) or None
+        if element == "input" and attribute == "type" and value != "text":
             return None
         return value
 

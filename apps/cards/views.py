@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from apps.cards import services
 from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
 from apps.cards.content import format_tags
+from apps.cards.deck_names import DeckNameError
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import deck_cards, deck_list_for
 from apps.pagination import page_of
@@ -21,18 +22,22 @@ def deck_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def deck_create(request):
-    form = DeckForm(request.POST or None)
+    form = DeckForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        deck = services.deck_create(owner=request.user, **form.cleaned_data)
-        messages.success(request, f"Deck “{deck.title}” created.")
-        return redirect("cards:deck_detail", deck_uuid=deck.uuid)
-    return render(request, "cards/deck_form.html", {"form": form})
+        try:
+            deck = services.deck_create(owner=request.user, **form.cleaned_data)
+        except DeckNameError as error:
+            form.add_error("title", str(error))
+        else:
+            messages.success(request, f"Deck “{deck.title}” created.")
+            return redirect("cards:deck_detail", deck_uuid=deck.uuid)
+    return render(request, "cards/deck_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 def deck_detail(request, deck_uuid):
     deck = deck_for_study(request.user, deck_uuid)
-    context = {"deck": deck, "cards": page_of(request, deck_cards(deck)), "is_owner": deck.owner_id == request.user.pk}
+    context = {"deck": deck, "cards": page_of(request, deck_cards(deck, viewer=request.user)), "is_owner": deck.owner_id == request.user.pk}
     return render(request, "cards/deck_detail.html", context)
 
 
@@ -40,12 +45,16 @@ def deck_detail(request, deck_uuid):
 @require_http_methods(["GET", "POST"])
 def deck_edit(request, deck_uuid):
     deck = deck_for_owner(request.user, deck_uuid)
-    form = DeckForm(request.POST or None, instance=deck)
+    form = DeckForm(request.POST or None, deck=deck, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        services.deck_update(deck=deck, **form.cleaned_data)
-        messages.success(request, "Deck saved.")
-        return redirect("cards:deck_detail", deck_uuid=deck.uuid)
-    return render(request, "cards/deck_form.html", {"form": form, "deck": deck})
+        try:
+            services.deck_update(deck=deck, **form.cleaned_data)
+        except DeckNameError as error:
+            form.add_error("title", str(error))
+        else:
+            messages.success(request, "Deck saved.")
+            return redirect("cards:deck_detail", deck_uuid=deck.uuid)
+    return render(request, "cards/deck_form.html", {"form": form, "deck": deck}, status=400 if form.errors else 200)
 
 
 @login_required

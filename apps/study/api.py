@@ -13,7 +13,13 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
 from apps.study.selectors import study_outlook
-from apps.study.services import MAX_RESPONSE_MS, AnswerRejected, shown_card_choose_next, study_log_record_and_show_next
+from apps.study.services import (
+    MAX_RESPONSE_MS,
+    AnswerRejected,
+    shown_card_choose_next,
+    studied_deck,
+    study_log_record_and_show_next,
+)
 
 router = Router(tags=["study"])
 
@@ -142,5 +148,5 @@ def answer_create(request, answer: AnswerIn):
         )
     except AnswerRejected as rejection:
         raise HttpError(rejection.status, rejection.reason) from None
-    following_out = shown_card_out(following, learner=request.user, deck=card.deck)
+    following_out = shown_card_out(following, learner=request.user, deck=studied_deck(log))
     return Status(201 if created else 200, {"log": study_log_out(log), "next": following_out})

@@ -13,6 +13,7 @@ from django.utils.timesince import timeuntil
 from apps.accounts.models import LearnerSettings
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
+from apps.cards.selectors import deck_subtree
 from apps.study.models import CardState, ShownCard, StudyLog, StudySession
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
@@ -60,20 +61,27 @@ def _epoch(moment: datetime | None) -> float:
     return np.nan if moment is None else moment.timestamp()
 
 
+def study_decks(*, learner, deck: Deck) -> QuerySet:
+    """The decks whose cards a session of ``deck`` draws from: the deck and those below it that the learner may study."""
+    return deck_subtree(deck, open_to=learner).values("pk")
+
+
 def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
     """The cards the learner may see next: reviews due now (earliest first), then unseen cards in deck order.
 
-    Daily limits are applied with the library's shared rule, so every policy respects
-    them. ``predicted_recall`` is NaN until a student model serves predictions.
+    A parent deck's candidates are those of its whole subtree (``study_decks``). Daily
+    limits are applied with the library's shared rule, so every policy respects them.
+    ``predicted_recall`` is NaN until a student model serves predictions.
     """
+    decks = study_decks(learner=learner, deck=deck)
     due = list(
-        CardState.objects.filter(learner=learner, deck=deck, due_at__lte=now, card__deleted_at__isnull=True)
+        CardState.objects.filter(learner=learner, deck__in=decks, due_at__lte=now, card__deleted_at__isnull=True)
         .order_by("due_at")
         .values_list("card_id", "due_at", "last_review_at")[:MAX_DUE_CANDIDATES]
     )
-    studied = CardState.objects.filter(learner=learner, deck=deck).values("card_id")
+    studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     new = list(
-        Card.objects.filter(deck=deck).exclude(id__in=studied).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
+        Card.objects.filter(deck__in=decks).exclude(id__in=studied).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
     )
     count = len(due) + len(new)
     candidates = Candidates(
@@ -165,7 +173,8 @@ class StudyOutlook:
 
 
 def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> StudyOutlook:
-    states = CardState.objects.filter(learner=learner, deck=deck, card__deleted_at__isnull=True).aggregate(
+    decks = study_decks(learner=learner, deck=deck)
+    states = CardState.objects.filter(learner=learner, deck__in=decks, card__deleted_at__isnull=True).aggregate(
         studied=Count("id"), due=Count("id", filter=Q(due_at__lte=now)), earliest=Min("due_at")
     )
     return StudyOutlook(
@@ -173,7 +182,7 @@ def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now
         new_per_day=learner_settings.new_cards_per_day,
         reviews_per_day=learner_settings.reviews_per_day,
         counts=daily_counts(learner=learner, now=now),
-        new_available=Card.objects.filter(deck=deck).count() - states["studied"],
+        new_available=Card.objects.filter(deck__in=decks).count() - states["studied"],
         reviews_due=states["due"],
         earliest_due_at=states["earliest"],
     )

@@ -133,9 +133,10 @@ def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> Sh
     another API showing of the deck is pending (``another_api_showing_pending``), so
     choosing the API's next card after this answer needs no look-up of its own.
     """
-    others_pending = pending_showings(learner=learner, deck=card.deck_id, session=None).exclude(pk=OuterRef("pk"))
+    others_pending = pending_showings(learner=learner, deck=OuterRef("deck"), session=None).exclude(pk=OuterRef("pk"))
     showings = (
         ShownCard.objects.select_for_update(of=("self",))
+        .select_related("deck")
         .filter(learner=learner, card=card)
         .annotate(another_api_showing_pending=Exists(others_pending))
     )
@@ -187,7 +188,7 @@ def study_log_record(
 def study_log_record_and_show_next(
     *, learner, card: Card, log_uuid: uuid.UUID, grade: int, response_ms: int, shown_uuid: uuid.UUID | None = None
 ) -> tuple[StudyLog, bool, ShownCard | None]:
-    """``study_log_record``, then the card's deck's next card (``shown_card_choose_next``): (log, created, next).
+    """``study_log_record``, then the studied deck's next card (``shown_card_choose_next``): (log, created, next).
 
     A new answer and the showing chosen after it are written in one transaction, so
     the answer costs one commit (one WAL flush) rather than two. The choice runs in a
@@ -200,8 +201,13 @@ def study_log_record_and_show_next(
         shown_uuid=shown_uuid, now=timezone.now(), show_next=True,
     )
     if not created:
-        following = shown_card_choose_next(learner=learner, deck=card.deck)
+        following = shown_card_choose_next(learner=learner, deck=studied_deck(log))
     return log, created, following
+
+
+def studied_deck(log: StudyLog) -> Deck:
+    """The deck whose study showed the log's card (a parent of the card's deck, when a parent deck was studied)."""
+    return log.shown.deck if log.shown_id is not None else log.card.deck
 
 
 def _record_or_find(
@@ -244,7 +250,7 @@ def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | N
     try:
         with transaction.atomic():
             return shown_card_choose_next(
-                learner=learner, deck=log.card.deck, none_pending=not log.shown.another_api_showing_pending
+                learner=learner, deck=log.shown.deck, none_pending=not log.shown.another_api_showing_pending
             ), None
     except Exception as failure:
         return None, failure

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from apps.cards.models import Card, Deck
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, CARD_TEXT_MAX_NESTING, render_card_text, sanitise_html
 from apps.cards.services import card_create, deck_create
 from apps.study.models import StudySession
@@ -53,7 +54,7 @@ def test_a_csv_import_refuses_oversized_card_text_by_line(db, tmp_path):
 )
 def test_cards_saved_before_the_limits_still_show_on_deck_and_study_pages(instructor, other_learner, web_client_for, text):
     deck = deck_create(owner=instructor, title="Hostile", visibility=Deck.Visibility.PUBLIC)
-    card_create(deck=deck, front=text, back="the back", tags=[])
+    basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=text, back="the back", tags=[])])  # as saved before the limits
     client = web_client_for(other_learner)
     deck_page = client.get(reverse("cards:deck_detail", kwargs={"deck_uuid": deck.uuid}))
     assert deck_page.status_code == 200

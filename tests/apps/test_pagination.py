@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Cohort
 from apps.cards.models import Card, Deck
+from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
 from apps.experiments.models import Experiment
 from apps.pagination import PAGE_SIZE
 from apps.study.models import StudyLog
@@ -19,7 +20,7 @@ def _card_rows(html: bytes) -> list[str]:
 
 def test_the_deck_page_shows_one_page_of_cards_and_counts_them_all(owner, web_client_for):
     deck = Deck.objects.create(owner=owner, title="Big", visibility=Deck.Visibility.PRIVATE)
-    Card.objects.bulk_create([Card(deck=deck, front=f"big card {index}", back="b", content_hash=str(index)) for index in range(2 * PAGE_SIZE + 7)])
+    basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=f"big card {index}", back="b", tags=[]) for index in range(2 * PAGE_SIZE + 7)])
     client = web_client_for(owner)
     url = reverse("cards:deck_detail", kwargs={"deck_uuid": deck.uuid})
     first = client.get(url)

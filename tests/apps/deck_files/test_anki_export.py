@@ -8,6 +8,7 @@ from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRe
 from django.core.management import call_command
 
 from apps.cards.models import Card, Deck, DeckMedia
+from apps.cards.selectors import deck_cards, deck_subtree
 from apps.study.models import StudyLog
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
 from tests.apps.deck_files.conftest import PNG, import_deck
@@ -18,7 +19,7 @@ def export_deck(deck_uuid, target, *options) -> None:
 
 
 def deck_contents(deck_uuid) -> list[tuple]:
-    """Cards as a learner sees them (media by file name), with their subdeck and tags."""
+    """Cards of the deck and those below it as a learner sees them (media by file name), with their deck and tags."""
     deck = Deck.objects.get(uuid=deck_uuid)
     media_names = {f"/decks/{deck.uuid}/media/{item.name}": item.name for item in DeckMedia.objects.filter(deck=deck)}
 
@@ -27,12 +28,12 @@ def deck_contents(deck_uuid) -> list[tuple]:
             text = text.replace(url, name)
         return text
 
-    return [(portable(card.front), portable(card.back), card.subdeck, card.tags) for card in Card.objects.filter(deck=deck).order_by("id")]
+    return [(portable(card.front), portable(card.back), card.deck.title, card.tags) for card in deck_cards(deck)]
 
 
 def deck_reviews(deck_uuid) -> list[tuple]:
-    logs = StudyLog.objects.filter(deck__uuid=deck_uuid).order_by("answered_at")
-    return [(log.card.front, log.card.subdeck, log.answered_at, log.grade, log.response_ms) for log in logs]
+    logs = StudyLog.objects.filter(deck__in=deck_subtree(Deck.objects.get(uuid=deck_uuid))).order_by("answered_at")
+    return [(log.card.front, log.card.deck.title, log.answered_at, log.grade, log.response_ms) for log in logs]
 
 
 def test_current_anki_opens_our_package_with_the_same_cards_tags_decks_and_reviews(db, owner, private_deck, tmp_path):
@@ -70,7 +71,7 @@ def test_an_anki_deck_round_trips_through_our_export_and_import(db, owner, other
     assert (second["cards"], second["review_logs"], second["skipped"]) == (first["cards"], first["review_logs"], [])
     assert deck_contents(second["deck"]) == deck_contents(first["deck"])
     assert deck_reviews(second["deck"]) == deck_reviews(first["deck"])
-    assert StudyLog.objects.filter(deck__uuid=second["deck"]).values("learner").distinct().get()["learner"] == other_learner.pk
+    assert StudyLog.objects.filter(deck__in=deck_subtree(Deck.objects.get(uuid=second["deck"]))).values("learner").distinct().get()["learner"] == other_learner.pk
     media = DeckMedia.objects.get(deck__uuid=second["deck"])
     with media.file.open("rb") as handle:
         assert handle.read() == PNG

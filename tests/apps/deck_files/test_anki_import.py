@@ -8,17 +8,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.cards.models import Card, Deck, DeckMedia
+from apps.cards.selectors import deck_cards, deck_subtree
 from apps.study.models import CardState, StudyLog
 from apps.study.services import IMPORTED_POLICY
 from tests.apps.deck_files.conftest import ANSWERS, PNG, SECONDS_PER_ANSWER, anki_revlog, import_deck
 
 EXPECTED_CARDS = {
-    # (front, back, subdeck): tags
+    # (front, back, deck): tags; Anki's decks are a tree under the imported deck, named after Anki's top deck
     ("<b>hablar</b>", None, "Spanish::Verbs"): ["spanish", "verbs"],
     ("comer", "to eat", "Spanish::Verbs"): ["spanish"],
     ("to eat", "comer", "Spanish::Verbs"): ["spanish"],
-    ("[...] is the capital of Spain", "<b>Madrid</b> is the capital of Spain<br>Since 1561", "Geography"): ["geo::europe"],
-    ("Madrid is the capital of [country]", "Madrid is the capital of <b>Spain</b><br>Since 1561", "Geography"): ["geo::europe"],
+    ("[...] is the capital of Spain", "<b>Madrid</b> is the capital of Spain<br>Since 1561", "Spanish::Geography"): ["geo::europe"],
+    ("Madrid is the capital of [country]", "Madrid is the capital of <b>Spain</b><br>Since 1561", "Spanish::Geography"): ["geo::europe"],
 }
 
 
@@ -31,18 +32,21 @@ def test_every_card_tag_deck_and_review_arrives(db, owner, anki_collection, anki
     assert deck.owner == owner and deck.title == "Spanish"
     assert (summary["cards"], summary["notes"], summary["review_logs"]) == (5, 3, len(ANSWERS))
     assert summary["skipped"] == []
-    cards = {(card.front, None if "img" in card.back else card.back, card.subdeck): card.tags for card in Card.objects.filter(deck=deck)}
+    cards = {(card.front, None if "img" in card.back else card.back, card.deck.title): card.tags for card in deck_cards(deck)}
     assert cards == EXPECTED_CARDS
+    assert sorted(Deck.objects.filter(owner=owner).values_list("title", "parent__title")) == [
+        ("Spanish", None), ("Spanish::Geography", "Spanish"), ("Spanish::Verbs", "Spanish")
+    ]
 
     media = DeckMedia.objects.get(deck=deck)
-    speak = Card.objects.get(deck=deck, front="<b>hablar</b>")
+    speak = Card.objects.get(deck__title="Spanish::Verbs", front="<b>hablar</b>")
     assert speak.back == f'to speak <img src="/decks/{deck.uuid}/media/{media.name}">'
     client.force_login(owner)
     served = client.get(f"/decks/{deck.uuid}/media/{media.name}")
     assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
 
     revlog = anki_revlog(anki_collection)
-    logs = list(StudyLog.objects.filter(deck=deck).order_by("answered_at"))
+    logs = list(StudyLog.objects.filter(deck__in=deck_subtree(deck)).order_by("answered_at"))
     assert [(log.answered_at, log.grade, log.response_ms) for log in logs] == [
         (datetime.fromtimestamp(ms / 1000, tz=dt_timezone.utc), ease, taken) for ms, ease, taken in revlog
     ]

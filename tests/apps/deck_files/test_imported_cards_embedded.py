@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.cards.models import Card, Deck
+from apps.cards.selectors import deck_cards
 from apps.modeling.embeddings import encoder_name
 from apps.modeling.models import CardEmbedding
 from apps.outbox.models import OutboxTask
@@ -28,7 +29,7 @@ def run_waiting_embedding_tasks() -> int:
 
 
 def assert_every_card_is_embedded(deck: Deck) -> None:
-    texts = set(Card.objects.filter(deck=deck).values_list("content_hash", flat=True))
+    texts = set(deck_cards(deck).values_list("content_hash", flat=True))
     assert texts
     assert set(CardEmbedding.objects.filter(encoder=encoder_name()).values_list("content_hash", flat=True)) >= texts
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.urls import reverse
 
-from apps.cards.services import deck_create
+from apps.cards.services import card_create, deck_create
 from apps.experiments.models import ArmAssignment
 from apps.experiments.selectors import experiment_results
 from apps.experiments.services import ArmSpec, experiment_create, experiment_start, experiment_stop
@@ -57,7 +57,7 @@ def stopped_experiment(owner, private_deck, make_user):
     _log(ben, first, START + hour / 2, True)
     _log(ben, first, START + day + hour / 2, True)             # exactly 24 h later: counts as retained
     StudyLogUndo.objects.create(log=_log(ben, second, START + 2 * day, False), undone_at=START + 2 * day)  # undone: ignored
-    _log(ben, deck_create(owner=ben, title="ben's own deck").cards.create(front="q", back="a"), START + hour, False)  # another deck
+    _log(ben, card_create(deck=deck_create(owner=ben, title="ben's own deck"), front="q", back="a", tags=[]), START + hour, False)  # another deck
     _log(outsider, first, START + hour, False)                 # never assigned
     _log(cy, first, START + timedelta(minutes=10), False)
     _log(cy, first, START + 3 * day, True)                     # retained after 3 days

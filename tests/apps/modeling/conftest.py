@@ -50,7 +50,7 @@ def seed_study_logs(deck, *, learners: int, days: int, seed: int = 0) -> int:
 
 
 def make_deck(owner, *, cards: int = 30):
-    deck = deck_create(owner=owner, title="Modeling deck", visibility="public")
+    deck = deck_create(owner=owner, title=f"Modeling deck {owner.decks.count() + 1}", visibility="public")
     for index in range(cards):
         card_create(deck=deck, front=f"{TOPICS[index % len(TOPICS)]} item {index}?", back=f"answer {index}", tags=[f"topic-{index % 5}"])
     return deck
