@@ -14,6 +14,7 @@ The collection declares scheduler v2 (``schedVer``), so Anki takes the review lo
 answers at their face value (1-4) instead of upgrading them from the first scheduler.
 """
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -66,6 +67,7 @@ CREATE INDEX ix_revlog_cid ON revlog (cid);
 CREATE INDEX ix_notes_csum ON notes (csum);
 """
 SCHEMA_VERSION = 11
+DEFAULT_DECK_NAME = "Default"
 CLOZE_TYPE, STANDARD_TYPE = 1, 0
 QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_SUSPENDED, QUEUE_BURIED = 0, 1, 2, -1, -3
 DEFAULT_EASE_PERMILLE = 2500
@@ -99,6 +101,7 @@ def write_package(target: Path, collection: Collection, *, media: Iterable[tuple
 def write_collection(path: Path, collection: Collection) -> None:
     """Write ``collection`` as a schema-11 SQLite collection file at ``path``."""
     _check_references(collection)
+    collection = _default_deck_as_ankis(collection)
     created = int(collection.created_at.timestamp())  # review cards' due days count from it
     decks = _with_ancestors({deck.id: deck for deck in collection.decks.values() if not deck.filtered})
     presets = {DEFAULT_PRESET_ID: DeckPreset(id=DEFAULT_PRESET_ID, name="Default"), **collection.presets}
@@ -138,6 +141,18 @@ def _check_references(collection: Collection) -> None:
             raise ValueError(f"card {card.id}: its home deck {card.deck_id} is not in the collection")
 
 
+def _default_deck_as_ankis(collection: Collection) -> Collection:
+    """A deck named Default becomes Anki's own Default deck (id 1), so Anki does not add a second one beside it."""
+    default = next((deck for deck in collection.decks.values() if deck.name.casefold() == DEFAULT_DECK_NAME.casefold()), None)
+    if default is None or default.id == DEFAULT_DECK_ID:
+        return collection
+    decks = {deck_id: deck for deck_id, deck in collection.decks.items() if deck_id not in (default.id, DEFAULT_DECK_ID)}
+    decks[DEFAULT_DECK_ID] = dataclasses.replace(default, id=DEFAULT_DECK_ID)
+    moved = {default.id: DEFAULT_DECK_ID}
+    cards = [dataclasses.replace(card, deck_id=moved.get(card.deck_id, card.deck_id)) for card in collection.cards]
+    return dataclasses.replace(collection, decks=decks, cards=cards)
+
+
 def _settings(collection: Collection) -> dict:
     return {
         "schedVer": 2, "sched2021": True, "activeDecks": [DEFAULT_DECK_ID], "curDeck": DEFAULT_DECK_ID, "newSpread": 0,
@@ -167,7 +182,7 @@ def _note_type_json(note_type: NoteType) -> dict:
 
 def _with_ancestors(decks: dict[int, Deck]) -> dict[int, Deck]:
     """The decks with Anki's Default deck and every parent a deck's name implies (Anki expects a whole tree)."""
-    result = {DEFAULT_DECK_ID: Deck(id=DEFAULT_DECK_ID, name="Default", preset_id=DEFAULT_PRESET_ID), **decks}
+    result = {DEFAULT_DECK_ID: Deck(id=DEFAULT_DECK_ID, name=DEFAULT_DECK_NAME, preset_id=DEFAULT_PRESET_ID), **decks}
     names = {deck.name for deck in result.values()}
     next_id = max(result) + 1
     for deck in list(result.values()):

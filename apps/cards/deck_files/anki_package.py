@@ -1,65 +1,186 @@
-"""An Anki package or collection, read by ``knowledge_tracing.anki``, as a DeckFile the app imports.
+"""An Anki package or collection, read by ``knowledge_tracing.anki``, as the notes, cards and history the app imports.
 
-The library parses the file (and holds every read to the limits); this module only maps
-its records to the app's and sanitises what a learner will see.
+The library parses the file and holds every read to the limits; this module decides
+what of it Mnemo keeps, and says in words what it leaves out:
 
-Cards: basic and reversed note types give (first field, second field) for the first
-template and the reverse for the second; cloze notes give one card per cloze number; a
-third or later template of another note type is skipped and reported. Field HTML goes
-through the project's sanitiser. The review log's answers (manual reschedules left out)
-become ReviewRows.
+- the note types the notes use, with their fields and templates as Anki has them
+  (templates are text: JavaScript in them is kept for export, never run, and reported);
+- each note with its field values as Anki keeps them (media by file name), its tags
+  in Mnemo's form, its ``guid``; a note whose type breaks Mnemo's limits, whose
+  template cannot be read, or that would have more cards than a note may, is skipped;
+- each card, rendered from its note by the library's template renderer (card text is
+  the rendered front and back), in the deck it has in Anki, with its scheduling state;
+- deck names made usable (too long, too deep, control characters) and reported when
+  changed; the package's main top-level deck takes the import's title when one is given;
+- the review log's answers of the imported cards (manual reschedules left out), and the
+  media files, each reported when its bytes are not what its name says.
 """
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.media_types import media_type_problem
-from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
-from apps.cards.rendering import is_package_media_name, sanitise_html
+from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, NoteRow, ReviewRow
+from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
+from apps.cards.media_links import referenced_media
+from apps.cards.note_services import NOTE_MAX_CARDS
+from apps.cards.rendering import card_text_problem
 from knowledge_tracing.anki.limits import AnkiFileError
+from knowledge_tracing.anki.note_types import CardTemplate, NoteTypeSpec, render_note_card
 from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
-from knowledge_tracing.anki.records import Collection, NoteType, answers
+from knowledge_tracing.anki.records import Collection, answers
+from knowledge_tracing.anki.templates import TemplateError, parse_template
 
 TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
-MEDIA_REFERENCE = re.compile(r"""<img[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
+LATEX = re.compile(r"\[\$?\$?\]|\[latex\]|\\\(|\\\[", re.IGNORECASE)
+ANKI_DEFAULT_DECK = "Default"
 
 
-def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "") -> DeckFile:
+def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name: str = "") -> DeckFile:
+    """The file's notes, cards, history and media, or DeckFileError; ``title`` renames the main top-level deck."""
     try:
         with open_anki_file(path, limits=limits.anki()) as anki_file:
-            deck_file = _deck_file(anki_file.collection, title or path.stem)
+            deck_file = _deck_file(anki_file.collection, title=title, file_stem=Path(name or path.name).stem)
             deck_file.skipped[:0] = anki_file.problems
-            deck_file.media, missing = _media(anki_file, _referenced_media(deck_file.cards))
-            deck_file.skipped.extend(missing)
+            deck_file.media, media_problems = _media(anki_file, deck_file)
+            deck_file.skipped.extend(media_problems)
     except AnkiFileError as error:
         raise DeckFileError(str(error)) from error
     return deck_file
 
 
-def _deck_file(collection: Collection, title: str) -> DeckFile:
-    notes = {note.id: note for note in collection.notes}
+def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFile:
     skipped: list[str] = []
-    cards, noted = [], set()
+    deck_names = _deck_names(collection, title=title, file_stem=file_stem, skipped=skipped)
+    specs = _note_types(collection, skipped)
+    cards_of = defaultdict(list)
     for card in collection.cards:
-        note = notes[card.note_id]
-        note_type = collection.note_types[note.note_type_id]
-        source = f"note {note.id} card {card.ord + 1}"
-        sides = _card_sides(note_type, list(note.fields), card.ord)
-        if isinstance(sides, str):
-            skipped.append(f"{source}: {sides}")
+        cards_of[card.note_id].append(card)
+    notes, cards = [], []
+    for note in collection.notes:
+        spec = specs.get(note.note_type_id)
+        if spec is None or not cards_of[note.id]:
             continue
-        noted.add(note.id)
-        deck = collection.decks.get(card.deck_id)
-        cards.append(
-            CardRow(front=sides[0], back=sides[1], tags=_mnemo_tags(note.tags), source=source, subdeck=deck.name if deck else "", anki_card_id=card.id)
-        )
+        rows = _note_cards(note, spec, cards_of[note.id], deck_names, skipped)
+        if rows:
+            tags = _mnemo_tags(note.tags)
+            notes.append(NoteRow(anki_note_id=note.id, guid=note.guid, note_type_key=note.note_type_id, field_values=list(note.fields), tags=tags))
+            cards.extend(rows)
+    _report_exotic(collection, specs, notes, skipped)
+    used = {note.note_type_key for note in notes}
+    root = next(iter(deck_names.values()), "") if not cards else Counter(card.subdeck.split(SEPARATOR)[0] for card in cards).most_common(1)[0][0]
     return DeckFile(
-        title=_common_deck(cards) or title, cards=cards, note_count=len(noted),
+        title=root or title or file_stem, cards=cards, note_count=len(notes), notes=notes,
+        note_types={key: spec for key, spec in specs.items() if key in used},
         reviews=_reviews(collection, {card.anki_card_id for card in cards}, skipped), skipped=skipped,
     )
+
+
+def _note_types(collection: Collection, skipped: list[str]) -> dict[int, NoteTypeSpec]:
+    """The library's spec of each note type notes use; a type Mnemo cannot use is reported with the count of its notes."""
+    used = Counter(note.note_type_id for note in collection.notes)
+    specs = {}
+    for type_id, note_count in used.items():
+        note_type = collection.note_types[type_id]
+        spec = NoteTypeSpec(
+            name=note_type.name, kind=note_type.kind, fields=note_type.fields, css=note_type.css,
+            templates=tuple(CardTemplate(template.name, template.front, template.back) for template in note_type.templates),
+        )
+        problems = spec.problems()
+        for template in spec.templates:
+            for side in (template.front, template.back):
+                try:
+                    parse_template(side)
+                except TemplateError as error:
+                    problems.append(f"card template {template.name[:80]!r}: {error}")
+        if problems:
+            skipped.append(f"note type {note_type.name[:80]!r}: {'; '.join(problems)}; its {note_count} notes are skipped")
+        else:
+            specs[type_id] = spec
+    return specs
+
+
+def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str], skipped: list[str]) -> list[CardRow]:
+    """The note's cards rendered from its fields; none (the note reported) when one cannot be shown."""
+    if len(anki_cards) > NOTE_MAX_CARDS:
+        skipped.append(f"note {note.id}: {len(anki_cards)} cards, more than the {NOTE_MAX_CARDS} a note may have; skipped")
+        return []
+    tags = _mnemo_tags(note.tags)
+    rows = []
+    for card in anki_cards:
+        deck = deck_names.get(card.deck_id) or next(iter(deck_names.values()))
+        source = f"note {note.id} card {card.ord + 1}"
+        try:
+            rendered = render_note_card(spec, note.fields, card.ord, tags=note.tags, deck=deck)
+        except (TemplateError, IndexError, ValueError) as error:
+            skipped.append(f"{source}: {error}; the note is skipped")
+            return []
+        problem = card_text_problem(rendered.question) or card_text_problem(rendered.back)
+        if problem:
+            skipped.append(f"{source}: {problem} The note is skipped.")
+            return []
+        if not rendered.question.strip():
+            skipped.append(f"{source}: its front is empty, as in Anki (an empty card); imported with its history")
+        rows.append(CardRow(
+            front=rendered.question, back=rendered.back, tags=tags, source=source, subdeck=deck,
+            anki_card_id=card.id, anki_note_id=note.id, ord=card.ord, schedule=card,
+        ))
+    return rows
+
+
+def _deck_names(collection: Collection, *, title: str, file_stem: str, skipped: list[str]) -> dict[int, str]:
+    """Anki deck id -> the full Mnemo deck name its cards go to: usable names, the main top-level deck retitled."""
+    held = Counter(card.deck_id for card in collection.cards)
+    names = {deck_id: _usable_deck_name(deck.name, skipped) for deck_id, deck in collection.decks.items() if not deck.filtered}
+    if not names:
+        names = {0: deck_name(title or file_stem or ANKI_DEFAULT_DECK)}
+    roots = Counter()
+    for deck_id, count in held.items():
+        if deck_id in names:
+            roots[names[deck_id].split(SEPARATOR)[0]] += count
+    root = roots.most_common(1)[0][0] if roots else next(iter(names.values())).split(SEPARATOR)[0]
+    if title:
+        new_root = _usable_deck_name(title, skipped)
+        names = {
+            deck_id: _usable_deck_name(new_root + name[len(root) :], skipped) if name.split(SEPARATOR)[0] == root else name
+            for deck_id, name in names.items()
+        }
+    return names
+
+
+def _usable_deck_name(name: str, skipped: list[str]) -> str:
+    """A name Mnemo's decks accept: control characters as spaces, empty parts named, at most so deep and so long."""
+    parts = [part.strip() or "blank" for part in CONTROL_CHARACTERS.sub(" ", name).split(SEPARATOR)]
+    if len(parts) > DECK_MAX_DEPTH:
+        parts = [*parts[: DECK_MAX_DEPTH - 1], " - ".join(parts[DECK_MAX_DEPTH - 1 :])]
+    budget = DECK_NAME_MAX_CHARS - len(SEPARATOR) * (len(parts) - 1)
+    while sum(map(len, parts)) > budget:
+        longest = max(range(len(parts)), key=lambda index: len(parts[index]))
+        excess = sum(map(len, parts)) - budget
+        parts[longest] = parts[longest][: max(1, len(parts[longest]) - excess - 1)].rstrip() + "…"
+    usable = SEPARATOR.join(parts)
+    try:
+        usable = deck_name(usable)
+    except DeckNameError:
+        usable = deck_name(ANKI_DEFAULT_DECK)
+    if usable != name:
+        skipped.append(f"deck {name[:60]!r}{'…' if len(name) > 60 else ''}: renamed {usable[:60]!r}{'…' if len(usable) > 60 else ''} (a deck name may be at most {DECK_NAME_MAX_CHARS} characters and {DECK_MAX_DEPTH} levels deep)")
+    return usable
+
+
+def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[NoteRow], skipped: list[str]) -> None:
+    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields."""
+    used = {note.note_type_key for note in notes}
+    for type_id in sorted(used):
+        spec = specs[type_id]
+        if any(SCRIPT.search(template.front) or SCRIPT.search(template.back) for template in spec.templates):
+            skipped.append(f"note type {spec.name[:80]!r}: its templates hold JavaScript, kept for export but never run")
+    latex = sum(1 for note in notes if any(LATEX.search(value) for value in note.field_values))
+    if latex:
+        skipped.append(f"{latex} notes hold LaTeX, shown as its source text (Mnemo does not typeset it)")
 
 
 def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:
@@ -76,44 +197,15 @@ def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> 
     return reviews
 
 
-def _card_sides(note_type: NoteType, fields: list[str], template: int) -> tuple[str, str] | str:
-    """(front, back) of the card, sanitised; or the reason it is skipped."""
-    if note_type.is_cloze:
-        text, extra = fields[0], (fields[1] if len(fields) > 1 else "")
-        if template + 1 not in cloze_numbers(text):
-            return f"cloze {template + 1} is not in the text"
-        front, back = cloze_sides(text, template + 1)
-        back = back + (f"<br>{extra}" if extra.strip() else "")
-    elif len(fields) < 2:
-        return f"note type {note_type.name!r} has fewer than two fields"
-    elif template > 1:
-        return f"template {template + 1} of note type {note_type.name!r} (only the first two fields are imported)"
-    else:
-        front, back = (fields[0], fields[1]) if template == 0 else (fields[1], fields[0])
-    front, back = (sanitise_html(side, media_allowed=is_package_media_name).strip() for side in (front, back))
-    if not front or not back:
-        return "front or back is empty"
-    return front, back
-
-
-def _mnemo_tags(anki_tags: tuple[str, ...]) -> list[str]:
+def _mnemo_tags(anki_tags) -> list[str]:
     """Anki's tags, lower-cased, with characters Mnemo's tags cannot hold replaced by '_'."""
     return list(dict.fromkeys(TAG_DISALLOWED.sub("_", tag.lower()) for tag in anki_tags))
 
 
-def _common_deck(cards: list[CardRow]) -> str:
-    """The top-level Anki deck that holds most cards, as the Mnemo deck's title."""
-    roots = Counter(card.subdeck.split("::")[0] for card in cards if card.subdeck)
-    return roots.most_common(1)[0][0] if roots else ""
-
-
-def _referenced_media(cards: list[CardRow]) -> set[str]:
-    return {name for card in cards for side in (card.front, card.back) for name in MEDIA_REFERENCE.findall(side)}
-
-
-def _media(anki_file: AnkiFile, referenced: set[str]) -> tuple[list[MediaFile], list[str]]:
-    """The package's media files, and a line for each referenced file it lacks or that is not what its name says."""
+def _media(anki_file: AnkiFile, deck_file: DeckFile) -> tuple[list[MediaFile], list[str]]:
+    """The package's media files, and a line for each one a note refers to that it lacks or that is not what its name says."""
     files = [MediaFile(name=name, data=anki_file.read_media(name)) for name in anki_file.media]
     problems = [f"media {item.name!r}: {problem}" for item in files if (problem := media_type_problem(item.name, item.data))]
+    referenced = {name for note in deck_file.notes for value in note.field_values for name in referenced_media(value)}
     missing = sorted(referenced - set(anki_file.media))
     return files, problems + [f"media {name!r}: referenced by a card but not in the package" for name in missing]

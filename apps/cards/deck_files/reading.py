@@ -36,7 +36,7 @@ def _read_any_format(path: Path, *, limits: ImportLimits, title: str, name: str)
     suffix = Path(name).suffix.lower()
     stem_title = title or Path(name).stem
     if suffix in ANKI_SUFFIXES:
-        return read_anki_package(path, limits=limits, title=stem_title)
+        return read_anki_package(path, limits=limits, title=title, name=name)
     if suffix in TABULAR_SUFFIXES:
         if zipfile.is_zipfile(path):
             raise DeckFileError(f"{name} is a zip archive, not a text file; Anki packages end in .apkg or .colpkg")
