@@ -4,11 +4,16 @@ An Anki note refers to its media by file name: ``<img src="cat.png">`` and
 ``[sound:hola.mp3]``. Shown in Mnemo, a name the deck's media holds becomes the URL that
 serves it, and a sound becomes an ``<audio controls>`` element (the sanitiser keeps
 ``<audio>``/``<source>`` only with a source among Mnemo's own media). Notes keep the
-package's form in their fields, so an export writes them back as Anki wrote them.
+package's form in their fields, so an export writes them back as Anki wrote them, and a
+note rendered again after an edit finds its files among its owner's media.
 """
 
 import html
 import re
+
+from django.urls import reverse
+
+from apps.cards.models import DeckMedia
 
 IMAGE_SOURCE = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["']?)([^"'\s>]+)\2""", re.IGNORECASE)
 SOUND = re.compile(r"\[sound:([^\[\]<>\"]+?)\]")
@@ -35,3 +40,11 @@ def referenced_media(text: str) -> set[str]:
     return {html.unescape(match.group(3)) for match in IMAGE_SOURCE.finditer(text)} | {
         html.unescape(match.group(1)).strip() for match in SOUND.finditer(text)
     }
+
+
+def owner_media_urls(*, owner_id: int) -> dict[str, str]:
+    """File name -> the URL serving it, over the media of every deck of the owner (an import keeps them on its main deck)."""
+    urls = {}
+    for deck_uuid, name in DeckMedia.objects.filter(deck__owner_id=owner_id, deck__deleted_at__isnull=True).order_by("id").values_list("deck__uuid", "name"):
+        urls.setdefault(name, reverse("cards:deck_media", kwargs={"deck_uuid": deck_uuid, "name": name}))
+    return urls

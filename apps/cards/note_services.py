@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.cards.content import content_hash
+from apps.cards.media_links import owner_media_urls, referenced_media, served_media
 from apps.cards.models import Card, CardTemplate, Deck, Note, NoteField, NoteType
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 from apps.study.models import CardState
@@ -104,7 +105,11 @@ def _render(spec: NoteTypeSpec, values: Sequence[str], ordinal: int, *, tags: Se
         rendered = render_note_card(spec, values, ordinal, tags=tags, deck=deck.title)
     except TemplateError as error:
         raise NoteInvalid(f"card {ordinal + 1}: {error}") from error
-    return RenderedSides(front=rendered.question, back=rendered.back, problems=rendered.problems)
+    front, back = rendered.question, rendered.back
+    if referenced_media(front) or referenced_media(back):  # an imported note's images and sounds, by file name
+        urls = owner_media_urls(owner_id=deck.owner_id)
+        front, back = served_media(front, urls), served_media(back, urls)
+    return RenderedSides(front=front, back=back, problems=rendered.problems)
 
 
 @dataclass

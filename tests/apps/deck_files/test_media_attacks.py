@@ -81,3 +81,17 @@ def test_media_names_that_are_paths_never_reach_storage(db, owner, tmp_path, med
     assert any("'../../escape.png': not a plain file name" in line for line in summary["skipped"])
     assert any("'/tmp/abs.png': not a plain file name" in line for line in summary["skipped"])
     assert not (tmp_path / "escape.png").exists() and not any("escape" in str(item) for item in media_root.rglob("*"))
+
+
+def test_an_edited_imported_note_keeps_its_picture_and_sound(db, owner, tmp_path):
+    from apps.cards.models import Note
+    from apps.cards.note_services import note_update
+
+    summary = import_deck(package(tmp_path, {"cat.png": PNG, "hola.mp3": MP3}), owner)
+    deck = Deck.objects.get(uuid=summary["deck"])
+    note = Note.objects.get(owner=owner)
+    note_update(note=note, field_values=["What is shown now?", note.field_values[1] + " [sound:hola.mp3]"], tags=[])
+    card = note.cards.get()
+    assert card.front == "What is shown now?"
+    assert f'src="/decks/{deck.uuid}/media/cat.png"' in card.back
+    assert f'<audio controls preload="none" src="/decks/{deck.uuid}/media/hola.mp3"></audio>' in card.back
