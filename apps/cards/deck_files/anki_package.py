@@ -172,7 +172,7 @@ def _usable_deck_name(name: str, skipped: list[str]) -> str:
 
 
 def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[NoteRow], skipped: list[str]) -> None:
-    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields."""
+    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields, suspended and buried cards."""
     used = {note.note_type_key for note in notes}
     for type_id in sorted(used):
         spec = specs[type_id]
@@ -181,6 +181,13 @@ def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes
     latex = sum(1 for note in notes if any(LATEX.search(value) for value in note.field_values))
     if latex:
         skipped.append(f"{latex} notes hold LaTeX, shown as its source text (Mnemo does not typeset it)")
+    kept = {note.anki_note_id for note in notes}
+    for word, count in (
+        ("suspended", sum(1 for card in collection.cards if card.suspended and card.note_id in kept)),
+        ("buried", sum(1 for card in collection.cards if card.buried and card.note_id in kept)),
+    ):
+        if count:
+            skipped.append(f"{count} {word} cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others")
 
 
 def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:

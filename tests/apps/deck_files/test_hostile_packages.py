@@ -102,3 +102,16 @@ def test_a_template_with_javascript_is_kept_as_text_and_never_reaches_the_card(d
     assert "<script" not in imported.front and "onerror" not in imported.back and "fetch" not in imported.front
     assert "<script>" in NoteType.objects.get(owner=owner, name="Scripted").templates.get().front_template
     assert "note type 'Scripted': its templates hold JavaScript, kept for export but never run" in summary["skipped"]
+
+
+def test_suspended_and_buried_cards_are_imported_and_reported(db, owner, tmp_path):
+    notes = [note(index, 10, f"q{index}", f"a{index}") for index in (1, 2, 3)]
+    cards = [
+        AnkiCard(id=1, note_id=1, ord=0, deck_id=2, state="new", new_position=1, suspended=True),
+        AnkiCard(id=2, note_id=2, ord=0, deck_id=2, state="new", new_position=2, buried=True),
+        card(3, 3),
+    ]
+    summary = import_deck(package(tmp_path, note_types=[BASIC], notes=notes, cards=cards), owner)
+    assert summary["cards"] == 3
+    assert "1 suspended cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others" in summary["skipped"]
+    assert "1 buried cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others" in summary["skipped"]
