@@ -116,11 +116,13 @@ def _matching_note_type(owner, spec: NoteTypeSpec) -> NoteType | None:
     if builtin is not None and (builtin.kind, builtin.fields, builtin.templates) == (spec.kind, spec.fields, spec.templates):
         return note_type_builtin(spec.name)
     candidates = (
-        NoteType.objects.filter(Q(owner=None) | Q(owner=owner), name=spec.name, kind=spec.kind)
+        NoteType.objects.filter(Q(owner=None) | Q(owner=owner), name__startswith=spec.name, kind=spec.kind)
         .prefetch_related("note_fields", "templates")
         .order_by("owner_id", "id")
     )
     for candidate in candidates:
+        if candidate.name.rstrip("+") != spec.name.rstrip("+"):
+            continue  # the same name, or the name an earlier import gave it (Name+, Name++)
         theirs = candidate.spec()
         if theirs.fields == spec.fields and theirs.templates == spec.templates:
             return candidate
