@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.cards.access import visible_decks
 from apps.cards.media_links import referenced_media
 from apps.cards.models import Card, Deck, DeckMedia, NoteType
 from apps.study.models import CardState, StudyLog
@@ -34,8 +35,12 @@ class AnkiExport:
     media: list[DeckMedia]
 
 
-def anki_export_records(*, decks: list[Deck], learner=None) -> AnkiExport:
-    """The decks' live notes and cards (and ``learner``'s state and answers, when given) as one collection."""
+def anki_export_records(*, decks: list[Deck], learner=None, viewer=None) -> AnkiExport:
+    """The decks' live notes and cards (and ``learner``'s state and answers, when given) as one collection.
+
+    The media are the files the decks hold and those their notes show from other decks
+    of the same owner that ``viewer`` may study (every one of the owner's, without a viewer).
+    """
     cards = list(
         Card.objects.filter(deck__in=decks, note__deleted_at__isnull=True)
         .select_related("note__note_type", "deck")
@@ -70,7 +75,8 @@ def anki_export_records(*, decks: list[Deck], learner=None) -> AnkiExport:
     )
     referenced = {name for note in notes.values() for value in note.field_values for name in referenced_media(value)}
     owners = {deck.owner_id for deck in decks}
-    wanted = Q(deck__in=decks) | Q(deck__owner__in=owners, name__in=referenced)  # a deck's files (LaTeX images too) and those its notes show
+    shown_from = visible_decks(viewer).filter(owner__in=owners) if viewer is not None else Deck.objects.filter(owner__in=owners)
+    wanted = Q(deck__in=decks) | Q(deck__in=shown_from, name__in=referenced)  # a deck's files (LaTeX images too) and those its notes show
     media = {}
     for item in DeckMedia.objects.filter(wanted).order_by("name", "id"):
         media.setdefault(item.name, item)

@@ -27,16 +27,16 @@ def deck_export_to_file(*, deck: Deck, export_format: str, target: Path, viewer=
     if export_format == "csv":
         write_notes_csv(target, collection=anki_export_records(decks=decks).collection)
     else:
-        _write_package(target, decks=decks, learner=learner)
+        _write_package(target, decks=decks, learner=learner, viewer=viewer)
 
 
 def collection_export_to_file(*, owner, target: Path) -> None:
     """Write all of ``owner``'s live decks, with their history, as a .colpkg (a whole Anki collection)."""
-    _write_package(target, decks=list(Deck.objects.filter(owner=owner).order_by("title")), learner=owner)
+    _write_package(target, decks=list(Deck.objects.filter(owner=owner).order_by("title")), learner=owner, viewer=owner)
 
 
-def _write_package(target: Path, *, decks: list[Deck], learner) -> None:
-    export = anki_export_records(decks=decks, learner=learner)
+def _write_package(target: Path, *, decks: list[Deck], learner, viewer) -> None:
+    export = anki_export_records(decks=decks, learner=learner, viewer=viewer)
     write_package(target, export.collection, media=((item.name, _read(item)) for item in export.media))
 
 

@@ -68,15 +68,21 @@ def note_types_builtin() -> list[NoteType]:
     return [note_type_builtin(name) for name in BUILTIN_NOTE_TYPES]
 
 
-def note_type_create(*, owner, spec: NoteTypeSpec) -> NoteType:
-    """A note type of ``owner``'s own (an imported one), or NoteInvalid saying what is wrong with ``spec``."""
+def note_type_problems(spec: NoteTypeSpec) -> list[str]:
+    """Why ``spec`` cannot be a note type (names, counts, templates that cannot be read); empty when it can."""
     problems = spec.problems()
     for template in spec.templates:
         for side in (template.front, template.back):
             try:
                 parse_template(side)
             except TemplateError as error:
-                problems.append(f"card template {template.name!r}: {error}")
+                problems.append(f"card template {template.name[:80]!r}: {error}")
+    return problems
+
+
+def note_type_create(*, owner, spec: NoteTypeSpec) -> NoteType:
+    """A note type of ``owner``'s own (an imported one), or NoteInvalid saying what is wrong with ``spec``."""
+    problems = note_type_problems(spec)
     if problems:
         raise NoteInvalid("; ".join(problems))
     with transaction.atomic():

@@ -25,13 +25,13 @@ from apps.cards.deck_files.media_types import media_type_problem
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, NoteRow, ReviewRow
 from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
 from apps.cards.media_links import referenced_media
-from apps.cards.note_services import NOTE_MAX_CARDS
+from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
 from apps.cards.rendering import card_text_problem
 from knowledge_tracing.anki.limits import AnkiFileError
 from knowledge_tracing.anki.note_types import CardTemplate, NoteTypeSpec, render_note_card
 from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
 from knowledge_tracing.anki.records import Collection, answers
-from knowledge_tracing.anki.templates import TemplateError, parse_template
+from knowledge_tracing.anki.templates import TemplateError
 
 TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
 SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
@@ -89,13 +89,7 @@ def _note_types(collection: Collection, skipped: list[str]) -> dict[int, NoteTyp
             name=note_type.name, kind=note_type.kind, fields=note_type.fields, css=note_type.css,
             templates=tuple(CardTemplate(template.name, template.front, template.back) for template in note_type.templates),
         )
-        problems = spec.problems()
-        for template in spec.templates:
-            for side in (template.front, template.back):
-                try:
-                    parse_template(side)
-                except TemplateError as error:
-                    problems.append(f"card template {template.name[:80]!r}: {error}")
+        problems = note_type_problems(spec)
         if problems:
             skipped.append(f"note type {note_type.name[:80]!r}: {'; '.join(problems)}; its {note_count} notes are skipped")
         else:
