@@ -6,7 +6,7 @@ A stranger learns nothing from the response, not even that a private deck exists
 from django.db.models import Q
 from django.http import Http404
 
-from apps.cards.models import Card, Deck, DeckImport
+from apps.cards.models import Card, Deck, DeckImport, Note
 
 
 def deck_open_condition(user, *, through: str = "") -> Q:
@@ -54,6 +54,14 @@ def card_for_owner(user, card_uuid) -> Card:
     if card is None or card.deck.owner_id != user.pk:
         raise Http404("No such card")
     return card
+
+
+def note_for_owner(user, note_uuid) -> Note:
+    """A live note of the user's (to edit or delete), else 404."""
+    note = Note.objects.select_related("note_type").filter(uuid=note_uuid).first()
+    if note is None or note.owner_id != user.pk:
+        raise Http404("No such note")
+    return note
 
 
 def deck_import_for_owner(user, import_uuid):

@@ -2,9 +2,9 @@
 
 from django import forms
 
-from apps.cards.content import parse_tags
+from apps.cards.content import format_tags, parse_tags
 from apps.cards.deck_names import DECK_NAME_MAX_CHARS, DeckNameError, deck_name
-from apps.cards.models import Deck
+from apps.cards.models import Deck, NoteType
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 
 
@@ -68,6 +68,43 @@ class CardForm(forms.Form):
             return parse_tags(self.cleaned_data["tags"])
         except ValueError as error:
             raise forms.ValidationError(str(error)) from error
+
+
+class NoteForm(forms.Form):
+    """A note's fields (one text box per field of its type, ``field_0``, ``field_1``...), tags, and the deck of a new note.
+
+    Field values are checked as card text is (size); which cards they make, and whether
+    those fit, is checked by ``note_services`` when saving, with the reason.
+    """
+
+    tags = forms.CharField(required=False, help_text="Concept tags separated by commas or spaces, e.g. geography, capitals.")
+
+    def __init__(self, *args, note_type: NoteType, decks=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_names = [field.name for field in note_type.note_fields.order_by("ord")]
+        for position, name in enumerate(self.field_names):
+            self.fields[f"field_{position}"] = forms.CharField(
+                label=name, required=False, strip=False, max_length=CARD_TEXT_MAX_CHARS,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        self.order_fields([*(f"field_{position}" for position in range(len(self.field_names))), "tags"])
+        if decks is not None:
+            self.fields["deck"] = forms.ModelChoiceField(queryset=decks, to_field_name="uuid", empty_label=None, help_text="Where its cards go.")
+        if note_type.kind == NoteType.Kind.CLOZE:
+            self.fields["field_0"].help_text = "Hide text as {{c1::answer}} or {{c1::answer::hint}}; each number is a card."
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return parse_tags(self.cleaned_data["tags"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def field_values(self) -> list[str]:
+        return [self.cleaned_data[f"field_{position}"] for position in range(len(self.field_names))]
+
+    @staticmethod
+    def initial_for(note) -> dict:
+        return {**{f"field_{position}": value for position, value in enumerate(note.field_values)}, "tags": format_tags(note.tags)}
 
 
 class DeckImportForm(forms.Form):

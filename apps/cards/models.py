@@ -31,7 +31,7 @@ from apps.cards.content import content_hash
 from apps.cards.deck_names import DECK_NAME_MAX_CHARS
 from apps.leases import LeasedJob
 from knowledge_tracing.anki.note_types import CardTemplate as CardTemplateSpec
-from knowledge_tracing.anki.note_types import NoteTypeSpec
+from knowledge_tracing.anki.note_types import NoteTypeSpec, card_name
 
 
 class Deck(SoftDeletable):
@@ -177,6 +177,15 @@ class Card(SoftDeletable):
 
     def __str__(self) -> str:
         return self.front[:60]
+
+    @property
+    def template_name(self) -> str:
+        """What Anki's browser calls the card: its template's name ("Card 2"), or "Cloze 3" for a cloze note's card.
+
+        Reads the note type's templates (prefetch ``note__note_type__templates`` when listing cards).
+        """
+        note_type = self.note.note_type
+        return card_name(note_type.kind, {template.ord: template.name for template in note_type.templates.all()}, self.ord)
 
     def save(self, *args, **kwargs):
         """Keep the content hash in step with the text, whoever edits the card."""

@@ -29,6 +29,7 @@ from knowledge_tracing.anki.note_types import (
     BASIC,
     BUILTIN_NOTE_TYPES,
     NoteTypeSpec,
+    card_name,
     generated_ordinals,
     new_guid,
     render_note_card,
@@ -51,7 +52,7 @@ class NoteChangeNeedsConfirmation(Exception):
         self.cards = cards
 
 
-def note_type_builtin(name: str) -> NoteType:
+def note_type_builtin(*, name: str) -> NoteType:
     """The built-in note type called ``name`` (Anki's stock types), created on first use."""
     spec = BUILTIN_NOTE_TYPES[name]
     existing = NoteType.objects.filter(owner=None, name=name).first()
@@ -65,7 +66,7 @@ def note_type_builtin(name: str) -> NoteType:
 
 
 def note_types_builtin() -> list[NoteType]:
-    return [note_type_builtin(name) for name in BUILTIN_NOTE_TYPES]
+    return [note_type_builtin(name=name) for name in BUILTIN_NOTE_TYPES]
 
 
 def note_type_problems(spec: NoteTypeSpec) -> list[str]:
@@ -141,7 +142,7 @@ def _checked_values(note_type: NoteType, spec: NoteTypeSpec, values: Sequence[st
     return list(values)
 
 
-def _plan(*, spec: NoteTypeSpec, note_type: NoteType, values: list[str], tags: list[str], deck_of) -> NotePlan:
+def _plan(*, spec: NoteTypeSpec, values: list[str], tags: list[str], deck_of) -> NotePlan:
     """Render the cards the fields generate; ``deck_of(ordinal)`` is the deck each card is (or would be) in."""
     ordinals = generated_ordinals(spec, values, tags=tags)
     if not ordinals:
@@ -156,21 +157,10 @@ def _plan(*, spec: NoteTypeSpec, note_type: NoteType, values: list[str], tags: l
         for side, text in (("front", sides.front), ("back", sides.back)):
             problem = card_text_problem(text)
             if problem:
-                raise NoteInvalid(f"card {ordinal + 1} ({_card_name(spec, ordinal)}), {side}: {problem}")
+                name = card_name(spec.kind, dict(enumerate(template.name for template in spec.templates)), ordinal)
+                raise NoteInvalid(f"card {ordinal + 1} ({name}), {side}: {problem}")
         rendered[ordinal] = sides
     return NotePlan(rendered=rendered)
-
-
-def _card_name(spec: NoteTypeSpec, ordinal: int) -> str:
-    return f"cloze {ordinal + 1}" if spec.kind == NoteType.Kind.CLOZE else spec.templates[ordinal].name
-
-
-def card_label(card: Card) -> str:
-    """How the note pages name a card of a note: its template, or its cloze number."""
-    if card.note.note_type.kind == NoteType.Kind.CLOZE:
-        return f"Cloze {card.ord + 1}"
-    template = next((template for template in card.note.note_type.templates.all() if template.ord == card.ord), None)
-    return template.name if template is not None else f"Card {card.ord + 1}"
 
 
 def _card(*, note: Note, deck: Deck, ordinal: int, sides: RenderedSides) -> Card:
@@ -192,7 +182,7 @@ def note_create(*, owner, deck: Deck, note_type: NoteType, field_values: Sequenc
     _check_owner(owner=owner, deck=deck, note_type=note_type)
     spec = note_type.spec()
     values = _checked_values(note_type, spec, field_values)
-    plan = _plan(spec=spec, note_type=note_type, values=values, tags=tags, deck_of=lambda ordinal: deck)
+    plan = _plan(spec=spec, values=values, tags=tags, deck_of=lambda ordinal: deck)
     with transaction.atomic():
         note = Note.objects.create(owner=owner, note_type=note_type, field_values=values, tags=tags, guid=guid or new_guid())
         for ordinal, sides in plan.rendered.items():
@@ -214,7 +204,7 @@ def note_update_plan(*, note: Note, field_values: Sequence[str], tags: list[str]
             raise NoteInvalid("this note has no card left in a deck to add its new cards to")
         return deck
 
-    plan = _plan(spec=spec, note_type=note.note_type, values=values, tags=tags, deck_of=deck_of)
+    plan = _plan(spec=spec, values=values, tags=tags, deck_of=deck_of)
     plan.removed = [card for ordinal, card in sorted(cards.items()) if card.deleted_at is None and ordinal not in plan.rendered]
     plan.home = home
     return plan
@@ -291,7 +281,7 @@ def basic_notes_bulk_create(*, cards: Sequence[BasicCardText]) -> list[Card]:
     renders its Front and Back unchanged but for trimmed ends). Sends no ``post_save``;
     the caller sends ``cards_imported`` for each deck.
     """
-    basic = note_type_builtin(BASIC.name)
+    basic = note_type_builtin(name=BASIC.name)
     created: list[Card] = []
     for start in range(0, len(cards), BULK_BATCH_SIZE):
         batch = cards[start : start + BULK_BATCH_SIZE]

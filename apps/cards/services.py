@@ -132,7 +132,7 @@ def deck_delete(*, deck: Deck) -> None:
 
 def card_create(*, deck: Deck, front: str, back: str, tags: list[str]) -> Card:
     """A card typed as front and back: the one card of a new Basic note."""
-    note = note_create(owner=deck.owner, deck=deck, note_type=note_type_builtin(BASIC.name), field_values=[front, back], tags=tags)
+    note = note_create(owner=deck.owner, deck=deck, note_type=note_type_builtin(name=BASIC.name), field_values=[front, back], tags=tags)
     return note.cards.get()
 
 

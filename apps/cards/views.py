@@ -10,13 +10,24 @@ from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
 from apps.cards.content import format_tags
 from apps.cards.deck_names import DeckNameError
 from apps.cards.forms import CardForm, DeckForm
-from apps.cards.selectors import deck_cards, deck_list_for
+from apps.cards.selectors import (
+    cards_with_labels,
+    deck_cards,
+    deck_children,
+    deck_parents,
+    deck_subtree,
+    deck_tree_roots,
+    deck_trees,
+    live_card_count,
+)
 from apps.pagination import page_of
 
 
 @login_required
 def deck_list(request):
-    return render(request, "cards/deck_list.html", {"decks": page_of(request, deck_list_for(request.user))})
+    """The decks the user may study, as trees: a page of top decks, each with the decks below it."""
+    roots = page_of(request, deck_tree_roots(request.user))
+    return render(request, "cards/deck_list.html", {"decks": roots, "trees": deck_trees(roots.object_list, request.user)})
 
 
 @login_required
@@ -36,8 +47,17 @@ def deck_create(request):
 
 @login_required
 def deck_detail(request, deck_uuid):
+    """The deck's cards and those of the decks below it that the user may study, with links to its parents and children."""
     deck = deck_for_study(request.user, deck_uuid)
-    context = {"deck": deck, "cards": page_of(request, deck_cards(deck, viewer=request.user)), "is_owner": deck.owner_id == request.user.pk}
+    cards = page_of(request, deck_cards(deck, viewer=request.user))
+    cards.object_list = cards_with_labels(cards.object_list)
+    context = {
+        "deck": deck,
+        "cards": cards,
+        "is_owner": deck.owner_id == request.user.pk,
+        "parents": deck_parents(deck, viewer=request.user),
+        "subdecks": deck_children(deck, viewer=request.user),
+    }
     return render(request, "cards/deck_detail.html", context)
 
 
@@ -65,7 +85,12 @@ def deck_delete(request, deck_uuid):
         services.deck_delete(deck=deck)
         messages.success(request, f"Deck “{deck.title}” deleted.")
         return redirect("cards:deck_list")
-    return render(request, "cards/confirm_delete.html", {"object_label": f"the deck “{deck.title}” and its cards"})
+    below = list(deck_subtree(deck).exclude(pk=deck.pk).annotate(card_count=live_card_count()))
+    cards = deck_cards(deck).count()
+    label = f"the deck “{deck.title}” and its {cards} card{'s' if cards != 1 else ''}"
+    if below:
+        label = f"the deck “{deck.title}”, the {len(below)} deck{'s' if len(below) != 1 else ''} inside it and their {cards} card{'s' if cards != 1 else ''}"
+    return render(request, "cards/confirm_delete.html", {"object_label": label, "decks_inside": below})
 
 
 @login_required
@@ -84,6 +109,8 @@ def card_create(request, deck_uuid):
 @require_http_methods(["GET", "POST"])
 def card_edit(request, card_uuid):
     card = card_for_owner(request.user, card_uuid)
+    if not card.note.note_type.is_builtin or card.note.note_type.name != "Basic":
+        return redirect("cards:note_edit", note_uuid=card.note.uuid)
     initial = {"front": card.front, "back": card.back, "tags": format_tags(card.tags)}
     form = CardForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -101,4 +128,4 @@ def card_delete(request, card_uuid):
         services.card_delete(card=card)
         messages.success(request, "Card deleted.")
         return redirect("cards:deck_detail", deck_uuid=card.deck.uuid)
-    return render(request, "cards/confirm_delete.html", {"object_label": f"the card “{card.front[:60]}”"})
+    return render(request, "cards/confirm_delete.html", {"object_label": f"the card “{card.front[:60]}” and its note"})

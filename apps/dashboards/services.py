@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Cohort
+from apps.accounts.selectors import cohort_covered_decks
 from apps.cards.models import Card, Deck
 from apps.dashboards.models import CardRecall, CohortSnapshot, ConceptMastery, ItemDifficulty, LearnerMastery, RecallSnapshot
 from apps.dashboards.predictions import studied_card_recall
@@ -77,7 +78,7 @@ def cohort_snapshot_write(*, cohort: Cohort, now: datetime | None = None, refres
     """Aggregate the members' recall snapshots on the cohort's decks (computed first when ``refresh_learners``)."""
     now = now or timezone.now()
     members = list(cohort.members.all())
-    decks = list(cohort.decks.all())
+    decks = cohort_covered_decks(cohort)
     if refresh_learners:
         _recall_snapshots_write(learner_deck_pairs(deck_ids=[deck.pk for deck in decks], learner_ids=[learner.pk for learner in members]), now)
     rows = list(

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.accounts.selectors import cohort_covered_decks
 from apps.accounts.services import learner_settings_get_or_create
 from apps.dashboards import selectors, tables
 from apps.dashboards.access import cohort_for_dashboard, member_for_dashboard
@@ -60,7 +61,7 @@ def cohort_csv(request, cohort_uuid, table: str):
 
 
 def _learner_data(cohort, learner, now) -> dict:
-    decks = list(cohort.decks.all())
+    decks = cohort_covered_decks(cohort)
     card_recalls = selectors.learner_card_recalls(learner=learner, decks=decks)
     activity = selectors.daily_activity(learner=learner, decks=decks, now=now)
     snapshot = selectors.latest_cohort_snapshot(cohort)

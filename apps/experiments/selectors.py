@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from apps.cards.models import Deck
 from apps.experiments.models import ArmAssignment, Experiment, ExperimentArm
@@ -21,14 +21,19 @@ class ArmResult:
 
 
 def experiment_results(experiment: Experiment) -> list[ArmResult]:
-    """Per arm: its learners' live answers on the deck while the experiment ran (none before it started)."""
+    """Per arm: its learners' live answers on the deck while the experiment ran (none before it started).
+
+    An answer is on the deck when its card is in the deck, or when it was given while
+    studying the deck (a card of a deck inside it, chosen under the experiment's arms).
+    """
     arms = list(experiment.arms.annotate(learners=Count("assignments")).order_by("id"))
     if experiment.started_at is None:
         return [ArmResult(arm, arm_figures([], learners=0, counted_from=experiment.created_at, counted_until=None)) for arm in arms]
     learners_by_arm: dict[int, set[int]] = {arm.pk: set() for arm in arms}
     for arm_id, learner_id in ArmAssignment.objects.filter(experiment=experiment).values_list("arm_id", "learner_id"):
         learners_by_arm[arm_id].add(learner_id)
-    logs = StudyLog.objects.live().filter(deck=experiment.deck, learner_id__in=ArmAssignment.objects.filter(experiment=experiment).values("learner_id"))
+    on_deck = Q(deck=experiment.deck) | Q(shown__deck=experiment.deck)
+    logs = StudyLog.objects.live().filter(on_deck, learner_id__in=ArmAssignment.objects.filter(experiment=experiment).values("learner_id"))
     if experiment.stopped_at is not None:
         logs = logs.filter(answered_at__lt=experiment.stopped_at)
     answers_by_learner: dict[int, list[Answer]] = {}

@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 from django.db.models import QuerySet
 from django.db.models.sql.constants import MULTI
 
-from apps.cards.models import Card, Deck
+from apps.cards.models import Card, CardTemplate, Deck
+from knowledge_tracing.anki.note_types import card_name
 from knowledge_tracing.data.columns import CONCEPT_SEPARATOR
 
 LOOKUP_BATCH = 5000
@@ -39,24 +40,39 @@ def _batches(ids: set[int]) -> Iterator[list[int]]:
 
 
 class CardAttributes:
-    """Card UUID, concepts and text, and deck UUID, by id; filled a chunk at a time, bounded in size."""
+    """Card UUID, concepts, text, note UUID, note type and template, and deck UUID, by id; filled a chunk at a time, bounded in size."""
 
     def __init__(self, *, with_text: bool) -> None:
         self.with_text = with_text
-        self.cards: dict[int, tuple[str, str, str | None]] = {}
+        self.cards: dict[int, tuple[str, str, str | None, str, str, str]] = {}
         self.decks: dict[int, str] = {}
+        self.templates: dict[int, dict[int, str]] = {}  # note type id -> ord -> template name
 
     def load(self, records: list[tuple]) -> None:
         missing = {record[FIELD["card_id"]] for record in records} - self.cards.keys()
         if len(self.cards) + len(missing) > CARD_CACHE_LIMIT:
             self.cards.clear()
-        fields = ("id", "uuid", "tags") + (("front", "back") if self.with_text else ())
+        fields = ("id", "uuid", "tags", "ord", "note__uuid", "note__note_type_id", "note__note_type__name", "note__note_type__kind")
+        fields += ("front", "back") if self.with_text else ()
         for ids in _batches(missing):
-            for card_id, card_uuid, tags, *text in Card.all_objects.filter(id__in=ids).values_list(*fields):
-                self.cards[card_id] = (str(card_uuid), _concepts(tags), f"{text[0]}\n\n{text[1]}" if text else None)
+            rows = list(Card.all_objects.filter(id__in=ids).values_list(*fields))
+            self._load_templates({row[5] for row in rows})
+            for card_id, card_uuid, tags, ordinal, note_uuid, note_type_id, note_type, kind, *text in rows:
+                template = card_name(kind, self.templates[note_type_id], ordinal)
+                self.cards[card_id] = (
+                    str(card_uuid), _concepts(tags), f"{text[0]}\n\n{text[1]}" if text else None, str(note_uuid), note_type, template
+                )
         missing_decks = {record[FIELD["deck_id"]] for record in records} - self.decks.keys()
         for ids in _batches(missing_decks):
             self.decks.update((deck_id, str(deck_uuid)) for deck_id, deck_uuid in Deck.all_objects.filter(id__in=ids).values_list("id", "uuid"))
+
+
+    def _load_templates(self, note_type_ids: set[int]) -> None:
+        missing = note_type_ids - self.templates.keys()
+        for note_type_id in missing:
+            self.templates[note_type_id] = {}
+        for note_type_id, ordinal, name in CardTemplate.objects.filter(note_type_id__in=missing).values_list("note_type_id", "ord", "name"):
+            self.templates[note_type_id][ordinal] = name
 
 
 def _concepts(tags) -> str:
@@ -96,6 +112,9 @@ def _column_values(
         "learner": lambda record: pseudonym(record[learner]),
         "card": lambda record: cards.cards[record[card]][0],
         "deck": lambda record: cards.decks[record[deck]],
+        "note_id": lambda record: cards.cards[record[card]][3],
+        "note_type": lambda record: cards.cards[record[card]][4],
+        "template": lambda record: cards.cards[record[card]][5],
         "shown_at": utc("shown_at"),
         "answered_at": utc("answered_at"),
         "outcome": lambda record: int(record[outcome]),

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.models import Cohort
 from apps.cards.models import Deck
+from apps.cards.selectors import deck_subtree
 from apps.research.models import ResearchConsentPeriod, ResearchExport
 from apps.study.models import StudyLog
 
@@ -59,7 +60,7 @@ def consented_study_logs(filters: ExportFilters) -> QuerySet:
     if filters.cohort:
         logs = logs.filter(learner__in=filters.cohort.members.all())
     if filters.deck:
-        logs = logs.filter(deck=filters.deck)
+        logs = logs.filter(deck__in=deck_subtree(filters.deck))
     return logs.order_by("learner_id", "answered_at", "id")
 
 

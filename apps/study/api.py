@@ -28,8 +28,8 @@ NOTHING_CHOSEN_REASON = "The scheduling policy chose no card of this deck now."
 
 class CardOut(Schema):
     id: UUID
-    front: str = Field(description="Markdown, as the deck's author wrote it.")
-    back: str
+    front: str = Field(description="The card's question, rendered from its note: Markdown and HTML, unsanitised.")
+    back: str = Field(description="What the answer adds under the front, rendered from the note the same way.")
     tags: list[str]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge_tracing.anki import cloze
@@ -138,6 +138,16 @@ CLOZE_TYPE = NoteTypeSpec(
 BUILTIN_NOTE_TYPES: dict[str, NoteTypeSpec] = {
     spec.name: spec for spec in (BASIC, BASIC_AND_REVERSED, BASIC_OPTIONAL_REVERSED, BASIC_TYPE_ANSWER, CLOZE_TYPE)
 }
+
+
+def card_name(kind: str, template_names: Mapping[int, str], ordinal: int) -> str:
+    """What Anki's browser calls a card: its template's name ("Card 2"), or "Cloze 3" for a cloze note's card.
+
+    ``template_names`` maps a template's position to its name.
+    """
+    if kind == CLOZE:
+        return f"Cloze {ordinal + 1}"
+    return template_names.get(ordinal, f"Card {ordinal + 1}")
 
 
 def special_field_values(*, note_type: NoteTypeSpec, card_ordinal: int, tags: Iterable[str] = (), deck: str = "") -> dict[str, str]:

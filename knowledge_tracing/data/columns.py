@@ -12,6 +12,9 @@ STUDYLOG_COLUMN_TYPES = {
     "learner": "string",  # a keyed pseudonym, never a user id or username
     "card": "string",  # the card's UUID
     "deck": "string",  # the deck's UUID
+    "note_id": "string",  # the UUID of the card's note (the cards of one note share it)
+    "note_type": "string",  # the note's type: Basic, Cloze, or a user's own type's name
+    "template": "string",  # the card's template ("Card 1", "Card 2"), or "Cloze <n>" for a cloze note's card
     "shown_at": "timestamp",
     "answered_at": "timestamp",
     "outcome": "int8",  # 1 = recalled (every grade but Again)

@@ -26,7 +26,7 @@ CAPITALS = "{{c1::Lima}} is the capital of {{c2::Peru}}"
 
 
 def cloze_note(owner, deck, text=CAPITALS, extra=""):
-    return note_create(owner=owner, deck=deck, note_type=note_type_builtin("Cloze"), field_values=[text, extra], tags=["geo"])
+    return note_create(owner=owner, deck=deck, note_type=note_type_builtin(name="Cloze"), field_values=[text, extra], tags=["geo"])
 
 
 def cards_of(note) -> dict[int, Card]:
@@ -46,7 +46,7 @@ def deck(owner):
 
 
 def test_the_builtin_note_types_are_ankis(db):
-    names = {name: [field.name for field in note_type_builtin(name).note_fields.order_by("ord")] for name in (
+    names = {name: [field.name for field in note_type_builtin(name=name).note_fields.order_by("ord")] for name in (
         "Basic", "Basic (and reversed card)", "Basic (optional reversed card)", "Basic (type in the answer)", "Cloze",
     )}
     assert names == {
@@ -56,7 +56,7 @@ def test_the_builtin_note_types_are_ankis(db):
         "Basic (type in the answer)": ["Front", "Back"],
         "Cloze": ["Text", "Back Extra"],
     }
-    assert note_type_builtin("Cloze").kind == NoteType.Kind.CLOZE and note_type_builtin("Cloze").owner is None
+    assert note_type_builtin(name="Cloze").kind == NoteType.Kind.CLOZE and note_type_builtin(name="Cloze").owner is None
     assert NoteType.objects.filter(name="Cloze").count() == 1, "asked twice, made once"
 
 
@@ -105,7 +105,7 @@ def test_removing_a_cloze_asks_first_then_hides_its_card_and_adding_it_back_rest
 
 
 def test_the_optional_reverse_card_exists_only_while_add_reverse_is_filled(owner, deck):
-    optional = note_type_builtin("Basic (optional reversed card)")
+    optional = note_type_builtin(name="Basic (optional reversed card)")
     note = note_create(owner=owner, deck=deck, note_type=optional, field_values=["comer", "to eat", ""], tags=[])
     assert sorted(cards_of(note)) == [0]
 
@@ -118,7 +118,7 @@ def test_the_optional_reverse_card_exists_only_while_add_reverse_is_filled(owner
 
 
 def test_a_reversed_note_has_both_directions(owner, deck):
-    note = note_create(owner=owner, deck=deck, note_type=note_type_builtin("Basic (and reversed card)"), field_values=["comer", "to eat"], tags=[])
+    note = note_create(owner=owner, deck=deck, note_type=note_type_builtin(name="Basic (and reversed card)"), field_values=["comer", "to eat"], tags=[])
     assert [(card.front, card.back) for card in cards_of(note).values()] == [("comer", "to eat"), ("to eat", "comer")]
 
 
@@ -135,7 +135,7 @@ def test_a_reversed_note_has_both_directions(owner, deck):
 )
 def test_a_note_that_cannot_be_saved_says_why_and_saves_nothing(owner, deck, note_type, values, message):
     with pytest.raises(NoteInvalid, match=message.replace("(", r"\(").replace(")", r"\)")):
-        note_create(owner=owner, deck=deck, note_type=note_type_builtin(note_type), field_values=values, tags=[])
+        note_create(owner=owner, deck=deck, note_type=note_type_builtin(name=note_type), field_values=values, tags=[])
     assert not Note.objects.exists() and not Card.objects.exists()
 
 
@@ -144,7 +144,7 @@ def test_a_note_goes_into_its_owners_deck_with_a_type_they_may_use(owner, other_
     with pytest.raises(NoteInvalid, match="belongs to someone else"):
         note_create(owner=owner, deck=deck, note_type=strangers, field_values=["q"], tags=[])
     with pytest.raises(NoteInvalid, match="deck of its owner"):
-        note_create(owner=other_learner, deck=deck, note_type=note_type_builtin("Basic"), field_values=["q", "a"], tags=[])
+        note_create(owner=other_learner, deck=deck, note_type=note_type_builtin(name="Basic"), field_values=["q", "a"], tags=[])
 
 
 def test_an_imported_note_type_keeps_its_fields_and_templates_and_renders_its_cards(owner, deck):

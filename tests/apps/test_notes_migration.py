@@ -4,8 +4,6 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.cards.content import content_hash
 
@@ -14,23 +12,9 @@ AFTER = [("cards", "0006_notes_required_subdeck_folded")]
 ANSWERED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 
 
-def _migrate(targets):
-    """Migrate to ``targets``; the historical models of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def back_to_the_latest_migrations():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_cards_become_basic_notes_and_decks_a_tree_with_history_intact(back_to_the_latest_migrations):
-    apps = _migrate(BEFORE)
+def test_cards_become_basic_notes_and_decks_a_tree_with_history_intact(migrate_to):
+    apps = migrate_to(BEFORE)
     User, Deck, Card = (apps.get_model(*name) for name in (("auth", "User"), ("cards", "Deck"), ("cards", "Card")))
     learner, other = User.objects.create(username="migrated-learner"), User.objects.create(username="other-owner")
 
@@ -57,7 +41,7 @@ def test_cards_become_basic_notes_and_decks_a_tree_with_history_intact(back_to_t
         response_ms=1200, outcome=True, grade=3, policy="fsrs",
     )
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     Deck, Card, Note = (apps.get_model("cards", name) for name in ("Deck", "Card", "Note"))
     decks = {(row.owner_id, row.title): row for row in Deck.objects.all()}
 

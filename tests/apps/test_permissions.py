@@ -40,13 +40,13 @@ def owners_things(owner, private_deck, settings, tmp_path):
     upload = deck_import_create(owner=owner, upload=SimpleUploadedFile("cards.csv", b"front,back\nq,a\n"))
     return {
         "deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid,
-        "token_uuid": token_uuid, "import_uuid": upload.uuid,
+        "token_uuid": token_uuid, "import_uuid": upload.uuid, "note_uuid": shown.card.note.uuid,
     }
 
 
 def _web_requests(things):
     deck, card, session = ({"deck_uuid": things["deck_uuid"]}, {"card_uuid": things["card_uuid"]}, {"session_uuid": things["session_uuid"]})
-    upload = {"import_uuid": things["import_uuid"]}
+    upload, note = {"import_uuid": things["import_uuid"]}, {"note_uuid": things["note_uuid"]}
     return [
         ("get", "cards:deck_detail", deck),
         ("get", "cards:deck_edit", deck),
@@ -59,6 +59,12 @@ def _web_requests(things):
         ("post", "cards:card_edit", card),
         ("get", "cards:card_delete", card),
         ("post", "cards:card_delete", card),
+        ("get", "cards:note_add", deck),
+        ("post", "cards:note_add", deck),
+        ("get", "cards:note_edit", note),
+        ("post", "cards:note_edit", note),
+        ("get", "cards:note_delete", note),
+        ("post", "cards:note_delete", note),
         ("post", "study:session_start", deck),
         ("get", "study:session", session),
         ("post", "study:answer", session),
@@ -92,7 +98,8 @@ def test_strangers_get_404_on_every_web_url_and_change_nothing(request, owners_t
     stranger = web_client_for(request.getfixturevalue(stranger_name))
     logs_before = StudyLog.objects.count()
     for method, name, kwargs in _web_requests(owners_things):
-        response = getattr(stranger, method)(reverse(name, kwargs=kwargs), {"title": "x", "front": "x", "back": "y", "grade": "3"})
+        posted = {"title": "x", "front": "x", "back": "y", "grade": "3", "field_0": "x", "field_1": "y", "confirm_removal": "1"}
+        response = getattr(stranger, method)(reverse(name, kwargs=kwargs), posted)
         assert response.status_code == 404, (method, name)
     assert StudyLog.objects.count() == logs_before
     assert StudyLog.objects.filter(undo__isnull=False).count() == 0

@@ -4,32 +4,15 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("study", "0001_initial")]
 AFTER = [("study", "0002_showncard_answered")]
 SHOWN_AT = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def _migrate(targets):
-    """Migrate to ``targets``; the historical models of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def back_to_the_latest_migrations():
-    """Later migrations exist: leave the test database fully migrated for the tests that follow."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_showings_answered_before_the_migration_are_marked_and_pending_ones_are_not(back_to_the_latest_migrations):
-    apps = _migrate(BEFORE)
+def test_showings_answered_before_the_migration_are_marked_and_pending_ones_are_not(migrate_to):
+    apps = migrate_to(BEFORE)
     learner = apps.get_model("auth", "User").objects.create(username="migrated-learner")
     deck = apps.get_model("cards", "Deck").objects.create(owner=learner, title="Old deck")
     card = apps.get_model("cards", "Card").objects.create(deck=deck, front="Q", back="A", tags=[], content_hash="0" * 64)
@@ -42,7 +25,7 @@ def test_showings_answered_before_the_migration_are_marked_and_pending_ones_are_
         answered_at=SHOWN_AT, response_ms=900, outcome=True, grade=3, policy="fsrs",
     )
 
-    migrated = _migrate(AFTER).get_model("study", "ShownCard").objects
+    migrated = migrate_to(AFTER).get_model("study", "ShownCard").objects
 
     assert migrated.get(pk=answered.pk).answered
     assert not migrated.get(pk=pending.pk).answered

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.media_types import media_type_problem
-from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, NoteRow, ReviewRow
+from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ImportedNote, ReviewRow
 from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
 from apps.cards.media_links import referenced_media
 from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
@@ -67,7 +67,7 @@ def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFil
         rows = _note_cards(note, spec, cards_of[note.id], deck_names, skipped)
         if rows:
             tags = _mnemo_tags(note.tags)
-            notes.append(NoteRow(anki_note_id=note.id, guid=note.guid, note_type_key=note.note_type_id, field_values=list(note.fields), tags=tags))
+            notes.append(ImportedNote(anki_note_id=note.id, guid=note.guid, note_type_key=note.note_type_id, field_values=list(note.fields), tags=tags))
             cards.extend(rows)
     _report_exotic(collection, specs, notes, skipped)
     used = {note.note_type_key for note in notes}
@@ -165,7 +165,7 @@ def _usable_deck_name(name: str, skipped: list[str]) -> str:
     return usable
 
 
-def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[NoteRow], skipped: list[str]) -> None:
+def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[ImportedNote], skipped: list[str]) -> None:
     """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields, suspended and buried cards."""
     used = {note.note_type_key for note in notes}
     for type_id in sorted(used):

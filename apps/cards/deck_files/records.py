@@ -36,7 +36,7 @@ class CardRow:
 
 
 @dataclass(frozen=True)
-class NoteRow:
+class ImportedNote:
     """One Anki note to create: its field values as Anki keeps them (media by file name), tags in Mnemo's form."""
 
     anki_note_id: int
@@ -44,6 +44,16 @@ class NoteRow:
     note_type_key: int
     field_values: list[str]
     tags: list[str]
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """One note to write: its type's name, (field name, value) in field order, tags, and its deck below the exported one ("" for that deck)."""
+
+    note_type: str
+    fields: list[tuple[str, str]]
+    tags: list[str]
+    deck: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ class DeckFile:
     reviews: list[ReviewRow] = field(default_factory=list)
     media: list[MediaFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    notes: list[NoteRow] = field(default_factory=list)
+    notes: list[ImportedNote] = field(default_factory=list)
     note_types: dict[int, NoteTypeSpec] = field(default_factory=dict)
 
     @property

@@ -1,8 +1,10 @@
 """Read cards from CSV or TSV: delimiter and header detected, UTF-8 with or without BOM.
 
 Columns are front, back and optionally tags (commas or spaces between tags). A first row
-naming ``front`` and ``back`` is a header and may put the columns in any order; without
-one the columns are taken in that order.
+naming ``front`` and ``back`` is a header and may put the columns in any order, and may
+name a ``deck`` column: the deck below the imported one that the card goes to
+(``Spanish::Verbs``; empty for the imported deck itself), as Mnemo's CSV export writes
+it. Without a header the columns are front, back, tags, in that order.
 """
 
 import csv
@@ -13,6 +15,7 @@ from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError
 
 COLUMNS = ("front", "back", "tags")
+HEADER_COLUMNS = (*COLUMNS, "deck")
 DELIMITERS = ",\t;"
 SNIFF_CHARS = 64 * 1024
 
@@ -24,7 +27,7 @@ def read_tabular(path: Path, *, limits: ImportLimits, title: str = "") -> DeckFi
         raise DeckFileError("the file holds no cards")
     try:
         reader = csv.reader(text.splitlines(keepends=True), delimiter=_delimiter(text, path))
-        rows = list(_card_rows(reader, limits))
+        rows = list(_card_rows(reader, limits, title or path.stem))
     except csv.Error as error:
         raise DeckFileError(f"line {reader.line_num}: {error}") from error
     if not rows:
@@ -49,7 +52,7 @@ def _delimiter(text: str, path: Path) -> str:
         return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
 
 
-def _card_rows(reader, limits: ImportLimits):
+def _card_rows(reader, limits: ImportLimits, title: str):
     columns, width, count = None, len(COLUMNS), 0
     for record in reader:
         if not any(field.strip() for field in record):
@@ -65,7 +68,7 @@ def _card_rows(reader, limits: ImportLimits):
         count += 1
         if count > limits.max_cards:
             raise DeckFileError(f"line {reader.line_num}: more than {limits.max_cards} cards; split the file")
-        yield _card_row(reader.line_num, record, columns)
+        yield _card_row(reader.line_num, record, columns, title)
 
 
 def _header_columns(record: list[str]) -> dict[str, int] | None:
@@ -73,10 +76,11 @@ def _header_columns(record: list[str]) -> dict[str, int] | None:
     names = [field.strip().lower() for field in record]
     if "front" not in names or "back" not in names:
         return None
-    return {name: names.index(name) for name in COLUMNS if name in names}
+    return {name: names.index(name) for name in HEADER_COLUMNS if name in names}
 
 
-def _card_row(line: int, record: list[str], columns: dict[str, int]) -> CardRow:
+def _card_row(line: int, record: list[str], columns: dict[str, int], title: str) -> CardRow:
+    """The card of one row; a deck below the imported one is named from the file's deck, as an Anki package names it."""
     def field(name: str) -> str:
         index = columns.get(name)
         return record[index].strip() if index is not None and index < len(record) else ""
@@ -88,4 +92,5 @@ def _card_row(line: int, record: list[str], columns: dict[str, int]) -> CardRow:
         tags = parse_tags(field("tags"))
     except ValueError as error:
         raise DeckFileError(f"line {line}: {error}") from error
-    return CardRow(front=front, back=back, tags=tags, source=f"line {line}")
+    subdeck = field("deck")
+    return CardRow(front=front, back=back, tags=tags, source=f"line {line}", subdeck=f"{title}::{subdeck}" if subdeck else "")

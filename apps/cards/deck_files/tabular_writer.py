@@ -1,29 +1,30 @@
-"""Write notes as CSV: a note per row, with front, back and tags (what the CSV import reads) and every field by name.
+"""Write notes as CSV, one note per row: its fields, then tags (comma-separated), deck and note type.
 
-``front`` and ``back`` are the note's first two fields; then its deck, note type and
-tags (comma-separated), then one column per field name of the exported note types.
-Fields are written as stored: an imported note's media as file names, as Anki wrote them.
+The deck column names the deck below the exported one (empty for that deck itself,
+``Spanish::Verbs`` for a deck inside it); the CSV import puts the note there again.
+The field columns are named after the note type's fields when every note has the same
+type (``Front, Back, tags, deck, note_type`` for Basic notes, which the CSV import reads
+back as front, back and tags), else ``field 1``, ``field 2``... with the note type in
+its own column. Media are written as file names, as Anki's own text export has them.
 """
 
 import csv
 from pathlib import Path
 
 from apps.cards.content import format_tags
-from knowledge_tracing.anki.records import Collection
-
-FIXED_COLUMNS = ["front", "back", "tags", "deck", "note type"]
+from apps.cards.deck_files.records import NoteRow
 
 
-def write_notes_csv(target: Path, *, collection: Collection) -> None:
-    field_names = list(dict.fromkeys(name for note_type in collection.note_types.values() for name in note_type.fields))
-    deck_of = {}
-    for card in collection.cards:
-        deck_of.setdefault(card.note_id, collection.decks[card.deck_id].name)
+def write_notes_csv(target: Path, *, notes: list[NoteRow]) -> None:
+    types = {note.note_type for note in notes}
+    width = max((len(note.fields) for note in notes), default=0)
+    if len(types) == 1:
+        names = [name for name, _ in notes[0].fields]
+    else:
+        names = [f"field {position}" for position in range(1, width + 1)]
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(FIXED_COLUMNS + field_names)
-        for note in collection.notes:
-            note_type = collection.note_types[note.note_type_id]
-            values = dict(zip(note_type.fields, note.fields))
-            sides = [*note.fields[:2], "", ""][:2]
-            writer.writerow([*sides, format_tags(list(note.tags)), deck_of.get(note.id, ""), note_type.name, *(values.get(name, "") for name in field_names)])
+        writer.writerow([*names, "tags", "deck", "note_type"])
+        for note in notes:
+            values = [value for _, value in note.fields]
+            writer.writerow([*values, *[""] * (len(names) - len(values)), format_tags(note.tags), note.deck, note.note_type])

@@ -13,11 +13,13 @@ from apps.modeling.models import TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.candidate_predictions import candidates_with_predictions
-from apps.study.models import CardState
+from apps.study.models import CardState, StudyLog
 from apps.study.selectors import start_of_day
 from apps.study.student_model import active_model
 from knowledge_tracing.fsrs_memory import forgetting_curve
 from knowledge_tracing.policies import Candidates
+
+from .conftest import study_days
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,24 @@ def test_a_new_snapshot_replaces_the_old_and_a_learner_who_left_drops_out(studie
     snapshot = CohortSnapshot.objects.get(cohort=studied_cohort)
     assert list(snapshot.learners.values_list("learner__username", flat=True)) == ["owner"]
     assert RecallSnapshot.objects.filter(learner=other_learner).count() == 1  # still theirs, for their own progress page
+
+
+def test_a_cohort_assigned_a_parent_deck_counts_what_its_learners_studied_below_it(instructor, owner):
+    from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create, cohort_join
+    from apps.cards.services import card_create, deck_create
+
+    languages = deck_create(owner=instructor, title="Languages", visibility="public")
+    verbs = deck_create(owner=instructor, title="Languages::Spanish::Verbs", visibility="public")
+    hidden = deck_create(owner=instructor, title="Languages::Drafts")  # private: the instructor's alone
+    for deck in (languages, verbs, hidden):
+        card_create(deck=deck, front=f"a card in {deck.title}", back="a", tags=["spanish"])
+    cohort = cohort_create(owner=instructor, name="Spanish group")
+    cohort_assign_deck(cohort=cohort, deck=languages)
+    cohort_join(learner=owner, code=cohort_invite_create(cohort=cohort, valid_days=7, max_uses=1).code)
+    study_days(owner, languages, days=2, seed=5)
+
+    snapshot = cohort_snapshot_write(cohort=cohort, now=timezone.now())
+
+    assert CardState.objects.filter(learner=owner).values_list("deck__title", flat=True).distinct().count() == 2
+    mastery = snapshot.learners.get(learner=owner)
+    assert mastery.cards_studied == 2 and mastery.answers == StudyLog.objects.filter(learner=owner).count()

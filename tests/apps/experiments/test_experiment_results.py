@@ -94,3 +94,26 @@ def test_a_draft_shows_its_arms_with_no_figures(owner, private_deck, web_client_
     assert [(result.arm.name, result.figures.reviews, result.figures.recall.rate) for result in results] == [("a", 0, None), ("b", 0, None)]
     page = web_client_for(owner).get(reverse("experiments:experiment_detail", args=[draft.uuid])).content.decode()
     assert "Start" in page
+
+
+def test_an_experiment_on_a_parent_deck_counts_the_answers_given_while_studying_it(owner, make_user):
+    from django.utils import timezone
+
+    from apps.study.services import study_log_record, study_session_next, study_session_start
+
+    languages = deck_create(owner=owner, title="Languages", visibility="public")
+    verbs = deck_create(owner=owner, title="Languages::Verbs", visibility="public")
+    card_create(deck=languages, front="idioma", back="language", tags=[])
+    card_create(deck=verbs, front="hablar", back="to speak", tags=[])
+    experiment = experiment_create(
+        deck=languages, name="two arms", created_by=owner, arms=[ArmSpec("fsrs", "fsrs", "", 1), ArmSpec("also fsrs", "fsrs", "", 1)]
+    )
+    experiment_start(experiment=experiment, now=timezone.now() - timedelta(hours=1))
+    learner = make_user("ada")
+    session = study_session_start(learner=learner, deck=languages)
+    while (shown := study_session_next(session=session)) is not None:
+        study_log_record(learner=learner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=900, shown_uuid=shown.uuid)
+
+    results = experiment_results(experiment)
+    assert StudyLog.objects.filter(deck=verbs).count() == 1
+    assert sorted((result.figures.learners, result.figures.reviews) for result in results) == [(0, 0), (1, 2)]

@@ -131,3 +131,47 @@ def test_the_command_refuses_bad_filters_and_a_non_empty_directory(tmp_path, rec
     with pytest.raises(CommandError, match="not empty"):
         call_command("export_study_logs", "--format", "csv", "--output", str(tmp_path / "b"))
     assert not (tmp_path / "a").exists()
+
+
+def test_rows_name_each_cards_note_note_type_and_template(tmp_path, owner, public_deck):
+    from apps.cards.note_services import note_create, note_type_builtin
+
+    note = note_create(
+        owner=public_deck.owner, deck=public_deck, note_type=note_type_builtin(name="Cloze"),
+        field_values=["{{c1::Lima}} is the capital of {{c2::Peru}}", ""], tags=["geo"],
+    )
+    basic = public_deck.cards.exclude(note=note).first()
+    ResearchConsentPeriod.objects.create(learner=owner, started_at=START)
+    for minute, card in enumerate([*note.cards.order_by("ord"), basic]):
+        at = datetime.fromtimestamp(START.timestamp() + 60 * (minute + 1), tz=timezone.utc)
+        StudyLog.objects.create(
+            log_uuid=uuid.uuid4(), learner=owner, card=card, deck=public_deck, shown_at=at, answered_at=at,
+            response_ms=1000, outcome=True, grade=3, policy="fsrs",
+        )
+
+    output, manifest, _ = _export(tmp_path, "csv")
+    rows = list(csv.DictReader((output / "study_logs.csv").open(encoding="utf-8")))
+
+    assert [field["name"] for field in manifest["schema"]][:6] == ["learner", "card", "deck", "note_id", "note_type", "template"]
+    assert [(row["note_id"], row["note_type"], row["template"]) for row in rows] == [
+        (str(note.uuid), "Cloze", "Cloze 1"), (str(note.uuid), "Cloze", "Cloze 2"), (str(basic.note.uuid), "Basic", "Card 1"),
+    ]
+
+
+def test_a_deck_filter_takes_the_decks_inside_it_too(tmp_path, owner):
+    from apps.cards.services import card_create, deck_create
+
+    languages = deck_create(owner=owner, title="Languages")
+    verbs = deck_create(owner=owner, title="Languages::Verbs")
+    other = deck_create(owner=owner, title="Other")
+    ResearchConsentPeriod.objects.create(learner=owner, started_at=START)
+    for minute, deck in enumerate((languages, verbs, other), start=1):
+        card = card_create(deck=deck, front=f"in {deck.title}", back="a", tags=[])
+        at = datetime.fromtimestamp(START.timestamp() + 60 * minute, tz=timezone.utc)
+        StudyLog.objects.create(
+            log_uuid=uuid.uuid4(), learner=owner, card=card, deck=deck, shown_at=at, answered_at=at, response_ms=900, outcome=True, grade=3, policy="fsrs",
+        )
+
+    output, manifest, _ = _export(tmp_path, "csv", "--deck", str(languages.uuid))
+    rows = list(csv.DictReader((output / "study_logs.csv").open(encoding="utf-8")))
+    assert sorted(row["deck"] for row in rows) == sorted([str(languages.uuid), str(verbs.uuid)])
