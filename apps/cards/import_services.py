@@ -114,7 +114,7 @@ def _matching_note_type(owner, spec: NoteTypeSpec) -> NoteType | None:
     """The built-in type (made on first use) or the learner's own with the spec's name, kind, fields and templates."""
     builtin = BUILTIN_NOTE_TYPES.get(spec.name)
     if builtin is not None and (builtin.kind, builtin.fields, builtin.templates) == (spec.kind, spec.fields, spec.templates):
-        return note_type_builtin(spec.name)
+        return note_type_builtin(name=spec.name)
     candidates = (
         NoteType.objects.filter(Q(owner=None) | Q(owner=owner), name__startswith=spec.name, kind=spec.kind)
         .prefetch_related("note_fields", "templates")

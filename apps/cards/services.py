@@ -217,14 +217,17 @@ def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress
                 notes = len({card.note_id for card in cards_by_key.values()})
             else:
                 deck = deck_create(owner=owner, title=_unused_deck_name(owner, title or deck_file.title))
-                cards = basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=row.front, back=row.back, tags=row.tags) for row in deck_file.cards])
-                cards_by_key, notes, decks = {}, len(cards), {deck.title: deck}
+                decks = _row_decks(root=deck, file_root=deck_file.title, rows=deck_file.cards, skipped=skipped)
+                cards = basic_notes_bulk_create(
+                    cards=[BasicCardText(deck=decks[row.subdeck], front=row.front, back=row.back, tags=row.tags) for row in deck_file.cards]
+                )
+                cards_by_key, notes = {}, len(cards)
             logs = imported_history_save(history=imported_history_of(history, cards_by_key), cards_by_key=cards_by_key)
             for receiving in decks.values():
                 cards_imported.send(sender=Deck, deck=receiving)
             result = DeckImportResult(
                 deck=deck, cards=len(cards_by_key) if deck_file.notes else notes, notes=notes, review_logs=logs, skipped=skipped,
-                note_types=len(deck_file.note_types), decks=len(with_parents(list(decks))), media=len(deck_file.media),
+                note_types=len(deck_file.note_types), decks=len(with_parents([held.title for held in decks.values()])), media=len(deck_file.media),
             )
             report("done", 1, 1)
             if on_saved:
@@ -245,6 +248,21 @@ def _unused_deck_name(owner, title: str) -> str:
         number += 1
         candidate = f"{name} ({number})"
     return candidate
+
+
+def _row_decks(*, root: Deck, file_root: str, rows: list[CardRow], skipped: list[str]) -> dict[str, Deck]:
+    """A CSV row's deck (``file_root::Spanish::Verbs``) -> the deck under ``root`` it goes to; no deck is ``root`` itself."""
+    decks = {}
+    for subdeck in sorted({row.subdeck for row in rows}):
+        parts = [part.strip() for part in subdeck.split(SEPARATOR) if part.strip()]
+        if parts and same_deck_name(parts[0], file_root):
+            parts = parts[1:]
+        try:
+            decks[subdeck] = deck_path_ensure(owner=root.owner, title=SEPARATOR.join([root.title, *parts])) if parts else root
+        except DeckNameError as error:
+            skipped.append(f"deck {subdeck[:80]!r}: {error}; its cards are in “{root.title}”")
+            decks[subdeck] = root
+    return decks
 
 
 def _media_store(*, deck: Deck, media: list[MediaFile], saved_files: list[str]) -> dict[str, str]:
