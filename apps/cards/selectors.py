@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 from uuid import UUID
 
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
 from apps.cards.deck_files.records import NoteRow
 from apps.cards.deck_names import SEPARATOR
-from apps.cards.models import Card, Deck, Note, NoteType
+from apps.cards.models import Card, CardTemplate, Deck, Note, NoteType
+from knowledge_tracing.anki.note_types import BUILTIN_NOTE_TYPES, card_name
 
 
 def deck_subtree(deck: Deck, *, open_to=None) -> QuerySet:
@@ -116,11 +117,50 @@ def deck_cards(deck: Deck, *, viewer=None):
     return Card.objects.filter(deck_id__in=deck_ids).order_by("id")
 
 
-def cards_with_labels(cards) -> list[Card]:
-    """The given cards (a page of them) with their deck, note, note type and templates, for ``template_name`` and the deck column."""
+@dataclass(frozen=True)
+class ListedCard:
+    """A card as the deck page lists it: the card, its name (Card 2, Cloze 3), its note's UUID and its deck's own name."""
+
+    card: Card
+    name: str
+    note_uuid: UUID
+    deck_name: str
+
+
+def listed_cards(cards, *, deck: Deck) -> list[ListedCard]:
+    """A page of ``deck_cards`` of ``deck`` with what the deck page shows beside each card.
+
+    Read by id from the page's cards rather than joined into the page's query, so a page
+    far into a large deck costs what the first does: one query for the notes and their
+    types; the built-in types' template names come from the library, other types' in a
+    second query, and the names of decks below ``deck`` in a third when the page has any.
+    """
     cards = list(cards)
-    prefetch_related_objects(cards, "deck", "note__note_type__templates")
-    return cards
+    notes, note_types = {}, {}
+    for note_id, note_uuid, note_type_id, kind, type_name, type_owner in Note.all_objects.filter(
+        pk__in={card.note_id for card in cards}
+    ).values_list("pk", "uuid", "note_type_id", "note_type__kind", "note_type__name", "note_type__owner_id"):
+        notes[note_id] = (note_uuid, note_type_id)
+        builtin = BUILTIN_NOTE_TYPES.get(type_name) if type_owner is None else None
+        note_types[note_type_id] = (kind, dict(enumerate(template.name for template in builtin.templates)) if builtin else None)
+    own_types = [note_type for note_type, (_, names) in note_types.items() if names is None]
+    own_names: dict[int, dict[int, str]] = {note_type: {} for note_type in own_types}
+    for note_type, ordinal, name in CardTemplate.objects.filter(note_type_id__in=own_types).values_list("note_type_id", "ord", "name"):
+        own_names[note_type][ordinal] = name
+    below = {card.deck_id for card in cards} - {deck.pk}
+    deck_names = dict(Deck.all_objects.filter(pk__in=below).values_list("pk", "title")) if below else {}
+
+    def listed(card: Card) -> ListedCard:
+        note_uuid, note_type = notes[card.note_id]
+        kind, names = note_types[note_type]
+        return ListedCard(
+            card=card,
+            name=card_name(kind, names if names is not None else own_names[note_type], card.ord),
+            note_uuid=note_uuid,
+            deck_name=deck_names[card.deck_id].rsplit(SEPARATOR, 1)[-1] if card.deck_id in deck_names else deck.name,
+        )
+
+    return [listed(card) for card in cards]
 
 
 class MediaLinks:

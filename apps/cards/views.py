@@ -11,13 +11,13 @@ from apps.cards.content import format_tags
 from apps.cards.deck_names import DeckNameError
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import (
-    cards_with_labels,
     deck_cards,
     deck_children,
     deck_parents,
     deck_subtree,
     deck_tree_roots,
     deck_trees,
+    listed_cards,
     live_card_count,
 )
 from apps.pagination import page_of
@@ -50,10 +50,10 @@ def deck_detail(request, deck_uuid):
     """The deck's cards and those of the decks below it that the user may study, with links to its parents and children."""
     deck = deck_for_study(request.user, deck_uuid)
     cards = page_of(request, deck_cards(deck, viewer=request.user))
-    cards.object_list = cards_with_labels(cards.object_list)
     context = {
         "deck": deck,
         "cards": cards,
+        "listed": listed_cards(cards.object_list, deck=deck),
         "is_owner": deck.owner_id == request.user.pk,
         "parents": deck_parents(deck, viewer=request.user),
         "subdecks": deck_children(deck, viewer=request.user),
