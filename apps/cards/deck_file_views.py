@@ -1,6 +1,6 @@
 """Deck import (upload, preview, confirm, progress), export, and the media files imported decks use."""
 
-import mimetypes
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.cards import services
 from apps.cards.access import deck_for_study, deck_import_for_owner
+from apps.cards.deck_files.media_types import DOWNLOAD_TYPE, SNIFF_BYTES, shown_type
 from apps.cards.deck_files.records import DeckFileError
-from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
+from apps.cards.exports import COLLECTION_SUFFIX, EXPORT_FORMATS, collection_export_to_file, deck_export_to_file
 from apps.cards.forms import DeckImportForm
 from apps.cards.models import DeckImport, DeckMedia
 from apps.cards.uploads import SizeLimitedUploadHandler, upload_declared_too_large, upload_too_large_message
@@ -98,24 +99,51 @@ def deck_export(request, deck_uuid):
     if export_format not in EXPORT_FORMATS:
         raise Http404("No such export format")
     learner = request.user if request.GET.get("history") == "1" else None
+    suffix = EXPORT_FORMATS[export_format]
+    return _download(
+        lambda target: deck_export_to_file(deck=deck, export_format=export_format, target=target, viewer=request.user, learner=learner),
+        suffix=suffix, filename=f"{deck.title.replace('::', ' - ')}{suffix}",
+    )
+
+
+@login_required
+@require_GET
+def collection_export(request):
+    """All of the signed-in learner's decks, notes, media and their own review history, as a .colpkg Anki opens whole."""
+    return _download(
+        lambda target: collection_export_to_file(owner=request.user, target=target),
+        suffix=COLLECTION_SUFFIX, filename=f"{request.user.username}-collection{COLLECTION_SUFFIX}",
+    )
+
+
+def _download(write, *, suffix: str, filename: str) -> FileResponse:
+    """Write the export to a temporary file, then stream it as an attachment."""
     handle = tempfile.TemporaryFile()
     with tempfile.TemporaryDirectory(prefix="mnemo-export-") as scratch:
-        target = Path(scratch) / f"deck{EXPORT_FORMATS[export_format]}"
-        deck_export_to_file(deck=deck, export_format=export_format, target=target, viewer=request.user, learner=learner)
-        handle.write(target.read_bytes())
+        target = Path(scratch) / f"export{suffix}"
+        write(target)
+        with open(target, "rb") as written:
+            shutil.copyfileobj(written, handle)
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=f"{deck.title}{EXPORT_FORMATS[export_format]}")
+    return FileResponse(handle, as_attachment=True, filename=filename)
 
 
 @login_required
 @require_GET
 def deck_media(request, deck_uuid, name):
-    """A media file of a deck the user may study; sandboxed so an imported SVG or HTML file cannot run script."""
+    """A media file of a deck the user may study, under the type its bytes have when that is an image or a sound.
+
+    Anything else (HTML, SVG, unknown bytes, whatever its name says) is a download only;
+    ``nosniff`` stops the browser guessing otherwise, and the sandbox keeps any script inert.
+    """
     deck = deck_for_study(request.user, deck_uuid)
     media = DeckMedia.objects.filter(deck=deck, name=name).first()
     if media is None:
         raise Http404("No such media file")
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(media.file.open("rb"), content_type=content_type)
+    handle = media.file.open("rb")
+    content_type = shown_type(handle.read(SNIFF_BYTES))
+    handle.seek(0)
+    response = FileResponse(handle, content_type=content_type or DOWNLOAD_TYPE, as_attachment=content_type is None, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

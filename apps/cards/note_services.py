@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.cards.content import content_hash
+from apps.cards.media_links import owner_media_urls, referenced_media, served_media
 from apps.cards.models import Card, CardTemplate, Deck, Note, NoteField, NoteType
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
 from apps.study.models import CardState
@@ -68,15 +69,21 @@ def note_types_builtin() -> list[NoteType]:
     return [note_type_builtin(name=name) for name in BUILTIN_NOTE_TYPES]
 
 
-def note_type_create(*, owner, spec: NoteTypeSpec) -> NoteType:
-    """A note type of ``owner``'s own (an imported one), or NoteInvalid saying what is wrong with ``spec``."""
+def note_type_problems(spec: NoteTypeSpec) -> list[str]:
+    """Why ``spec`` cannot be a note type (names, counts, templates that cannot be read); empty when it can."""
     problems = spec.problems()
     for template in spec.templates:
         for side in (template.front, template.back):
             try:
                 parse_template(side)
             except TemplateError as error:
-                problems.append(f"card template {template.name!r}: {error}")
+                problems.append(f"card template {template.name[:80]!r}: {error}")
+    return problems
+
+
+def note_type_create(*, owner, spec: NoteTypeSpec) -> NoteType:
+    """A note type of ``owner``'s own (an imported one), or NoteInvalid saying what is wrong with ``spec``."""
+    problems = note_type_problems(spec)
     if problems:
         raise NoteInvalid("; ".join(problems))
     with transaction.atomic():
@@ -105,7 +112,11 @@ def _render(spec: NoteTypeSpec, values: Sequence[str], ordinal: int, *, tags: Se
         rendered = render_note_card(spec, values, ordinal, tags=tags, deck=deck.title)
     except TemplateError as error:
         raise NoteInvalid(f"card {ordinal + 1}: {error}") from error
-    return RenderedSides(front=rendered.question, back=rendered.back, problems=rendered.problems)
+    front, back = rendered.question, rendered.back
+    if referenced_media(front) or referenced_media(back):  # an imported note's images and sounds, by file name
+        urls = owner_media_urls(owner_id=deck.owner_id)
+        front, back = served_media(front, urls), served_media(back, urls)
+    return RenderedSides(front=front, back=back, problems=rendered.problems)
 
 
 @dataclass

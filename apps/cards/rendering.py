@@ -8,10 +8,12 @@ because an HTML parser, the sanitiser's included, slows down with depth, and so 
 the learner's browser. Text saved before these limits that breaks them is shown as
 plain text.
 
-Images are kept only when they come from Mnemo's own media: an image from another
-server would tell its owner who studies the card, and when. The markup the note
-renderer writes is kept (cloze spans, ``<details>`` hints, the typed-answer text input),
-with only the renderer's own class names: a template cannot style or script its way out.
+Images and sounds (``<audio>``, ``<source>``) are kept only when they come from Mnemo's
+own media: a file from another server would tell its owner who studies the card, and
+when; and a deck's sounds are served only as the audio types their bytes show
+(``apps.cards.deck_files.media_types``). The markup the note renderer writes is kept
+(cloze spans, ``<details>`` hints, the typed-answer text input), with only the
+renderer's own class names: a template cannot style or script its way out.
 """
 
 import html
@@ -32,19 +34,22 @@ CARD_TEXT_MAX_NESTING = 20
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
-    "sub", "sup", "hr", "a", "img",
+    "sub", "sup", "hr", "a", "img", "audio", "source",
     # what the note renderer writes (knowledge_tracing.anki.templates): clozes, hints, typed answers, readings
     "span", "details", "summary", "input", "ruby", "rb", "rt",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
+    "audio": {"src", "controls", "preload"},
+    "source": {"src"},
     "span": {"class"},
     "code": {"class"},
     "details": {"class"},
     "input": {"type", "class", "autocomplete", "autocapitalize", "spellcheck", "aria-label"},
 }
 RENDERER_CLASSES = {"cloze", "cloze-inactive", "hint", "type-answer"}
+MEDIA_ELEMENTS = ("img", "audio", "source")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 TAG_PATTERN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
@@ -98,16 +103,16 @@ def is_package_media_name(url: str) -> bool:
     return bool(url) and "/" not in url and ":" not in url and "\\" not in url
 
 
-def sanitise_html(markup: str, *, image_allowed: Callable[[str], bool] = _is_own_media) -> str:
-    """The HTML with only the allowed tags and attributes, safe links, and images that ``image_allowed`` accepts.
+def sanitise_html(markup: str, *, media_allowed: Callable[[str], bool] = _is_own_media) -> str:
+    """The HTML with only the allowed tags and attributes, safe links, and images and sounds whose source ``media_allowed`` accepts.
 
-    Shown text keeps images from Mnemo's own media only; an import passes
+    Shown text keeps media from Mnemo's own media only; an import passes
     ``is_package_media_name`` to keep references to its package's files until they are
     pointed at the media they became.
     """
 
     def keep_attribute(element: str, attribute: str, value: str) -> str | None:
-        if element == "img" and attribute == "src" and not image_allowed(value):
+        if element in MEDIA_ELEMENTS and attribute == "src" and not media_allowed(value):
             return None
         if attribute == "class":
             return " ".join(name for name in value.split() if name in RENDERER_CLASSES) or None

@@ -9,10 +9,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
-from apps.cards.deck_files.records import CardRow, MediaFile, NoteRow, ReviewRow
+from apps.cards.deck_files.records import NoteRow
 from apps.cards.deck_names import SEPARATOR
-from apps.cards.models import Card, CardTemplate, Deck, DeckMedia, Note, NoteType
-from apps.study.models import StudyLog
+from apps.cards.models import Card, CardTemplate, Deck, Note, NoteType
 from knowledge_tracing.anki.note_types import BUILTIN_NOTE_TYPES, card_name
 
 
@@ -164,18 +163,10 @@ def listed_cards(cards, *, deck: Deck) -> list[ListedCard]:
     return [listed(card) for card in cards]
 
 
-@dataclass(frozen=True)
-class DeckExport:
-    cards: list[CardRow]
-    reviews: list[ReviewRow]
-    media: list[MediaFile]
-
-
 class MediaLinks:
     """Turns links to media that Mnemo serves (``src="/decks/<uuid>/media/x.png"``) into the files' names, remembering them.
 
-    Exports carry file names, as Anki packages and Anki's own text exports do; ``files``
-    reads the linked files of the owner's decks for a package.
+    Exports carry file names, as Anki packages and Anki's own text exports do.
     """
 
     def __init__(self) -> None:
@@ -195,46 +186,6 @@ class MediaLinks:
             return f'{match.group(1)}"{name}"'
 
         return self.pattern.sub(file_name, text)
-
-    def files(self, *, owner_id: int) -> list[MediaFile]:
-        if not self.linked:
-            return []
-        wanted = Q()
-        for deck_uuid, name in self.linked:
-            wanted |= Q(deck__uuid=deck_uuid, name=name)
-        files: dict[str, MediaFile] = {}
-        for item in DeckMedia.objects.filter(wanted, deck__owner_id=owner_id).order_by("name", "id"):
-            if item.name not in files:
-                with item.file.open("rb") as handle:
-                    files[item.name] = MediaFile(name=item.name, data=handle.read())
-        return list(files.values())
-
-
-def deck_export_records(deck: Deck, *, viewer=None, learner=None, with_media: bool = False) -> DeckExport:
-    """The live cards of the deck and the decks below it (those ``viewer`` may study, when given), and the learner's live answers to them if asked.
-
-    Media links become file names (``MediaLinks``); ``with_media`` adds the linked files.
-    ``CardRow.subdeck`` is the full name of the card's deck; ``CardRow.anki_card_id``
-    holds the card's primary key, the key its ReviewRows use.
-    """
-    media = MediaLinks()
-    cards = [
-        CardRow(
-            front=media.portable(card.front), back=media.portable(card.back), tags=card.tags, source=str(card.uuid),
-            subdeck=card.deck.title, anki_card_id=card.pk,
-        )
-        for card in deck_cards(deck, viewer=viewer).select_related("deck")
-    ]
-    reviews = []
-    if learner is not None:
-        logs = StudyLog.objects.live().filter(learner=learner, card__deck__in=deck_subtree(deck, open_to=viewer), card__deleted_at__isnull=True)
-        reviews = [
-            ReviewRow(anki_card_id=card_id, answered_at=answered_at, grade=grade, response_ms=response_ms)
-            for card_id, answered_at, grade, response_ms in logs.order_by("answered_at", "id").values_list(
-                "card_id", "answered_at", "grade", "response_ms"
-            )
-        ]
-    return DeckExport(cards=cards, reviews=reviews, media=media.files(owner_id=deck.owner_id) if with_media else [])
 
 
 def deck_export_notes(deck: Deck, *, viewer=None) -> list[NoteRow]:

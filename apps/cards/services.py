@@ -1,8 +1,6 @@
 """Writes for decks and cards. Deleting only hides a deck or card, so its study logs stay valid."""
 
-import html
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from apps.cards.deck_names import (
     parent_names,
     same_deck_name,
 )
+from apps.cards.import_services import anki_import_preview, anki_notes_create, anki_schedules_apply, imported_history_of, with_parents
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
 from apps.cards.note_services import (
     BasicCardText,
@@ -48,7 +47,6 @@ from knowledge_tracing.anki.note_types import BASIC
 
 logger = logging.getLogger(__name__)
 
-MEDIA_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"', re.IGNORECASE)
 
 
 def deck_create(*, owner, title: str, description: str = "", visibility: str = Deck.Visibility.PRIVATE) -> Deck:
@@ -176,38 +174,61 @@ class DeckImportResult:
     notes: int
     review_logs: int
     skipped: list[str]
+    note_types: int = 0
+    decks: int = 1
+    media: int = 0
 
     def as_json(self) -> dict:
         """The summary ``manage.py import_deck`` prints and the import page shows."""
-        return {"deck": str(self.deck.uuid), "cards": self.cards, "notes": self.notes, "review_logs": self.review_logs, "skipped": self.skipped}
+        return {
+            "deck": str(self.deck.uuid), "cards": self.cards, "notes": self.notes, "review_logs": self.review_logs,
+            "note_types": self.note_types, "decks": self.decks, "media": self.media, "skipped": self.skipped,
+        }
 
 
 def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress=None, on_saved=None) -> DeckImportResult:
-    """Create a deck from a read deck file: cards, media and the owner's review history, in one transaction.
+    """Import a read deck file: notes, cards, media and the owner's review history, in one transaction.
 
-    The history is replayed into FSRS states before the transaction opens (the slow part,
-    reported through ``on_progress(stage, done, total)``); then everything is written at
-    once, so an error leaves no deck, card, log or media file behind. The "done" report and
-    ``on_saved(result)`` run inside that transaction, so what they record commits with the
-    deck or not at all.
+    An Anki file's decks are the owner's decks of the same names (made when missing, as
+    Anki imports into the decks a collection has), its notes keep their note types and
+    its cards their scheduling state (``apps.cards.import_services``); a CSV file's rows
+    become Basic notes in a new deck. The history is replayed into FSRS states before the
+    transaction opens (the slow part, reported through ``on_progress(stage, done,
+    total)``); then everything is written at once, so an error leaves no deck, note,
+    card, log or media file behind. The "done" report and ``on_saved(result)`` run inside
+    that transaction, so what they record commits with the deck or not at all.
     """
     report = on_progress or (lambda stage, done, total: None)
     history = imported_history_prepare(
         learner=owner, reviews=deck_file.reviews, on_progress=lambda done, total: report("replaying reviews", done, total)
     )
+    if deck_file.notes:
+        anki_schedules_apply(history=history, learner=owner, rows=deck_file.cards)
     report("saving", 0, 1)
     saved_files: list[str] = []
+    skipped = list(deck_file.skipped)
     try:
         with transaction.atomic():
-            deck = deck_create(owner=owner, title=_unused_deck_name(owner, title or deck_file.title))
-            media_urls = _media_store(deck=deck, media=deck_file.media, saved_files=saved_files)
-            decks = _import_decks(root=deck, anki_root=deck_file.title, rows=deck_file.cards, skipped=deck_file.skipped)
-            cards = basic_notes_bulk_create(cards=[_imported_card(decks[row.subdeck], row, media_urls) for row in deck_file.cards])
-            cards_by_key = {row.anki_card_id: card for row, card in zip(deck_file.cards, cards) if row.anki_card_id is not None}
-            logs = imported_history_save(history=history, cards_by_key=cards_by_key)
-            for receiving in {card.deck for card in cards}:
+            if deck_file.notes:
+                deck = deck_path_ensure(owner=owner, title=deck_file.title)
+                decks = {name: deck_path_ensure(owner=owner, title=name) for name in deck_file.decks}
+                media_urls = _media_store(deck=deck, media=deck_file.media, saved_files=saved_files)
+                cards_by_key = anki_notes_create(owner=owner, deck_file=deck_file, decks=decks, media_urls=media_urls, skipped=skipped)
+                notes = len({card.note_id for card in cards_by_key.values()})
+            else:
+                deck = deck_create(owner=owner, title=_unused_deck_name(owner, title or deck_file.title))
+                decks = _row_decks(root=deck, file_root=deck_file.title, rows=deck_file.cards, skipped=skipped)
+                cards = basic_notes_bulk_create(
+                    cards=[BasicCardText(deck=decks[row.subdeck], front=row.front, back=row.back, tags=row.tags) for row in deck_file.cards]
+                )
+                cards_by_key, notes = {}, len(cards)
+            logs = imported_history_save(history=imported_history_of(history, cards_by_key), cards_by_key=cards_by_key)
+            for receiving in decks.values():
                 cards_imported.send(sender=Deck, deck=receiving)
-            result = DeckImportResult(deck=deck, cards=len(cards), notes=deck_file.note_count, review_logs=logs, skipped=deck_file.skipped)
+            result = DeckImportResult(
+                deck=deck, cards=len(cards_by_key) if deck_file.notes else notes, notes=notes, review_logs=logs, skipped=skipped,
+                note_types=len(deck_file.note_types), decks=len(with_parents([held.title for held in decks.values()])), media=len(deck_file.media),
+            )
             report("done", 1, 1)
             if on_saved:
                 on_saved(result)
@@ -229,12 +250,12 @@ def _unused_deck_name(owner, title: str) -> str:
     return candidate
 
 
-def _import_decks(*, root: Deck, anki_root: str, rows: list[CardRow], skipped: list[str]) -> dict[str, Deck]:
-    """Anki deck name -> the deck under ``root`` its cards go to; ``anki_root`` (the package's top deck) is ``root`` itself."""
+def _row_decks(*, root: Deck, file_root: str, rows: list[CardRow], skipped: list[str]) -> dict[str, Deck]:
+    """A CSV row's deck (``file_root::Spanish::Verbs``) -> the deck under ``root`` it goes to; no deck is ``root`` itself."""
     decks = {}
     for subdeck in sorted({row.subdeck for row in rows}):
         parts = [part.strip() for part in subdeck.split(SEPARATOR) if part.strip()]
-        if parts and same_deck_name(parts[0], anki_root):
+        if parts and same_deck_name(parts[0], file_root):
             parts = parts[1:]
         try:
             decks[subdeck] = deck_path_ensure(owner=root.owner, title=SEPARATOR.join([root.title, *parts])) if parts else root
@@ -244,26 +265,19 @@ def _import_decks(*, root: Deck, anki_root: str, rows: list[CardRow], skipped: l
     return decks
 
 
-def _imported_card(deck: Deck, row: CardRow, media_urls: dict[str, str]) -> BasicCardText:
-    front, back = (_with_media_urls(side, media_urls) for side in (row.front, row.back))
-    return BasicCardText(deck=deck, front=front, back=back, tags=row.tags)
-
-
-def _with_media_urls(text: str, media_urls: dict[str, str]) -> str:
-    """Point ``src="name"`` of an imported media file at the URL that serves it."""
-    if not media_urls:
-        return text
-    return MEDIA_SOURCE.sub(lambda match: f'{match.group(1)}"{media_urls.get(html.unescape(match.group(2)), match.group(2))}"', text)
-
-
 def _media_store(*, deck: Deck, media: list[MediaFile], saved_files: list[str]) -> dict[str, str]:
-    """Save the deck's media files; return name -> URL. ``saved_files`` collects what to delete if the import fails."""
+    """Save the deck's media files (a name it holds already keeps its file); return name -> URL.
+
+    ``saved_files`` collects what to delete if the import fails.
+    """
+    held = set(DeckMedia.objects.filter(deck=deck).values_list("name", flat=True))
     urls = {}
     for item in media:
-        record = DeckMedia(deck=deck, name=item.name, size=len(item.data))
-        record.file.save(item.name, ContentFile(item.data), save=False)
-        saved_files.append(record.file.name)
-        record.save()
+        if item.name not in held:
+            record = DeckMedia(deck=deck, name=item.name, size=len(item.data))
+            record.file.save(item.name, ContentFile(item.data), save=False)
+            saved_files.append(record.file.name)
+            record.save()
         urls[item.name] = reverse("cards:deck_media", kwargs={"deck_uuid": deck.uuid, "name": item.name})
     return urls
 
@@ -293,6 +307,7 @@ def deck_import_create(*, owner, upload, title: str = "") -> DeckImport:
         "rows": [{"front": row.front, "back": row.back, "tags": row.tags, "subdeck": row.subdeck} for row in deck_file.cards[:PREVIEW_ROWS]],
         "skipped": deck_file.skipped[:PREVIEW_WARNINGS],
         "skipped_count": len(deck_file.skipped),
+        **anki_import_preview(owner=owner, deck_file=deck_file),
     }
     deck_import.save()
     return deck_import

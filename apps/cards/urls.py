@@ -18,6 +18,7 @@ urlpatterns = [
     path("cards/<uuid:card_uuid>/delete/", views.card_delete, name="card_delete"),
     path("<uuid:deck_uuid>/media/<str:name>", deck_file_views.deck_media, name="deck_media"),
     path("<uuid:deck_uuid>/export/", deck_file_views.deck_export, name="deck_export"),
+    path("export/collection/", deck_file_views.collection_export, name="collection_export"),
     path("import/", deck_file_views.deck_import_upload, name="deck_import_upload"),
     path("import/<uuid:import_uuid>/", deck_file_views.deck_import_detail, name="deck_import_detail"),
     path("import/<uuid:import_uuid>/confirm/", deck_file_views.deck_import_confirm, name="deck_import_confirm"),

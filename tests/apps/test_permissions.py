@@ -20,7 +20,7 @@ from apps.study.services import shown_card_choose_next, study_log_record, study_
 
 # URLs that address no object of the owner; each is checked for leaks below.
 UNSCOPED_URL_NAMES = {
-    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "study:history", "accounts:settings",
+    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "cards:collection_export", "study:history", "accounts:settings",
     "api:token_create", "api:deck_list", "api:answer_create", "api:api-root", "api:openapi-json", "api:openapi-view",
 }
 

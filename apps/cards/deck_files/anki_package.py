@@ -1,305 +1,212 @@
-"""Read an Anki package (.apkg, .colpkg) of any version into a DeckFile.
+"""An Anki package or collection, read by ``knowledge_tracing.anki``, as the notes, cards and history the app imports.
 
-The layout follows Anki's own code (rslib/src/import_export/package): a zip holding
-``meta`` (PackageMetadata), the collection as ``collection.anki21b`` (zstd-compressed
-SQLite, schema 18, written by Anki 2.1.50 and later, beside a stub ``collection.anki2``
-that only asks to update Anki) or, from older versions, ``collection.anki21`` /
-``collection.anki2`` (plain SQLite, schema 11, note types and decks as JSON in ``col``);
-``media`` maps zip entries ``0``, ``1``, ... to file names (MediaEntries, zstd-compressed,
-in the latest version; JSON before), and the latest version compresses each media file.
+The library parses the file and holds every read to the limits; this module decides
+what of it Mnemo keeps, and says in words what it leaves out:
 
-Cards: basic and reversed note types give (first field, second field) for the first
-template and the reverse for the second; cloze notes give one card per cloze number; a
-third or later template of another note type is skipped and reported. Field HTML goes
-through the project's sanitiser. The revlog's answers (ease 1-4) become ReviewRows.
-
-Every read is bounded: the archive's entries, each decompressed stream and the
-collection are checked against ``ImportLimits`` before they are held in memory.
+- the note types the notes use, with their fields and templates as Anki has them
+  (templates are text: JavaScript in them is kept for export, never run, and reported);
+- each note with its field values as Anki keeps them (media by file name), its tags
+  in Mnemo's form, its ``guid``; a note whose type breaks Mnemo's limits, whose
+  template cannot be read, or that would have more cards than a note may, is skipped;
+- each card, rendered from its note by the library's template renderer (card text is
+  the rendered front and back), in the deck it has in Anki, with its scheduling state;
+- deck names made usable (too long, too deep, control characters) and reported when
+  changed; the package's main top-level deck takes the import's title when one is given;
+- the review log's answers of the imported cards (manual reschedules left out), and the
+  media files, each reported when its bytes are not what its name says.
 """
 
-import io
-import json
 import re
-import sqlite3
-import tempfile
-import zipfile
-import zlib
-from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from collections import Counter, defaultdict
 from pathlib import Path
 
-import zstandard
-from google.protobuf.message import DecodeError
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.media_types import media_type_problem
+from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ImportedNote, ReviewRow
+from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
+from apps.cards.media_links import referenced_media
+from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
+from apps.cards.rendering import card_text_problem
+from knowledge_tracing.anki.limits import AnkiFileError
+from knowledge_tracing.anki.note_types import CardTemplate, NoteTypeSpec, render_note_card
+from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
+from knowledge_tracing.anki.records import Collection, answers
+from knowledge_tracing.anki.templates import TemplateError
 
-from apps.cards.deck_files.anki_protobuf import (
-    NOTETYPE_KIND_CLOZE,
-    PACKAGE_VERSION_LATEST,
-    MediaEntries,
-    NotetypeConfig,
-    PackageMetadata,
-)
-from apps.cards.deck_files.cloze import cloze_numbers, cloze_sides
-from apps.cards.deck_files.limits import ImportLimits, readable_size
-from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ReviewRow
-from apps.cards.rendering import is_package_media_name, sanitise_html
-
-COLLECTION_ENTRIES = ("collection.anki21b", "collection.anki21", "collection.anki2")
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-FIELD_SEPARATOR = "\x1f"
-SCHEMA18_DECK_SEPARATOR = "\x1f"
 TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
-MEDIA_REFERENCE = re.compile(r"""<img[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-SAFE_MEDIA_NAME = re.compile(r"^[^/\\\x00]+$")
+SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
+LATEX = re.compile(r"\[\$?\$?\]|\[latex\]|\\\(|\\\[", re.IGNORECASE)
+ANKI_DEFAULT_DECK = "Default"
 
 
-@dataclass(frozen=True)
-class NoteType:
-    name: str
-    is_cloze: bool
-
-
-def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "") -> DeckFile:
+def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name: str = "") -> DeckFile:
+    """The file's notes, cards, history and media, or DeckFileError; ``title`` renames the main top-level deck."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise DeckFileError("not an Anki package: the file is not a zip archive (or it is truncated)") from error
-    with archive, tempfile.TemporaryDirectory(prefix="mnemo-anki-") as scratch:
-        unpacked = _UnpackBudget(limits.max_unpacked_bytes)
-        _check_declared_sizes(archive, limits)
-        _check_version(archive, unpacked)
-        collection = Path(scratch) / "collection.sqlite3"
-        entry = _write_collection(archive, collection, unpacked)
-        deck_file = _read_collection(collection, entry, limits, title or path.stem)
-        deck_file.media, missing = _read_media(archive, unpacked, _referenced_media(deck_file.cards))
-        deck_file.skipped.extend(missing)
+        with open_anki_file(path, limits=limits.anki()) as anki_file:
+            deck_file = _deck_file(anki_file.collection, title=title, file_stem=Path(name or path.name).stem)
+            deck_file.skipped[:0] = anki_file.problems
+            deck_file.media, media_problems = _media(anki_file, deck_file)
+            deck_file.skipped.extend(media_problems)
+    except AnkiFileError as error:
+        raise DeckFileError(str(error)) from error
     return deck_file
 
 
-class _UnpackBudget:
-    """Bytes that decompressing may still produce: a zip bomb runs out of it and is refused."""
+def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFile:
+    skipped: list[str] = []
+    deck_names = _deck_names(collection, title=title, file_stem=file_stem, skipped=skipped)
+    specs = _note_types(collection, skipped)
+    cards_of = defaultdict(list)
+    for card in collection.cards:
+        cards_of[card.note_id].append(card)
+    notes, cards = [], []
+    for note in collection.notes:
+        spec = specs.get(note.note_type_id)
+        if spec is None or not cards_of[note.id]:
+            continue
+        rows = _note_cards(note, spec, cards_of[note.id], deck_names, skipped)
+        if rows:
+            tags = _mnemo_tags(note.tags)
+            notes.append(ImportedNote(anki_note_id=note.id, guid=note.guid, note_type_key=note.note_type_id, field_values=list(note.fields), tags=tags))
+            cards.extend(rows)
+    _report_exotic(collection, specs, notes, skipped)
+    used = {note.note_type_key for note in notes}
+    root = next(iter(deck_names.values()), "") if not cards else Counter(card.subdeck.split(SEPARATOR)[0] for card in cards).most_common(1)[0][0]
+    return DeckFile(
+        title=root or title or file_stem, cards=cards, note_count=len(notes), notes=notes,
+        note_types={key: spec for key, spec in specs.items() if key in used},
+        reviews=_reviews(collection, {card.anki_card_id for card in cards}, skipped), skipped=skipped,
+    )
 
-    def __init__(self, limit: int) -> None:
-        self.left = limit
-        self.limit = limit
 
-    def read(self, archive: zipfile.ZipFile, name: str) -> bytes:
-        """The entry's bytes, zstd-decompressed when they are a zstd frame, within the budget."""
-        try:
-            with archive.open(name) as handle:
-                data = handle.read(self.left + 1)
-                self._spend(name, len(data))
-                if data.startswith(ZSTD_MAGIC):
-                    self.left += len(data)
-                    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-                    data = reader.read(self.left + 1)
-                    self._spend(name, len(data))
-        except (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError) as error:
-            raise DeckFileError(f"{name}: damaged or truncated entry ({error})") from error
-        return data
-
-    def _spend(self, name: str, size: int) -> None:
-        if size > self.left:
-            raise DeckFileError(f"{name}: unpacks to more than the {readable_size(self.limit)} allowed for an import")
-        self.left -= size
-
-
-def _check_declared_sizes(archive: zipfile.ZipFile, limits: ImportLimits) -> None:
-    """Refuse before reading anything when the sizes the archive declares exceed the limit."""
-    declared = sum(info.file_size for info in archive.infolist())
-    if declared > limits.max_unpacked_bytes:
-        raise DeckFileError(
-            f"the package unpacks to {readable_size(declared)}, more than the "
-            f"{readable_size(limits.max_unpacked_bytes)} allowed for an import"
+def _note_types(collection: Collection, skipped: list[str]) -> dict[int, NoteTypeSpec]:
+    """The library's spec of each note type notes use; a type Mnemo cannot use is reported with the count of its notes."""
+    used = Counter(note.note_type_id for note in collection.notes)
+    specs = {}
+    for type_id, note_count in used.items():
+        note_type = collection.note_types[type_id]
+        spec = NoteTypeSpec(
+            name=note_type.name, kind=note_type.kind, fields=note_type.fields, css=note_type.css,
+            templates=tuple(CardTemplate(template.name, template.front, template.back) for template in note_type.templates),
         )
-
-
-def _check_version(archive: zipfile.ZipFile, unpacked: _UnpackBudget) -> None:
-    """Refuse a package from an Anki newer than the format described here (packages before 2.1.50 have no meta)."""
-    if "meta" not in archive.namelist():
-        return
-    try:
-        version = PackageMetadata.FromString(unpacked.read(archive, "meta")).version
-    except DecodeError as error:
-        raise DeckFileError(f"meta: not Anki package metadata ({error})") from error
-    if version > PACKAGE_VERSION_LATEST:
-        raise DeckFileError(f"meta: package version {version} comes from a newer Anki than Mnemo reads (up to {PACKAGE_VERSION_LATEST})")
-
-
-def _write_collection(archive: zipfile.ZipFile, target: Path, unpacked: _UnpackBudget) -> str:
-    names = set(archive.namelist())
-    entry = next((name for name in COLLECTION_ENTRIES if name in names), None)
-    if entry is None:
-        raise DeckFileError("not an Anki package: no collection.anki21b, collection.anki21 or collection.anki2 entry")
-    target.write_bytes(unpacked.read(archive, entry))
-    return entry
-
-
-def _read_collection(path: Path, entry: str, limits: ImportLimits, title: str) -> DeckFile:
-    try:
-        database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as error:
-        raise DeckFileError(f"{entry}: not an Anki collection ({error})") from error
-    try:
-        with database:
-            return _CollectionReader(database, limits).deck_file(title)
-    except sqlite3.DatabaseError as error:
-        raise DeckFileError(f"{entry}: not an Anki collection, or a damaged one ({error})") from error
-    finally:
-        database.close()
-
-
-class _CollectionReader:
-    """Note types, decks, notes, cards and the revlog of one collection (schema 11 or 18)."""
-
-    def __init__(self, database: sqlite3.Connection, limits: ImportLimits) -> None:
-        self.database = database
-        self.limits = limits
-        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        self.schema18 = "notetypes" in tables
-
-    def deck_file(self, title: str) -> DeckFile:
-        note_types, deck_names = self._note_types(), self._deck_names()
-        card_count = self.database.execute("SELECT count(*) FROM cards").fetchone()[0]
-        if card_count > self.limits.max_cards:
-            raise DeckFileError(f"the package holds {card_count} cards, more than the {self.limits.max_cards} allowed")
-        skipped: list[str] = []
-        notes = {
-            note_id: (note_type_id, fields.split(FIELD_SEPARATOR), _anki_tags(tags))
-            for note_id, note_type_id, tags, fields in self.database.execute("SELECT id, mid, tags, flds FROM notes")
-        }
-        cards, noted = [], set()
-        query = "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord FROM cards ORDER BY nid, ord"
-        for card_id, note_id, deck_id, template in self.database.execute(query):
-            if note_id not in notes:
-                skipped.append(f"card {card_id}: its note {note_id} is missing")
-                continue
-            note_type_id, fields, tags = notes[note_id]
-            note_type = note_types.get(note_type_id, NoteType(name=f"note type {note_type_id}", is_cloze=False))
-            source = f"note {note_id} card {template + 1}"
-            sides = _card_sides(note_type, fields, template)
-            if isinstance(sides, str):
-                skipped.append(f"{source}: {sides}")
-                continue
-            noted.add(note_id)
-            front, back = sides
-            cards.append(
-                CardRow(front=front, back=back, tags=tags, source=source, subdeck=deck_names.get(deck_id, ""), anki_card_id=card_id)
-            )
-        reviews = self._reviews({card.anki_card_id for card in cards}, skipped)
-        return DeckFile(title=_common_deck(cards) or title, cards=cards, note_count=len(noted), reviews=reviews, skipped=skipped)
-
-    def _note_types(self) -> dict[int, NoteType]:
-        if self.schema18:
-            rows = self.database.execute("SELECT id, name, config FROM notetypes")
-            return {note_type_id: NoteType(name=name, is_cloze=_is_cloze(config)) for note_type_id, name, config in rows}
-        models = json.loads(self.database.execute("SELECT models FROM col").fetchone()[0] or "{}")
-        return {int(key): NoteType(name=model["name"], is_cloze=model.get("type") == 1) for key, model in models.items()}
-
-    def _deck_names(self) -> dict[int, str]:
-        if self.schema18:
-            rows = self.database.execute("SELECT id, name FROM decks")
-            return {deck_id: name.replace(SCHEMA18_DECK_SEPARATOR, "::") for deck_id, name in rows}
-        decks = json.loads(self.database.execute("SELECT decks FROM col").fetchone()[0] or "{}")
-        return {int(key): deck["name"] for key, deck in decks.items()}
-
-    def _reviews(self, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:
-        count = self.database.execute("SELECT count(*) FROM revlog").fetchone()[0]
-        if count > self.limits.max_review_logs:
-            raise DeckFileError(f"the package holds {count} review log entries, more than the {self.limits.max_review_logs} allowed")
-        reviews, unanswered, orphaned = [], 0, 0
-        for log_id, card_id, ease, duration_ms in self.database.execute("SELECT id, cid, ease, time FROM revlog ORDER BY id"):
-            if not 1 <= ease <= 4:
-                unanswered += 1
-                continue
-            if card_id not in card_ids:
-                orphaned += 1
-                continue
-            answered_at = datetime.fromtimestamp(log_id / 1000, tz=dt_timezone.utc)
-            reviews.append(ReviewRow(anki_card_id=card_id, answered_at=answered_at, grade=ease, response_ms=max(0, duration_ms)))
-        if unanswered:
-            skipped.append(f"{unanswered} review log entries without an answer (rescheduled or reset by hand)")
-        if orphaned:
-            skipped.append(f"{orphaned} review log entries of cards that are not imported")
-        return reviews
-
-
-def _is_cloze(config: bytes) -> bool:
-    try:
-        return NotetypeConfig.FromString(config or b"").kind == NOTETYPE_KIND_CLOZE
-    except DecodeError:
-        return False
-
-
-def _card_sides(note_type: NoteType, fields: list[str], template: int) -> tuple[str, str] | str:
-    """(front, back) of the card, sanitised; or the reason it is skipped."""
-    if note_type.is_cloze:
-        text, extra = fields[0], (fields[1] if len(fields) > 1 else "")
-        if template + 1 not in cloze_numbers(text):
-            return f"cloze {template + 1} is not in the text"
-        front, back = cloze_sides(text, template + 1)
-        back = back + (f"<br>{extra}" if extra.strip() else "")
-    elif len(fields) < 2:
-        return f"note type {note_type.name!r} has fewer than two fields"
-    elif template > 1:
-        return f"template {template + 1} of note type {note_type.name!r} (only the first two fields are imported)"
-    else:
-        front, back = (fields[0], fields[1]) if template == 0 else (fields[1], fields[0])
-    front, back = (sanitise_html(side, image_allowed=is_package_media_name).strip() for side in (front, back))
-    if not front or not back:
-        return "front or back is empty"
-    return front, back
-
-
-def _anki_tags(raw: str) -> list[str]:
-    """Anki's space-separated tags, lower-cased, with characters Mnemo's tags cannot hold replaced by '_'."""
-    tags: list[str] = []
-    for tag in raw.split():
-        tag = TAG_DISALLOWED.sub("_", tag.lower())
-        if tag not in tags:
-            tags.append(tag)
-    return tags
-
-
-def _common_deck(cards: list[CardRow]) -> str:
-    """The top-level Anki deck that holds most cards, as the Mnemo deck's title."""
-    roots = Counter(card.subdeck.split("::")[0] for card in cards if card.subdeck)
-    return roots.most_common(1)[0][0] if roots else ""
-
-
-def _referenced_media(cards: list[CardRow]) -> set[str]:
-    return {name for card in cards for side in (card.front, card.back) for name in MEDIA_REFERENCE.findall(side)}
-
-
-def _read_media(archive: zipfile.ZipFile, unpacked: _UnpackBudget, referenced: set[str]) -> tuple[list[MediaFile], list[str]]:
-    """The package's media files, and a line for each referenced file it lacks or names unsafely."""
-    names = set(archive.namelist())
-    media_map = _media_map(archive, unpacked) if "media" in names else {}
-    files, skipped = [], []
-    for entry, name in media_map.items():
-        if not SAFE_MEDIA_NAME.match(name) or name in (".", ".."):
-            skipped.append(f"media {name!r}: not a plain file name")
-        elif entry not in names:
-            skipped.append(f"media {name!r}: listed but missing from the package")
+        problems = note_type_problems(spec)
+        if problems:
+            skipped.append(f"note type {note_type.name[:80]!r}: {'; '.join(problems)}; its {note_count} notes are skipped")
         else:
-            files.append(MediaFile(name=name, data=unpacked.read(archive, entry)))
-    present = {media.name for media in files}
-    skipped.extend(f"media {name!r}: referenced by a card but not in the package" for name in sorted(referenced - present))
-    return files, skipped
+            specs[type_id] = spec
+    return specs
 
 
-def _media_map(archive: zipfile.ZipFile, unpacked: _UnpackBudget) -> dict[str, str]:
-    """Zip entry -> file name, from the latest (MediaEntries) or the legacy (JSON) media map."""
-    data = unpacked.read(archive, "media")
-    try:
-        legacy = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str], skipped: list[str]) -> list[CardRow]:
+    """The note's cards rendered from its fields; none (the note reported) when one cannot be shown."""
+    if len(anki_cards) > NOTE_MAX_CARDS:
+        skipped.append(f"note {note.id}: {len(anki_cards)} cards, more than the {NOTE_MAX_CARDS} a note may have; skipped")
+        return []
+    tags = _mnemo_tags(note.tags)
+    rows = []
+    for card in anki_cards:
+        deck = deck_names.get(card.deck_id) or next(iter(deck_names.values()))
+        source = f"note {note.id} card {card.ord + 1}"
         try:
-            entries = MediaEntries.FromString(data).entries
-        except DecodeError as error:
-            raise DeckFileError(f"media: neither a JSON nor a protobuf media map ({error})") from error
-        return {str(index): entry.name for index, entry in enumerate(entries)}
-    if not isinstance(legacy, dict):
-        raise DeckFileError("media: the media map is not an object")
-    return {str(entry): str(name) for entry, name in legacy.items()}
+            rendered = render_note_card(spec, note.fields, card.ord, tags=note.tags, deck=deck)
+        except (TemplateError, IndexError, ValueError) as error:
+            skipped.append(f"{source}: {error}; the note is skipped")
+            return []
+        problem = card_text_problem(rendered.question) or card_text_problem(rendered.back)
+        if problem:
+            skipped.append(f"{source}: {problem} The note is skipped.")
+            return []
+        if not rendered.question.strip():
+            skipped.append(f"{source}: its front is empty, as in Anki (an empty card); imported with its history")
+        rows.append(CardRow(
+            front=rendered.question, back=rendered.back, tags=tags, source=source, subdeck=deck,
+            anki_card_id=card.id, anki_note_id=note.id, ord=card.ord, schedule=card,
+        ))
+    return rows
+
+
+def _deck_names(collection: Collection, *, title: str, file_stem: str, skipped: list[str]) -> dict[int, str]:
+    """Anki deck id -> the full Mnemo deck name its cards go to: usable names, the main top-level deck retitled."""
+    held = Counter(card.deck_id for card in collection.cards)
+    names = {deck_id: _usable_deck_name(deck.name, skipped) for deck_id, deck in collection.decks.items() if not deck.filtered}
+    if not names:
+        names = {0: deck_name(title or file_stem or ANKI_DEFAULT_DECK)}
+    roots = Counter()
+    for deck_id, count in held.items():
+        if deck_id in names:
+            roots[names[deck_id].split(SEPARATOR)[0]] += count
+    root = roots.most_common(1)[0][0] if roots else next(iter(names.values())).split(SEPARATOR)[0]
+    if title:
+        new_root = _usable_deck_name(title, skipped)
+        names = {
+            deck_id: _usable_deck_name(new_root + name[len(root) :], skipped) if name.split(SEPARATOR)[0] == root else name
+            for deck_id, name in names.items()
+        }
+    return names
+
+
+def _usable_deck_name(name: str, skipped: list[str]) -> str:
+    """A name Mnemo's decks accept: control characters as spaces, empty parts named, at most so deep and so long."""
+    parts = [part.strip() or "blank" for part in CONTROL_CHARACTERS.sub(" ", name).split(SEPARATOR)]
+    if len(parts) > DECK_MAX_DEPTH:
+        parts = [*parts[: DECK_MAX_DEPTH - 1], " - ".join(parts[DECK_MAX_DEPTH - 1 :])]
+    budget = DECK_NAME_MAX_CHARS - len(SEPARATOR) * (len(parts) - 1)
+    while sum(map(len, parts)) > budget:
+        longest = max(range(len(parts)), key=lambda index: len(parts[index]))
+        excess = sum(map(len, parts)) - budget
+        parts[longest] = parts[longest][: max(1, len(parts[longest]) - excess - 1)].rstrip() + "…"
+    usable = SEPARATOR.join(parts)
+    try:
+        usable = deck_name(usable)
+    except DeckNameError:
+        usable = deck_name(ANKI_DEFAULT_DECK)
+    if usable != name:
+        skipped.append(f"deck {name[:60]!r}{'…' if len(name) > 60 else ''}: renamed {usable[:60]!r}{'…' if len(usable) > 60 else ''} (a deck name may be at most {DECK_NAME_MAX_CHARS} characters and {DECK_MAX_DEPTH} levels deep)")
+    return usable
+
+
+def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[ImportedNote], skipped: list[str]) -> None:
+    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields, suspended and buried cards."""
+    used = {note.note_type_key for note in notes}
+    for type_id in sorted(used):
+        spec = specs[type_id]
+        if any(SCRIPT.search(template.front) or SCRIPT.search(template.back) for template in spec.templates):
+            skipped.append(f"note type {spec.name[:80]!r}: its templates hold JavaScript, kept for export but never run")
+    latex = sum(1 for note in notes if any(LATEX.search(value) for value in note.field_values))
+    if latex:
+        skipped.append(f"{latex} notes hold LaTeX, shown as its source text (Mnemo does not typeset it)")
+    kept = {note.anki_note_id for note in notes}
+    for word, count in (
+        ("suspended", sum(1 for card in collection.cards if card.suspended and card.note_id in kept)),
+        ("buried", sum(1 for card in collection.cards if card.buried and card.note_id in kept)),
+    ):
+        if count:
+            skipped.append(f"{count} {word} cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others")
+
+
+def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:
+    answered = answers(collection.reviews)
+    unanswered = len(collection.reviews) - len(answered)
+    reviews = [
+        ReviewRow(anki_card_id=review.card_id, answered_at=review.reviewed_at, grade=review.rating, response_ms=review.duration_ms)
+        for review in answered if review.card_id in card_ids
+    ]
+    if unanswered:
+        skipped.append(f"{unanswered} review log entries without an answer (rescheduled or reset by hand)")
+    if len(answered) > len(reviews):
+        skipped.append(f"{len(answered) - len(reviews)} review log entries of cards that are not imported")
+    return reviews
+
+
+def _mnemo_tags(anki_tags) -> list[str]:
+    """Anki's tags, lower-cased, with characters Mnemo's tags cannot hold replaced by '_'."""
+    return list(dict.fromkeys(TAG_DISALLOWED.sub("_", tag.lower()) for tag in anki_tags))
+
+
+def _media(anki_file: AnkiFile, deck_file: DeckFile) -> tuple[list[MediaFile], list[str]]:
+    """The package's media files, and a line for each one a note refers to that it lacks or that is not what its name says."""
+    files = [MediaFile(name=name, data=anki_file.read_media(name)) for name in anki_file.media]
+    problems = [f"media {item.name!r}: {problem}" for item in files if (problem := media_type_problem(item.name, item.data))]
+    referenced = {name for note in deck_file.notes for value in note.field_values for name in referenced_media(value)}
+    missing = sorted(referenced - set(anki_file.media))
+    return files, problems + [f"media {name!r}: referenced by a card but not in the package" for name in missing]

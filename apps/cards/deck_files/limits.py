@@ -1,8 +1,12 @@
-"""The limits every import is held to, from settings: upload size, cards, unpacked size (zip bombs)."""
+"""The limits every import is held to, from settings: upload size, cards, unpacked size (zip bombs), review logs."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from knowledge_tracing.anki.limits import ReadLimits, readable_size
+
+__all__ = ["ImportLimits", "readable_size"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,9 @@ class ImportLimits:
             max_review_logs=settings.MNEMO_IMPORT_MAX_REVIEW_LOGS,
         )
 
-
-def readable_size(size: int) -> str:
-    """A byte count as the error messages give it: ``12 MB``, ``3 KB``."""
-    if size >= 1024 * 1024:
-        return f"{size // (1024 * 1024)} MB"
-    return f"{max(1, size // 1024)} KB" if size >= 1024 else f"{size} bytes"
+    def anki(self) -> ReadLimits:
+        """The Anki reader's limits: these settings, and the library's defaults for the rest (note types, fields, decks)."""
+        return ReadLimits(
+            max_unpacked_bytes=self.max_unpacked_bytes, max_cards=self.max_cards, max_notes=self.max_cards,
+            max_review_logs=self.max_review_logs,
+        )

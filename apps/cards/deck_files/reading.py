@@ -9,7 +9,7 @@ from apps.cards.deck_files.records import DeckFile, DeckFileError
 from apps.cards.deck_files.tabular import read_tabular
 from apps.cards.rendering import card_text_problem
 
-ANKI_SUFFIXES = (".apkg", ".colpkg")
+ANKI_SUFFIXES = (".apkg", ".colpkg", ".anki2", ".anki21", ".anki21b")
 TABULAR_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 SUPPORTED = ", ".join(ANKI_SUFFIXES + TABULAR_SUFFIXES)
 
@@ -36,7 +36,7 @@ def _read_any_format(path: Path, *, limits: ImportLimits, title: str, name: str)
     suffix = Path(name).suffix.lower()
     stem_title = title or Path(name).stem
     if suffix in ANKI_SUFFIXES:
-        return read_anki_package(path, limits=limits, title=stem_title)
+        return read_anki_package(path, limits=limits, title=title, name=name)
     if suffix in TABULAR_SUFFIXES:
         if zipfile.is_zipfile(path):
             raise DeckFileError(f"{name} is a zip archive, not a text file; Anki packages end in .apkg or .colpkg")

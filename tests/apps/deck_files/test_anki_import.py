@@ -7,19 +7,21 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.cards.models import Card, Deck, DeckMedia
-from apps.cards.selectors import deck_cards, deck_subtree
+from apps.cards.models import Card, Deck, DeckMedia, Note
 from apps.study.models import CardState, StudyLog
 from apps.study.services import IMPORTED_POLICY
 from tests.apps.deck_files.conftest import ANSWERS, PNG, SECONDS_PER_ANSWER, anki_revlog, import_deck
 
+CLOZE, OTHER = '<span class="cloze">{}</span>', '<span class="cloze-inactive">{}</span>'
 EXPECTED_CARDS = {
-    # (front, back, deck): tags; Anki's decks are a tree under the imported deck, named after Anki's top deck
+    # (front, back, deck): tags; Anki's deck tree as it is, each card rendered from its note (script removed)
     ("<b>hablar</b>", None, "Spanish::Verbs"): ["spanish", "verbs"],
     ("comer", "to eat", "Spanish::Verbs"): ["spanish"],
     ("to eat", "comer", "Spanish::Verbs"): ["spanish"],
-    ("[...] is the capital of Spain", "<b>Madrid</b> is the capital of Spain<br>Since 1561", "Spanish::Geography"): ["geo::europe"],
-    ("Madrid is the capital of [country]", "Madrid is the capital of <b>Spain</b><br>Since 1561", "Spanish::Geography"): ["geo::europe"],
+    (f"{CLOZE.format('[...]')} is the capital of {OTHER.format('Spain')}",
+     f"{CLOZE.format('Madrid')} is the capital of {OTHER.format('Spain')}<br>\nSince 1561", "Geography"): ["geo::europe"],
+    (f"{OTHER.format('Madrid')} is the capital of {CLOZE.format('[country]')}",
+     f"{OTHER.format('Madrid')} is the capital of {CLOZE.format('Spain')}<br>\nSince 1561", "Geography"): ["geo::europe"],
 }
 
 
@@ -30,13 +32,15 @@ def test_every_card_tag_deck_and_review_arrives(db, owner, anki_collection, anki
 
     deck = Deck.objects.get(uuid=summary["deck"])
     assert deck.owner == owner and deck.title == "Spanish"
-    assert (summary["cards"], summary["notes"], summary["review_logs"]) == (5, 3, len(ANSWERS))
+    assert (summary["cards"], summary["notes"], summary["review_logs"], summary["note_types"], summary["decks"]) == (5, 3, len(ANSWERS), 3, 3)
     assert summary["skipped"] == []
-    cards = {(card.front, None if "img" in card.back else card.back, card.deck.title): card.tags for card in deck_cards(deck)}
+    cards = {(card.front, None if "img" in card.back else card.back, card.deck.title): card.tags for card in Card.objects.filter(deck__owner=owner)}
     assert cards == EXPECTED_CARDS
     assert sorted(Deck.objects.filter(owner=owner).values_list("title", "parent__title")) == [
-        ("Spanish", None), ("Spanish::Geography", "Spanish"), ("Spanish::Verbs", "Spanish")
+        ("Geography", None), ("Spanish", None), ("Spanish::Verbs", "Spanish")
     ]
+    notes = {note.note_type.name: sorted(note.cards.values_list("ord", flat=True)) for note in Note.objects.filter(owner=owner)}
+    assert notes == {"Basic": [0], "Basic (and reversed card)": [0, 1], "Cloze": [0, 1]}
 
     media = DeckMedia.objects.get(deck=deck)
     speak = Card.objects.get(deck__title="Spanish::Verbs", front="<b>hablar</b>")
@@ -46,7 +50,7 @@ def test_every_card_tag_deck_and_review_arrives(db, owner, anki_collection, anki
     assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
 
     revlog = anki_revlog(anki_collection)
-    logs = list(StudyLog.objects.filter(deck__in=deck_subtree(deck)).order_by("answered_at"))
+    logs = list(StudyLog.objects.filter(learner=owner).order_by("answered_at"))
     assert [(log.answered_at, log.grade, log.response_ms) for log in logs] == [
         (datetime.fromtimestamp(ms / 1000, tz=dt_timezone.utc), ease, taken) for ms, ease, taken in revlog
     ]

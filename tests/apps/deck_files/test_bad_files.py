@@ -58,7 +58,7 @@ def test_a_package_from_a_newer_anki_is_refused(db, owner, anki_package, tmp_pat
 def test_a_text_file_named_apkg_is_refused(db, owner, tmp_path):
     fake = tmp_path / "deck.apkg"
     fake.write_text("front,back\nq,a\n")
-    assert "not a zip archive" in refused(fake, owner)
+    assert "not an Anki file: neither a package (zip archive) nor a collection" in refused(fake, owner)
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(db, owner, tmp_path, settings):
@@ -85,7 +85,7 @@ def test_an_oversized_upload_is_refused(db, owner, tmp_path, settings):
 
 def test_too_many_cards_are_refused(db, owner, anki_package, settings):
     settings.MNEMO_IMPORT_MAX_CARDS = 4
-    assert "the package holds 5 cards, more than the 4 allowed" in refused(anki_package("current"), owner)
+    assert "the collection holds 5 cards, more than the 4 allowed" in refused(anki_package("current"), owner)
 
 
 def test_a_non_utf8_csv_names_the_line(db, owner, tmp_path):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
+from tests.anki_truth import anki_view
 
 
 def answer(learner, deck, count: int) -> None:
@@ -43,3 +44,15 @@ def test_downloads_hold_the_cards_and_only_the_learners_own_reviews(public_deck,
     package = read_deck_file(download(client, public_deck, tmp_path, format="apkg", history="1"), limits=limits)
     assert len(package.cards) == 6 and len(package.reviews) == 2
     assert len(read_deck_file(download(client, public_deck, tmp_path, format="apkg"), limits=limits).reviews) == 0
+
+
+def test_the_collection_export_holds_the_learners_own_decks_and_history_only(owner, other_learner, private_deck, public_deck, web_client_for, tmp_path):
+    answer(owner, private_deck, 3)
+    answer(other_learner, public_deck, 2)
+    response = web_client_for(owner).get(reverse("cards:collection_export"))
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('owner-collection.colpkg"')
+    package = tmp_path / "owner.colpkg"
+    package.write_bytes(b"".join(response.streaming_content))
+    in_anki = anki_view(package)
+    assert in_anki.decks == {private_deck.title}
+    assert len(in_anki.notes) == private_deck.cards.count() and len(in_anki.revlog) == 3
