@@ -73,10 +73,10 @@ def data_download_stream(*, user) -> Iterator[bytes]:
     archive.add(readme_text(), README_NAME)
     for table in DOWNLOAD_TABLES:
         archive.add(_csv_pieces(table, user), table.file_name)
-    for deck in Deck.objects.filter(owner=user).order_by("title", "id"):
+    for deck in top_owned_decks(user):
         name = f"decks/{slugify(deck.title)[:60] or 'deck'}-{deck.uuid.hex[:8]}"
         for export_format, suffix in EXPORT_FORMATS.items():
-            archive.add(_deck_file_pieces(deck, export_format, learner=user), name + suffix)
+            archive.add(_deck_file_pieces(deck, export_format, user=user), name + suffix)
     yield from archive
 
 
@@ -121,11 +121,20 @@ def _csv_pieces(table: Table, user) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def _deck_file_pieces(deck: Deck, export_format: str, *, learner) -> Iterator[bytes]:
-    """The deck as the deck export writes it (an .apkg with the learner's history), read back from a temporary file."""
+def top_owned_decks(user) -> QuerySet:
+    """The user's live decks that are not below another deck of theirs: each one's export holds the decks below it."""
+    return (
+        Deck.objects.filter(owner=user)
+        .exclude(parent__owner=user, parent__deleted_at__isnull=True)
+        .order_by("title", "id")
+    )
+
+
+def _deck_file_pieces(deck: Deck, export_format: str, *, user) -> Iterator[bytes]:
+    """The deck and those below it as the deck export writes them (an .apkg with the user's history), read back from a temporary file."""
     with tempfile.TemporaryDirectory(prefix="mnemo-data-") as scratch:
         target = Path(scratch) / f"deck{EXPORT_FORMATS[export_format]}"
-        deck_export_to_file(deck=deck, export_format=export_format, target=target, learner=learner)
+        deck_export_to_file(deck=deck, export_format=export_format, target=target, viewer=user, learner=user)
         with open(target, "rb") as handle:
             while piece := handle.read(PIECE_BYTES):
                 yield piece

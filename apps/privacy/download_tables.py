@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 
 from apps.accounts.models import ApiToken, Cohort, CohortDeparture, LearnerSettings
-from apps.cards.models import Card, Deck, DeckImport
+from apps.cards.models import Card, CardTemplate, Deck, DeckImport, Note, NoteField, NoteType
 from apps.dashboards.models import CardRecall, CohortCardMastery, ConceptMastery, LearnerMastery
 from apps.experiments.models import ArmAssignment
 from apps.privacy.models import AccountDeletion
@@ -78,6 +78,7 @@ def _cards_of(user) -> QuerySet:
 
 CARD = Column("card", "the card (its UUID in cards.csv).", "card__uuid")
 DECK = Column("deck", "the deck (its UUID in decks.csv, or of a deck someone else owns).", "deck__uuid")
+NOTE_TYPE = Column("note_type", "the note type (its UUID in note_types.csv, or of a built-in type).", "note_type__uuid")
 TIME = "UTC"
 
 DOWNLOAD_TABLES: tuple[Table, ...] = (
@@ -215,7 +216,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         lambda user: Deck.all_objects.filter(owner=user).order_by("id"),
         (
             Column("uuid", "the deck's UUID."),
-            Column("title", "its title."),
+            Column("title", "its full name, with the decks above it (Parent::Child)."),
+            Column("parent", "the deck it sits under (its UUID; empty for a top-level deck).", "parent__uuid"),
             Column("description", "its description."),
             Column("visibility", "private (only you) or public (every signed-in user may study it)."),
             Column("created_at", f"when it was made ({TIME})."),
@@ -230,15 +232,66 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         (
             Column("uuid", "the card's UUID."),
             DECK,
-            Column("front", "the front (question) as written, in Markdown."),
-            Column("back", "the back (answer), in Markdown."),
-            Column("tags", "its tags, as a JSON list."),
-            Column("subdeck", "the Anki deck it was imported from (e.g. Spanish::Verbs), if any."),
+            Column("note", "the note it was made from (its UUID in notes.csv, or of a note someone else owns).", "note__uuid"),
+            Column("ord", "which of the note's cards it is: the template's position, or the cloze number - 1."),
+            Column("front", "the front (question) as rendered from the note, in Markdown and HTML."),
+            Column("back", "the back (answer) as rendered from the note."),
+            Column("tags", "its note's tags, as a JSON list."),
             Column("created_at", f"when it was made ({TIME})."),
             Column("updated_at", f"when it last changed ({TIME})."),
             Column("deleted_at", f"when it was deleted ({TIME}; empty if it was not)."),
         ),
         model=Card, withheld={"id": INTERNAL_ID, "content_hash": "a digest of front and back that Mnemo uses to find the text's embedding."},
+    ),
+    Table(
+        "note_types.csv", "The note types you made or imported (built-in ones such as Basic are not listed).",
+        lambda user: NoteType.objects.filter(owner=user).order_by("id"),
+        (
+            Column("uuid", "the note type's UUID."),
+            Column("name", "its name."),
+            Column("kind", "standard (one card per template) or cloze (one card per cloze number)."),
+            Column("css", "the card styling it came with from Anki."),
+            Column("created_at", f"when it was made ({TIME})."),
+            Column("updated_at", f"when it last changed ({TIME})."),
+        ),
+        model=NoteType, withheld={"id": INTERNAL_ID, "owner": YOU},
+    ),
+    Table(
+        "note_fields.csv", "The fields of your note types.",
+        lambda user: NoteField.objects.filter(note_type__owner=user).order_by("note_type_id", "ord"),
+        (
+            NOTE_TYPE,
+            Column("ord", "the field's position (0 first)."),
+            Column("name", "the field's name."),
+        ),
+        model=NoteField, withheld={"id": INTERNAL_ID},
+    ),
+    Table(
+        "card_templates.csv", "The card templates of your note types.",
+        lambda user: CardTemplate.objects.filter(note_type__owner=user).order_by("note_type_id", "ord"),
+        (
+            NOTE_TYPE,
+            Column("ord", "the template's position (0 first)."),
+            Column("name", "the template's name."),
+            Column("front_template", "the front template, with {{Field}} placeholders."),
+            Column("back_template", "the back template."),
+        ),
+        model=CardTemplate, withheld={"id": INTERNAL_ID},
+    ),
+    Table(
+        "notes.csv", "Your notes (each makes one card or more), deleted ones too.",
+        lambda user: Note.all_objects.filter(owner=user).order_by("id"),
+        (
+            Column("uuid", "the note's UUID."),
+            Column("guid", "its id across Anki collections."),
+            NOTE_TYPE,
+            Column("field_values", "its fields' text, as a JSON list in the note type's field order."),
+            Column("tags", "its tags, as a JSON list."),
+            Column("created_at", f"when it was made ({TIME})."),
+            Column("updated_at", f"when it last changed ({TIME})."),
+            Column("deleted_at", f"when it was deleted ({TIME}; empty if it was not)."),
+        ),
+        model=Note, withheld={"id": INTERNAL_ID, "owner": YOU},
     ),
     Table(
         "study_sessions.csv", "Your study sessions (one sitting with one deck).",
@@ -446,7 +499,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
 )
 
 DECK_FILES_ABOUT = (
-    "decks/<title>-<id>.csv and decks/<title>-<id>.apkg: each deck you own (not deleted) as Mnemo's deck export "
-    "writes it: the CSV has front, back and tags (as the CSV import reads them); the .apkg is an Anki package "
-    "with the cards, their media and your review history of them, which Anki imports."
+    "decks/<title>-<id>.csv and decks/<title>-<id>.apkg: each top deck you own (not deleted; one not under another "
+    "deck of yours), with the decks below it, as Mnemo's deck export writes it: the CSV has a note per row (note type, "
+    "deck, fields and tags, as the CSV import reads them); the .apkg is an Anki package with the note types, notes, "
+    "cards, the deck tree, their media and your review history of them, which Anki imports."
 )

@@ -8,7 +8,10 @@ account removes"); in short:
 - decks they own are removed with their cards and media, unless other people's rows
   still point at them (another learner studied a public deck, a model was trained on
   it): such a deck is hidden, as when an owner deletes a deck, and handed to the
-  ``former member`` account, so that the others' history stays whole;
+  ``former member`` account, so that the others' history stays whole (a deck goes before
+  the deck above it, so a tree goes whole or is handed over from the kept deck up);
+- their notes and note types go with the last card made from them; those behind a
+  handed-over deck's cards are handed over with it;
 - their settings, API tokens, e-mail addresses, two-factor authenticators, research
   consent, deck imports and research exports (with their files), sign-in records,
   sessions and admin history about the account are removed, and then the account;
@@ -36,7 +39,7 @@ from django.db.models import ProtectedError, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.cards.models import Card, Deck, DeckImport
+from apps.cards.models import Card, Deck, DeckImport, Note, NoteType
 from apps.dashboards.models import RecallSnapshot
 from apps.experiments.models import ArmAssignment
 from apps.modeling.models import CardEmbedding
@@ -85,6 +88,7 @@ def _erase_rows(user, *, now: datetime, files: list[str], directories: list[Path
         "recall_snapshots": RecallSnapshot.objects.filter(learner=user).delete()[0],
     }
     counts["decks_removed"], counts["decks_handed_over"] = _decks_erase(user, now=now, files=files)
+    counts["notes_removed"], counts["notes_handed_over"] = _notes_erase(user, now=now)
     files.extend(name for name in DeckImport.objects.filter(owner=user).values_list("upload", flat=True) if name)
     directories.extend(export_directory(export) for export in ResearchExport.objects.filter(requested_by=user).only("uuid"))
     counts["sign_in_records"] = sum(
@@ -110,7 +114,7 @@ def _delete_in_chunks(queryset: QuerySet, *, erase=lambda chunk: chunk.delete()[
 def _decks_erase(user, *, now: datetime, files: list[str]) -> tuple[int, int]:
     """Remove each deck the user owns, or hide it and hand it over where other rows still point at it; (removed, handed over)."""
     removed, handed_over = 0, 0
-    for deck in list(Deck.all_objects.filter(owner=user)):
+    for deck in sorted(Deck.all_objects.filter(owner=user), key=lambda deck: -deck.depth):  # a deck goes before the deck above it
         media = [name for name in deck.media.values_list("file", flat=True) if name]
         hashes = set(Card.all_objects.filter(deck=deck).values_list("content_hash", flat=True))
         try:
@@ -125,6 +129,17 @@ def _decks_erase(user, *, now: datetime, files: list[str]) -> tuple[int, int]:
         files.extend(media)
         CardEmbedding.objects.filter(content_hash__in=hashes).exclude(content_hash__in=Card.all_objects.values("content_hash")).delete()
         removed += 1
+    return removed, handed_over
+
+
+def _notes_erase(user, *, now: datetime) -> tuple[int, int]:
+    """Remove the user's notes and note types that no card uses any more, hand the rest over; (notes removed, handed over)."""
+    notes = Note.all_objects.filter(owner=user)
+    removed = _delete_in_chunks(notes.exclude(pk__in=Card.all_objects.values("note_id")))
+    handed_over = notes.update(owner=former_member(), deleted_at=Coalesce("deleted_at", now))
+    note_types = NoteType.objects.filter(owner=user)
+    note_types.exclude(pk__in=Note.all_objects.values("note_type_id")).delete()
+    note_types.update(owner=former_member())
     return removed, handed_over
 
 

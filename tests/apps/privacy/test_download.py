@@ -85,7 +85,7 @@ def test_secrets_never_leave(owners_zip, studied, password):
 def test_each_own_deck_comes_as_csv_and_as_an_anki_package_with_the_history(owners_zip, private_deck, tmp_path):
     stem = f"decks/owners-private-deck-{private_deck.uuid.hex[:8]}"
     cards = list(csv.DictReader(io.StringIO(owners_zip.read(f"{stem}.csv").decode())))
-    assert len(cards) == 12 and cards[0]["front"] == "Owner's private deck question 0"
+    assert len(cards) == 12 and cards[0]["Front"] == "Owner's private deck question 0" and cards[0]["note_type"] == "Basic"
     package = zipfile.ZipFile(io.BytesIO(owners_zip.read(f"{stem}.apkg")))
     (tmp_path / "collection.anki2").write_bytes(package.read("collection.anki2"))
     with sqlite3.connect(tmp_path / "collection.anki2") as collection:

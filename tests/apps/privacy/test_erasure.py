@@ -2,6 +2,7 @@
 and handed over), later research exports no longer hold them, cohorts keep "a former member", and running it again does nothing."""
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 from datetime import timedelta
 
@@ -18,8 +19,10 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, CohortDeparture, LearnerSettings
 from apps.accounts.services import cohort_create
-from apps.cards.models import Card, Deck, DeckMedia
-from apps.cards.services import card_create, deck_create
+from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
+from apps.cards.note_services import note_create, note_type_create
+from apps.cards.services import card_create, deck_create, deck_path_ensure
+from knowledge_tracing.anki.note_types import BASIC_AND_REVERSED
 from apps.privacy.erasure import FORMER_MEMBER_USERNAME
 from apps.privacy.models import AccountDeletion
 from apps.privacy.services import account_deletion_cancel, account_deletion_request
@@ -92,6 +95,27 @@ def test_the_erasure_removes_every_row_about_the_person(
     assert deletion.status == AccountDeletion.Status.ERASED and deletion.user is None
     assert deletion.erased_rows["study_logs"] == 8 and deletion.erased_rows["decks_removed"] == 1
     assert deletion.erased_rows["decks_handed_over"] == 1
+
+
+def test_a_deck_tree_and_own_note_types_go_whole_or_are_handed_over_with_the_studied_cards(
+    due_deletion, studied, other_learner
+):
+    verbs = deck_path_ensure(owner=studied, title="Languages::Spanish::Verbs")
+    pairs = note_type_create(owner=studied, spec=replace(BASIC_AND_REVERSED, name="My pairs"))
+    note_create(owner=studied, deck=verbs, note_type=pairs, field_values=["comer", "to eat"], tags=[])
+    drinks = deck_create(owner=studied, title="Owner's drinks", visibility=Deck.Visibility.PUBLIC)
+    handed_note = note_create(owner=studied, deck=drinks, note_type=pairs, field_values=["beber", "to drink"], tags=[])
+    study(other_learner, drinks, 2)  # both cards of the note are now the other learner's history
+
+    assert erase_deleted_accounts() == {"erased": 1, "failed": 0}
+
+    assert not Deck.all_objects.filter(title__startswith="Languages").exists()
+    assert list(Note.all_objects.filter(note_type=pairs).values_list("pk", flat=True)) == [handed_note.pk]
+    handed = Note.all_objects.select_related("owner").get(pk=handed_note.pk)
+    assert handed.owner.username == FORMER_MEMBER_USERNAME and handed.deleted_at is not None
+    assert NoteType.objects.get(pk=pairs.pk).owner.username == FORMER_MEMBER_USERNAME
+    deletion = AccountDeletion.objects.get()
+    assert deletion.erased_rows["decks_removed"] == 4 and deletion.erased_rows["notes_handed_over"] >= 1
 
 
 def test_later_research_exports_hold_none_of_their_rows(due_deletion, studied, other_learner, tmp_path):
