@@ -15,11 +15,15 @@ from apps.accounts.services import api_token_create
 router = Router(tags=["auth"])
 
 
+# A NUL character cannot be stored in PostgreSQL text, and the sign-in records the username tried.
+WITHOUT_NUL = r"^[^\x00]*$"
+
+
 class Credentials(Schema):
-    username: StrictStr = Field(max_length=FIELD_LIMITS["login"], description="the username or e-mail address")
+    username: StrictStr = Field(max_length=FIELD_LIMITS["login"], pattern=WITHOUT_NUL, description="the username or e-mail address")
     password: StrictStr = Field(max_length=TEXT_LIMIT)
     code: StrictStr | None = Field(
-        default=None, max_length=FIELD_LIMITS["code"],
+        default=None, max_length=FIELD_LIMITS["code"], pattern=WITHOUT_NUL,
         description="the authenticator app's code (or a recovery code); required where the account uses two-factor sign-in",
     )
 

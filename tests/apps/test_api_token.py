@@ -52,3 +52,9 @@ def test_unknown_api_url_is_a_json_404(client, db, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.json() == {"error": "not found"}
+
+
+def test_a_username_with_a_nul_character_is_400_on_every_database(client, owner, password, post_json):
+    response = post_json(client, TOKEN_URL, {"username": "own\u0000er", "password": password})
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
