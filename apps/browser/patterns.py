@@ -1,0 +1,55 @@
+"""Anki's wildcard patterns (``*`` for any run of characters) as SQL ``LIKE``, on text columns and on JSON lists of tags.
+
+A pattern is the tuple of parts ``apps.browser.query_parser.Term`` holds: plain text,
+with ``WILDCARD`` (None) where a ``*`` was typed. Plain text is escaped with the
+database's own ``prep_for_like_query`` and each wildcard becomes ``%``, so ``%`` and
+``_`` typed by a user match themselves. Both lookups are used as filter expressions
+(``Q(TextLike(F("front"), parts))``); neither is registered on a field.
+"""
+
+from django.db import NotSupportedError
+from django.db.models import Lookup
+from django.db.models.lookups import IContains
+
+from apps.browser.query_parser import WILDCARD
+
+Pattern = tuple[str | None, ...]
+
+
+def like_pattern(parts: Pattern, connection) -> str:
+    return "".join("%" if part is WILDCARD else connection.ops.prep_for_like_query(part) for part in parts)
+
+
+class TextLike(IContains):
+    """The whole text matches the pattern, ignoring case (``(WILDCARD, "x", WILDCARD)`` for "contains x").
+
+    Django's ``icontains`` with its escaping and wrapping replaced by the pattern's:
+    the same column casts and ``UPPER`` on PostgreSQL, ``LIKE ... ESCAPE`` on SQLite.
+    """
+
+    prepare_rhs = False
+
+    def process_rhs(self, compiler, connection):
+        return "%s", [like_pattern(self.rhs, connection)]
+
+
+class AnyTagLike(Lookup):
+    """Some tag in a JSON list of lower-case tags matches the pattern (lower-cased), each tag on its own."""
+
+    lookup_name = "any_tag_like"
+    prepare_rhs = False
+
+    def _sides(self, compiler, connection):
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
+        return lhs_sql, [*lhs_params, like_pattern(tuple(part if part is WILDCARD else part.lower() for part in self.rhs), connection)]
+
+    def as_sqlite(self, compiler, connection):
+        lhs_sql, params = self._sides(compiler, connection)
+        return f"EXISTS (SELECT 1 FROM json_each({lhs_sql}) AS tag WHERE tag.value LIKE %s ESCAPE '\\')", params
+
+    def as_postgresql(self, compiler, connection):
+        lhs_sql, params = self._sides(compiler, connection)
+        return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({lhs_sql}) AS tag(value) WHERE tag.value LIKE %s)", params
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError(f"searching tags is written for SQLite and PostgreSQL, not {connection.vendor}")
