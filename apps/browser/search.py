@@ -12,14 +12,17 @@ viewer may study (``apps.cards.access``). The words are Anki's (docs.ankiweb.net
   ``tag:none`` cards without tags;
 - ``note:Name`` cards of notes of that note type;
 - ``is:new`` (never studied), ``is:learn`` (learning or relearning), ``is:review``
-  (review or relearning), ``is:due`` (due now);
+  (review or relearning), ``is:due`` (due now, and neither suspended nor buried, as
+  Anki), ``is:suspended``, ``is:buried`` (until the viewer's next day);
+- ``flag:N`` the viewer's flag 1-7 on the card (``flag:0`` no flag);
 - ``prop:ivl``, ``prop:due`` (days from today; negative is overdue), ``prop:reps``,
   ``prop:lapses`` with ``= != < <= > >=``; a card never studied has ``ivl``, ``reps`` and
   ``lapses`` 0 and no ``due``. The interval is the days from the last review to the
   due date, rounded.
 
 Each word becomes a ``Q``: per-learner words an ``EXISTS`` over the learner's indexed
-``(learner, card)`` state, so negation and ``or`` mean what they say.
+``(learner, card)`` state or mark (``apps.study.models.CardMark``), so negation and
+``or`` mean what they say.
 """
 
 import operator
@@ -37,7 +40,8 @@ from apps.browser.query_parser import WILDCARD, All, Any, Node, Not, QueryError,
 from apps.cards.access import visible_decks
 from apps.cards.deck_names import SEPARATOR
 from apps.cards.models import Card, Deck, NoteType
-from apps.study.models import CardState
+from apps.study.models import CardMark, CardState
+from apps.study.selectors import cards_excluded_from_study
 
 PROPERTY = re.compile(r"^(?P<name>[a-z]+)(?P<op><=|>=|!=|=|<|>)(?P<number>-?\d{1,6})$", re.IGNORECASE)
 COMPARISONS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -57,6 +61,10 @@ class SearchContext:
     def states(self, condition: Q = Q()) -> Exists:
         """Whether the viewer has a card state for the card that meets ``condition``."""
         return Exists(CardState.objects.filter(condition, learner=self.viewer, card=OuterRef("pk")))
+
+    def marks(self, condition: Q) -> Exists:
+        """Whether the viewer's mark on the card (suspended, buried, flag) meets ``condition``."""
+        return Exists(CardMark.objects.filter(condition, learner=self.viewer, card=OuterRef("pk")))
 
 
 def browsable_cards(viewer) -> QuerySet:
@@ -120,7 +128,10 @@ IS_WORDS: dict[str, Callable[[SearchContext], Q]] = {
     "new": lambda context: ~Q(context.states()),
     "learn": lambda context: Q(context.states(Q(state__in=[CardState.State.LEARNING, CardState.State.RELEARNING]))),
     "review": lambda context: Q(context.states(Q(state__in=[CardState.State.REVIEW, CardState.State.RELEARNING]))),
-    "due": lambda context: Q(context.states(Q(due_at__lte=context.now))),
+    "due": lambda context: Q(context.states(Q(due_at__lte=context.now)))
+    & ~Q(pk__in=cards_excluded_from_study(learner=context.viewer, now=context.now)),
+    "suspended": lambda context: Q(context.marks(Q(suspended=True))),
+    "buried": lambda context: Q(context.marks(Q(buried_until__gt=context.now))),
 }
 
 
@@ -129,6 +140,15 @@ def _is(term: Term, context: SearchContext) -> Q:
     if word is None:
         raise QueryError(f"Unknown “is:{term.text}”. Known: {', '.join(f'is:{name}' for name in IS_WORDS)}.")
     return word(context)
+
+
+def _flag(term: Term, context: SearchContext) -> Q:
+    if term.text not in {str(flag) for flag in CardMark.Flag.values}:
+        raise QueryError(f"“flag:{term.text}” is not a flag; write flag:0 (no flag) to flag:7 ({', '.join(f'{flag.value} {flag.label.lower()}' for flag in CardMark.Flag if flag)}).")
+    flag = int(term.text)
+    if flag == CardMark.Flag.NONE:
+        return ~Q(context.marks(~Q(flag=CardMark.Flag.NONE)))
+    return Q(context.marks(Q(flag=flag)))
 
 
 def _prop(term: Term, context: SearchContext) -> Q:
@@ -186,6 +206,6 @@ PROPERTIES = {
 }
 
 WORDS: dict[str, Callable[[Term, SearchContext], Q]] = {
-    "deck": _deck, "tag": _tag, "note": _note_type, "is": _is, "prop": _prop,
+    "deck": _deck, "tag": _tag, "note": _note_type, "is": _is, "flag": _flag, "prop": _prop,
 }
-EXAMPLES = {"deck": "deck:Spanish", "tag": "tag:verb", "note": "note:Cloze", "is": "is:due", "prop": "prop:ivl>=10"}
+EXAMPLES = {"deck": "deck:Spanish", "tag": "tag:verb", "note": "note:Cloze", "is": "is:due", "flag": "flag:1", "prop": "prop:ivl>=10"}

@@ -56,15 +56,20 @@ def cards_for_study(user, card_uuids) -> list[Card]:
     For actions on many cards at once: a stranger's card (or a malformed id) among them
     refuses the whole request before anything is touched.
     """
+    return _cards_all_or_404(card_uuids, deck_open_condition(user, through="deck__"))
+
+
+def cards_for_owner(user, card_uuids) -> list[Card]:
+    """The live cards of decks the user owns (to tag, move or delete), one per UUID given; 404 when any one is not such a card."""
+    return _cards_all_or_404(card_uuids, Q(deck__owner=user))
+
+
+def _cards_all_or_404(card_uuids, allowed: Q) -> list[Card]:
     try:
         wanted = {uuid.UUID(str(card_uuid)) for card_uuid in card_uuids}
     except ValueError:
         raise Http404("No such card") from None
-    cards = list(
-        Card.objects.select_related("deck")
-        .filter(uuid__in=wanted, deck__deleted_at__isnull=True)
-        .filter(deck_open_condition(user, through="deck__"))
-    )
+    cards = list(Card.objects.select_related("deck").filter(allowed, uuid__in=wanted, deck__deleted_at__isnull=True))
     if len(cards) != len(wanted):
         raise Http404("No such card")
     return cards

@@ -10,7 +10,8 @@ from apps.browser.query_parser import MAX_NESTING, MAX_QUERY_CHARS, MAX_TERMS, Q
 from apps.browser.search import card_search
 from apps.cards.models import Deck
 from apps.cards.services import card_create, deck_create
-from apps.study.models import CardState
+from apps.study.mark_services import card_bury, card_flag, card_suspend, card_unsuspend
+from apps.study.models import CardMark, CardState
 from tests.apps.browser.conftest import studied
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +231,41 @@ def test_bad_searches_say_what_is_wrong(owner, collection, query, message):
         card_search(query, viewer=owner)
 
 
+
+
+def test_marks_are_searched_per_learner_and_keep_suspended_and_buried_cards_out_of_is_due(owner, other_learner, collection, public_deck):
+    cards = collection.cards
+    for name in ("hola", "comer", "ser"):
+        studied(owner, cards[name], due_in=-timedelta(hours=1))
+    card_suspend(learner=owner, cards=[cards["hola"], cards["chat"]])
+    card_bury(learner=owner, cards=cards["comer"])
+    card_flag(learner=owner, cards=[cards["ser"], cards["chat"]], flag=CardMark.Flag.RED)
+    card_flag(learner=owner, cards=cards["paris"], flag=CardMark.Flag.PURPLE)
+    public_card = public_deck.cards.first()
+    card_suspend(learner=other_learner, cards=public_card)
+
+    def owners(query: str) -> set[str]:
+        return found(query, owner, collection) & set(cards)
+
+    assert owners("is:suspended") == {"hola", "chat"}
+    assert owners("-is:suspended") == {"comer", "ser", "paris"}
+    assert owners("is:buried") == {"comer"}
+    assert owners("is:due") == {"ser"}
+    assert owners("flag:1") == {"ser", "chat"}
+    assert owners("flag:7") == {"paris"}
+    assert owners("flag:0") == {"hola", "comer"}
+    assert owners("flag:1 is:suspended or flag:7") == {"chat", "paris"}
+    assert public_card.pk not in {card.pk for card in card_search("is:suspended", viewer=owner)}
+    assert {card.pk for card in card_search("is:suspended", viewer=other_learner)} == {public_card.pk}
+
+    card_unsuspend(learner=owner, cards=cards["hola"])
+    card_flag(learner=owner, cards=cards["ser"], flag=CardMark.Flag.NONE)
+    assert owners("is:suspended") == {"chat"}
+    assert owners("flag:0") == {"hola", "comer", "ser"}
+    assert card_search("is:buried", viewer=owner, now=timezone.now() + timedelta(days=2)).count() == 0, "buried until the next day only"
+
+
+@pytest.mark.parametrize("query", ["flag:8", "flag:red", "flag:-1"])
+def test_a_flag_is_a_number_from_0_to_7(owner, collection, query):
+    with pytest.raises(QueryError, match="is not a flag"):
+        card_search(query, viewer=owner)
