@@ -1,4 +1,7 @@
-"""Anki's wildcard patterns (``*`` for any run of characters) as SQL ``LIKE``, on text columns and on JSON lists of tags.
+"""SQL the browser's search words need that Django has no lookup for, in each database's own terms.
+
+Anki's wildcard patterns (``*`` for any run of characters) as SQL ``LIKE``, on text
+columns and on JSON lists of tags, and the days between two moments.
 
 A pattern is the tuple of parts ``apps.browser.query_parser.Term`` holds: plain text,
 with ``WILDCARD`` (None) where a ``*`` was typed. Plain text is escaped with the
@@ -8,7 +11,7 @@ database's own ``prep_for_like_query`` and each wildcard becomes ``%``, so ``%``
 """
 
 from django.db import NotSupportedError
-from django.db.models import Lookup
+from django.db.models import FloatField, Func, Lookup
 from django.db.models.lookups import IContains
 
 from apps.browser.query_parser import WILDCARD
@@ -53,3 +56,19 @@ class AnyTagLike(Lookup):
 
     def as_sql(self, compiler, connection):
         raise NotSupportedError(f"searching tags is written for SQLite and PostgreSQL, not {connection.vendor}")
+
+
+class DaysBetween(Func):
+    """``end - start`` in days, as a float: SQLite's ``julianday`` and PostgreSQL's epoch, both computed by the database in C.
+
+    (Django's own datetime subtraction on SQLite calls back into Python for every row.)
+    """
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sqlite(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))", arg_joiner=") - julianday(")
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)", arg_joiner=" - ")

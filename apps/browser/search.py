@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from apps.browser.patterns import AnyTagLike, TextLike
+from apps.browser.patterns import AnyTagLike, DaysBetween, TextLike
 from apps.browser.query_parser import WILDCARD, All, Any, Node, Not, QueryError, Term, parse_query
 from apps.cards.access import visible_decks
 from apps.cards.deck_names import SEPARATOR
@@ -193,8 +193,8 @@ def _day_start(day: date) -> datetime:
 PROPERTIES = {
     "ivl": Property(
         column="interval",
-        bounds=lambda days, context: (timedelta(days=days - 0.5), timedelta(days=days + 0.5)),
-        annotations={"interval": ExpressionWrapper(F("due_at") - F("last_review_at"), output_field=DurationField())},
+        bounds=lambda days, context: (days - 0.5, days + 0.5),
+        annotations={"interval": DaysBetween(F("due_at"), F("last_review_at"))},
     ),
     "due": Property(
         column="due_at",

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,11 +12,10 @@ from django.views.decorators.http import require_POST
 from apps.browser.forms import BulkActionForm, SearchForm
 from apps.browser.query_parser import QueryError
 from apps.browser.search import card_search
-from apps.browser.selectors import COLUMNS, browser_rows, sorted_cards
+from apps.browser.selectors import COLUMNS, browser_page, sorted_cards
 from apps.browser.services import bulk_action_run, bulk_cards
 from apps.browser.time_limit import SEARCH_TIME_LIMIT_S, SearchTooSlow, search_time_limit
 from apps.cards.bulk_services import BulkActionRefused
-from apps.pagination import PAGE_SIZE
 
 
 @login_required
@@ -71,9 +69,7 @@ def _browser_page(request, *, search: SearchForm, bulk_form: BulkActionForm, pag
             cards = card_search(data["q"], viewer=request.user)
             ordered = sorted_cards(cards, viewer=request.user, sort=data["sort"], descending=data["order"] == "desc")
             with search_time_limit():
-                page = Paginator(ordered.select_related("deck", "note__note_type"), PAGE_SIZE).get_page(page)
-                context["rows"] = browser_rows(list(page.object_list), viewer=request.user, now=timezone.now())
-            context["page"] = page
+                context["page"], context["rows"] = browser_page(ordered, number=page, viewer=request.user, now=timezone.now())
         except QueryError as error:
             search.add_error("q", str(error))
         except SearchTooSlow:
