@@ -37,22 +37,29 @@ class TextLike(IContains):
 
 
 class AnyTagLike(Lookup):
-    """Some tag in a JSON list of lower-case tags matches the pattern (lower-cased), each tag on its own."""
+    """Some tag in a JSON list of lower-case tags matches the pattern (lower-cased), each tag on its own.
+
+    The list's JSON text is first matched with a plain ``LIKE`` of the pattern's ASCII
+    parts (SQLite stores other characters as ``\\u`` escapes): it never turns away a
+    card that has the tag, and spares the per-tag check for the cards that cannot.
+    """
 
     lookup_name = "any_tag_like"
     prepare_rhs = False
 
     def _sides(self, compiler, connection):
         lhs_sql, lhs_params = compiler.compile(self.lhs)
-        return lhs_sql, [*lhs_params, like_pattern(tuple(part if part is WILDCARD else part.lower() for part in self.rhs), connection)]
+        lowered = tuple(part if part is WILDCARD else part.lower() for part in self.rhs)
+        rough = (WILDCARD, *(part for part in lowered if part is WILDCARD or part.isascii()), WILDCARD)
+        return lhs_sql, [*lhs_params, like_pattern(rough, connection), *lhs_params, like_pattern(lowered, connection)]
 
     def as_sqlite(self, compiler, connection):
         lhs_sql, params = self._sides(compiler, connection)
-        return f"EXISTS (SELECT 1 FROM json_each({lhs_sql}) AS tag WHERE tag.value LIKE %s ESCAPE '\\')", params
+        return f"({lhs_sql} LIKE %s ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_each({lhs_sql}) AS tag WHERE tag.value LIKE %s ESCAPE '\\'))", params
 
     def as_postgresql(self, compiler, connection):
         lhs_sql, params = self._sides(compiler, connection)
-        return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({lhs_sql}) AS tag(value) WHERE tag.value LIKE %s)", params
+        return f"(({lhs_sql})::text LIKE %s AND EXISTS (SELECT 1 FROM jsonb_array_elements_text({lhs_sql}) AS tag(value) WHERE tag.value LIKE %s))", params
 
     def as_sql(self, compiler, connection):
         raise NotSupportedError(f"searching tags is written for SQLite and PostgreSQL, not {connection.vendor}")

@@ -20,9 +20,10 @@ viewer may study (``apps.cards.access``). The words are Anki's (docs.ankiweb.net
   ``lapses`` 0 and no ``due``. The interval is the days from the last review to the
   due date, rounded.
 
-Each word becomes a ``Q``: per-learner words an ``EXISTS`` over the learner's indexed
-``(learner, card)`` state or mark (``apps.study.models.CardMark``), so negation and
-``or`` mean what they say.
+Each word becomes a ``Q``: per-learner words ``id IN`` (or ``NOT IN``) the cards of the
+learner's states or marks (``apps.study.models.CardMark``) that match, read once from
+their ``(learner, card)`` index rather than probed card by card, so negation and ``or``
+mean what they say and ``is:due`` over 100,000 cards reads only the learner's states.
 """
 
 import operator
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.browser.patterns import AnyTagLike, DaysBetween, TextLike
@@ -58,13 +59,14 @@ class SearchContext:
     def today(self) -> date:
         return timezone.localdate(self.now)
 
-    def states(self, condition: Q = Q()) -> Exists:
-        """Whether the viewer has a card state for the card that meets ``condition``."""
-        return Exists(CardState.objects.filter(condition, learner=self.viewer, card=OuterRef("pk")))
+    def states(self, condition: Q = Q(), states: QuerySet | None = None) -> Q:
+        """The cards of which the viewer has a card state that meets ``condition`` (of ``states``, annotated, when given)."""
+        states = CardState.objects.all() if states is None else states
+        return Q(pk__in=states.filter(condition, learner=self.viewer).values("card_id"))
 
-    def marks(self, condition: Q) -> Exists:
-        """Whether the viewer's mark on the card (suspended, buried, flag) meets ``condition``."""
-        return Exists(CardMark.objects.filter(condition, learner=self.viewer, card=OuterRef("pk")))
+    def marks(self, condition: Q) -> Q:
+        """The cards the viewer marked (suspended, buried, flag) as ``condition`` says."""
+        return Q(pk__in=CardMark.objects.filter(condition, learner=self.viewer).values("card_id"))
 
 
 def browsable_cards(viewer) -> QuerySet:
@@ -125,13 +127,13 @@ def _note_type(term: Term, context: SearchContext) -> Q:
 
 
 IS_WORDS: dict[str, Callable[[SearchContext], Q]] = {
-    "new": lambda context: ~Q(context.states()),
-    "learn": lambda context: Q(context.states(Q(state__in=[CardState.State.LEARNING, CardState.State.RELEARNING]))),
-    "review": lambda context: Q(context.states(Q(state__in=[CardState.State.REVIEW, CardState.State.RELEARNING]))),
-    "due": lambda context: Q(context.states(Q(due_at__lte=context.now)))
+    "new": lambda context: ~context.states(),
+    "learn": lambda context: context.states(Q(state__in=[CardState.State.LEARNING, CardState.State.RELEARNING])),
+    "review": lambda context: context.states(Q(state__in=[CardState.State.REVIEW, CardState.State.RELEARNING])),
+    "due": lambda context: context.states(Q(due_at__lte=context.now))
     & ~Q(pk__in=cards_excluded_from_study(learner=context.viewer, now=context.now)),
-    "suspended": lambda context: Q(context.marks(Q(suspended=True))),
-    "buried": lambda context: Q(context.marks(Q(buried_until__gt=context.now))),
+    "suspended": lambda context: context.marks(Q(suspended=True)),
+    "buried": lambda context: context.marks(Q(buried_until__gt=context.now)),
 }
 
 
@@ -147,8 +149,8 @@ def _flag(term: Term, context: SearchContext) -> Q:
         raise QueryError(f"“flag:{term.text}” is not a flag; write flag:0 (no flag) to flag:7 ({', '.join(f'{flag.value} {flag.label.lower()}' for flag in CardMark.Flag if flag)}).")
     flag = int(term.text)
     if flag == CardMark.Flag.NONE:
-        return ~Q(context.marks(~Q(flag=CardMark.Flag.NONE)))
-    return Q(context.marks(Q(flag=flag)))
+        return ~context.marks(~Q(flag=CardMark.Flag.NONE))
+    return context.marks(Q(flag=flag))
 
 
 def _prop(term: Term, context: SearchContext) -> Q:
@@ -162,13 +164,10 @@ def _prop(term: Term, context: SearchContext) -> Q:
     low, high = prop.bounds(number, context)
     between = {"=": Q(**{f"{prop.column}__gte": low, f"{prop.column}__lt": high}), "<": Q(**{f"{prop.column}__lt": low}),
                "<=": Q(**{f"{prop.column}__lt": high}), ">": Q(**{f"{prop.column}__gte": high}), ">=": Q(**{f"{prop.column}__gte": low})}
-    states = CardState.objects.annotate(**prop.annotations).filter(learner=context.viewer, card=OuterRef("pk"))
-    if op == "!=":
-        condition = Q(Exists(states.exclude(between["="])))
-    else:
-        condition = Q(Exists(states.filter(between[op])))
+    states = CardState.objects.annotate(**prop.annotations)
+    condition = context.states(~between["="] if op == "!=" else between[op], states=states)
     if prop.new_card_value is not None and COMPARISONS[op](prop.new_card_value, number):
-        condition |= ~Q(context.states())
+        condition |= ~context.states()
     return condition
 
 

@@ -19,8 +19,9 @@ class SearchTooSlow(Exception):
 
 
 @contextmanager
-def search_time_limit(seconds: float = SEARCH_TIME_LIMIT_S):
-    """Run the block's queries under a deadline of ``seconds``; SearchTooSlow when they pass it."""
+def search_time_limit(seconds: float | None = None):
+    """Run the block's queries under a deadline of ``seconds`` (SEARCH_TIME_LIMIT_S by default); SearchTooSlow when they pass it."""
+    seconds = SEARCH_TIME_LIMIT_S if seconds is None else seconds
     if connection.vendor == "postgresql":
         with _postgresql_limit(seconds):
             yield
@@ -36,7 +37,7 @@ def _postgresql_limit(seconds: float):
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(seconds * 1000))])
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(max(1, int(seconds * 1000)))])
             yield
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
@@ -51,7 +52,8 @@ def _sqlite_limit(seconds: float):
     connection.ensure_connection()
     deadline = time.monotonic() + seconds
     database = connection.connection
-    database.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_CHECK_EVERY)
+    steps = SQLITE_CHECK_EVERY
+    database.set_progress_handler(lambda: time.monotonic() > deadline, steps)
     try:
         yield
     except OperationalError as error:
@@ -59,4 +61,4 @@ def _sqlite_limit(seconds: float):
             raise SearchTooSlow from error
         raise
     finally:
-        database.set_progress_handler(None, SQLITE_CHECK_EVERY)
+        database.set_progress_handler(None, steps)

@@ -269,3 +269,12 @@ def test_marks_are_searched_per_learner_and_keep_suspended_and_buried_cards_out_
 def test_a_flag_is_a_number_from_0_to_7(owner, collection, query):
     with pytest.raises(QueryError, match="is not a flag"):
         card_search(query, viewer=owner)
+
+
+def test_tags_with_letters_beyond_ascii_are_found(owner, collection):
+    deck = deck_create(owner=owner, title="Cuisine")
+    card_create(deck=deck, front="croissant", back="b", tags=["café::matin", "pâtisserie"])
+    assert found("tag:café", owner, collection) == {"croissant"}
+    assert found("tag:caf*", owner, collection) == {"croissant"}
+    assert found("tag:*tisserie", owner, collection) == {"croissant"}
+    assert found("tag:matin", owner, collection) == set()
