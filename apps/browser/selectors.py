@@ -76,32 +76,19 @@ class BrowserRow:
         return interval_days(self.state) if self.state else None
 
 
-MAX_LISTED = 200_000
-
-
-@dataclass(frozen=True)
-class BrowserPage:
-    """One page of a search: the page (of card ids), its rows, and whether more cards matched than are listed."""
-
-    page: Page
-    rows: list[BrowserRow]
-    more_than_listed: bool
-
-
-def browser_page(ordered: QuerySet, *, number, viewer, now: datetime) -> BrowserPage:
+def browser_page(ordered: QuerySet, *, number, viewer, now: datetime) -> tuple[Page, list[BrowserRow]]:
     """Page ``number`` of ``sorted_cards`` and its rows.
 
-    The matching ids come in order in one query (reading only ids and the sort column,
-    at most MAX_LISTED of them), so a search is run once rather than once to count and
-    again for the page; the page's 50 cards are then fetched by id with their deck,
-    note and note type. Four more queries whatever the page's size: the cards, the note
-    types' templates (``Card.template_name``), the viewer's states and marks.
+    The count and the sorted page read only ids and the sort column (the page with
+    ``LIMIT``, so the database keeps only the top 50 while sorting); the page's cards
+    are then fetched by id with their deck, note and note type, so sorting 100,000
+    matches never carries their text. Four more queries whatever the page's size: the cards,
+    the note types' templates (``Card.template_name``), the viewer's states and marks.
     """
-    ids = list(ordered.values_list("id", flat=True)[: MAX_LISTED + 1])
-    page = Paginator(ids[:MAX_LISTED], PAGE_SIZE).get_page(number)
-    fetched = Card.objects.filter(pk__in=page.object_list).select_related("deck", "note__note_type").in_bulk()
-    rows = _rows([fetched[card_id] for card_id in page.object_list if card_id in fetched], viewer=viewer, now=now)
-    return BrowserPage(page=page, rows=rows, more_than_listed=len(ids) > MAX_LISTED)
+    page = Paginator(ordered.values_list("id", flat=True), PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    fetched = Card.objects.filter(pk__in=ids).select_related("deck", "note__note_type").in_bulk()
+    return page, _rows([fetched[card_id] for card_id in ids if card_id in fetched], viewer=viewer, now=now)
 
 
 def _rows(cards: list[Card], *, viewer, now: datetime) -> list[BrowserRow]:

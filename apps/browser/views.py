@@ -69,8 +69,7 @@ def _browser_page(request, *, search: SearchForm, bulk_form: BulkActionForm, pag
             cards = card_search(data["q"], viewer=request.user)
             ordered = sorted_cards(cards, viewer=request.user, sort=data["sort"], descending=data["order"] == "desc")
             with search_time_limit():
-                found = browser_page(ordered, number=page, viewer=request.user, now=timezone.now())
-            context.update(page=found.page, rows=found.rows, more_than_listed=found.more_than_listed)
+                context["page"], context["rows"] = browser_page(ordered, number=page, viewer=request.user, now=timezone.now())
         except QueryError as error:
             search.add_error("q", str(error))
         except SearchTooSlow:

@@ -123,12 +123,3 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     response = client.post(reverse("browser:bulk_action"), {"action": "suspend"})
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
-
-
-def test_a_search_lists_at_most_max_listed_cards_and_says_so(owner, collection, web_client_for, monkeypatch):
-    from apps.browser import selectors
-
-    monkeypatch.setattr(selectors, "MAX_LISTED", 3)
-    html = web_client_for(owner).get(BROWSE).content.decode()
-    assert "More than 3 cards found; the first 3 are listed" in html
-    assert len(fronts(web_client_for(owner).get(BROWSE))) == 3
