@@ -99,6 +99,9 @@ def populate(n_cards: int, seed: int = 7):
             ))
     CardState.objects.bulk_create(states, batch_size=5_000)
     CardMark.objects.bulk_create(marks, batch_size=5_000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # what autovacuum does soon after a load this size; plans without statistics are guesses
     return learner, len(states), len(marks)
 
 

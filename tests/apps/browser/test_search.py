@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from apps.browser.query_parser import MAX_NESTING, MAX_QUERY_CHARS, MAX_TERMS, QueryError
 from apps.browser.search import card_search
-from apps.cards.models import Deck
 from apps.cards.services import card_create, deck_create
 from apps.study.mark_services import card_bury, card_flag, card_suspend, card_unsuspend
 from apps.study.models import CardMark, CardState
