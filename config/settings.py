@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.dashboards",
     "apps.privacy",
     "apps.backups",
+    "apps.browser",
 ]
 
 MIDDLEWARE = [

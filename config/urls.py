@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/your-data/", include("apps.privacy.urls")),
     path("cohorts/", include("apps.accounts.cohort_urls")),
     path("decks/", include("apps.cards.urls")),
+    path("browse/", include("apps.browser.urls")),
     path("study/", include("apps.study.urls")),
     path("experiments/", include("apps.experiments.urls")),
     path("research/", include("apps.research.urls")),

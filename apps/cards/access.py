@@ -3,6 +3,8 @@
 A stranger learns nothing from the response, not even that a private deck exists.
 """
 
+import uuid
+
 from django.db.models import Q
 from django.http import Http404
 
@@ -43,9 +45,39 @@ def deck_for_owner(user, deck_uuid) -> Deck:
 def card_for_study(user, card_uuid) -> Card:
     """A live card of a deck the user may study, else 404."""
     card = Card.objects.select_related("deck").filter(uuid=card_uuid, deck__deleted_at__isnull=True).first()
-    if card is None or not (card.deck.owner_id == user.pk or card.deck.visibility == Deck.Visibility.PUBLIC):
+    if card is None or not deck_open_to(card.deck, user.pk):
         raise Http404("No such card")
     return card
+
+
+def cards_for_study(user, card_uuids) -> list[Card]:
+    """The live cards of decks the user may study, one per UUID given; 404 when any one is not such a card.
+
+    For actions on many cards at once: a stranger's card (or a malformed id) among them
+    refuses the whole request before anything is touched.
+    """
+    return _cards_all_or_404(card_uuids, deck_open_condition(user, through="deck__"))
+
+
+def cards_for_owner(user, card_uuids) -> list[Card]:
+    """The live cards of decks the user owns (to tag, move or delete), one per UUID given; 404 when any one is not such a card."""
+    return _cards_all_or_404(card_uuids, Q(deck__owner=user))
+
+
+def _cards_all_or_404(card_uuids, allowed: Q) -> list[Card]:
+    try:
+        wanted = {uuid.UUID(str(card_uuid)) for card_uuid in card_uuids}
+    except ValueError:
+        raise Http404("No such card") from None
+    cards = list(Card.objects.select_related("deck").filter(allowed, uuid__in=wanted, deck__deleted_at__isnull=True))
+    if len(cards) != len(wanted):
+        raise Http404("No such card")
+    return cards
+
+
+def card_open_to(card: Card, user_id: int) -> bool:
+    """Whether the user may study the card: it and its deck are live and the deck is open to them (``card_for_study``)."""
+    return card.deleted_at is None and card.deck.deleted_at is None and deck_open_to(card.deck, user_id)
 
 
 def card_for_owner(user, card_uuid) -> Card:

@@ -2,8 +2,9 @@
 
 ``knowledge_tracing.anki.writer`` writes what this returns. Notes go out with their
 field values as stored (an imported note as Anki gave it, media by file name), cards
-in their decks (full ``A::B`` names) with the learner's scheduling state when their
-history is asked for, and the learner's live answers as the review log.
+in their decks (full ``A::B`` names) with the learner's scheduling state and marks
+(suspended, buried, flag) when their history is asked for, and the learner's live
+answers as the review log.
 
 Anki ids: a note or card keeps the time it was made, in milliseconds, as Anki's ids
 do (nudged apart when two share one); a note type's id comes from its UUID, so two
@@ -19,7 +20,7 @@ from django.utils import timezone
 from apps.cards.access import visible_decks
 from apps.cards.media_links import referenced_media
 from apps.cards.models import Card, Deck, DeckMedia, NoteType
-from apps.study.models import CardState, StudyLog
+from apps.study.models import CardMark, CardState, StudyLog
 from knowledge_tracing.anki import records
 from knowledge_tracing.anki.records import LEARNING, NEW, RELEARNING, REVIEW, REVIEW_LEARNING, REVIEW_REVIEW
 
@@ -53,6 +54,7 @@ def anki_export_records(*, decks: list[Deck], learner=None, viewer=None) -> Anki
     note_ids = _time_ids(notes.values())
     card_ids = _time_ids(cards)
     states = _states(learner, cards)
+    marks = _marks(learner, cards)
     collection = records.Collection(
         created_at=_collection_start(states.values()),
         note_types={
@@ -70,7 +72,10 @@ def anki_export_records(*, decks: list[Deck], learner=None, viewer=None) -> Anki
             for note in notes.values()
         ],
         decks={deck.pk + FIRST_DECK_ID: records.Deck(id=deck.pk + FIRST_DECK_ID, name=deck.title, description=deck.description) for deck in decks},
-        cards=[_card(card, card_ids[card.pk], note_ids[card.note_id], states.get(card.pk), position) for position, card in enumerate(cards, start=1)],
+        cards=[
+            _card(card, card_ids[card.pk], note_ids[card.note_id], states.get(card.pk), marks.get(card.pk), position)
+            for position, card in enumerate(cards, start=1)
+        ],
         reviews=_reviews(learner, card_ids),
     )
     referenced = {name for note in notes.values() for value in note.field_values for name in referenced_media(value)}
@@ -108,23 +113,33 @@ def _states(learner, cards: list[Card]) -> dict[int, CardState]:
     return {state.card_id: state for state in CardState.objects.filter(learner=learner, card_id__in=card_ids)}
 
 
+def _marks(learner, cards: list[Card]) -> dict[int, CardMark]:
+    if learner is None:
+        return {}
+    return {mark.card_id: mark for mark in CardMark.objects.filter(learner=learner, card_id__in=[card.pk for card in cards])}
+
+
 def _collection_start(states) -> datetime:
     """A creation time before every due date, from which review cards' due days count."""
     earliest = min((state.due_at for state in states), default=timezone.now())
     return min(earliest, timezone.now()) - timedelta(days=1)
 
 
-def _card(card: Card, anki_id: int, note_id: int, state: CardState | None, position: int) -> records.Card:
+def _card(card: Card, anki_id: int, note_id: int, state: CardState | None, mark: CardMark | None, position: int) -> records.Card:
     deck_id = card.deck_id + FIRST_DECK_ID
+    marks = {}
+    if mark is not None:
+        buried = mark.buried_until is not None and mark.buried_until > timezone.now()
+        marks = {"suspended": mark.suspended, "buried": buried, "flag": mark.flag}
     if state is None:
-        return records.Card(id=anki_id, note_id=note_id, ord=card.ord, deck_id=deck_id, state=NEW, new_position=position)
+        return records.Card(id=anki_id, note_id=note_id, ord=card.ord, deck_id=deck_id, state=NEW, new_position=position, **marks)
     interval = max(1, round((state.due_at - state.last_review_at) / timedelta(days=1))) if state.state == CardState.State.REVIEW else 0
     memory = None
     if state.stability and state.difficulty:
         memory = records.MemoryState(stability=state.stability, difficulty=state.difficulty, last_review_at=state.last_review_at)
     return records.Card(
         id=anki_id, note_id=note_id, ord=card.ord, deck_id=deck_id, state=ANKI_STATE[state.state], due_at=state.due_at,
-        interval_days=interval, reps=state.reps, lapses=state.lapses, memory=memory,
+        interval_days=interval, reps=state.reps, lapses=state.lapses, memory=memory, **marks,
     )
 
 

@@ -20,7 +20,8 @@ from apps.cards.media_links import served_media
 from apps.cards.models import Card, Deck, Note, NoteType
 from apps.cards.note_services import NoteInvalid, note_type_builtin, note_type_create
 from apps.cards.rendering import sanitise_html
-from apps.study.models import CardState
+from apps.study.mark_services import card_bury, card_flag, card_suspend
+from apps.study.models import CardMark, CardState
 from apps.study.services import ImportedHistory
 from knowledge_tracing.anki.note_types import BUILTIN_NOTE_TYPES, NoteTypeSpec
 from knowledge_tracing.anki.records import LEARNING, NEW, RELEARNING, REVIEW
@@ -142,6 +143,21 @@ def imported_history_of(history: ImportedHistory, cards_by_key: dict[int, Card])
         logs=[(key, log) for key, log in history.logs if key in cards_by_key],
         states={key: state for key, state in history.states.items() if key in cards_by_key},
     )
+
+
+def anki_marks_apply(*, learner, rows: list[CardRow], cards_by_key: dict[int, Card]) -> None:
+    """Anki's suspended cards, buried cards (until the learner's next day, as Anki unburies) and flags become the learner's marks."""
+    marked = [(row.schedule, cards_by_key[row.anki_card_id]) for row in rows if row.schedule is not None and row.anki_card_id in cards_by_key]
+    suspended = [card for schedule, card in marked if schedule.suspended]
+    buried = [card for schedule, card in marked if schedule.buried]
+    if suspended:
+        card_suspend(learner=learner, cards=suspended)
+    if buried:
+        card_bury(learner=learner, cards=buried)
+    for flag in CardMark.Flag:
+        flagged = [card for schedule, card in marked if schedule.flag == flag and flag != CardMark.Flag.NONE]
+        if flagged:
+            card_flag(learner=learner, cards=flagged, flag=flag)
 
 
 def anki_schedules_apply(*, history: ImportedHistory, learner, rows: list[CardRow]) -> None:

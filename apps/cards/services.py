@@ -25,7 +25,14 @@ from apps.cards.deck_names import (
     parent_names,
     same_deck_name,
 )
-from apps.cards.import_services import anki_import_preview, anki_notes_create, anki_schedules_apply, imported_history_of, with_parents
+from apps.cards.import_services import (
+    anki_import_preview,
+    anki_marks_apply,
+    anki_notes_create,
+    anki_schedules_apply,
+    imported_history_of,
+    with_parents,
+)
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
 from apps.cards.note_services import (
     BasicCardText,
@@ -214,6 +221,7 @@ def deck_import_file(*, owner, deck_file: DeckFile, title: str = "", on_progress
                 decks = {name: deck_path_ensure(owner=owner, title=name) for name in deck_file.decks}
                 media_urls = _media_store(deck=deck, media=deck_file.media, saved_files=saved_files)
                 cards_by_key = anki_notes_create(owner=owner, deck_file=deck_file, decks=decks, media_urls=media_urls, skipped=skipped)
+                anki_marks_apply(learner=owner, rows=deck_file.cards, cards_by_key=cards_by_key)
                 notes = len({card.note_id for card in cards_by_key.values()})
             else:
                 deck = deck_create(owner=owner, title=_unused_deck_name(owner, title or deck_file.title))

@@ -23,7 +23,7 @@ from apps.experiments.models import ArmAssignment
 from apps.privacy.models import AccountDeletion
 from apps.research.models import ResearchConsentPeriod, ResearchExport
 from apps.research.pseudonyms import learner_pseudonymiser
-from apps.study.models import CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
 
 INTERNAL_ID = "Mnemo's internal row number; rows refer to each other by UUID instead."
 YOU = "you: every row of this file is yours."
@@ -72,7 +72,11 @@ def _account_rows(user) -> list[tuple]:
 
 
 def _cards_of(user) -> QuerySet:
-    studied = Q(pk__in=StudyLog.objects.filter(learner=user).values("card_id")) | Q(pk__in=CardState.objects.filter(learner=user).values("card_id"))
+    studied = (
+        Q(pk__in=StudyLog.objects.filter(learner=user).values("card_id"))
+        | Q(pk__in=CardState.objects.filter(learner=user).values("card_id"))
+        | Q(pk__in=CardMark.objects.filter(learner=user).values("card_id"))
+    )
     return Card.all_objects.filter(Q(deck__owner=user) | studied).order_by("deck_id", "id")
 
 
@@ -227,7 +231,7 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         model=Deck, withheld={"id": INTERNAL_ID, "owner": YOU},
     ),
     Table(
-        "cards.csv", "The cards of your decks, and every card you studied in someone else's deck.",
+        "cards.csv", "The cards of your decks, and every card you studied or marked in someone else's deck.",
         _cards_of,
         (
             Column("uuid", "the card's UUID."),
@@ -364,6 +368,18 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("lapses", "times you forgot it after learning it."),
         ),
         model=CardState, withheld={"id": INTERNAL_ID, "learner": YOU},
+    ),
+    Table(
+        "card_marks.csv", "The cards you suspended, buried or flagged.",
+        lambda user: CardMark.objects.filter(learner=user).order_by("id"),
+        (
+            CARD,
+            Column("suspended", "whether you suspended the card (it is left out of study)."),
+            Column("buried_until", f"until when the card is buried, left out of study ({TIME}; empty if not buried)."),
+            Column("flag", "the flag you gave it: 0 none, 1 red, 2 orange, 3 green, 4 blue, 5 pink, 6 turquoise, 7 purple."),
+            Column("updated_at", f"when you last changed a mark on it ({TIME})."),
+        ),
+        model=CardMark, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
     Table(
         "predicted_recall.csv", "The latest mastery of each card you studied, as your progress page shows it.",

@@ -3,7 +3,7 @@
 What goes and what stays, and why, is written in docs/privacy.md ("What deleting your
 account removes"); in short:
 
-- their study history (logs, undo marks, showings, sessions, card states), experiment
+- their study history (logs, undo marks, showings, sessions, card states, card marks), experiment
   assignments, recall snapshots and instructors' mastery rows are removed;
 - decks they own are removed with their cards and media, unless other people's rows
   still point at them (another learner studied a public deck, a model was trained on
@@ -46,7 +46,7 @@ from apps.modeling.models import CardEmbedding
 from apps.privacy.models import AccountDeletion
 from apps.research.models import ResearchExport
 from apps.research.services import export_directory
-from apps.study.models import CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
 
 # The account that decks others still depend on are handed to. Its name has a space,
 # which no sign-up or admin form accepts in a username, so no person can take it.
@@ -84,6 +84,7 @@ def _erase_rows(user, *, now: datetime, files: list[str], directories: list[Path
         "shown_cards": _delete_in_chunks(ShownCard.objects.filter(learner=user)),
         "study_sessions": _delete_in_chunks(StudySession.objects.filter(learner=user)),
         "card_states": _delete_in_chunks(CardState.objects.filter(learner=user)),
+        "card_marks": _delete_in_chunks(CardMark.objects.filter(learner=user)),
         "experiment_assignments": ArmAssignment.objects.filter(learner=user).delete()[0],
         "recall_snapshots": RecallSnapshot.objects.filter(learner=user).delete()[0],
     }

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from apps.study.models import CardState, StudyLog, StudyLogUndo, StudySession
+from apps.study.models import CardMark, CardState, StudyLog, StudyLogUndo, StudySession
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,4 +40,11 @@ class StudySessionAdmin(ReadOnlyAdmin):
 @admin.register(CardState)
 class CardStateAdmin(ReadOnlyAdmin):
     list_display = ["learner", "card", "state", "due_at", "stability", "difficulty", "reps", "lapses"]
+    list_select_related = ["learner", "card"]
+
+
+@admin.register(CardMark)
+class CardMarkAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "card", "suspended", "buried_until", "flag", "updated_at"]
+    list_filter = ["suspended", "flag"]
     list_select_related = ["learner", "card"]

@@ -198,3 +198,42 @@ class CardState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} / card {self.card_id}: due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class CardMark(models.Model):
+    """A learner's own marks on a card, as Anki's: suspended, buried until their next day, a coloured flag.
+
+    One row per learner and card, made the first time the learner marks it; a card
+    without a row has no mark. Marks belong to the learner, not the card: studying a
+    public deck, each learner suspends, buries and flags for themselves. Suspended
+    cards and cards buried until a moment still ahead never reach the study candidates
+    (``apps.study.selectors.cards_excluded_from_study``).
+    """
+
+    class Flag(models.IntegerChoices):
+        NONE = 0, "No flag"
+        RED = 1, "Red"
+        ORANGE = 2, "Orange"
+        GREEN = 3, "Green"
+        BLUE = 4, "Blue"
+        PINK = 5, "Pink"
+        TURQUOISE = 6, "Turquoise"
+        PURPLE = 7, "Purple"
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_marks")
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="marks")
+    suspended = models.BooleanField(default=False, help_text="Left out of study until unsuspended.")
+    buried_until = models.DateTimeField(
+        null=True, blank=True, help_text="Left out of study until this moment (the start of the learner's next day)."
+    )
+    flag = models.PositiveSmallIntegerField(choices=Flag.choices, default=Flag.NONE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "card"], name="card_mark_one_per_learner_card"),
+            models.CheckConstraint(condition=Q(flag__gte=0, flag__lte=7), name="card_mark_flag_0_to_7"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner}'s marks on card {self.card_id}"

@@ -14,7 +14,7 @@ from apps.accounts.models import LearnerSettings
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
-from apps.study.models import CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -66,6 +66,11 @@ def study_decks(*, learner, deck: Deck) -> QuerySet:
     return deck_subtree(deck, open_to=learner).values("pk")
 
 
+def cards_excluded_from_study(*, learner, now: datetime) -> QuerySet:
+    """The ids of cards the learner suspended, or buried until a moment after ``now``: they are never study candidates."""
+    return CardMark.objects.filter(learner=learner).filter(Q(suspended=True) | Q(buried_until__gt=now)).values("card_id")
+
+
 def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
     """The cards the learner may see next: reviews due now (earliest first), then unseen cards in deck order.
 
@@ -74,14 +79,16 @@ def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, 
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
+    excluded = cards_excluded_from_study(learner=learner, now=now)
     due = list(
         CardState.objects.filter(learner=learner, deck__in=decks, due_at__lte=now, card__deleted_at__isnull=True)
+        .exclude(card_id__in=excluded)
         .order_by("due_at")
         .values_list("card_id", "due_at", "last_review_at")[:MAX_DUE_CANDIDATES]
     )
     studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     new = list(
-        Card.objects.filter(deck__in=decks).exclude(id__in=studied).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
+        Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
     )
     count = len(due) + len(new)
     candidates = Candidates(
@@ -174,23 +181,33 @@ class StudyOutlook:
 
 def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> StudyOutlook:
     decks = study_decks(learner=learner, deck=deck)
-    states = CardState.objects.filter(learner=learner, deck__in=decks, card__deleted_at__isnull=True).aggregate(
-        studied=Count("id"), due=Count("id", filter=Q(due_at__lte=now)), earliest=Min("due_at")
+    excluded = cards_excluded_from_study(learner=learner, now=now)
+    states = (
+        CardState.objects.filter(learner=learner, deck__in=decks, card__deleted_at__isnull=True)
+        .exclude(card_id__in=excluded)
+        .aggregate(due=Count("id", filter=Q(due_at__lte=now)), earliest=Min("due_at"))
     )
+    studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     return StudyOutlook(
         now=now,
         new_per_day=learner_settings.new_cards_per_day,
         reviews_per_day=learner_settings.reviews_per_day,
         counts=daily_counts(learner=learner, now=now),
-        new_available=Card.objects.filter(deck__in=decks).count() - states["studied"],
+        new_available=Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).count(),
         reviews_due=states["due"],
         earliest_due_at=states["earliest"],
     )
 
 
 def pending_showings(*, learner, deck: Deck | int, session: StudySession | None) -> QuerySet:
-    """The learner's showings of live cards of ``deck`` in this session (or through the API, without one) not answered yet."""
-    return ShownCard.objects.filter(learner=learner, deck=deck, session=session, answered=False, card__deleted_at__isnull=True)
+    """The learner's showings of ``deck`` in this session (or through the API, without one) not answered yet.
+
+    Only of live cards not suspended or buried since they were shown (``cards_excluded_from_study``).
+    """
+    excluded = cards_excluded_from_study(learner=learner, now=timezone.now())
+    return ShownCard.objects.filter(
+        learner=learner, deck=deck, session=session, answered=False, card__deleted_at__isnull=True
+    ).exclude(card_id__in=excluded)
 
 
 def pending_shown_card(*, learner, deck: Deck, session: StudySession | None) -> ShownCard | None:

@@ -20,6 +20,7 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, replay_answers
+from apps.study.mark_services import card_siblings_bury
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
@@ -265,6 +266,7 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
     apply_answer(state, existing=existing, grade=grade, answered_at=now, target_retention=target_retention)
     state.save()
+    card_siblings_bury(learner=learner, card=card, now=now)
     shown.answered = True
     shown.save(update_fields=["answered"])
     log = StudyLog.objects.create(

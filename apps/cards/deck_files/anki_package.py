@@ -9,7 +9,8 @@ what of it Mnemo keeps, and says in words what it leaves out:
   in Mnemo's form, its ``guid``; a note whose type breaks Mnemo's limits, whose
   template cannot be read, or that would have more cards than a note may, is skipped;
 - each card, rendered from its note by the library's template renderer (card text is
-  the rendered front and back), in the deck it has in Anki, with its scheduling state;
+  the rendered front and back), in the deck it has in Anki, with its scheduling state,
+  suspended or buried state and flag (which the import makes the learner's marks);
 - deck names made usable (too long, too deep, control characters) and reported when
   changed; the package's main top-level deck takes the import's title when one is given;
 - the review log's answers of the imported cards (manual reschedules left out), and the
@@ -69,7 +70,7 @@ def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFil
             tags = _mnemo_tags(note.tags)
             notes.append(ImportedNote(anki_note_id=note.id, guid=note.guid, note_type_key=note.note_type_id, field_values=list(note.fields), tags=tags))
             cards.extend(rows)
-    _report_exotic(collection, specs, notes, skipped)
+    _report_exotic(specs, notes, skipped)
     used = {note.note_type_key for note in notes}
     root = next(iter(deck_names.values()), "") if not cards else Counter(card.subdeck.split(SEPARATOR)[0] for card in cards).most_common(1)[0][0]
     return DeckFile(
@@ -165,8 +166,8 @@ def _usable_deck_name(name: str, skipped: list[str]) -> str:
     return usable
 
 
-def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes: list[ImportedNote], skipped: list[str]) -> None:
-    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields, suspended and buried cards."""
+def _report_exotic(specs: dict[int, NoteTypeSpec], notes: list[ImportedNote], skipped: list[str]) -> None:
+    """What Mnemo keeps as text but does not do: JavaScript in templates, LaTeX in fields."""
     used = {note.note_type_key for note in notes}
     for type_id in sorted(used):
         spec = specs[type_id]
@@ -175,13 +176,6 @@ def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes
     latex = sum(1 for note in notes if any(LATEX.search(value) for value in note.field_values))
     if latex:
         skipped.append(f"{latex} notes hold LaTeX, shown as its source text (Mnemo does not typeset it)")
-    kept = {note.anki_note_id for note in notes}
-    for word, count in (
-        ("suspended", sum(1 for card in collection.cards if card.suspended and card.note_id in kept)),
-        ("buried", sum(1 for card in collection.cards if card.buried and card.note_id in kept)),
-    ):
-        if count:
-            skipped.append(f"{count} {word} cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others")
 
 
 def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from apps.cards.deck_names import DECK_NAME_MAX_CHARS
 from apps.cards.models import Card, Deck, Note, NoteType
+from apps.study.models import CardMark
 from knowledge_tracing.anki.records import Card as AnkiCard
 from knowledge_tracing.anki.records import Deck as AnkiDeck
 from knowledge_tracing.anki.records import NoteType as AnkiNoteType
@@ -82,7 +83,7 @@ def test_a_template_with_javascript_is_kept_as_text_and_never_reaches_the_card(d
     assert "note type 'Scripted': its templates hold JavaScript, kept for export but never run" in summary["skipped"]
 
 
-def test_suspended_and_buried_cards_are_imported_and_reported(db, owner, tmp_path):
+def test_suspended_and_buried_cards_are_imported_as_the_learners_marks(db, owner, tmp_path):
     notes = [note(index, 10, f"q{index}", f"a{index}") for index in (1, 2, 3)]
     cards = [
         AnkiCard(id=1, note_id=1, ord=0, deck_id=2, state="new", new_position=1, suspended=True),
@@ -90,6 +91,6 @@ def test_suspended_and_buried_cards_are_imported_and_reported(db, owner, tmp_pat
         card(3, 3),
     ]
     summary = import_deck(package(tmp_path, note_types=[BASIC], notes=notes, cards=cards), owner)
-    assert summary["cards"] == 3
-    assert "1 suspended cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others" in summary["skipped"]
-    assert "1 buried cards: Mnemo cannot suspend or bury a card yet, so they are studied like the others" in summary["skipped"]
+    assert summary["cards"] == 3 and summary["skipped"] == []
+    marks = CardMark.objects.filter(learner=owner)
+    assert sorted((mark.card.front, mark.suspended, mark.buried_until is not None) for mark in marks) == [("q1", True, False), ("q2", False, True)]
