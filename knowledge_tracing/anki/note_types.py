@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge_tracing.anki import cloze
+from knowledge_tracing.anki.records import NoteType
 from knowledge_tracing.anki.templates import SPECIAL_FIELDS, RenderedCard, field_is_empty, front_is_empty, render_card
 
 STANDARD, CLOZE = "standard", "cloze"
@@ -138,6 +139,14 @@ CLOZE_TYPE = NoteTypeSpec(
 BUILTIN_NOTE_TYPES: dict[str, NoteTypeSpec] = {
     spec.name: spec for spec in (BASIC, BASIC_AND_REVERSED, BASIC_OPTIONAL_REVERSED, BASIC_TYPE_ANSWER, CLOZE_TYPE)
 }
+
+
+def note_type_spec(note_type: NoteType) -> NoteTypeSpec:
+    """The spec (what rendering needs) of a note type as the reader gives it."""
+    return NoteTypeSpec(
+        name=note_type.name, kind=note_type.kind, fields=note_type.fields, css=note_type.css,
+        templates=tuple(CardTemplate(template.name, template.front, template.back) for template in note_type.templates),
+    )
 
 
 def card_name(kind: str, template_names: Mapping[int, str], ordinal: int) -> str:

@@ -2,7 +2,9 @@
 
 Fixed splits (``--train/--valid/--test``) or the spaced-repetition benchmark's
 time-series protocol on review logs (``--data FILE [FILE ...] --protocol time-series
---folds``), each file cut and fitted on its own, as the benchmark fits each user; see
+--folds``), each file cut and fitted on its own, as the benchmark fits each user
+(``--format anki`` reads Anki packages and collections, each one learner, with card
+text and decks: ``knowledge_tracing.anki.study_rows``); see
 ``knowledge_tracing.protocols`` for which rows are scored. Models choose epochs on
 validation data only. Predictions of all folds (and files) are pooled before scoring.
 Prints a table and optionally writes the figures as JSON and every scored prediction

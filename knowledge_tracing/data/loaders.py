@@ -1,4 +1,4 @@
-"""Read study logs from files into ``StudyLogTable``s: ASSISTments, Anki/FSRS revlogs, Mnemo exports.
+"""Read study logs from files into ``StudyLogTable``s: ASSISTments, Anki/FSRS revlogs, Anki files, Mnemo exports.
 
 Each format has a parser that checks every record and turns it into plain rows with
 the source's own keys (learner key, item key, concept key, time, answer). One shared
@@ -22,7 +22,7 @@ import numpy as np
 from knowledge_tracing.data.columns import CONCEPT_SEPARATOR, REVLOG_REQUIRED_COLUMNS, STUDYLOG_REQUIRED_COLUMNS
 from knowledge_tracing.data.table import StudyLogTable
 
-FORMATS = ("assist", "revlog", "studylog")
+FORMATS = ("assist", "revlog", "studylog", "anki")
 
 
 class DataFormatError(ValueError):
@@ -63,6 +63,7 @@ def load_tables(data_format: str, paths: Sequence[Path | str], **options) -> lis
         "assist": parse_assist,
         "revlog": parse_revlog,
         "studylog": parse_studylog,
+        "anki": parse_anki,
     }
     if data_format not in parsers:
         raise ValueError(f"unknown format {data_format!r}; expected one of {', '.join(FORMATS)}")
@@ -208,6 +209,36 @@ def parse_studylog(path: Path) -> ParsedRows:
         text = record.get("card_text")
         if text not in (None, "") and card not in rows.item_text:
             rows.item_text[card] = str(text)
+    return rows
+
+
+def parse_anki(path: Path) -> ParsedRows:
+    """An Anki package (.apkg, .colpkg) or collection file (collection.anki2, .anki21, .anki21b): one learner.
+
+    Read by ``knowledge_tracing.anki.study_rows`` (the app import's reader and template
+    renderer): the answers only (manual reschedules dropped), item = the card, its text
+    the rendered front and back, concept = the card's deck. Recall is a rating above 1.
+    An unreadable file raises ``DataFormatError`` with the reader's reason.
+    """
+    from knowledge_tracing.anki.limits import AnkiFileError
+    from knowledge_tracing.anki.study_rows import read_study_rows
+
+    try:
+        study_rows = read_study_rows(path)
+    except AnkiFileError as error:
+        raise DataFormatError(path, 1, str(error)) from None
+    rows = ParsedRows()
+    for review in study_rows.reviews:
+        rows.append(
+            learner=path.name,
+            item=review.card_id,
+            concept=study_rows.card_deck[review.card_id],
+            time=review.reviewed_at.timestamp(),
+            outcome=int(review.rating > 1),
+            grade=review.rating,
+            duration_ms=float(review.duration_ms),
+        )
+    rows.item_text.update(study_rows.card_text)
     return rows
 
 

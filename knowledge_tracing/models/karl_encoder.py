@@ -15,7 +15,7 @@ import os
 import torch
 from torch import nn
 
-from knowledge_tracing.embeddings import default_model_path
+from knowledge_tracing.embeddings import MULTILINGUAL_MODEL_NAME, default_model_path
 
 
 class TunableEncoder(nn.Module):
@@ -27,7 +27,10 @@ class TunableEncoder(nn.Module):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
+        path = default_model_path()
+        if str(path) == MULTILINGUAL_MODEL_NAME:
+            raise ValueError(f"karl: fine_tune_encoder needs a sentence-transformers encoder, and {MULTILINGUAL_MODEL_NAME} is not one")
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.texts = list(texts)
 
     def forward(self, items: torch.Tensor) -> torch.Tensor:

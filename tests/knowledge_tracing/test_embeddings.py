@@ -52,3 +52,19 @@ def test_empty_input_and_a_bare_string(encoder):
 def test_a_missing_model_directory_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="not found"):
         SentenceEncoder(tmp_path / "no-such-model")
+
+
+def test_the_multilingual_encoder_is_chosen_by_name_and_matches_words_across_languages(encoder, monkeypatch):
+    """A Japanese word is nearest its German and English translations with USE Multilingual; MiniLM reads Japanese poorly."""
+    monkeypatch.setenv("MNEMO_ENCODER_PATH", "use-multilingual-v3")
+    multilingual = SentenceEncoder()
+    assert (multilingual.model_name, multilingual.dimension) == ("use-multilingual-v3", 512)
+    texts = ["犬", "Hund", "dog", "Montag", "Eisenbahn"]
+    vectors = multilingual.encode(texts)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(SentenceEncoder("use-multilingual-v3", batch_size=2).encode(texts), vectors, atol=1e-5)
+    similarity = vectors[0] @ vectors[1:].T
+    assert similarity[:2].min() > similarity[2:].max() + 0.2
+    english_only = encoder.encode(texts)
+    assert english_only[0] @ english_only[1] < similarity[0]

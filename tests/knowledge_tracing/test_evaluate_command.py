@@ -153,3 +153,20 @@ def test_predictions_file_lists_each_scored_row_with_every_models_probability(tm
         outcomes = np.array([int(line["outcome"]) for line in lines])
         assert ((0 < probabilities) & (probabilities < 1)).all()
         assert np.mean((probabilities - outcomes) ** 2) == pytest.approx(figures[model]["brier"], abs=1e-5)
+
+
+def test_an_anki_file_is_evaluated_directly(tmp_path, capsys):
+    """A real Anki package, one learner: answers scored on the benchmark's protocol, finite figures for each model."""
+    from tests.anki_truth import REAL_ANKI_DATA
+
+    package, output = REAL_ANKI_DATA / "kedarmhaswade_collection.apkg", tmp_path / "results.json"
+    arguments = ["evaluate", "--format", "anki", "--data", str(package), "--models", "fsrs6-default,moving-avg,constant"]
+    assert main(arguments + ["--json", str(output)]) == 0
+    results = json.loads(output.read_text())["results"]
+    assert [result["model"] for result in results] == ["fsrs6-default", "moving-avg", "constant"]
+    for result in results:
+        assert result["n"] > 400
+        for key in ("auc", "log_loss", "rmse_bins", "ece"):
+            assert np.isfinite(result[key]), key
+        assert list(result["per_learner"]) == [f"{package}:{package.name}"]
+    assert "| moving-avg |" in capsys.readouterr().out

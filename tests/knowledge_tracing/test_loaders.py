@@ -143,8 +143,8 @@ def test_studylog_parquet_reports_row_as_line(tmp_path):
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown format 'anki'"):
-        load_tables("anki", [tmp_path / "x.csv"])
+    with pytest.raises(ValueError, match="unknown format 'mnemosyne'"):
+        load_tables("mnemosyne", [tmp_path / "x.csv"])
 
 
 def test_revlog_reads_the_fsrs_optimizers_millisecond_times_and_a_directory_as_one_log_per_learner(tmp_path):

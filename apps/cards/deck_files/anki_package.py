@@ -29,7 +29,7 @@ from apps.cards.media_links import referenced_media
 from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
 from apps.cards.rendering import card_text_problem
 from knowledge_tracing.anki.limits import AnkiFileError
-from knowledge_tracing.anki.note_types import CardTemplate, NoteTypeSpec, render_note_card
+from knowledge_tracing.anki.note_types import NoteTypeSpec, note_type_spec, render_note_card
 from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
 from knowledge_tracing.anki.records import Collection, answers
 from knowledge_tracing.anki.templates import TemplateError
@@ -86,10 +86,7 @@ def _note_types(collection: Collection, skipped: list[str]) -> dict[int, NoteTyp
     specs = {}
     for type_id, note_count in used.items():
         note_type = collection.note_types[type_id]
-        spec = NoteTypeSpec(
-            name=note_type.name, kind=note_type.kind, fields=note_type.fields, css=note_type.css,
-            templates=tuple(CardTemplate(template.name, template.front, template.back) for template in note_type.templates),
-        )
+        spec = note_type_spec(note_type)
         problems = note_type_problems(spec)
         if problems:
             skipped.append(f"note type {note_type.name[:80]!r}: {'; '.join(problems)}; its {note_count} notes are skipped")
