@@ -1,0 +1,79 @@
+"""A damaged Anki package is imported whole or refused with a reason, and a refusal leaves nothing behind.
+
+The app's path as a user meets it: ``read_deck_file`` (the upload's preview) then
+``deck_import_file`` (the import, one transaction). Reading may refuse the file with a
+``DeckFileError``; once read, the import must succeed, and what it reports is what it
+stored. Any other exception fails the test after checking that it wrote nothing (the
+transaction's promise). Base files are those of at most ``MAX_BASE_CARDS`` cards, so
+each example takes a fraction of a second.
+"""
+
+import functools
+import itertools
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from hypothesis import given, note
+
+from apps.cards.deck_files.limits import ImportLimits
+from apps.cards.deck_files.reading import read_deck_file
+from apps.cards.deck_files.records import DeckFileError
+from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
+from apps.cards.services import deck_import_file
+from apps.study.models import StudyLog
+from knowledge_tracing.anki.reader import read_collection
+from tests.fuzz.anki_mutations import base_files, damaged_anki_files
+
+MB = 1024 * 1024
+MAX_BASE_CARDS = 100
+LIMITS = ImportLimits(max_upload_bytes=16 * MB, max_cards=5_000, max_unpacked_bytes=64 * MB, max_review_logs=20_000)
+WRITTEN = (Deck, Note, NoteType, Card, DeckMedia, StudyLog)
+learner_numbers = itertools.count()
+
+
+@functools.cache
+def small_files() -> tuple[tuple[str, bytes], ...]:
+    def cards(data: bytes, suffix: str) -> int:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"deck{suffix}"
+            path.write_bytes(data)
+            return len(read_collection(path).cards)
+
+    return tuple((name, data) for name, data in base_files() if cards(data, Path(name).suffix) <= MAX_BASE_CARDS)
+
+
+def rows_written() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in WRITTEN}
+
+
+@pytest.fixture(autouse=True)
+def quiet_imports(settings, tmp_path):
+    """Imported media go to the test's folder; cards are not embedded as they are saved."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MNEMO_EMBED_CARDS_ON_SAVE = False
+
+
+@pytest.mark.django_db
+@given(damaged_anki_files(files=small_files()))
+def test_a_damaged_package_is_imported_whole_or_refused_leaving_nothing(sample):
+    note(sample.made)
+    learner = get_user_model().objects.create_user(f"fuzzed-{next(learner_numbers)}", password="unused-in-this-test")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"deck{sample.suffix}"
+        path.write_bytes(sample.data)
+        try:
+            deck_file = read_deck_file(path, limits=LIMITS)
+        except DeckFileError as error:
+            assert str(error)
+            return
+    before = rows_written()
+    try:
+        result = deck_import_file(owner=learner, deck_file=deck_file)
+    except BaseException:
+        assert rows_written() == before, "a failed import left rows behind"
+        raise
+    assert Card.objects.filter(note__owner=learner).count() == result.cards
+    assert StudyLog.objects.filter(learner=learner).count() == result.review_logs
+    assert DeckMedia.objects.filter(deck__owner=learner).count() == result.media
