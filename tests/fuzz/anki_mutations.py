@@ -29,16 +29,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import zstandard
-from django.conf import settings
 from hypothesis import strategies as st
 
 from knowledge_tracing.anki.archive import ZSTD_MAGIC
 from knowledge_tracing.anki.reader import _unicase
 from knowledge_tracing.anki.records import Card, Collection, Deck, Note, NoteType, Review, Template
 from knowledge_tracing.anki.writer import write_collection, write_package
+from tests.anki_truth import REAL_ANKI_DATA, REAL_FILES
 
-SHARED_ANKI = Path(settings.BASE_DIR).parent / "shared" / "data" / "anki"
-ANKI_SUFFIXES = (".apkg", ".colpkg", ".anki2", ".anki21", ".anki21b")
 COLLECTION_ENTRIES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 INT64 = (-(2**63), 2**63 - 1)
 HOSTILE_VALUES = [
@@ -64,10 +62,6 @@ class AnkiSample:
 
     def __repr__(self) -> str:
         return f"AnkiSample({self.made!r}, {len(self.data):,} bytes as {self.suffix})"
-
-
-def real_files() -> list[Path]:
-    return sorted(path for path in SHARED_ANKI.glob("*") if path.suffix in ANKI_SUFFIXES)
 
 
 CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -105,7 +99,7 @@ def built_collection() -> Collection:
 @functools.cache
 def base_files() -> tuple[tuple[str, bytes], ...]:
     """(name, bytes) of every file mutations start from: the real ones, then a built package and collection."""
-    files = [(path.name, path.read_bytes()) for path in real_files()]
+    files = [(name, (REAL_ANKI_DATA / name).read_bytes()) for name in REAL_FILES]
     with tempfile.TemporaryDirectory() as folder:
         package, collection = Path(folder) / "built.apkg", Path(folder) / "built.anki2"
         write_package(package, built_collection(), media=[("a.mp3", b"ID3 not much of a song")])

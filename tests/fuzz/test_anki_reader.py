@@ -19,7 +19,8 @@ from hypothesis import given, note, target
 from knowledge_tracing.anki.limits import AnkiFileError, ReadLimits
 from knowledge_tracing.anki.reader import open_anki_file, read_collection
 from knowledge_tracing.anki.writer import write_collection
-from tests.fuzz.anki_mutations import SHARED_ANKI, built_collection, damaged_anki_files
+from tests.anki_truth import REAL_ANKI_DATA
+from tests.fuzz.anki_mutations import built_collection, damaged_anki_files
 
 MB = 1024 * 1024
 LIMITS = ReadLimits(max_unpacked_bytes=64 * MB, max_media_file_bytes=8 * MB, max_field_chars=1_000_000, max_sqlite_steps=200_000_000)
@@ -91,7 +92,7 @@ def test_a_small_compressed_package_is_read_in_little_memory():
     """Found by the fuzzer's memory target: each zstd entry took a buffer of the whole 1 GB budget before decompressing."""
     tracemalloc.start()
     try:
-        with open_anki_file(SHARED_ANKI / "kedarmhaswade_simple-spanish-w-audio.colpkg.apkg") as anki_file:
+        with open_anki_file(REAL_ANKI_DATA / "kedarmhaswade_simple-spanish-w-audio.colpkg.apkg") as anki_file:
             media_bytes = sum(len(anki_file.read_media(name)) for name in anki_file.media)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
