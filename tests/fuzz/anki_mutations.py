@@ -155,7 +155,7 @@ def damaged_bytes(draw, data: bytes) -> bytes:
     return bytes(result)
 
 
-def _collection_bytes(data: bytes) -> tuple[bytes, callable]:
+def collection_bytes(data: bytes) -> tuple[bytes, callable]:
     """The SQLite bytes of a file's collection and a function that puts changed SQLite bytes back in the same form."""
     entries, entry, compressed = unpacked(data)
 
@@ -294,7 +294,7 @@ def damaged_anki_files(draw, files=None) -> AnkiSample:
     if depth == "entries":
         changed, made = draw(damaged_entries(data))
         return AnkiSample(changed, suffix, f"{name}: {made}")
-    sqlite_bytes, put_back = _collection_bytes(data)
+    sqlite_bytes, put_back = collection_bytes(data)
     if depth == "pages":
         return AnkiSample(put_back(_page_damage(draw, sqlite_bytes)), suffix, f"{name}: SQLite pages damaged")
     changed, made = _content_damage(draw, sqlite_bytes)

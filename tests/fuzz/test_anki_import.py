@@ -10,6 +10,7 @@ each example takes a fraction of a second.
 
 import functools
 import itertools
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
 from apps.cards.services import deck_import_file
 from apps.study.models import StudyLog
 from knowledge_tracing.anki.reader import read_collection
-from tests.fuzz.anki_mutations import base_files, damaged_anki_files
+from knowledge_tracing.anki.writer import write_package
+from tests.fuzz.anki_mutations import base_files, built_collection, collection_bytes, damaged_anki_files
 
 MB = 1024 * 1024
 MAX_BASE_CARDS = 100
@@ -77,3 +79,26 @@ def test_a_damaged_package_is_imported_whole_or_refused_leaving_nothing(sample):
     assert Card.objects.filter(note__owner=learner).count() == result.cards
     assert StudyLog.objects.filter(learner=learner).count() == result.review_logs
     assert DeckMedia.objects.filter(deck__owner=learner).count() == result.media
+
+
+@pytest.mark.django_db
+def test_a_package_none_of_whose_notes_can_be_read_is_refused_with_the_reasons(tmp_path):
+    """Found by the fuzzer: with its note types gone, a package was imported as an empty deck reporting one media file never stored."""
+    before = rows_written()
+    path = tmp_path / "built.apkg"
+    write_package(path, built_collection(), media=[("a.mp3", b"ID3 not much of a song")])
+    sqlite_bytes, put_back = collection_bytes(path.read_bytes())
+    with tempfile.TemporaryDirectory() as folder:
+        collection = Path(folder) / "collection.anki2"
+        collection.write_bytes(sqlite_bytes)
+        with sqlite3.connect(collection) as database:
+            database.execute("UPDATE col SET models = ?", (b"",))
+        database.close()
+        path.write_bytes(put_back(collection.read_bytes()))
+    with pytest.raises(DeckFileError) as error:
+        read_deck_file(path, limits=LIMITS)
+    assert str(error.value) == (
+        "the file holds no cards that can be imported: 2 notes whose note type is missing; skipped; "
+        "4 cards whose note is missing; skipped; 3 review log entries of cards that are not imported"
+    )
+    assert rows_written() == before

@@ -45,11 +45,23 @@ def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name
         with open_anki_file(path, limits=limits.anki()) as anki_file:
             deck_file = _deck_file(anki_file.collection, title=title, file_stem=Path(name or path.name).stem)
             deck_file.skipped[:0] = anki_file.problems
+            if not deck_file.cards:
+                raise DeckFileError(_nothing_to_import(deck_file.skipped))
             deck_file.media, media_problems = _media(anki_file, deck_file)
             deck_file.skipped.extend(media_problems)
     except AnkiFileError as error:
         raise DeckFileError(str(error)) from error
     return deck_file
+
+
+def _nothing_to_import(skipped: list[str]) -> str:
+    """The refusal of a file none of whose cards can be imported, with the first reasons why.
+
+    As a CSV file without rows is refused: importing it would make an empty deck and
+    report media it never stored (found by the fuzz tests).
+    """
+    reasons = f": {'; '.join(skipped[:3])}{'; …' if len(skipped) > 3 else ''}" if skipped else ""
+    return f"the file holds no cards that can be imported{reasons}"
 
 
 def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFile:
