@@ -41,10 +41,11 @@ COLLECTION_ENTRIES = ("collection.anki21b", "collection.anki21", "collection.ank
 INT64 = (-(2**63), 2**63 - 1)
 HOSTILE_VALUES = [
     None, 0, -1, 1, 3, 99, INT64[0], INT64[1], 2**53, 1e308, -1e308, 0.5, "", " ", "x", "1", "-5", "1e999",
-    "\x1f", "a\x1fb\x1fc\x1fd\x1fe", "\x1f" * 200, "é" * 40, "\ud83d\ude42", "\x00", "{", "[]", "{}", "null",
+    "\x1f", "a\x1fb\x1fc\x1fd\x1fe", "\x1f" * 200, "é" * 40, "🙂", "\x00", "{", "[]", "{}", "null",
     '{"1": 5}', '{"1": {"id": "x", "flds": 7, "tmpls": null}}', '{"s": -1, "d": "x", "lrt": 1e300}',
     b"", b"\x00", b"\xff\xfe\xfd", b"\x08\x96\x01", b"\x0a\xff\xff\xff\xff\x0f",
 ]
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)  # SQLite stores UTF-8, which has no lone surrogates
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(*INT64) | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
@@ -224,11 +225,19 @@ def _content_damage(draw, sqlite_bytes: bytes) -> tuple[bytes, str]:
         database = sqlite3.connect(path)
         database.create_collation("unicase", _unicase)  # schema-18 indexes name Anki's collation
         try:
-            made = [_one_content_change(draw, database) for _ in range(draw(st.integers(1, 4)))]
+            made = [_content_change_or_why_not(draw, database) for _ in range(draw(st.integers(1, 4)))]
             database.commit()
         finally:
             database.close()
         return path.read_bytes(), "; ".join(made)
+
+
+def _content_change_or_why_not(draw, database: sqlite3.Connection) -> str:
+    """One change, or why it could not be made (an earlier change left a key that is not UTF-8, a constraint refused it)."""
+    try:
+        return _one_content_change(draw, database)
+    except (sqlite3.Error, UnicodeError) as error:
+        return f"a change failed ({error})"
 
 
 def _one_content_change(draw, database: sqlite3.Connection) -> str:
@@ -264,7 +273,7 @@ def _one_content_change(draw, database: sqlite3.Connection) -> str:
             value = value[: draw(st.integers(0, len(value)))]
     elif kind == "fields" and table == "notes":
         column = "flds"
-        value = "\x1f".join(draw(st.lists(st.text(max_size=30), min_size=0, max_size=12)))
+        value = "\x1f".join(draw(st.lists(TEXT, min_size=0, max_size=12)))
     elif kind == "blob":
         current = database.execute(f"SELECT {column} FROM {table} WHERE {where}", row_key).fetchone()[0]
         value = draw(damaged_bytes(current)) if isinstance(current, bytes) and current else draw(st.binary(max_size=40))
@@ -273,19 +282,17 @@ def _one_content_change(draw, database: sqlite3.Connection) -> str:
     elif kind == "huge":
         value = draw(st.sampled_from(["x" * 1_100_000, "\x1f" * 200_000, "{{c1::" * 50_000, "[" * 300_000]))
     else:
-        value = draw(st.one_of(st.sampled_from(HOSTILE_VALUES), st.integers(*INT64), st.text(max_size=30), st.floats()))
-    try:
-        cast = "CAST(? AS TEXT)" if kind == "bad utf-8" else "?"  # text that is not UTF-8, as a damaged file may hold
-        database.execute(f"UPDATE {table} SET {column} = {cast} WHERE {where}", (value, *row_key))
-    except sqlite3.Error as error:
-        return f"{table}.{column} of row {row_key} unchanged ({error})"
+        value = draw(st.one_of(st.sampled_from(HOSTILE_VALUES), st.integers(*INT64), TEXT, st.floats()))
+    cast = "CAST(? AS TEXT)" if kind == "bad utf-8" else "?"  # text that is not UTF-8, as a damaged file may hold
+    database.execute(f"UPDATE {table} SET {column} = {cast} WHERE {where}", (value, *row_key))
     return f"{table}.{column} of row {row_key} = {value!r:.60}"
 
 
 @st.composite
-def damaged_anki_files(draw, files=None) -> AnkiSample:
-    """A real or built Anki file damaged at one of the four depths the module docstring names."""
-    name, data = draw(st.sampled_from(files or base_files()))
+def damaged_anki_files(draw, names: tuple[str, ...] = ()) -> AnkiSample:
+    """One of the named real or built Anki files (all when none are named), damaged at one of the four depths the module docstring names."""
+    name = draw(st.sampled_from(names or [name for name, _ in base_files()]))
+    data = dict(base_files())[name]
     suffix = Path(name).suffix
     is_package = data.startswith(b"PK")
     depth = draw(st.sampled_from(["bytes", "entries", "pages", "content", "content"] if is_package else ["bytes", "pages", "content", "content"]))
