@@ -8,10 +8,13 @@ transaction's promise). Base files are those of at most ``MAX_BASE_CARDS`` cards
 each example takes a fraction of a second.
 """
 
+import dataclasses
 import functools
 import itertools
 import sqlite3
 import tempfile
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,16 @@ def test_a_package_none_of_whose_notes_can_be_read_is_refused_with_the_reasons(t
         "4 cards whose note is missing; skipped; 3 review log entries of cards that are not imported"
     )
     assert rows_written() == before
+
+
+@pytest.mark.django_db
+def test_a_review_dated_in_the_far_future_is_left_out_and_the_rest_imported(tmp_path, owner):
+    """Found by the fuzzer: a revlog id near the largest integer (the year 9999) overflowed the scheduler's dates while replaying."""
+    built = built_collection()
+    far = dataclasses.replace(built.reviews[-1], id=2**63 - 1, reviewed_at=datetime(9999, 12, 31, tzinfo=dt_timezone.utc))
+    path = tmp_path / "future.apkg"
+    write_package(path, dataclasses.replace(built, reviews=[*built.reviews[:-1], far]))
+    deck_file = read_deck_file(path, limits=LIMITS)
+    result = deck_import_file(owner=owner, deck_file=deck_file)
+    assert (result.cards, result.review_logs) == (4, 2)
+    assert "1 review log entries dated in the future (a damaged file or clock); left out" in result.skipped

@@ -18,7 +18,10 @@ what of it Mnemo keeps, and says in words what it leaves out:
 
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
+
+from django.utils import timezone
 
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.media_types import media_type_problem
@@ -37,6 +40,10 @@ TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
 SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 LATEX = re.compile(r"\[\$?\$?\]|\[latex\]|\\\(|\\\[", re.IGNORECASE)
 ANKI_DEFAULT_DECK = "Default"
+# A review dated later than this after the import cannot have happened: a damaged file
+# (or clock). Replaying one dated near the year 9999 overflowed the scheduler's dates
+# (found by the fuzz tests). A day's margin keeps answers from a clock that runs ahead.
+REVIEW_FUTURE_MARGIN = timedelta(days=1)
 
 
 def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name: str = "") -> DeckFile:
@@ -199,14 +206,18 @@ def _report_exotic(collection: Collection, specs: dict[int, NoteTypeSpec], notes
 def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:
     answered = answers(collection.reviews)
     unanswered = len(collection.reviews) - len(answered)
+    latest = timezone.now() + REVIEW_FUTURE_MARGIN
+    dated = [review for review in answered if review.reviewed_at <= latest]
     reviews = [
         ReviewRow(anki_card_id=review.card_id, answered_at=review.reviewed_at, grade=review.rating, response_ms=review.duration_ms)
-        for review in answered if review.card_id in card_ids
+        for review in dated if review.card_id in card_ids
     ]
     if unanswered:
         skipped.append(f"{unanswered} review log entries without an answer (rescheduled or reset by hand)")
-    if len(answered) > len(reviews):
-        skipped.append(f"{len(answered) - len(reviews)} review log entries of cards that are not imported")
+    if len(answered) > len(dated):
+        skipped.append(f"{len(answered) - len(dated)} review log entries dated in the future (a damaged file or clock); left out")
+    if len(dated) > len(reviews):
+        skipped.append(f"{len(dated) - len(reviews)} review log entries of cards that are not imported")
     return reviews
 
 
