@@ -118,3 +118,16 @@ def test_a_review_dated_in_the_far_future_is_left_out_and_the_rest_imported(tmp_
     result = deck_import_file(owner=owner, deck_file=deck_file)
     assert (result.cards, result.review_logs) == (4, 2)
     assert "1 review log entries dated in the future (a damaged file or clock); left out" in result.skipped
+
+
+@pytest.mark.django_db
+def test_a_card_whose_number_its_note_type_lacks_skips_its_note_with_the_reason(tmp_path, owner):
+    """Found by the fuzzer: card ord -1 picked the last template (Python's indexing), then broke the database's check, failing the import."""
+    built = built_collection()
+    cards = [dataclasses.replace(card, ord=-1) if card.id == 12 else card for card in built.cards]
+    path = tmp_path / "negative.apkg"
+    write_package(path, dataclasses.replace(built, cards=cards))
+    result = deck_import_file(owner=owner, deck_file=read_deck_file(path, limits=LIMITS))
+    assert (result.cards, result.notes) == (2, 1)
+    assert "note 1 card 0: not a card its note type has (card numbers run from 1 to 2); the note is skipped" in result.skipped
+    assert sorted(Card.objects.filter(note__owner=owner).values_list("ord", flat=True)) == [0, 1]

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 
+from django.db import connection
 from django.utils import timezone
 
 from apps.cards.deck_files.limits import ImportLimits
@@ -28,12 +29,13 @@ from apps.cards.deck_files.media_types import media_type_problem
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ImportedNote, ReviewRow
 from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
 from apps.cards.media_links import referenced_media
+from apps.cards.models import Card
 from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
 from apps.cards.rendering import card_text_problem
 from knowledge_tracing.anki.limits import AnkiFileError
 from knowledge_tracing.anki.note_types import CardTemplate, NoteTypeSpec, render_note_card
 from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
-from knowledge_tracing.anki.records import Collection, answers
+from knowledge_tracing.anki.records import CLOZE, Collection, answers
 from knowledge_tracing.anki.templates import TemplateError
 
 TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
@@ -126,6 +128,9 @@ def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str]
     for card in anki_cards:
         deck = deck_names.get(card.deck_id) or next(iter(deck_names.values()))
         source = f"note {note.id} card {card.ord + 1}"
+        if not 0 <= card.ord < _ordinals(spec):
+            skipped.append(f"{source}: not a card its note type has (card numbers run from 1 to {_ordinals(spec)}); the note is skipped")
+            return []
         try:
             rendered = render_note_card(spec, note.fields, card.ord, tags=note.tags, deck=deck)
         except (TemplateError, IndexError, ValueError) as error:
@@ -142,6 +147,17 @@ def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str]
             anki_card_id=card.id, anki_note_id=note.id, ord=card.ord, schedule=card,
         ))
     return rows
+
+
+def _ordinals(spec: NoteTypeSpec) -> int:
+    """How many card ordinals the note type has: one per template, or per cloze number up to what ``Card.ord`` holds.
+
+    A damaged file may give a card any ordinal: a negative one picked a template from
+    the end (Python's indexing) and then broke the database's check (found by the fuzz tests).
+    """
+    if spec.kind == CLOZE:
+        return connection.ops.integer_field_range(Card._meta.get_field("ord").get_internal_type())[1] + 1
+    return len(spec.templates)
 
 
 def _deck_names(collection: Collection, *, title: str, file_stem: str, skipped: list[str]) -> dict[int, str]:
