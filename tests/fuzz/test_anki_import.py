@@ -131,3 +131,15 @@ def test_a_card_whose_number_its_note_type_lacks_skips_its_note_with_the_reason(
     assert (result.cards, result.notes) == (2, 1)
     assert "note 1 card 0: not a card its note type has (card numbers run from 1 to 2); the note is skipped" in result.skipped
     assert sorted(Card.objects.filter(note__owner=owner).values_list("ord", flat=True)) == [0, 1]
+
+
+@pytest.mark.django_db
+def test_a_second_card_with_the_same_number_is_left_out_and_the_first_kept(tmp_path, owner):
+    """Found by the fuzzer: two cards of one note with one ord broke the database's unique check, failing the import."""
+    built = built_collection()
+    cards = [dataclasses.replace(card, ord=0) if card.id == 12 else card for card in built.cards]
+    path = tmp_path / "twice.apkg"
+    write_package(path, dataclasses.replace(built, cards=cards))
+    result = deck_import_file(owner=owner, deck_file=read_deck_file(path, limits=LIMITS))
+    assert (result.cards, result.notes, result.review_logs) == (3, 2, 3)
+    assert "note 1 card 1: a second card with this number; left out with its history, the first kept" in result.skipped
