@@ -86,6 +86,9 @@ CARD_DATA_MAX_CHARS = 10_000
 MEDIA_NAME_MAX_BYTES = 255
 MEDIA_NAME_FORBIDDEN = set('/\\:*?"<>|')
 SQLITE_PROGRESS_EVERY = 10_000
+# Python's json module recurses once per nesting level: JSON nested past the recursion
+# limit ("[" * 300000 in col.conf, found by the fuzz tests) raises RecursionError, which
+# every parse below treats as it treats JSON that does not parse.
 # The columns read as numbers and as text. SQLite stores whatever a writer gave it, so a
 # damaged file may hold text, a blob or NULL in any of them: such a row is refused by name.
 # Numbers may be reals (old Anki versions wrote some), read as integers (SQLite's CAST
@@ -228,7 +231,7 @@ def _media_listing(data: bytes) -> list[tuple[str, str]]:
     """(zip entry, file name) pairs from the latest (MediaEntries protobuf) or the legacy (JSON) manifest."""
     try:
         legacy = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         try:
             entries = MediaEntries.FromString(data).entries
         except DecodeError as error:
@@ -320,7 +323,7 @@ def _timestamp(seconds: float) -> datetime:
 def _json_object(text, where: str) -> dict:
     try:
         value = json.loads(text or "{}")
-    except (json.JSONDecodeError, TypeError) as error:
+    except (json.JSONDecodeError, TypeError, RecursionError) as error:
         raise AnkiFileError(f"{where}: not JSON ({error})") from error
     if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
         raise AnkiFileError(f"{where}: not an object of objects")
@@ -366,7 +369,7 @@ class _CollectionReader:
         else:
             try:
                 value = json.loads(conf or "{}").get("schedVer")
-            except (json.JSONDecodeError, AttributeError, TypeError):
+            except (json.JSONDecodeError, AttributeError, TypeError, RecursionError):
                 value = None
         try:
             return int(value)
@@ -635,7 +638,7 @@ def _memory_state(data) -> MemoryState | None:
         return None
     try:
         values = json.loads(data)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     stability, difficulty = values.get("s"), values.get("d")
     if not all(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 for value in (stability, difficulty)):

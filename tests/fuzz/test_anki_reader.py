@@ -99,3 +99,17 @@ def test_a_small_compressed_package_is_read_in_little_memory():
         tracemalloc.stop()
     assert ReadLimits().max_unpacked_bytes == 1024 * MB and media_bytes > 0
     assert peak < 16 * MB
+
+
+@pytest.mark.parametrize(("column", "outcome"), [
+    ("conf", None), ("models", "collection.anki2: col.models: not JSON"), ("decks", "collection.anki2: col.decks: not JSON"),
+])
+def test_json_nested_past_the_recursion_limit_is_treated_as_json_that_does_not_parse(tmp_path, column, outcome):
+    """Found by the fuzzer: "[" * 300000 in col.conf raised RecursionError from the json module."""
+    path = _collection_with(tmp_path, f"UPDATE col SET {column} = ?", ("[" * 300_000,))
+    if outcome is None:
+        assert len(read_collection(path).cards) == len(built_collection().cards)
+        return
+    with pytest.raises(AnkiFileError) as error:
+        read_collection(path)
+    assert str(error.value).startswith(outcome)
