@@ -86,6 +86,23 @@ CARD_DATA_MAX_CHARS = 10_000
 MEDIA_NAME_MAX_BYTES = 255
 MEDIA_NAME_FORBIDDEN = set('/\\:*?"<>|')
 SQLITE_PROGRESS_EVERY = 10_000
+# Python's json module recurses once per nesting level: JSON nested past the recursion
+# limit ("[" * 300000 in col.conf, found by the fuzz tests) raises RecursionError, which
+# every parse below treats as it treats JSON that does not parse.
+# The columns read as numbers and as text. SQLite stores whatever a writer gave it, so a
+# damaged file may hold text, a blob or NULL in any of them: such a row is refused by name.
+# Numbers may be reals (old Anki versions wrote some), read as integers (SQLite's CAST
+# truncates them and clamps them to 64 bits).
+NUMBER_COLUMNS = {
+    "notes": ("id", "mid", "mod"),
+    "cards": ("id", "nid", "did", "ord", "mod", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "odue", "odid", "flags"),
+    "revlog": ("id", "cid", "ease", "ivl", "lastIvl", "factor", "time", "type"),
+    "notetypes": ("id",), "fields": ("ntid", "ord"), "templates": ("ntid", "ord"), "decks": ("id",), "deck_config": ("id",),
+}
+TEXT_COLUMNS = {
+    "notes": ("guid", "tags", "flds"), "notetypes": ("name",), "fields": ("name",), "templates": ("name",), "decks": ("name",),
+    "deck_config": ("name",),
+}
 
 
 def open_anki_file(path: Path, *, limits: ReadLimits | None = None) -> "AnkiFile":
@@ -214,7 +231,7 @@ def _media_listing(data: bytes) -> list[tuple[str, str]]:
     """(zip entry, file name) pairs from the latest (MediaEntries protobuf) or the legacy (JSON) manifest."""
     try:
         legacy = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         try:
             entries = MediaEntries.FromString(data).entries
         except DecodeError as error:
@@ -306,7 +323,7 @@ def _timestamp(seconds: float) -> datetime:
 def _json_object(text, where: str) -> dict:
     try:
         value = json.loads(text or "{}")
-    except (json.JSONDecodeError, TypeError) as error:
+    except (json.JSONDecodeError, TypeError, RecursionError) as error:
         raise AnkiFileError(f"{where}: not JSON ({error})") from error
     if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
         raise AnkiFileError(f"{where}: not an object of objects")
@@ -352,7 +369,7 @@ class _CollectionReader:
         else:
             try:
                 value = json.loads(conf or "{}").get("schedVer")
-            except (json.JSONDecodeError, AttributeError, TypeError):
+            except (json.JSONDecodeError, AttributeError, TypeError, RecursionError):
                 value = None
         try:
             return int(value)
@@ -373,6 +390,24 @@ class _CollectionReader:
             reviews=self._reviews(),
             problems=self.problems,
         )
+
+    def _rows(self, table: str, columns: str, order: str = ""):
+        """The table's rows (``columns``, comma-separated), numbers as integers; AnkiFileError naming a row whose value has the wrong type."""
+        numbers, texts = NUMBER_COLUMNS.get(table, ()), TEXT_COLUMNS.get(table, ())
+        names = [name.strip() for name in columns.split(",")]
+        checks = [f"typeof({name}) NOT IN ('integer', 'real')" for name in names if name in numbers]
+        checks += [f"typeof({name}) != 'text'" for name in names if name in texts]
+        if checks:
+            wrong = self.database.execute(f"SELECT {columns} FROM {table} WHERE {' OR '.join(checks)} LIMIT 1").fetchone()
+            if wrong:
+                column, value = next(
+                    (name, value) for name, value in zip(names, wrong)
+                    if (name in numbers and not isinstance(value, (int, float))) or (name in texts and not isinstance(value, str))
+                )
+                kind = "a number" if column in numbers else "text"
+                raise AnkiFileError(f"{self.entry}: a row of {table} holds {_sqlite_kind(value)} in {column}, where Anki keeps {kind}")
+        selected = ", ".join(f"CAST({name} AS INTEGER)" if name in numbers else name for name in names)
+        return self.database.execute(f"SELECT {selected} FROM {table} {order}")
 
     def _count(self, table: str, limit: int, what: str) -> None:
         count = self.database.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -407,16 +442,16 @@ class _CollectionReader:
 
     def _note_types_18(self) -> dict[int, NoteType]:
         fields: dict[int, list[str]] = {}
-        for note_type_id, name in self.database.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+        for note_type_id, name, _ in self._rows("fields", "ntid, name, ord", "ORDER BY ntid, ord"):
             fields.setdefault(note_type_id, []).append(name)
             self._check_per_type(len(fields[note_type_id]), self.limits.max_fields, "fields", note_type_id)
         templates: dict[int, list[tuple[str, str, str]]] = {}
-        for note_type_id, name, config in self.database.execute("SELECT ntid, name, config FROM templates ORDER BY ntid, ord"):
+        for note_type_id, name, config in self._rows("templates", "ntid, name, config", "ORDER BY ntid, ord"):
             formats = self._parse(TemplateConfig, config, f"template {name!r}")
             templates.setdefault(note_type_id, []).append((name, formats.q_format, formats.a_format))
             self._check_per_type(len(templates[note_type_id]), self.limits.max_templates, "templates", note_type_id)
         note_types = {}
-        for note_type_id, name, config in self.database.execute("SELECT id, name, config FROM notetypes"):
+        for note_type_id, name, config in self._rows("notetypes", "id, name, config"):
             settings = self._parse(NotetypeConfig, config, f"note type {name!r}")
             note_types[note_type_id] = self._note_type(
                 note_type_id=note_type_id, name=name, cloze=settings.kind == NOTETYPE_KIND_CLOZE,
@@ -460,7 +495,7 @@ class _CollectionReader:
         if self.schema18:
             self._count("decks", self.limits.max_decks, "decks")
             rows = []
-            for deck_id, name, kind in self.database.execute("SELECT id, name, kind FROM decks"):
+            for deck_id, name, kind in self._rows("decks", "id, name, kind"):
                 container = self._parse(DeckKindContainer, kind, f"deck {deck_id}")
                 normal = container.normal
                 rows.append((
@@ -490,7 +525,7 @@ class _CollectionReader:
     def _presets(self) -> dict[int, DeckPreset]:
         if self.schema18:
             presets = {}
-            for preset_id, name, config in self.database.execute(f"SELECT id, name, config FROM deck_config LIMIT {self.limits.max_decks}"):
+            for preset_id, name, config in self._rows("deck_config", "id, name, config", f"LIMIT {self.limits.max_decks}"):
                 options = self._parse(DeckConfigConfig, config, f"deck options {name!r}")
                 presets[preset_id] = DeckPreset(
                     id=preset_id, name=name, new_per_day=options.new_per_day, reviews_per_day=options.reviews_per_day,
@@ -521,9 +556,7 @@ class _CollectionReader:
         if too_long:
             raise AnkiFileError(f"note {too_long[0]}: its fields hold more than the {self.limits.max_field_chars:,} characters allowed")
         notes, orphans = [], 0
-        for note_id, guid, note_type_id, modified, tags, fields in self.database.execute(
-            "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
-        ):
+        for note_id, guid, note_type_id, modified, tags, fields in self._rows("notes", "id, guid, mid, mod, tags, flds", "ORDER BY id"):
             note_type = note_types.get(note_type_id)
             if note_type is None:
                 orphans += 1
@@ -539,8 +572,8 @@ class _CollectionReader:
     def _cards(self, note_ids: set[int]) -> list[Card]:
         self._count("cards", self.limits.max_cards, "cards")
         cards, orphans = [], 0
-        query = "SELECT id, nid, did, ord, mod, type, queue, due, ivl, factor, reps, lapses, odue, odid, flags, data FROM cards ORDER BY nid, ord"
-        for row in self.database.execute(query):
+        columns = "id, nid, did, ord, mod, type, queue, due, ivl, factor, reps, lapses, odue, odid, flags, data"
+        for row in self._rows("cards", columns, "ORDER BY nid, ord"):
             card_id, note_id, deck_id, ordinal, modified, kind, queue, due, interval, factor, reps, lapses, original_due, original_deck, flags, data = row
             if note_id not in note_ids:
                 orphans += 1
@@ -574,10 +607,15 @@ class _CollectionReader:
                 rating=ease + 1 if kind in three_buttons and ease in (2, 3) else ease, interval=interval,
                 last_interval=last_interval, ease=factor, duration_ms=max(0, duration), kind=kind,
             )
-            for log_id, card_id, ease, interval, last_interval, factor, duration, kind in self.database.execute(
-                "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id"
-            )
+            for log_id, card_id, ease, interval, last_interval, factor, duration, kind in self._rows("revlog", "id, cid, ease, ivl, lastIvl, factor, time, type", "ORDER BY id")
         ]
+
+
+def _sqlite_kind(value) -> str:
+    """What a damaged value is, in words."""
+    if value is None:
+        return "nothing (NULL)"
+    return {bytes: "binary data", str: "text", int: "a number", float: "a number"}[type(value)]
 
 
 def _fit_fields(raw: str, count: int) -> tuple[str, ...]:
@@ -600,7 +638,7 @@ def _memory_state(data) -> MemoryState | None:
         return None
     try:
         values = json.loads(data)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     stability, difficulty = values.get("s"), values.get("d")
     if not all(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 for value in (stability, difficulty)):

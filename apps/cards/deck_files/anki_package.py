@@ -19,25 +19,34 @@ what of it Mnemo keeps, and says in words what it leaves out:
 
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
 
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.media_types import media_type_problem
 from apps.cards.deck_files.records import CardRow, DeckFile, DeckFileError, MediaFile, ImportedNote, ReviewRow
 from apps.cards.deck_names import CONTROL_CHARACTERS, DECK_MAX_DEPTH, DECK_NAME_MAX_CHARS, SEPARATOR, DeckNameError, deck_name
 from apps.cards.media_links import referenced_media
+from apps.cards.models import Card
 from apps.cards.note_services import NOTE_MAX_CARDS, note_type_problems
 from apps.cards.rendering import card_text_problem
 from knowledge_tracing.anki.limits import AnkiFileError
 from knowledge_tracing.anki.note_types import NoteTypeSpec, note_type_spec, render_note_card
 from knowledge_tracing.anki.reader import AnkiFile, open_anki_file
-from knowledge_tracing.anki.records import Collection, answers
+from knowledge_tracing.anki.records import CLOZE, Collection, answers
 from knowledge_tracing.anki.templates import TemplateError
 
 TAG_DISALLOWED = re.compile(r"[^\w:.\-/]")
 SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 LATEX = re.compile(r"\[\$?\$?\]|\[latex\]|\\\(|\\\[", re.IGNORECASE)
 ANKI_DEFAULT_DECK = "Default"
+# A review dated later than this after the import cannot have happened: a damaged file
+# (or clock). Replaying one dated near the year 9999 overflowed the scheduler's dates
+# (found by the fuzz tests). A day's margin keeps answers from a clock that runs ahead.
+REVIEW_FUTURE_MARGIN = timedelta(days=1)
 
 
 def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name: str = "") -> DeckFile:
@@ -46,11 +55,23 @@ def read_anki_package(path: Path, *, limits: ImportLimits, title: str = "", name
         with open_anki_file(path, limits=limits.anki()) as anki_file:
             deck_file = _deck_file(anki_file.collection, title=title, file_stem=Path(name or path.name).stem)
             deck_file.skipped[:0] = anki_file.problems
+            if not deck_file.cards:
+                raise DeckFileError(_nothing_to_import(deck_file.skipped))
             deck_file.media, media_problems = _media(anki_file, deck_file)
             deck_file.skipped.extend(media_problems)
     except AnkiFileError as error:
         raise DeckFileError(str(error)) from error
     return deck_file
+
+
+def _nothing_to_import(skipped: list[str]) -> str:
+    """The refusal of a file none of whose cards can be imported, with the first reasons why.
+
+    As a CSV file without rows is refused: importing it would make an empty deck and
+    report media it never stored (found by the fuzz tests).
+    """
+    reasons = f": {'; '.join(skipped[:3])}{'; …' if len(skipped) > 3 else ''}" if skipped else ""
+    return f"the file holds no cards that can be imported{reasons}"
 
 
 def _deck_file(collection: Collection, *, title: str, file_stem: str) -> DeckFile:
@@ -105,6 +126,13 @@ def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str]
     for card in anki_cards:
         deck = deck_names.get(card.deck_id) or next(iter(deck_names.values()))
         source = f"note {note.id} card {card.ord + 1}"
+        if not 0 <= card.ord < _ordinals(spec):
+            skipped.append(f"{source}: not a card its note type has (card numbers run from 1 to {_ordinals(spec)}); the note is skipped")
+            return []
+        if any(row.ord == card.ord for row in rows):
+            # Two cards of one note with one number: the database keeps one (found by the fuzz tests).
+            skipped.append(f"{source}: a second card with this number; left out with its history, the first kept")
+            continue
         try:
             rendered = render_note_card(spec, note.fields, card.ord, tags=note.tags, deck=deck)
         except (TemplateError, IndexError, ValueError) as error:
@@ -121,6 +149,17 @@ def _note_cards(note, spec: NoteTypeSpec, anki_cards, deck_names: dict[int, str]
             anki_card_id=card.id, anki_note_id=note.id, ord=card.ord, schedule=card,
         ))
     return rows
+
+
+def _ordinals(spec: NoteTypeSpec) -> int:
+    """How many card ordinals the note type has: one per template, or per cloze number up to what ``Card.ord`` holds.
+
+    A damaged file may give a card any ordinal: a negative one picked a template from
+    the end (Python's indexing) and then broke the database's check (found by the fuzz tests).
+    """
+    if spec.kind == CLOZE:
+        return connection.ops.integer_field_range(Card._meta.get_field("ord").get_internal_type())[1] + 1
+    return len(spec.templates)
 
 
 def _deck_names(collection: Collection, *, title: str, file_stem: str, skipped: list[str]) -> dict[int, str]:
@@ -178,14 +217,18 @@ def _report_exotic(specs: dict[int, NoteTypeSpec], notes: list[ImportedNote], sk
 def _reviews(collection: Collection, card_ids: set[int], skipped: list[str]) -> list[ReviewRow]:
     answered = answers(collection.reviews)
     unanswered = len(collection.reviews) - len(answered)
+    latest = timezone.now() + REVIEW_FUTURE_MARGIN
+    dated = [review for review in answered if review.reviewed_at <= latest]
     reviews = [
         ReviewRow(anki_card_id=review.card_id, answered_at=review.reviewed_at, grade=review.rating, response_ms=review.duration_ms)
-        for review in answered if review.card_id in card_ids
+        for review in dated if review.card_id in card_ids
     ]
     if unanswered:
         skipped.append(f"{unanswered} review log entries without an answer (rescheduled or reset by hand)")
-    if len(answered) > len(reviews):
-        skipped.append(f"{len(answered) - len(reviews)} review log entries of cards that are not imported")
+    if len(answered) > len(dated):
+        skipped.append(f"{len(answered) - len(dated)} review log entries dated in the future (a damaged file or clock); left out")
+    if len(dated) > len(reviews):
+        skipped.append(f"{len(dated) - len(reviews)} review log entries of cards that are not imported")
     return reviews
 
 
