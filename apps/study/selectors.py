@@ -71,20 +71,38 @@ def cards_excluded_from_study(*, learner, now: datetime) -> QuerySet:
     return CardMark.objects.filter(learner=learner).filter(Q(suspended=True) | Q(buried_until__gt=now)).values("card_id")
 
 
-def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
-    """The cards the learner may see next: reviews due now (earliest first), then unseen cards in deck order.
+LEARNING_STATES = (CardState.State.LEARNING, CardState.State.RELEARNING)
 
+
+def learning_today_condition(now: datetime) -> Q:
+    """Card states in (re)learning steps begun today and due again today: Anki's intraday learning cards.
+
+    They are shown as soon as their step is over and are not held back by the review
+    limit. A card left in its steps on an earlier day is due like a review (Anki's
+    interday learning).
+    """
+    return Q(state__in=LEARNING_STATES, last_review_at__gte=start_of_day(now), due_at__lt=start_of_next_day(now))
+
+
+def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
+    """The cards the learner may see next: studied cards due now or in learning steps today (soonest first), then unseen cards in deck order.
+
+    A card in (re)learning steps today (``learning_today_condition``) is a candidate all
+    day, flagged ``in_learning``: the library's shared rules show it once its step is over, before anything else, and
+    ahead of time when nothing else is left, so a session never ends on a running step.
     A parent deck's candidates are those of its whole subtree (``study_decks``). Daily
     limits are applied with the library's shared rule, so every policy respects them.
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
     excluded = cards_excluded_from_study(learner=learner, now=now)
+    learning_today = learning_today_condition(now)
     due = list(
-        CardState.objects.filter(learner=learner, deck__in=decks, due_at__lte=now, card__deleted_at__isnull=True)
+        CardState.objects.filter(Q(due_at__lte=now) | learning_today, learner=learner, deck__in=decks, card__deleted_at__isnull=True)
         .exclude(card_id__in=excluded)
+        .annotate(learning_today=ExpressionWrapper(learning_today, output_field=BooleanField()))
         .order_by("due_at")
-        .values_list("card_id", "due_at", "last_review_at")[:MAX_DUE_CANDIDATES]
+        .values_list("card_id", "due_at", "last_review_at", "learning_today")[:MAX_DUE_CANDIDATES]
     )
     studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     new = list(
@@ -97,6 +115,7 @@ def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, 
         due_at=np.array([row[1].timestamp() for row in due] + [np.nan] * len(new), dtype=np.float64),
         predicted_recall=np.full(count, np.nan),
         last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
+        in_learning=np.array([row[3] for row in due] + [False] * len(new), dtype=bool),
     )
     counts = daily_counts(learner=learner, now=now)
     return apply_daily_limits(

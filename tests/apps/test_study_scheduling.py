@@ -62,14 +62,17 @@ def test_new_cards_stop_at_the_daily_limit(owner, private_deck):
 
 def test_reviews_stop_at_the_daily_limit(owner, private_deck):
     settings = learner_settings_get_or_create(user=owner)
-    settings.reviews_per_day, settings.new_cards_per_day = 1, 1
+    settings.reviews_per_day, settings.new_cards_per_day = 1, 2
     settings.save()
     # Noon, so that the answers and the check an hour later fall on the same study day whenever the suite runs.
-    day_one = timezone.localtime(timezone.now() - timedelta(days=10)).replace(hour=12, minute=0, second=0, microsecond=0)
-    _answer_next(owner, private_deck, 1, now=day_one)
-    review_time = day_one + timedelta(minutes=20)
+    day_one = timezone.localtime(timezone.now() - timedelta(days=60)).replace(hour=12, minute=0, second=0, microsecond=0)
+    _answer_next(owner, private_deck, 4, now=day_one)  # Easy: out of learning steps, due again in days
+    _answer_next(owner, private_deck, 4, now=day_one)
+    settings.new_cards_per_day = 0
+    settings.save()
+    review_time = day_one + timedelta(days=40)  # both are due
     _answer_next(owner, private_deck, 3, now=review_time)  # a review: the card was studied already
-    assert StudyLog.objects.count() == 2
+    assert StudyLog.objects.count() == 3
     assert shown_card_choose_next(learner=owner, deck=private_deck, now=review_time + timedelta(hours=1)) is None
 
 
