@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
-from apps.accounts.models import LearnerSettings
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
-from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -38,23 +37,29 @@ def _row_count(queryset: QuerySet) -> Subquery:
     return Subquery(queryset.order_by().values(rows=Func("pk", function="COUNT")))
 
 
-def daily_counts(*, learner, now: datetime) -> DailyCounts:
-    """New cards first studied today, and other live answers today, across all decks.
+def daily_counts(*, learner, decks: QuerySet, now: datetime) -> DailyCounts:
+    """New cards first studied today, and other live answers today, on ``decks`` (the studied deck's tree).
 
-    Both counts come from one query (two scalar subqueries on the learner's row): every
-    next-card decision needs them.
+    Imported history is not today's study: a card whose history came from an import
+    is not a new card of today, and imported answers are not reviews of today. Both
+    counts come from one query (two scalar subqueries): every next-card decision needs them.
     """
     day_start = start_of_day(now)
+    imported = StudyLog.objects.filter(learner=learner, policy=IMPORTED_POLICY).values("card_id")
+    new_today = CardState.objects.filter(learner=learner, deck__in=decks, first_studied_at__gte=day_start).exclude(card_id__in=imported)
+    reviews_today = (
+        StudyLog.objects.live()
+        .filter(learner=learner, deck__in=decks, answered_at__gte=day_start)
+        .exclude(policy=IMPORTED_POLICY)
+        .exclude(card_id__in=new_today.values("card_id"))
+    )
     counts = (
         get_user_model()
         .objects.filter(pk=learner.pk)
-        .values(
-            answers=_row_count(StudyLog.objects.live().filter(learner=learner, answered_at__gte=day_start)),
-            new_cards=_row_count(CardState.objects.filter(learner=learner, first_studied_at__gte=day_start)),
-        )
+        .values(reviews=_row_count(reviews_today), new_cards=_row_count(new_today))
         .get()
     )
-    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["answers"] - counts["new_cards"])
+    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["reviews"])
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -84,14 +89,15 @@ def learning_today_condition(now: datetime) -> Q:
     return Q(state__in=LEARNING_STATES, last_review_at__gte=start_of_day(now), due_at__lt=start_of_next_day(now))
 
 
-def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
+def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime) -> Candidates:
     """The cards the learner may see next: studied cards due now or in learning steps today (soonest first), then unseen cards in deck order.
 
     A card in (re)learning steps today (``learning_today_condition``) is a candidate all
     day, flagged ``in_learning``: the library's shared rules show it once its step is over, before anything else, and
     ahead of time when nothing else is left, so a session never ends on a running step.
-    A parent deck's candidates are those of its whole subtree (``study_decks``). Daily
-    limits are applied with the library's shared rule, so every policy respects them.
+    A parent deck's candidates are those of its whole subtree (``study_decks``). The
+    daily limits of the deck's preset, counted over that subtree, are applied with the
+    library's shared rule, so every policy respects them.
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
@@ -117,13 +123,13 @@ def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, 
         last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
         in_learning=np.array([row[3] for row in due] + [False] * len(new), dtype=bool),
     )
-    counts = daily_counts(learner=learner, now=now)
+    counts = daily_counts(learner=learner, decks=decks, now=now)
     return apply_daily_limits(
         candidates,
         new_studied_today=counts.new_cards,
         reviews_today=counts.reviews,
-        new_per_day=learner_settings.new_cards_per_day,
-        reviews_per_day=learner_settings.reviews_per_day,
+        new_per_day=preset.new_per_day,
+        reviews_per_day=preset.reviews_per_day,
     )
 
 
@@ -142,7 +148,7 @@ class StudyOutlook:
 
     ``new_available`` counts the deck's cards the learner never studied, ``reviews_due``
     their studied cards due now, ``earliest_due_at`` the soonest due date of any of
-    them (due now or later). Limits are the learner's own, counted over all decks.
+    them (due now or later). Limits are the deck's preset's, counted over its tree.
     """
 
     now: datetime
@@ -198,7 +204,7 @@ class StudyOutlook:
         return f"Nothing to study now: {' and '.join(causes)}. The next card is due {when} (in {timeuntil(next_card_at, self.now)})."
 
 
-def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> StudyOutlook:
+def study_outlook(*, learner, deck: Deck, preset: StudyPreset, now: datetime) -> StudyOutlook:
     decks = study_decks(learner=learner, deck=deck)
     excluded = cards_excluded_from_study(learner=learner, now=now)
     states = (
@@ -209,9 +215,9 @@ def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now
     studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     return StudyOutlook(
         now=now,
-        new_per_day=learner_settings.new_cards_per_day,
-        reviews_per_day=learner_settings.reviews_per_day,
-        counts=daily_counts(learner=learner, now=now),
+        new_per_day=preset.new_per_day,
+        reviews_per_day=preset.reviews_per_day,
+        counts=daily_counts(learner=learner, decks=decks, now=now),
         new_available=Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).count(),
         reviews_due=states["due"],
         earliest_due_at=states["earliest"],

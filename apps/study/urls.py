@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.study import views
+from apps.study import preset_views, views
 
 app_name = "study"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("sessions/<uuid:session_uuid>/finish/", views.finish, name="finish"),
     path("sessions/<uuid:session_uuid>/summary/", views.session_summary, name="session_summary"),
     path("history/", views.history, name="history"),
+    path("presets/", preset_views.preset_list, name="presets"),
+    path("presets/<uuid:preset_uuid>/", preset_views.preset_edit, name="preset_edit"),
+    path("decks/<uuid:deck_uuid>/preset/", preset_views.deck_preset_set, name="deck_preset"),
 ]

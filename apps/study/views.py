@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import deck_for_study
 from apps.study import services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm
+from apps.study.presets import deck_preset
 from apps.study import selectors
 from apps.pagination import page_of
 
@@ -38,8 +38,7 @@ def _to_summary(request, session):
 
 
 def _outlook(session):
-    learner_settings = learner_settings_get_or_create(user=session.learner)
-    return selectors.study_outlook(learner=session.learner, deck=session.deck, learner_settings=learner_settings, now=timezone.now())
+    return selectors.study_outlook(learner=session.learner, deck=session.deck, preset=deck_preset(session.deck), now=timezone.now())
 
 
 def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
