@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.study.models import DEFAULT_PRESET_NAME, StudyLog, StudyPreset
+from apps.study.models import DEFAULT_PRESET_NAME, CardMark, StudyLog, StudyPreset
 from apps.study.presets import steps_parse
 from apps.study.services import MAX_RESPONSE_MS
 
@@ -56,3 +56,17 @@ class DeckPresetForm(forms.Form):
     def __init__(self, *args, presets, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["preset"].queryset = presets
+
+
+class MarkForm(forms.Form):
+    """Bury, suspend or flag the card shown (``flag`` 0-7 for a flag: 0 takes it off)."""
+
+    shown = forms.UUIDField()
+    action = forms.ChoiceField(choices=[("bury", "Bury"), ("suspend", "Suspend"), ("flag", "Flag")])
+    flag = forms.TypedChoiceField(choices=CardMark.Flag.choices, coerce=int, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "flag" and cleaned.get("flag") in (None, ""):
+            raise forms.ValidationError("Choose a flag from 0 (none) to 7.")
+        return cleaned

@@ -305,11 +305,11 @@ def card_state_rebuild(*, learner, card: Card) -> CardState | None:
 
 
 @transaction.atomic
-def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:
+def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> StudyLog | None:
     """Undo the session's last live answer: mark it undone, rebuild the card's state, show the card again.
 
-    The card comes back with the decision that chose it originally. Returns None when
-    the session has no answer left to undo.
+    The card comes back with the decision that chose it originally. Returns the log
+    undone (to say what was undone), or None when the session has no answer left to undo.
     """
     log = StudyLog.objects.live().filter(session=session).select_for_update(of=("self",)).order_by("-answered_at", "-id").first()
     if log is None:
@@ -320,7 +320,7 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
     session.ended_at = None
     session.last_activity_at = now
     session.save(update_fields=["ended_at", "last_activity_at"])
-    return ShownCard.objects.create(
+    ShownCard.objects.create(
         learner=session.learner,
         card=log.card,
         deck=session.deck,
@@ -331,6 +331,7 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
         predicted_recall=log.predicted_recall,
         selection_probability=log.selection_probability,
     )
+    return log
 
 
 def study_session_next(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/<uuid:session_uuid>/", views.session_page, name="session"),
     path("sessions/<uuid:session_uuid>/answer/", views.answer, name="answer"),
     path("sessions/<uuid:session_uuid>/undo/", views.undo, name="undo"),
+    path("sessions/<uuid:session_uuid>/mark/", views.mark, name="mark"),
     path("sessions/<uuid:session_uuid>/finish/", views.finish, name="finish"),
     path("sessions/<uuid:session_uuid>/summary/", views.session_summary, name="session_summary"),
     path("history/", views.history, name="history"),
