@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.study.models import DEFAULT_PRESET_NAME, CardMark, StudyLog, StudyPreset
+from apps.study.models import DEFAULT_PRESET_NAME, CardMark, StudyLog, StudyPreset, StudySession
 from apps.study.presets import steps_parse
 from apps.study.services import MAX_RESPONSE_MS
 
@@ -70,3 +70,7 @@ class MarkForm(forms.Form):
         if cleaned.get("action") == "flag" and cleaned.get("flag") in (None, ""):
             raise forms.ValidationError("Choose a flag from 0 (none) to 7.")
         return cleaned
+
+
+class StudyMoreForm(forms.Form):
+    kind = forms.ChoiceField(choices=[choice for choice in StudySession.Kind.choices if choice[0]])

@@ -23,9 +23,22 @@ DEFAULT_PRESET_NAME = "Default"
 
 
 class StudySession(models.Model):
-    """One sitting: a learner studies up to ``planned_cards`` cards of one deck."""
+    """One sitting: a learner studies up to ``planned_cards`` cards of one deck.
+
+    ``kind`` is blank for a regular session; the others are Anki's "study more" once
+    today's cards are done (``apps.study.study_more``): extra new cards (up to
+    ``new_limit`` new cards today), reviews ahead of their due date, today's forgotten cards.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "", "Regular"
+        EXTRA_NEW = "extra_new", "Extra new cards today"
+        REVIEW_AHEAD = "review_ahead", "Review ahead"
+        FORGOTTEN = "forgotten", "Review today's forgotten cards"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR, blank=True)
+    new_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Extra new cards: today's new-card limit in this session.")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="study_sessions")
     deck = models.ForeignKey(Deck, on_delete=models.PROTECT, related_name="study_sessions")
     planned_cards = models.PositiveIntegerField()

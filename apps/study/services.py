@@ -40,11 +40,13 @@ class AnswerRejected(ValueError):
         self.status = status
 
 
-def study_session_start(*, learner, deck: Deck, now: datetime | None = None) -> StudySession:
+def study_session_start(
+    *, learner, deck: Deck, now: datetime | None = None, kind: str = StudySession.Kind.REGULAR, new_limit: int | None = None
+) -> StudySession:
     now = now or timezone.now()
     planned = learner_settings_get_or_create(user=learner).cards_per_session
     return StudySession.objects.create(
-        learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now
+        learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now, kind=kind, new_limit=new_limit
     )
 
 
@@ -52,7 +54,9 @@ def study_session_resume_or_start(*, learner, deck: Deck, now: datetime | None =
     """The learner's unfinished session of ``deck`` (active within ``MNEMO_SESSION_IDLE_MINUTES``), else a new one."""
     now = now or timezone.now()
     idle_since = now - timedelta(minutes=settings.MNEMO_SESSION_IDLE_MINUTES)
-    unfinished = StudySession.objects.filter(learner=learner, deck=deck, ended_at__isnull=True, last_activity_at__gte=idle_since)
+    unfinished = StudySession.objects.filter(
+        learner=learner, deck=deck, kind=StudySession.Kind.REGULAR, ended_at__isnull=True, last_activity_at__gte=idle_since
+    )
     return unfinished.order_by("-last_activity_at", "-id").first() or study_session_start(learner=learner, deck=deck, now=now)
 
 
@@ -92,7 +96,7 @@ def shown_card_choose_next(
         return pending
     now = now or timezone.now()
     preset = deck_preset(deck)
-    candidates = study_candidates(learner=learner, deck=deck, preset=preset, now=now)
+    candidates = study_candidates(learner=learner, deck=deck, preset=preset, now=now, session=session)
     plan = scheduling_plan(learner=learner, deck=deck, policy_name=policy_name, now=now)
     choice = choose_next_card(plan, candidates, learner=learner, deck=deck, target_retention=preset.target_retention, now=now)
     if choice.decision is None:

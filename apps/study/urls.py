@@ -6,6 +6,7 @@ app_name = "study"
 
 urlpatterns = [
     path("decks/<uuid:deck_uuid>/start/", views.session_start, name="session_start"),
+    path("decks/<uuid:deck_uuid>/more/", views.study_more, name="study_more"),
     path("sessions/<uuid:session_uuid>/", views.session_page, name="session"),
     path("sessions/<uuid:session_uuid>/answer/", views.answer, name="answer"),
     path("sessions/<uuid:session_uuid>/undo/", views.undo, name="undo"),

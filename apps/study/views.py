@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.cards.access import deck_for_study
 from apps.study import mark_services, selectors, services
 from apps.study.access import session_for_learner
-from apps.study.forms import AnswerForm, MarkForm
+from apps.study.forms import AnswerForm, MarkForm, StudyMoreForm
 from apps.study.fsrs_state import next_due_by_grade, preset_scheduler
-from apps.study.models import CardMark, CardState
+from apps.study.models import CardMark, CardState, StudySession
 from apps.study.presets import deck_preset
+from apps.study.study_more import study_more_offers, study_more_start
 from apps.pagination import page_of
 
 GRADE_BUTTONS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
@@ -68,7 +69,7 @@ def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
 
 def _card_fragment_context(session, shown, *, revealed: bool, notice: str = "") -> dict:
     answered = selectors.session_answered_count(session)
-    cards = max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
+    cards = None if session.kind else max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
     return {
         "session": session,
         "shown": shown,
@@ -213,8 +214,24 @@ def session_summary(request, session_uuid):
         "summary": selectors.session_summary(session),
         "can_undo": selectors.session_answered_count(session) > 0,
         "outlook": _outlook(session),
+        "study_more": [
+            (kind, StudySession.Kind(kind).label, count)
+            for kind, count in study_more_offers(learner=request.user, deck=session.deck, now=timezone.now()).items()
+        ],
     }
     return render(request, "study/summary.html", context)
+
+
+@login_required
+@require_POST
+def study_more(request, deck_uuid):
+    """Start a "study more" session of the deck (extra new cards, review ahead, forgotten cards)."""
+    deck = deck_for_study(request.user, deck_uuid)
+    form = StudyMoreForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose extra new cards, review ahead or forgotten cards.", status=400)
+    session = study_more_start(learner=request.user, deck=deck, kind=form.cleaned_data["kind"], now=timezone.now())
+    return redirect("study:session", session_uuid=session.uuid)
 
 
 @login_required

@@ -76,6 +76,7 @@ def _web_requests(things):
         ("post", "study:finish", session),
         ("post", "study:mark", session),
         ("post", "study:deck_preset", deck),
+        ("post", "study:study_more", deck),
         ("get", "study:preset_edit", {"preset_uuid": things["preset_uuid"]}),
         ("post", "study:preset_edit", {"preset_uuid": things["preset_uuid"]}),
         ("get", "study:session_summary", session),
