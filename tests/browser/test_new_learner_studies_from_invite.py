@@ -49,7 +49,7 @@ def test_a_new_learner_studies_from_an_invite_and_a_failed_card_comes_back(small
 
     first = start_studying(page, public_deck.title)
     assert _no_sideways_scrolling(page)
-    assert page.locator("kbd").first.is_hidden()  # a touch screen: no key hints
+    assert page.locator("kbd").first.is_hidden() and page.locator(".shortcuts").is_hidden()  # a touch screen: no key hints
     failed_front = _front(page)
     page.keyboard.press("Space")
     card_phase(page, "back")

@@ -52,4 +52,4 @@ def test_dashboard_table_headers_are_words(owner, web_client_for):
 
 
 def test_key_hints_are_hidden_on_touch_screens():
-    assert "@media (hover: none) { kbd { display: none; } }" in CSS.read_text()
+    assert "@media (hover: none) { kbd, .shortcuts { display: none; } }" in CSS.read_text()
