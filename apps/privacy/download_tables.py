@@ -274,6 +274,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("started_at", f"when it began ({TIME})."),
             Column("last_activity_at", f"your last answer or request in it ({TIME})."),
             Column("ended_at", f"when it ended ({TIME}; empty if it was left open)."),
+            Column("kind", "empty for a regular session; extra_new, review_ahead or forgotten for a \"study more\" session."),
+            Column("new_limit", "in an extra_new session, the new cards a day it allowed (empty otherwise)."),
         ),
         model=StudySession, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
