@@ -39,7 +39,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from apps.accounts.services import api_token_create, learner_settings_get_or_create  # noqa: E402
+from apps.accounts.services import api_token_create  # noqa: E402
+from apps.study.presets import deck_preset  # noqa: E402
 from apps.cards.models import Card, Deck  # noqa: E402
 from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
 from apps.study.models import CardState, ShownCard, StudyLog  # noqa: E402
@@ -89,9 +90,9 @@ def populate(rng: np.random.Generator):
     ShownCard.objects.bulk_create(showings, batch_size=2000)
     StudyLog.objects.bulk_create(logs, batch_size=2000)
     bench_learner = learners[0]
-    learner_settings = learner_settings_get_or_create(user=bench_learner)
-    learner_settings.new_cards_per_day, learner_settings.reviews_per_day = 1000, 10000
-    learner_settings.save()
+    preset = deck_preset(deck)
+    preset.new_per_day, preset.reviews_per_day = 1000, 10000
+    preset.save()
     return deck, bench_learner
 
 

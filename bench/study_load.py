@@ -101,26 +101,23 @@ def recreate_database(maintenance_url: str, *, database: str = BENCH_DATABASE, d
 
 
 def populate(n_learners: int, with_history: bool) -> tuple[str, list[str]]:
-    """The deck, the learners (high daily limits: the closed loop answers many cards) and their tokens."""
+    """The deck (its preset with high daily limits: the closed loop answers many cards), the learners and their tokens."""
     from datetime import timedelta
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from apps.accounts.models import LearnerSettings
     from apps.accounts.services import api_token_create
     from apps.cards.models import Card, Deck
     from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
-    from apps.study.models import StudyLog
+    from apps.study.models import DEFAULT_PRESET_NAME, StudyLog, StudyPreset
 
     users = get_user_model().objects
     owner = users.create_user(username="bench-owner")
     deck = Deck.objects.create(owner=owner, title="Load deck", visibility=Deck.Visibility.PUBLIC)
     basic_notes_bulk_create(cards=[BasicCardText(deck=deck, front=f"Question {i}", back=f"Answer {i}", tags=["load"]) for i in range(N_CARDS)])
     learners = users.bulk_create([get_user_model()(username=f"load-learner-{i}") for i in range(n_learners + SATURATION_LEARNERS)])
-    LearnerSettings.objects.bulk_create(
-        [LearnerSettings(user=learner, new_cards_per_day=1000, reviews_per_day=10000) for learner in learners]
-    )
+    StudyPreset.objects.create(owner=owner, name=DEFAULT_PRESET_NAME, new_per_day=1000, reviews_per_day=10000)
     if with_history:  # imported history for the training runs of --faults (answers without showings)
         rng = random.Random(0)
         cards = list(Card.objects.filter(deck=deck).order_by("id")[:100])

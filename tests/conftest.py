@@ -325,3 +325,18 @@ def wait_for_worker(condition, what: str, worker: Worker, *, seconds: float = WO
         assert worker.process.poll() is None, f"the worker exited while waiting for {what}: {worker.output()}"
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def set_preset():
+    """set_preset(deck, **values): change the preset the deck uses (its owner's Default unless chosen otherwise)."""
+    from apps.study.presets import deck_preset
+
+    def set_values(deck: Deck, **values):
+        preset = deck_preset(deck)
+        for name, value in values.items():
+            setattr(preset, name, value)
+        preset.save()
+        return preset
+
+    return set_values

@@ -5,7 +5,7 @@ from apps.accounts.models import ApiToken, Cohort, LearnerSettings
 
 @admin.register(LearnerSettings)
 class LearnerSettingsAdmin(admin.ModelAdmin):
-    list_display = ["user", "new_cards_per_day", "reviews_per_day", "cards_per_session", "target_retention"]
+    list_display = ["user", "cards_per_session"]
     search_fields = ["user__username"]
 
 

@@ -8,7 +8,7 @@ from apps.accounts.services import MAX_INVITE_DAYS, MAX_INVITE_USES
 class LearnerSettingsForm(forms.ModelForm):
     class Meta:
         model = LearnerSettings
-        fields = ["new_cards_per_day", "reviews_per_day", "cards_per_session", "target_retention"]
+        fields = ["cards_per_session"]
 
 
 class CohortForm(forms.Form):

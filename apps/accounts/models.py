@@ -11,18 +11,11 @@ from apps.base_models import Timestamped
 
 
 class LearnerSettings(models.Model):
-    """How much a learner wants to study each day, and how well they want to remember."""
+    """How many cards a learner's study session holds (daily limits and retention are the decks' presets)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_settings")
-    new_cards_per_day = models.PositiveIntegerField(default=20, validators=[MaxValueValidator(1000)])
-    reviews_per_day = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(10000)])
     cards_per_session = models.PositiveIntegerField(
         default=20, validators=[MinValueValidator(1), MaxValueValidator(500)]
-    )
-    target_retention = models.FloatField(
-        default=0.85,
-        validators=[MinValueValidator(0.70), MaxValueValidator(0.99)],
-        help_text="Probability of recall the scheduler aims for when a review falls due.",
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
 from apps.cards.access import deck_open_condition, visible_decks
+from apps.cards.deck_counts import DeckCounts
 from apps.cards.deck_files.records import NoteRow
 from apps.cards.deck_names import SEPARATOR
 from apps.cards.models import Card, CardTemplate, Deck, Note, NoteType
@@ -54,6 +55,13 @@ def deck_tree_roots(user):
 class DeckNode:
     deck: Deck
     children: list["DeckNode"]
+    counts: DeckCounts | None = None
+
+    def walk(self):
+        """This node and every node below it."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
     @property
     def total_cards(self) -> int:

@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from apps.cards import services
 from apps.cards.access import card_for_owner, deck_for_owner, deck_for_study
 from apps.cards.content import format_tags
+from apps.cards.deck_counts import deck_counts
 from apps.cards.deck_names import DeckNameError
 from apps.cards.forms import CardForm, DeckForm
 from apps.cards.selectors import (
@@ -25,9 +27,14 @@ from apps.pagination import page_of
 
 @login_required
 def deck_list(request):
-    """The decks the user may study, as trees: a page of top decks, each with the decks below it."""
+    """The decks the user may study, as trees: a page of top decks, each with the decks below it and its New / Learning / Due counts."""
     roots = page_of(request, deck_tree_roots(request.user))
-    return render(request, "cards/deck_list.html", {"decks": roots, "trees": deck_trees(roots.object_list, request.user)})
+    trees = deck_trees(roots.object_list, request.user)
+    nodes = [node for tree in trees for node in tree.walk()]
+    counts = deck_counts(user=request.user, decks=[node.deck for node in nodes], now=timezone.now())
+    for node in nodes:
+        node.counts = counts.get(node.deck.pk)
+    return render(request, "cards/deck_list.html", {"decks": roots, "trees": trees, "counts_shown": bool(counts)})
 
 
 @login_required

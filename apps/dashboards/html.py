@@ -3,19 +3,33 @@
 Every value is escaped (``format_html``); the result is marked safe only as a whole.
 """
 
+from datetime import datetime
 from urllib.parse import quote
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.dashboards.tables import Table
 
 
+def header_words(column: str) -> str:
+    """A CSV column name as a table header reads: ``mean_mastery`` -> ``Mean mastery``."""
+    return column.replace("_", " ").capitalize()
+
+
+def cell_text(value) -> str:
+    """A cell as a person reads it: a moment in the viewer's time zone (Django's active one), in words, not ISO 8601."""
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return str(value)
+
+
 def table_html(table: Table, *, caption: str = "", css_class: str = "card-table data-table") -> SafeString:
-    head = format_html_join("", '<th scope="col">{}</th>', ((column,) for column in table.header))
+    head = format_html_join("", '<th scope="col">{}</th>', ((header_words(column),) for column in table.header))
     if table.rows:
-        body = "".join("<tr>" + "".join(f"<td>{escape(value)}</td>" for value in row) + "</tr>" for row in table.rows)
+        body = "".join("<tr>" + "".join(f"<td>{escape(cell_text(value))}</td>" for value in row) + "</tr>" for row in table.rows)
     else:
         body = format_html('<tr><td colspan="{}">Nothing yet.</td></tr>', len(table.header))
     caption_html = format_html("<caption>{}</caption>", caption) if caption else ""

@@ -6,6 +6,7 @@ Tables are looked up by name, so one CSV view serves each page; an unknown name 
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,8 +26,9 @@ def _percent(value) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _moment(value) -> str:
-    return "" if value is None else timezone.localtime(value).isoformat(timespec="seconds")
+def _moment(value):
+    """A moment as the cell holds it (an aware datetime, or "" for none): the page and the CSV each write it their way."""
+    return "" if value is None else value
 
 
 def cohort_learners_table(snapshot) -> Table:
@@ -120,8 +122,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
-    text = str(value)
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe; moments in ISO 8601."""
+    text = timezone.localtime(value).isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

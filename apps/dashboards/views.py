@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.selectors import cohort_covered_decks
-from apps.accounts.services import learner_settings_get_or_create
 from apps.dashboards import selectors, services, tables
 from apps.dashboards.access import cohort_for_dashboard, cohort_for_mastery_settings, may_change_mastery_settings, member_for_dashboard
 from apps.dashboards.forms import CohortMasterySettingsForm
 from apps.dashboards.html import heatmap_html, learners_html
 from apps.dashboards.mastery import horizon_phrase
 from apps.dashboards.models import ConceptMastery
+from apps.study.presets import preset_default_for
 
 
 def _cohort_tables(snapshot, now) -> dict:
@@ -200,7 +200,7 @@ def _progress_tables(progress) -> dict:
 def progress(request):
     learner_progress = selectors.learner_progress(learner=request.user)
     named = _progress_tables(learner_progress)
-    target_retention = learner_settings_get_or_create(user=request.user).target_retention
+    target_retention = preset_default_for(request.user).target_retention
     context = {
         "progress": learner_progress,
         "target_retention": target_retention,

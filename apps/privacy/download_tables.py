@@ -23,7 +23,7 @@ from apps.experiments.models import ArmAssignment
 from apps.privacy.models import AccountDeletion
 from apps.research.models import ResearchConsentPeriod, ResearchExport
 from apps.research.pseudonyms import learner_pseudonymiser
-from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import CardMark, CardState, DeckPreset, ShownCard, StudyLog, StudyPreset, StudySession
 
 INTERNAL_ID = "Mnemo's internal row number; rows refer to each other by UUID instead."
 YOU = "you: every row of this file is yours."
@@ -170,12 +170,32 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         "settings.csv", "Your study settings (no row: you never changed the defaults).",
         lambda user: LearnerSettings.objects.filter(user=user),
         (
-            Column("new_cards_per_day", "new cards a day at most."),
-            Column("reviews_per_day", "reviews a day at most."),
             Column("cards_per_session", "cards in one study session."),
-            Column("target_retention", "the probability of recall the scheduler aims for when a review falls due."),
         ),
         model=LearnerSettings, withheld={"id": INTERNAL_ID, "user": YOU},
+    ),
+    Table(
+        "study_presets.csv", "Your deck options presets: daily limits, learning steps and target retention that your decks share.",
+        lambda user: StudyPreset.objects.filter(owner=user).order_by("id"),
+        (
+            Column("uuid", "the preset's UUID."),
+            Column("name", "its name."),
+            Column("new_per_day", "new cards a day at most, counted over a deck and the decks below it."),
+            Column("reviews_per_day", "reviews a day at most, counted the same way."),
+            Column("learning_steps", "the learning steps of new cards (for example 1m 10m)."),
+            Column("relearning_steps", "the steps of a forgotten review."),
+            Column("target_retention", "the probability of recall the scheduler aims for when a review falls due."),
+        ),
+        model=StudyPreset, withheld={"id": INTERNAL_ID, "owner": YOU},
+    ),
+    Table(
+        "deck_presets.csv", "The preset you chose for each of your decks (a deck not listed uses your Default preset).",
+        lambda user: DeckPreset.objects.filter(preset__owner=user).order_by("id"),
+        (
+            DECK,
+            Column("preset", "the preset (its UUID in study_presets.csv).", "preset__uuid"),
+        ),
+        model=DeckPreset, withheld={"id": INTERNAL_ID},
     ),
     Table(
         "research_consent.csv", "When you agreed that your study logs may be exported, pseudonymised, for research.",
@@ -307,6 +327,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("started_at", f"when it began ({TIME})."),
             Column("last_activity_at", f"your last answer or request in it ({TIME})."),
             Column("ended_at", f"when it ended ({TIME}; empty if it was left open)."),
+            Column("kind", "empty for a regular session; extra_new, review_ahead or forgotten for a \"study more\" session."),
+            Column("new_limit", "in an extra_new session, the new cards a day it allowed (empty otherwise)."),
         ),
         model=StudySession, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),

@@ -107,7 +107,7 @@ def _review_states(rows: Iterable[tuple]) -> Iterator[tuple]:
         if state is None:
             state = states[card] = CardState()
         fsrs_state.apply_answer(
-            state, existing=review_state != FSRS_NEW_STATE, grade=grade, answered_at=answered_at, target_retention=0.9
+            state, existing=review_state != FSRS_NEW_STATE, grade=grade, answered_at=answered_at, scheduler=fsrs_state.scheduler_for(0.9)
         )
         yield card, int(answered_at.timestamp() * 1000), grade, review_state, response_ms
 

@@ -10,9 +10,9 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator, StrictInt
 
 from apps.accounts.api_auth import ApiErrorOut
-from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
+from apps.study.presets import deck_preset
 from apps.study.selectors import study_outlook
 from apps.study.services import (
     MAX_RESPONSE_MS,
@@ -91,8 +91,7 @@ class AnswerOut(Schema):
 
 def nothing_to_show_out(*, learner, deck) -> dict:
     """Why no card comes, and when the next one is due: the study page's words (``StudyOutlook``)."""
-    learner_settings = learner_settings_get_or_create(user=learner)
-    outlook = study_outlook(learner=learner, deck=deck, learner_settings=learner_settings, now=timezone.now())
+    outlook = study_outlook(learner=learner, deck=deck, preset=deck_preset(deck), now=timezone.now())
     return {"card": None, "reason": outlook.why_nothing or NOTHING_CHOSEN_REASON, "next_card_at": outlook.next_card_at}
 
 

@@ -6,3 +6,9 @@ class StudyConfig(AppConfig):
 
     name = "apps.study"
     label = "study"
+
+    def ready(self) -> None:
+        from apps.cards.deck_counts import count_decks_with
+        from apps.study.deck_counts import study_counts_by_deck
+
+        count_decks_with(study_counts_by_deck)

@@ -1,23 +1,38 @@
-"""Card state <-> the ``fsrs`` package: apply one answer, or replay a card's live logs.
+"""Card state <-> the ``fsrs`` package: when a card is due after each grade, apply one answer, replay a card's logs.
 
+``scheduled_after`` is the one computation of a card's next state after a grade: the
+grade buttons' "comes back in" (``next_due_by_grade``) and the recorded answer
+(``apply_answer``) both read it, so what a button promises is what the answer does.
 Fuzzing is off so that replaying the logs after an undo reproduces exactly the state
 that the answers produced in the first place.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import lru_cache
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from apps.study.models import CardState
+from apps.study.models import CardState, StudyLog, StudyPreset
+from apps.study.presets import steps_parse
 
 
 @lru_cache(maxsize=64)
-def scheduler_for(target_retention: float) -> Scheduler:
-    """The FSRS-6 scheduler (default parameters) aiming at the learner's target retention."""
-    return Scheduler(desired_retention=target_retention, enable_fuzzing=False)
+def scheduler_for(
+    target_retention: float,
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10)),
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),),
+) -> Scheduler:
+    """The FSRS-6 scheduler (default parameters) aiming at ``target_retention`` with these (re)learning steps."""
+    return Scheduler(
+        desired_retention=target_retention, learning_steps=learning_steps, relearning_steps=relearning_steps, enable_fuzzing=False
+    )
+
+
+def preset_scheduler(preset: StudyPreset) -> Scheduler:
+    """The scheduler of the cards of decks that use ``preset``: its target retention and steps."""
+    return scheduler_for(preset.target_retention, steps_parse(preset.learning_steps), steps_parse(preset.relearning_steps))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -38,16 +53,30 @@ def _fsrs_card(state: CardState | None) -> FsrsCard:
     )
 
 
-def apply_answer(state: CardState, *, existing: bool, grade: int, answered_at: datetime, target_retention: float) -> None:
+def scheduled_after(state: CardState | None, *, grade: int, answered_at: datetime, scheduler: Scheduler) -> FsrsCard:
+    """The card's FSRS state after ``grade`` at ``answered_at`` (``state`` None: a card never studied)."""
+    after, _ = scheduler.review_card(_fsrs_card(state), Rating(grade), review_datetime=_utc(answered_at))
+    return after
+
+
+def next_due_by_grade(state: CardState | None, *, answered_at: datetime, scheduler: Scheduler) -> dict[int, datetime]:
+    """When the card would be due again after each grade (1 Again ... 4 Easy), answered at ``answered_at``."""
+    return {
+        grade: scheduled_after(state, grade=grade, answered_at=answered_at, scheduler=scheduler).due
+        for grade in StudyLog.Grade.values
+    }
+
+
+def apply_answer(state: CardState, *, existing: bool, grade: int, answered_at: datetime, scheduler: Scheduler) -> None:
     """Update ``state`` in place for one answer (``existing`` False for a card's first answer)."""
-    before = _fsrs_card(state if existing else None)
-    after, _ = scheduler_for(target_retention).review_card(before, Rating(grade), review_datetime=_utc(answered_at))
+    before_state = State(state.state) if existing else None
+    after = scheduled_after(state if existing else None, grade=grade, answered_at=answered_at, scheduler=scheduler)
     if not existing:
         state.first_studied_at = answered_at
         state.reps = 0
         state.lapses = 0
     state.reps += 1
-    if grade == 1 and before.state == State.Review:
+    if grade == 1 and before_state == State.Review:
         state.lapses += 1
     state.state = int(after.state)
     state.step = after.step
@@ -57,7 +86,7 @@ def apply_answer(state: CardState, *, existing: bool, grade: int, answered_at: d
     state.last_review_at = answered_at
 
 
-def replay_answers(state: CardState, answers: list[tuple[int, datetime]], *, target_retention: float) -> None:
+def replay_answers(state: CardState, answers: list[tuple[int, datetime]], *, scheduler: Scheduler) -> None:
     """Rebuild ``state`` from scratch from (grade, answered_at) pairs in answer order."""
     for index, (grade, answered_at) in enumerate(answers):
-        apply_answer(state, existing=index > 0, grade=grade, answered_at=answered_at, target_retention=target_retention)
+        apply_answer(state, existing=index > 0, grade=grade, answered_at=answered_at, scheduler=scheduler)

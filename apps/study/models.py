@@ -9,18 +9,36 @@ next card needs no replay, and rebuilt from the logs after an undo.
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from apps.cards.models import Card, Deck
 
 FALLBACK_REASON_MAX_LENGTH = 500
+IMPORTED_POLICY = "imported"  # the policy of study logs imported from another app's history
+PRESET_NAME_MAX_LENGTH = 100
+STEPS_MAX_LENGTH = 100
+DEFAULT_PRESET_NAME = "Default"
 
 
 class StudySession(models.Model):
-    """One sitting: a learner studies up to ``planned_cards`` cards of one deck."""
+    """One sitting: a learner studies up to ``planned_cards`` cards of one deck.
+
+    ``kind`` is blank for a regular session; the others are Anki's "study more" once
+    today's cards are done (``apps.study.study_more``): extra new cards (up to
+    ``new_limit`` new cards today), reviews ahead of their due date, today's forgotten cards.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "", "Regular"
+        EXTRA_NEW = "extra_new", "Extra new cards today"
+        REVIEW_AHEAD = "review_ahead", "Review ahead"
+        FORGOTTEN = "forgotten", "Review today's forgotten cards"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR, blank=True)
+    new_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Extra new cards: today's new-card limit in this session.")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="study_sessions")
     deck = models.ForeignKey(Deck, on_delete=models.PROTECT, related_name="study_sessions")
     planned_cards = models.PositiveIntegerField()
@@ -237,3 +255,42 @@ class CardMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner}'s marks on card {self.card_id}"
+
+
+class StudyPreset(models.Model):
+    """Deck options that decks share, as Anki's presets: daily limits, learning steps, target retention.
+
+    A deck uses the preset its owner chose for it (``DeckPreset``), else its owner's
+    ``Default`` preset. Limits are counted over the deck studied and the decks below it;
+    steps and target retention schedule the cards of the decks that use the preset.
+    Steps are written as Anki writes them: ``1m 10m`` (units s, m, h, d).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_presets")
+    name = models.CharField(max_length=PRESET_NAME_MAX_LENGTH)
+    new_per_day = models.PositiveIntegerField(default=20, validators=[MaxValueValidator(9999)], verbose_name="New cards a day")
+    reviews_per_day = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(99999)], verbose_name="Reviews a day")
+    learning_steps = models.CharField(max_length=STEPS_MAX_LENGTH, default="1m 10m", help_text="For example 1m 10m (units s, m, h, d).")
+    relearning_steps = models.CharField(max_length=STEPS_MAX_LENGTH, default="10m", help_text="Steps of a forgotten review, for example 10m.")
+    target_retention = models.FloatField(
+        default=0.9, validators=[MinValueValidator(0.70), MaxValueValidator(0.99)],
+        help_text="Probability of recall the scheduler aims for when a review falls due (0.70 to 0.99).",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="study_preset_unique_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeckPreset(models.Model):
+    """The preset its owner chose for a deck (a deck without a row uses its owner's Default preset)."""
+
+    deck = models.OneToOneField(Deck, on_delete=models.CASCADE, related_name="study_preset_choice")
+    preset = models.ForeignKey(StudyPreset, on_delete=models.CASCADE, related_name="deck_choices")
+
+    def __str__(self) -> str:
+        return f"{self.deck} uses {self.preset}"

@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
-from apps.accounts.models import LearnerSettings
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
-from apps.study.models import CardMark, CardState, ShownCard, StudyLog, StudySession
+from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -38,23 +37,29 @@ def _row_count(queryset: QuerySet) -> Subquery:
     return Subquery(queryset.order_by().values(rows=Func("pk", function="COUNT")))
 
 
-def daily_counts(*, learner, now: datetime) -> DailyCounts:
-    """New cards first studied today, and other live answers today, across all decks.
+def daily_counts(*, learner, decks: QuerySet, now: datetime) -> DailyCounts:
+    """New cards first studied today, and other live answers today, on ``decks`` (the studied deck's tree).
 
-    Both counts come from one query (two scalar subqueries on the learner's row): every
-    next-card decision needs them.
+    Imported history is not today's study: a card whose history came from an import
+    is not a new card of today, and imported answers are not reviews of today. Both
+    counts come from one query (two scalar subqueries): every next-card decision needs them.
     """
     day_start = start_of_day(now)
+    imported = StudyLog.objects.filter(learner=learner, policy=IMPORTED_POLICY).values("card_id")
+    new_today = CardState.objects.filter(learner=learner, deck__in=decks, first_studied_at__gte=day_start).exclude(card_id__in=imported)
+    reviews_today = (
+        StudyLog.objects.live()
+        .filter(learner=learner, deck__in=decks, answered_at__gte=day_start)
+        .exclude(policy=IMPORTED_POLICY)
+        .exclude(card_id__in=new_today.values("card_id"))
+    )
     counts = (
         get_user_model()
         .objects.filter(pk=learner.pk)
-        .values(
-            answers=_row_count(StudyLog.objects.live().filter(learner=learner, answered_at__gte=day_start)),
-            new_cards=_row_count(CardState.objects.filter(learner=learner, first_studied_at__gte=day_start)),
-        )
+        .values(reviews=_row_count(reviews_today), new_cards=_row_count(new_today))
         .get()
     )
-    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["answers"] - counts["new_cards"])
+    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["reviews"])
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -71,40 +76,98 @@ def cards_excluded_from_study(*, learner, now: datetime) -> QuerySet:
     return CardMark.objects.filter(learner=learner).filter(Q(suspended=True) | Q(buried_until__gt=now)).values("card_id")
 
 
-def study_candidates(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> Candidates:
-    """The cards the learner may see next: reviews due now (earliest first), then unseen cards in deck order.
+LEARNING_STATES = (CardState.State.LEARNING, CardState.State.RELEARNING)
 
-    A parent deck's candidates are those of its whole subtree (``study_decks``). Daily
-    limits are applied with the library's shared rule, so every policy respects them.
+
+def learning_today_condition(now: datetime) -> Q:
+    """Card states in (re)learning steps begun today and due again today: Anki's intraday learning cards.
+
+    They are shown as soon as their step is over and are not held back by the review
+    limit. A card left in its steps on an earlier day is due like a review (Anki's
+    interday learning).
+    """
+    return Q(state__in=LEARNING_STATES, last_review_at__gte=start_of_day(now), due_at__lt=start_of_next_day(now))
+
+
+REVIEW_AHEAD = timedelta(days=7)
+
+
+def forgotten_today(*, learner, decks: QuerySet, now: datetime) -> QuerySet:
+    """The ids of cards of ``decks`` the learner graded Again today (live answers, not imported): "study more" reviews them."""
+    return (
+        StudyLog.objects.live()
+        .filter(learner=learner, deck__in=decks, answered_at__gte=start_of_day(now), grade=StudyLog.Grade.AGAIN)
+        .exclude(policy=IMPORTED_POLICY)
+        .values("card_id")
+    )
+
+
+def _shown_states(*, learner, decks: QuerySet, session: StudySession | None, now: datetime) -> QuerySet:
+    """The studied cards a session may show: due now, or what its kind of "study more" offers; learning cards of today always."""
+    learning_today = learning_today_condition(now)
+    kind = session.kind if session is not None else StudySession.Kind.REGULAR
+    if kind == StudySession.Kind.REVIEW_AHEAD:
+        offered = Q(due_at__lte=now + REVIEW_AHEAD)
+    elif kind == StudySession.Kind.FORGOTTEN:
+        offered = Q(card_id__in=forgotten_today(learner=learner, decks=decks, now=now))
+    else:
+        offered = Q(due_at__lte=now)
+    if kind in (StudySession.Kind.REVIEW_AHEAD, StudySession.Kind.FORGOTTEN):
+        offered &= ~Q(card_id__in=StudyLog.objects.live().filter(session=session).values("card_id"))  # each card once
+    return CardState.objects.filter(offered | learning_today, learner=learner, deck__in=decks, card__deleted_at__isnull=True).annotate(
+        learning_today=ExpressionWrapper(learning_today, output_field=BooleanField())
+    )
+
+
+def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime, session: StudySession | None = None) -> Candidates:
+    """The cards the learner may see next: studied cards due now or in learning steps today (soonest first), then unseen cards in deck order.
+
+    A card in (re)learning steps today (``learning_today_condition``) is a candidate all
+    day, flagged ``in_learning``: the library's shared rules show it once its step is
+    over, before anything else, and ahead of time when nothing else is left, so a
+    session never ends on a running step. A parent deck's candidates are those of its
+    whole subtree (``study_decks``). The daily limits of the deck's preset, counted over
+    that subtree, are applied with the library's shared rule, so every policy respects
+    them. A "study more" session (``session.kind``) offers other cards: reviews due in
+    the coming week or today's forgotten cards, shown as due now and without limits (as
+    Anki's custom study), or new cards up to the session's own new-card limit.
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
     excluded = cards_excluded_from_study(learner=learner, now=now)
     due = list(
-        CardState.objects.filter(learner=learner, deck__in=decks, due_at__lte=now, card__deleted_at__isnull=True)
+        _shown_states(learner=learner, decks=decks, session=session, now=now)
         .exclude(card_id__in=excluded)
         .order_by("due_at")
-        .values_list("card_id", "due_at", "last_review_at")[:MAX_DUE_CANDIDATES]
+        .values_list("card_id", "due_at", "last_review_at", "learning_today")[:MAX_DUE_CANDIDATES]
     )
-    studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
-    new = list(
-        Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
-    )
+    kind = session.kind if session is not None else StudySession.Kind.REGULAR
+    custom_reviews = kind in (StudySession.Kind.REVIEW_AHEAD, StudySession.Kind.FORGOTTEN)
+    new = []
+    if not custom_reviews:
+        studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
+        new = list(
+            Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
+        )
     count = len(due) + len(new)
+    due_at = [row[1] if row[3] or not custom_reviews else min(row[1], now) for row in due]
     candidates = Candidates(
         card_ids=np.array([row[0] for row in due] + new, dtype=np.int64),
         is_new=np.array([False] * len(due) + [True] * len(new), dtype=bool),
-        due_at=np.array([row[1].timestamp() for row in due] + [np.nan] * len(new), dtype=np.float64),
+        due_at=np.array([moment.timestamp() for moment in due_at] + [np.nan] * len(new), dtype=np.float64),
         predicted_recall=np.full(count, np.nan),
         last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
+        in_learning=np.array([row[3] for row in due] + [False] * len(new), dtype=bool),
     )
-    counts = daily_counts(learner=learner, now=now)
+    if custom_reviews:
+        return candidates
+    counts = daily_counts(learner=learner, decks=decks, now=now)
     return apply_daily_limits(
         candidates,
         new_studied_today=counts.new_cards,
         reviews_today=counts.reviews,
-        new_per_day=learner_settings.new_cards_per_day,
-        reviews_per_day=learner_settings.reviews_per_day,
+        new_per_day=session.new_limit if kind == StudySession.Kind.EXTRA_NEW else preset.new_per_day,
+        reviews_per_day=preset.reviews_per_day,
     )
 
 
@@ -123,7 +186,7 @@ class StudyOutlook:
 
     ``new_available`` counts the deck's cards the learner never studied, ``reviews_due``
     their studied cards due now, ``earliest_due_at`` the soonest due date of any of
-    them (due now or later). Limits are the learner's own, counted over all decks.
+    them (due now or later). Limits are the deck's preset's, counted over its tree.
     """
 
     now: datetime
@@ -179,7 +242,7 @@ class StudyOutlook:
         return f"Nothing to study now: {' and '.join(causes)}. The next card is due {when} (in {timeuntil(next_card_at, self.now)})."
 
 
-def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now: datetime) -> StudyOutlook:
+def study_outlook(*, learner, deck: Deck, preset: StudyPreset, now: datetime) -> StudyOutlook:
     decks = study_decks(learner=learner, deck=deck)
     excluded = cards_excluded_from_study(learner=learner, now=now)
     states = (
@@ -190,9 +253,9 @@ def study_outlook(*, learner, deck: Deck, learner_settings: LearnerSettings, now
     studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     return StudyOutlook(
         now=now,
-        new_per_day=learner_settings.new_cards_per_day,
-        reviews_per_day=learner_settings.reviews_per_day,
-        counts=daily_counts(learner=learner, now=now),
+        new_per_day=preset.new_per_day,
+        reviews_per_day=preset.reviews_per_day,
+        counts=daily_counts(learner=learner, decks=decks, now=now),
         new_available=Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).count(),
         reviews_due=states["due"],
         earliest_due_at=states["earliest"],

@@ -19,14 +19,14 @@ from django.utils import timezone
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
-from apps.study.fsrs_state import apply_answer, replay_answers
+from apps.study.fsrs_state import apply_answer, preset_scheduler, replay_answers
 from apps.study.mark_services import card_siblings_bury
-from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
+from apps.study.models import IMPORTED_POLICY, CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.policies import choose_next_card, scheduling_plan
+from apps.study.presets import deck_preset, preset_default_for
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
-IMPORTED_POLICY = "imported"  # the policy of study logs imported from another app's history
 IMPORT_BATCH_SIZE = 2000
 CONCURRENT_ANSWER_REASON = "another answer to this card was recorded at the same moment; ask for the next card"
 
@@ -40,11 +40,13 @@ class AnswerRejected(ValueError):
         self.status = status
 
 
-def study_session_start(*, learner, deck: Deck, now: datetime | None = None) -> StudySession:
+def study_session_start(
+    *, learner, deck: Deck, now: datetime | None = None, kind: str = StudySession.Kind.REGULAR, new_limit: int | None = None
+) -> StudySession:
     now = now or timezone.now()
     planned = learner_settings_get_or_create(user=learner).cards_per_session
     return StudySession.objects.create(
-        learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now
+        learner=learner, deck=deck, planned_cards=planned, started_at=now, last_activity_at=now, kind=kind, new_limit=new_limit
     )
 
 
@@ -52,7 +54,9 @@ def study_session_resume_or_start(*, learner, deck: Deck, now: datetime | None =
     """The learner's unfinished session of ``deck`` (active within ``MNEMO_SESSION_IDLE_MINUTES``), else a new one."""
     now = now or timezone.now()
     idle_since = now - timedelta(minutes=settings.MNEMO_SESSION_IDLE_MINUTES)
-    unfinished = StudySession.objects.filter(learner=learner, deck=deck, ended_at__isnull=True, last_activity_at__gte=idle_since)
+    unfinished = StudySession.objects.filter(
+        learner=learner, deck=deck, kind=StudySession.Kind.REGULAR, ended_at__isnull=True, last_activity_at__gte=idle_since
+    )
     return unfinished.order_by("-last_activity_at", "-id").first() or study_session_start(learner=learner, deck=deck, now=now)
 
 
@@ -91,12 +95,10 @@ def shown_card_choose_next(
     if pending is not None:
         return pending
     now = now or timezone.now()
-    learner_settings = learner_settings_get_or_create(user=learner)
-    candidates = study_candidates(learner=learner, deck=deck, learner_settings=learner_settings, now=now)
+    preset = deck_preset(deck)
+    candidates = study_candidates(learner=learner, deck=deck, preset=preset, now=now, session=session)
     plan = scheduling_plan(learner=learner, deck=deck, policy_name=policy_name, now=now)
-    choice = choose_next_card(
-        plan, candidates, learner=learner, deck=deck, target_retention=learner_settings.target_retention, now=now
-    )
+    choice = choose_next_card(plan, candidates, learner=learner, deck=deck, target_retention=preset.target_retention, now=now)
     if choice.decision is None:
         return None
     return ShownCard.objects.create(
@@ -259,12 +261,11 @@ def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | N
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
     shown = _shown_to_answer(learner=learner, card=card, shown_uuid=shown_uuid)
-    target_retention = learner_settings_get_or_create(user=learner).target_retention
     state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
     existing = state is not None
     if state is None:
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
-    apply_answer(state, existing=existing, grade=grade, answered_at=now, target_retention=target_retention)
+    apply_answer(state, existing=existing, grade=grade, answered_at=now, scheduler=preset_scheduler(deck_preset(card.deck)))
     state.save()
     card_siblings_bury(learner=learner, card=card, now=now)
     shown.answered = True
@@ -302,18 +303,17 @@ def card_state_rebuild(*, learner, card: Card) -> CardState | None:
             state.delete()
         return None
     state = state or CardState(learner=learner, card=card, deck_id=card.deck_id)
-    target_retention = learner_settings_get_or_create(user=learner).target_retention
-    replay_answers(state, answers, target_retention=target_retention)
+    replay_answers(state, answers, scheduler=preset_scheduler(deck_preset(card.deck)))
     state.save()
     return state
 
 
 @transaction.atomic
-def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:
+def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> StudyLog | None:
     """Undo the session's last live answer: mark it undone, rebuild the card's state, show the card again.
 
-    The card comes back with the decision that chose it originally. Returns None when
-    the session has no answer left to undo.
+    The card comes back with the decision that chose it originally. Returns the log
+    undone (to say what was undone), or None when the session has no answer left to undo.
     """
     log = StudyLog.objects.live().filter(session=session).select_for_update(of=("self",)).order_by("-answered_at", "-id").first()
     if log is None:
@@ -324,7 +324,7 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
     session.ended_at = None
     session.last_activity_at = now
     session.save(update_fields=["ended_at", "last_activity_at"])
-    return ShownCard.objects.create(
+    ShownCard.objects.create(
         learner=session.learner,
         card=log.card,
         deck=session.deck,
@@ -335,6 +335,7 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
         predicted_recall=log.predicted_recall,
         selection_probability=log.selection_probability,
     )
+    return log
 
 
 def study_session_next(*, session: StudySession, now: datetime | None = None) -> ShownCard | None:
@@ -365,7 +366,7 @@ def imported_history_prepare(*, learner, reviews: list[ReviewRow], on_progress=N
     training still learns from the learner's real past. ``on_progress(done, total)`` is
     called every few thousand reviews.
     """
-    target_retention = learner_settings_get_or_create(user=learner).target_retention
+    scheduler = preset_scheduler(preset_default_for(learner))  # the imported deck is the learner's, with their Default preset
     history = ImportedHistory(logs=[], states={})
     ordered = sorted(reviews, key=lambda review: review.answered_at)
     for index, review in enumerate(ordered):
@@ -380,7 +381,7 @@ def imported_history_prepare(*, learner, reviews: list[ReviewRow], on_progress=N
         existing = state is not None
         if not existing:
             state = history.states[review.anki_card_id] = CardState(learner=learner)
-        apply_answer(state, existing=existing, grade=review.grade, answered_at=review.answered_at, target_retention=target_retention)
+        apply_answer(state, existing=existing, grade=review.grade, answered_at=review.answered_at, scheduler=scheduler)
         if on_progress is not None and index % IMPORT_BATCH_SIZE == 0:
             on_progress(index, len(ordered))
     return history

@@ -5,20 +5,26 @@ Every page works as plain HTML forms; with htmx the card area is swapped in plac
 """
 
 import uuid
+from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import deck_for_study
-from apps.study import services
+from apps.study import mark_services, selectors, services
 from apps.study.access import session_for_learner
-from apps.study.forms import AnswerForm
-from apps.study import selectors
+from apps.study.forms import AnswerForm, MarkForm, StudyMoreForm
+from apps.study.fsrs_state import next_due_by_grade, preset_scheduler
+from apps.study.models import CardMark, CardState, StudySession
+from apps.study.presets import deck_preset
+from apps.study.study_more import study_more_offers, study_more_start
 from apps.pagination import page_of
 
 GRADE_BUTTONS = [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")]
@@ -38,13 +44,32 @@ def _to_summary(request, session):
 
 
 def _outlook(session):
-    learner_settings = learner_settings_get_or_create(user=session.learner)
-    return selectors.study_outlook(learner=session.learner, deck=session.deck, learner_settings=learner_settings, now=timezone.now())
+    return selectors.study_outlook(learner=session.learner, deck=session.deck, preset=deck_preset(session.deck), now=timezone.now())
 
 
-def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
+def interval_text(interval: timedelta) -> str:
+    """An interval as Anki writes it over a grade button: <1m, 10m, 3h, 4d, 2mo, 1.5y."""
+    seconds = interval.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    for unit, length in (("y", 365 * 86400), ("mo", 30 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= length:
+            amount = seconds / length
+            return f"{amount:.1f}{unit}".replace(".0", "") if unit in ("y", "mo") else f"{round(amount)}{unit}"
+    return "<1m"
+
+
+def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
+    """(grade, label, when the card comes back after it): the same computation that records the answer (``next_due_by_grade``)."""
+    now = timezone.now()
+    state = CardState.objects.filter(learner=session.learner, card=shown.card).first()
+    due_by_grade = next_due_by_grade(state, answered_at=now, scheduler=preset_scheduler(deck_preset(shown.card.deck)))
+    return [(grade, label, interval_text(due_by_grade[grade] - now)) for grade, label in GRADE_BUTTONS]
+
+
+def _card_fragment_context(session, shown, *, revealed: bool, notice: str = "") -> dict:
     answered = selectors.session_answered_count(session)
-    cards = max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
+    cards = None if session.kind else max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
     return {
         "session": session,
         "shown": shown,
@@ -52,12 +77,14 @@ def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
         "answered": answered,
         "cards": cards,
         "log_uuid": uuid.uuid4(),
-        "grade_buttons": GRADE_BUTTONS,
+        "grade_buttons": _grade_buttons(session, shown) if revealed else [],
+        "notice": notice,
+        "flags": CardMark.Flag.choices[1:],
     }
 
 
-def _render_card(request, session, shown, *, revealed: bool = False, status: int = 200):
-    context = _card_fragment_context(session, shown, revealed=revealed)
+def _render_card(request, session, shown, *, revealed: bool = False, status: int = 200, notice: str = ""):
+    context = _card_fragment_context(session, shown, revealed=revealed, notice=notice)
     template = "study/_card.html" if _is_htmx(request) else "study/session.html"
     return render(request, template, context, status=status)
 
@@ -112,21 +139,62 @@ def answer(request, session_uuid):
     return _next_or_summary(request, session)
 
 
-def _next_or_summary(request, session):
+def _next_or_summary(request, session, *, notice: str = ""):
+    """The session's next card (with ``notice`` said over it), or the summary once it is over."""
     shown = services.study_session_next(session=session)
     if shown is None:
+        if notice:
+            messages.info(request, notice)
         return _to_summary(request, session)
     if _is_htmx(request):
-        return _render_card(request, session, shown)
+        return _render_card(request, session, shown, notice=notice)
+    if notice:
+        messages.info(request, notice)
     return redirect("study:session", session_uuid=session.uuid)
+
+
+def card_excerpt(card) -> str:
+    """The card's front as plain text, short enough for a one-line notice."""
+    return Truncator(strip_tags(card.front)).chars(40)
 
 
 @login_required
 @require_POST
 def undo(request, session_uuid):
     session = session_for_learner(request.user, session_uuid)
-    services.study_log_undo_last(session=session)
-    return _next_or_summary(request, session)
+    undone = services.study_log_undo_last(session=session)
+    if undone is None:
+        return _next_or_summary(request, session, notice="Nothing to undo.")
+    return _next_or_summary(request, session, notice=f"Undid {undone.get_grade_display()} on “{card_excerpt(undone.card)}”.")
+
+
+MARK_ACTIONS = {
+    "bury": (lambda learner, card: mark_services.card_bury(learner=learner, cards=card), "Buried “{}” until tomorrow."),
+    "suspend": (lambda learner, card: mark_services.card_suspend(learner=learner, cards=card), "Suspended “{}”."),
+}
+
+
+@login_required
+@require_POST
+def mark(request, session_uuid):
+    """Bury, suspend or flag the card on the screen (Anki's -, @ and Ctrl+1..7), then the next card with what was done."""
+    session = session_for_learner(request.user, session_uuid)
+    form = MarkForm(request.POST)
+    shown = session.shown_cards.select_related("card__deck").filter(uuid=form.cleaned_data["shown"]).first() if form.is_valid() else None
+    if shown is None:
+        return HttpResponse("Choose bury, suspend or a flag from 0 to 7 for a card of this session.", status=400)
+    action, card = form.cleaned_data["action"], shown.card
+    if action == "flag":
+        flag = form.cleaned_data["flag"]
+        mark_services.card_flag(learner=request.user, cards=card, flag=flag)
+        notice = f"Flagged “{card_excerpt(card)}” {CardMark.Flag(flag).label.lower()}." if flag else f"Took the flag off “{card_excerpt(card)}”."
+        if _is_htmx(request):
+            return _render_card(request, session, shown, revealed=request.POST.get("revealed") == "1", notice=notice)
+        messages.info(request, notice)
+        return redirect("study:session", session_uuid=session.uuid)
+    apply_mark, message = MARK_ACTIONS[action]
+    apply_mark(request.user, card)
+    return _next_or_summary(request, session, notice=message.format(card_excerpt(card)))
 
 
 @login_required
@@ -146,8 +214,24 @@ def session_summary(request, session_uuid):
         "summary": selectors.session_summary(session),
         "can_undo": selectors.session_answered_count(session) > 0,
         "outlook": _outlook(session),
+        "study_more": [
+            (kind, StudySession.Kind(kind).label, count)
+            for kind, count in study_more_offers(learner=request.user, deck=session.deck, now=timezone.now()).items()
+        ],
     }
     return render(request, "study/summary.html", context)
+
+
+@login_required
+@require_POST
+def study_more(request, deck_uuid):
+    """Start a "study more" session of the deck (extra new cards, review ahead, forgotten cards)."""
+    deck = deck_for_study(request.user, deck_uuid)
+    form = StudyMoreForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose extra new cards, review ahead or forgotten cards.", status=400)
+    session = study_more_start(learner=request.user, deck=deck, kind=form.cleaned_data["kind"], now=timezone.now())
+    return redirect("study:session", session_uuid=session.uuid)
 
 
 @login_required

@@ -43,6 +43,9 @@ class Candidates:
         recall_if_wrong_tomorrow: the same if it is answered wrongly now.
         recall_if_skipped_tomorrow: predicted recall one day from now if the card
             is not studied now.
+        in_learning: True for studied cards in (re)learning steps, due again within
+            minutes (optional; without it no card is in learning). The shared rules
+            show such a card as soon as its step is over, before anything else.
     """
 
     card_ids: np.ndarray
@@ -53,6 +56,7 @@ class Candidates:
     recall_if_correct_tomorrow: np.ndarray | None = None
     recall_if_wrong_tomorrow: np.ndarray | None = None
     recall_if_skipped_tomorrow: np.ndarray | None = None
+    in_learning: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.card_ids)

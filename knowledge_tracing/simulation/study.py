@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 from fsrs import Card as FsrsCard
-from fsrs import Rating, Scheduler
+from fsrs import Rating, Scheduler, State
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
@@ -102,6 +102,7 @@ class SchedulerView:
             due_at=self.due_at.copy(),
             predicted_recall=np.full(n_cards, np.nan),
             last_answered_at=self.last_answered_at.copy(),
+            in_learning=np.array([card.state != State.Review for card in self.cards], dtype=bool),
         )
 
     def record(self, card: int, at_time: float, grade: int) -> None:

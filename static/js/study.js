@@ -1,12 +1,16 @@
-// Keyboard shortcuts for the study page (Space/Enter reveal, 1-4 grade, u undo, Esc finish)
+// Keyboard shortcuts for the study page (Space/Enter reveal, 1-4 grade, u undo, Esc finish,
+// Anki's - bury, @ suspend, Ctrl+1..7 flag and Ctrl+0 unflag)
 // and the response time sent with each answer (from the moment the front was shown).
 (function () {
   "use strict";
   let frontShownAt = performance.now();
 
-  function shortcutFor(key) {
+  function shortcutFor(event) {
+    const key = event.key;
+    if (event.ctrlKey && !event.metaKey && !event.altKey && /^[0-7]$/.test(key)) return "flag-" + key;
+    if (event.ctrlKey || event.metaKey || event.altKey) return null;
     if (key === " " || key === "Enter") return "reveal";
-    if (["1", "2", "3", "4", "u", "Escape"].includes(key)) return key;
+    if (["1", "2", "3", "4", "u", "Escape", "-", "@"].includes(key)) return key;
     return null;
   }
 
@@ -29,15 +33,15 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === "Enter" && event.target.matches("input.type-answer")) {
+    if (event.repeat) return;
+    if (event.key === "Enter" && !event.ctrlKey && event.target.matches("input.type-answer")) {
       event.preventDefault();
       const reveal = document.querySelector('[data-shortcut="reveal"]');
       if (reveal) reveal.click();
       return;
     }
     if (event.target.closest("input, textarea, select")) return;
-    const shortcut = shortcutFor(event.key);
+    const shortcut = shortcutFor(event);
     if (!shortcut || !document.getElementById("study-card")) return;
     event.preventDefault();
     if (document.querySelector(".htmx-request")) return;  // one action at a time

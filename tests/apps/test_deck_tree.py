@@ -104,7 +104,8 @@ def test_studying_a_parent_studies_its_children(owner):
     for _ in range(2):
         shown = study_session_next(session=session)
         seen.append(shown.card)
-        log, _ = study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=3, response_ms=500, shown_uuid=shown.uuid)
+        # Easy: no learning step left, so the session has nothing more once both are answered
+        log, _ = study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=4, response_ms=500, shown_uuid=shown.uuid)
         assert shown.deck == languages and log.deck == shown.card.deck
 
     assert sorted(card.pk for card in seen) == [own.pk, verb.pk]

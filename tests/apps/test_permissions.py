@@ -4,6 +4,7 @@ The owner (a learner) has a private deck, a study session and answers. Another
 learner and an instructor who does not own the deck are strangers to all of it.
 """
 
+import html
 import uuid
 
 import pytest
@@ -16,11 +17,13 @@ from apps.accounts.services import api_token_create
 from apps.cards.models import DeckMedia
 from apps.cards.services import deck_import_create
 from apps.study.models import StudyLog
+from apps.study.presets import preset_default_for
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
 
 # URLs that address no object of the owner; each is checked for leaks below.
 UNSCOPED_URL_NAMES = {
-    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "cards:collection_export", "study:history", "accounts:settings",
+    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "cards:collection_export", "study:history", "study:presets",
+    "accounts:settings",
     "api:token_create", "api:deck_list", "api:answer_create", "api:api-root", "api:openapi-json", "api:openapi-view",
 }
 
@@ -41,6 +44,7 @@ def owners_things(owner, private_deck, settings, tmp_path):
     return {
         "deck_uuid": private_deck.uuid, "card_uuid": shown.card.uuid, "session_uuid": session.uuid,
         "token_uuid": token_uuid, "import_uuid": upload.uuid, "note_uuid": shown.card.note.uuid,
+        "preset_uuid": preset_default_for(owner).uuid,
     }
 
 
@@ -70,6 +74,11 @@ def _web_requests(things):
         ("post", "study:answer", session),
         ("post", "study:undo", session),
         ("post", "study:finish", session),
+        ("post", "study:mark", session),
+        ("post", "study:deck_preset", deck),
+        ("post", "study:study_more", deck),
+        ("get", "study:preset_edit", {"preset_uuid": things["preset_uuid"]}),
+        ("post", "study:preset_edit", {"preset_uuid": things["preset_uuid"]}),
         ("get", "study:session_summary", session),
         ("post", "accounts:token_revoke", {"token_uuid": things["token_uuid"]}),
         ("get", "cards:deck_export", deck),
@@ -127,7 +136,8 @@ def test_strangers_never_see_the_owners_decks_or_logs(request, owners_things, pr
     stranger = web_client_for(request.getfixturevalue(stranger_name))
     deck_list = stranger.get(reverse("cards:deck_list")).content.decode()
     history = stranger.get(reverse("study:history")).content.decode()
-    assert private_deck.title not in deck_list
+    presets = html.unescape(stranger.get(reverse("study:presets")).content.decode())
+    assert private_deck.title not in deck_list and private_deck.title not in presets
     assert "question" not in history and "No answers yet." in history
 
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 from django.utils import timezone
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.study import learner_states
 from apps.study.candidate_predictions import candidates_with_predictions, table_with_local_ids
 from apps.study.models import StudyLog
+from apps.study.presets import deck_preset
 from apps.study.selectors import study_candidates
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_start
 from apps.study.student_model import HISTORY_COLUMNS, ServedModel
@@ -77,7 +77,7 @@ def _answer(learner, deck, *, now, grade, session=None):
 
 
 def _candidates(learner, deck, now):
-    return study_candidates(learner=learner, deck=deck, learner_settings=learner_settings_get_or_create(user=learner), now=now)
+    return study_candidates(learner=learner, deck=deck, preset=deck_preset(deck), now=now)
 
 
 def _rebuilt_from_the_whole_log(learner, deck, served, candidates, now):

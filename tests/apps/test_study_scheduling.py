@@ -8,7 +8,6 @@ from django.utils import timezone
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.study.models import CardState, StudyLog
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_start
 
@@ -30,7 +29,7 @@ def test_card_state_follows_the_fsrs_scheduler_answer_by_answer(owner, private_d
     assert shown.card == card  # the only studied card, due again, comes before new cards
     study_log_record(learner=owner, card=card, log_uuid=uuid.uuid4(), grade=1, response_ms=500, shown_uuid=shown.uuid, now=later)
 
-    scheduler = Scheduler(desired_retention=0.85, enable_fuzzing=False)
+    scheduler = Scheduler(desired_retention=0.9, enable_fuzzing=False)  # the Default preset's
     expected, _ = scheduler.review_card(FsrsCard(card_id=1), Rating.Good, review_datetime=start)
     expected, _ = scheduler.review_card(expected, Rating.Again, review_datetime=later)
     state = CardState.objects.get(learner=owner, card=card)
@@ -49,10 +48,8 @@ def test_the_longest_overdue_review_comes_first(owner, private_deck):
     assert shown_card_choose_next(learner=owner, deck=private_deck).card == second
 
 
-def test_new_cards_stop_at_the_daily_limit(owner, private_deck):
-    settings = learner_settings_get_or_create(user=owner)
-    settings.new_cards_per_day = 2
-    settings.save()
+def test_new_cards_stop_at_the_daily_limit(owner, private_deck, set_preset):
+    set_preset(private_deck, new_per_day=2)
     now = timezone.now()
     _answer_next(owner, private_deck, 4, now=now)
     _answer_next(owner, private_deck, 4, now=now)
@@ -60,16 +57,16 @@ def test_new_cards_stop_at_the_daily_limit(owner, private_deck):
     assert shown_card_choose_next(learner=owner, deck=private_deck, now=now + timedelta(days=1)) is not None
 
 
-def test_reviews_stop_at_the_daily_limit(owner, private_deck):
-    settings = learner_settings_get_or_create(user=owner)
-    settings.reviews_per_day, settings.new_cards_per_day = 1, 1
-    settings.save()
+def test_reviews_stop_at_the_daily_limit(owner, private_deck, set_preset):
+    set_preset(private_deck, reviews_per_day=1, new_per_day=2)
     # Noon, so that the answers and the check an hour later fall on the same study day whenever the suite runs.
-    day_one = timezone.localtime(timezone.now() - timedelta(days=10)).replace(hour=12, minute=0, second=0, microsecond=0)
-    _answer_next(owner, private_deck, 1, now=day_one)
-    review_time = day_one + timedelta(minutes=20)
+    day_one = timezone.localtime(timezone.now() - timedelta(days=60)).replace(hour=12, minute=0, second=0, microsecond=0)
+    _answer_next(owner, private_deck, 4, now=day_one)  # Easy: out of learning steps, due again in days
+    _answer_next(owner, private_deck, 4, now=day_one)
+    set_preset(private_deck, new_per_day=0)
+    review_time = day_one + timedelta(days=40)  # both are due
     _answer_next(owner, private_deck, 3, now=review_time)  # a review: the card was studied already
-    assert StudyLog.objects.count() == 2
+    assert StudyLog.objects.count() == 3
     assert shown_card_choose_next(learner=owner, deck=private_deck, now=review_time + timedelta(hours=1)) is None
 
 

@@ -1,4 +1,4 @@
-"""The recall-target policy aims at the learner's own target retention (``LearnerSettings.target_retention``)."""
+"""The recall-target policy aims at the target retention of the studied deck's preset (``StudyPreset.target_retention``)."""
 
 import uuid
 from datetime import timedelta
@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.study.candidate_predictions import candidates_with_predictions
 from apps.study.selectors import study_candidates
 from apps.study.services import shown_card_choose_next, study_log_record
@@ -38,16 +37,14 @@ def _study(learner, deck, start):
         )
 
 
-def test_recall_target_shows_the_card_predicted_closest_to_the_learners_own_target(make_user, private_deck, served_logreg):
+def test_recall_target_shows_the_card_predicted_closest_to_the_presets_target(make_user, private_deck, served_logreg, set_preset):
     now = timezone.now()
     shown_by_target = {}
     for target in (0.70, 0.99):
         learner = make_user(f"learner-aiming-at-{target}")
-        learner_settings = learner_settings_get_or_create(user=learner)
-        learner_settings.target_retention = target
-        learner_settings.save()
+        preset = set_preset(private_deck, target_retention=target)
         _study(learner, private_deck, now - timedelta(hours=2))
-        candidates = study_candidates(learner=learner, deck=private_deck, learner_settings=learner_settings, now=now)
+        candidates = study_candidates(learner=learner, deck=private_deck, preset=preset, now=now)
         predicted = candidates_with_predictions(candidates, learner=learner, deck=private_deck, served=served_logreg, now=now)
         closest = predicted.card_ids[np.argmin(np.abs(predicted.predicted_recall - target))]
         shown = shown_card_choose_next(learner=learner, deck=private_deck, policy_name="recall_target", now=now)

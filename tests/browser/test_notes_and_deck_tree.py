@@ -3,7 +3,7 @@
 import pytest
 
 from apps.cards.models import Card, Deck
-from apps.study.models import CardState, StudyLog
+from apps.study.models import CardMark, CardState, StudyLog
 from tests.browser.keyboard import card_phase, sign_in_with_the_keyboard
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def test_a_learner_studies_a_parent_deck_with_a_cloze_note_and_a_typed_answer(li
     page.wait_for_selector('html[data-shortcuts="on"]', state="attached")
 
     fronts = []
-    for _ in range(3):
+    for _ in range(2):  # a cloze card and the typed answer: answering one cloze card buries its sibling until tomorrow
         front = page.locator(".card-face.front").inner_text()
         fronts.append(front)
         if page.locator("input.type-answer").count():
@@ -54,12 +54,13 @@ def test_a_learner_studies_a_parent_deck_with_a_cloze_note_and_a_typed_answer(li
             page.keyboard.press("Space")
             card_phase(page, "back")
             assert "hablo" in page.locator(".card-face.back").inner_text() and "hablas" in page.locator(".card-face.back").inner_text()
-        page.keyboard.press("3")
-        if len(fronts) < 3:
+        page.keyboard.press("4")  # Easy: no learning step to come back to today
+        if len(fronts) < 2:
             shown = card_phase(page, "front", not_shown=shown)
     page.wait_for_selector("#session-summary")
 
-    assert sorted(fronts) == ["Yo [...] y tú hablas.", "Yo hablo y tú [hablar].", "to speak?"]
+    assert "to speak?" in fronts and len({"Yo [...] y tú hablas.", "Yo hablo y tú [hablar]."} & set(fronts)) == 1
     verbs_cards = Card.objects.filter(deck__title="Languages::Spanish::Verbs")
     assert set(CardState.objects.filter(learner=owner, card__in=verbs_cards).values_list("deck__title", flat=True)) == {"Languages::Spanish::Verbs"}
-    assert StudyLog.objects.filter(learner=owner).count() == 3
+    assert StudyLog.objects.filter(learner=owner).count() == 2
+    assert CardMark.objects.filter(learner=owner, card__in=verbs_cards, buried_until__isnull=False).count() == 1

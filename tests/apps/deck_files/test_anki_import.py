@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from apps.cards.models import Card, Deck, DeckMedia, Note
 from apps.study.models import CardState, StudyLog
-from apps.study.services import IMPORTED_POLICY
+from apps.study.models import IMPORTED_POLICY
 from tests.apps.deck_files.conftest import ANSWERS, PNG, SECONDS_PER_ANSWER, anki_revlog, import_deck
 
 CLOZE, OTHER = '<span class="cloze">{}</span>', '<span class="cloze-inactive">{}</span>'

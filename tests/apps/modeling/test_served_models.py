@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, study_log_table
 from apps.modeling.models import MODEL_KINDS, TrainingRun
 from apps.modeling.promotion import model_version_promote
@@ -38,26 +37,15 @@ SMALL = {
 
 
 @pytest.fixture
-def make_learner(make_user):
-    """A learner whose daily new-card limit lets them answer more than 20 cards today."""
+def served_version(deck_with_logs, admin_user, settings, set_preset):
+    """serve(kind) -> (deck, the version of that kind trained on the deck's simulated logs, now active).
 
-    def make(username: str):
-        learner = make_user(username)
-        learner_settings = learner_settings_get_or_create(user=learner)
-        learner_settings.new_cards_per_day = 40
-        learner_settings.save()
-        return learner
-
-    return make
-
-
-@pytest.fixture
-def served_version(deck_with_logs, admin_user, settings):
-    """serve(kind) -> (deck, the version of that kind trained on the deck's simulated logs, now active)."""
+    The deck's preset lets a learner answer more than 20 new cards today."""
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
 
     def serve(kind):
         deck = deck_with_logs(cards=30, learners=6, days=8)
+        set_preset(deck, new_per_day=40)
         run = training_run_create(kind=kind, scope=Scope(), trigger=TrainingRun.Trigger.COMMAND, hyperparameters=SMALL[kind])
         version = training_run_execute(run_id=run.pk).version
         assert version is not None, TrainingRun.objects.get(pk=run.pk).message
@@ -88,12 +76,12 @@ def test_the_model_kinds_are_all_tested():
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_every_learner_gets_a_card_and_a_probability_from_every_kind(
-    kind, served_version, make_learner, api_client_for, web_client_for, post_json
+    kind, served_version, make_user, api_client_for, web_client_for, post_json
 ):
     deck, version = served_version(kind)
     rng = np.random.default_rng(0)
     for answers in HISTORY_LENGTHS:
-        learner = make_learner(f"learner-{answers}")
+        learner = make_user(f"learner-{answers}")
         shown = _study_through_the_api(api_client_for(learner), deck, post_json, answers, rng)
         assert shown["model_version"] == version.label
         assert 0.0 < shown["predicted_recall"] < 1.0, (answers, shown)
@@ -112,10 +100,10 @@ def test_every_learner_gets_a_card_and_a_probability_from_every_kind(
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_the_recall_logged_at_show_time_is_what_the_library_predicts_offline(
-    kind, served_version, make_learner, api_client_for, post_json
+    kind, served_version, make_user, api_client_for, post_json
 ):
     deck, version = served_version(kind)
-    learner = make_learner("studies-through-the-api")
+    learner = make_user("studies-through-the-api")
     _study_through_the_api(api_client_for(learner), deck, post_json, 20, np.random.default_rng(1))
     _, model, vocabulary = loaded_version(version.pk, version.checksum)
     logs = list(StudyLog.objects.filter(learner=learner).order_by("answered_at", "id"))

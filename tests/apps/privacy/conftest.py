@@ -45,7 +45,7 @@ def studied(owner, private_deck, public_deck, cohort, settings, tmp_path):
     study_log_undo_last(session=session)
     study(owner, public_deck, 3, grade=1)
     api_token_create(user=owner)
-    LearnerSettings.objects.update_or_create(user=owner, defaults={"new_cards_per_day": 7})
+    LearnerSettings.objects.update_or_create(user=owner, defaults={"cards_per_session": 7})
     media = DeckMedia(deck=private_deck, name="map.png", size=3)
     media.file.save("map.png", ContentFile(b"png"))
     return owner

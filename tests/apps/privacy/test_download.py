@@ -61,7 +61,7 @@ def test_every_answer_is_there_with_its_columns_and_its_undo(owners_zip, studied
 
 
 def test_settings_cohorts_consent_and_account(owners_zip, studied, cohort):
-    assert rows_of(owners_zip, "settings.csv")[0]["new_cards_per_day"] == "7"
+    assert rows_of(owners_zip, "settings.csv")[0]["cards_per_session"] == "7"
     assert rows_of(owners_zip, "cohorts.csv") == [{"cohort": str(cohort.uuid), "name": "Evening Spanish", "instructor": "instructor"}]
     consent = rows_of(owners_zip, "research_consent.csv")
     assert len(consent) == 1 and consent[0]["ended_at"] == ""

@@ -4,7 +4,6 @@ import uuid
 
 import pytest
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.note_services import note_create, note_type_builtin
 from apps.cards.services import deck_create
 from apps.study.services import shown_card_choose_next, study_log_record
@@ -42,9 +41,6 @@ def answer():
 
 
 @pytest.fixture
-def unlimited(owner):
-    """The owner may study as many new cards and reviews as there are today."""
-    settings = learner_settings_get_or_create(user=owner)
-    settings.new_cards_per_day = 1000
-    settings.save()
-    return settings
+def unlimited(private_deck, set_preset):
+    """The owner's private deck lets them study as many new cards as there are today."""
+    return set_preset(private_deck, new_per_day=1000)
