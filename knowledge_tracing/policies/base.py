@@ -72,6 +72,8 @@ class SchedulingPolicy(ABC):
     """Chooses one card among candidates; ``None`` when nothing should be studied now."""
 
     name: str
+    intervals_from_model = False
+    """True when the due date after an answer is the model's forecast (``policies.intervals``), not FSRS's."""
 
     @abstractmethod
     def choose(self, candidates: Candidates, *, now: float, rng: np.random.Generator) -> Decision | None:

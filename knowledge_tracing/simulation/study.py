@@ -29,6 +29,9 @@ from knowledge_tracing.simulation.learner import SimulatedLearner
 Predictor = Callable[[StudyLogTable, np.ndarray, float], CandidatePredictions]
 """(the learner's log so far, candidate card indices, now) -> predictions for those cards."""
 
+DueForecaster = Callable[[StudyLogTable, int, float, int], float]
+"""(the learner's log before the answer, card index, now, grade) -> the card's next due time (a model's intervals)."""
+
 
 @dataclass(frozen=True)
 class StudyPlan:
@@ -104,11 +107,12 @@ class SchedulerView:
             last_answered_at=self.last_answered_at.copy(),
         )
 
-    def record(self, card: int, at_time: float, grade: int) -> None:
+    def record(self, card: int, at_time: float, grade: int, *, due_at: float | None = None) -> None:
+        """Apply the answer to the card's FSRS state; its next due time is ``due_at`` when given, else FSRS's."""
         moment = datetime.fromtimestamp(at_time, tz=timezone.utc)
         self.cards[card], _ = self.fsrs.review_card(self.cards[card], Rating(grade), review_datetime=moment)
         self.last_answered_at[card] = at_time
-        self.due_at[card] = self.cards[card].due.timestamp()
+        self.due_at[card] = self.cards[card].due.timestamp() if due_at is None else due_at
 
 
 def study_deck(
@@ -119,9 +123,14 @@ def study_deck(
     start_time: float,
     rng: np.random.Generator,
     predictor: Predictor | None = None,
+    due_forecaster: DueForecaster | None = None,
     item_embeddings: np.ndarray | None = None,
 ) -> StudyLog:
-    """The learner studies for ``plan.days`` days from the day of ``start_time``; returns the log."""
+    """The learner studies for ``plan.days`` days from the day of ``start_time``; returns the log.
+
+    With ``due_forecaster`` the due date after each answer is the forecaster's (a
+    model-driven schedule), else the ``fsrs`` package's.
+    """
     log = StudyLog()
     view = SchedulerView(learner.n_cards, plan.target_retention)
     first_day = np.floor(start_time / SECONDS_PER_DAY) * SECONDS_PER_DAY
@@ -137,8 +146,10 @@ def study_deck(
                 new_per_day=plan.new_per_day,
                 reviews_per_day=plan.reviews_per_day,
             )
-            if predictor is not None and len(candidates):
+            history = None
+            if predictor is not None or due_forecaster is not None:
                 history = study_logs_table([log], n_cards=learner.n_cards, item_embeddings=item_embeddings)
+            if predictor is not None and len(candidates):
                 candidates = predictor(history, candidates.card_ids, now).attach_to(candidates)
             decision = policy.choose(candidates, now=now, rng=rng)
             if decision is None:
@@ -147,7 +158,8 @@ def study_deck(
             is_new = np.isnan(view.last_answered_at[card])
             simulated = float(learner.recall_probabilities(now)[card])
             answer = learner.answer(card, now)
-            view.record(card, now, answer.grade)
+            due_at = None if due_forecaster is None else due_forecaster(history, card, now, answer.grade)
+            view.record(card, now, answer.grade, due_at=due_at)
             log.card.append(card)
             log.time.append(now)
             log.outcome.append(answer.outcome)

@@ -1,0 +1,84 @@
+"""When a card answered now falls due under a student model: its predicted recall drops to the target.
+
+A model-driven schedule is only one schedule if the time shown on each grade button,
+the due date stored after the answer and the model's forecast are the same number.
+``model_due_times`` computes it once for every grade: for each grade it records the
+hypothetical answer at ``now``, forecasts the card's recall on a geometric grid of
+times ahead (``INTERVAL_GRID_SECONDS``: one minute to ``MAX_INTERVAL_DAYS``) with
+nothing studied in between, and takes the first moment the forecast reaches the
+target (interpolated in log time between grid points). A forecast that never drops
+to the target within the grid gives the longest interval; one already at or below
+the target one minute ahead gives one minute (the card comes back in this session,
+as a learning step would bring it). A better grade never gets a shorter interval
+than a worse one (Again <= Hard <= Good <= Easy), whatever the model says.
+
+Models that keep an incremental learner state (KARL, the logistic regression) score
+the whole curve in one pass (``recall_over_time``); any other model scores one
+hypothetical copy of the learner's history per grid time through ``predict_proba``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.features import LearnerState
+from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.models.base import StudentModel
+from knowledge_tracing.policies.predictions import scenario_predictions, keeps_learner_state
+
+GRADES = (1, 2, 3, 4)
+MAX_INTERVAL_DAYS = 365.0
+INTERVAL_GRID_SECONDS = np.geomspace(60.0, MAX_INTERVAL_DAYS * SECONDS_PER_DAY, 160)
+
+
+def model_due_times(
+    model: StudentModel,
+    item: int,
+    *,
+    now: float,
+    target: float,
+    state: LearnerState | None = None,
+    history: StudyLogTable | None = None,
+    learner: int = 0,
+    grades: tuple[int, ...] = GRADES,
+) -> np.ndarray:
+    """Due time (seconds since the epoch) of ``item`` after each of ``grades`` answered at ``now``.
+
+    Give ``state`` (the learner's kept state, not changed) for a model that keeps one,
+    else ``history`` (the learner's table; ``item`` is a dense item id of it).
+    """
+    times = now + INTERVAL_GRID_SECONDS
+    curves = np.stack([_recall_after_answer(model, item, grade, now, times, state, history, learner) for grade in grades])
+    return now + due_intervals_from_curves(curves, target=target)
+
+
+def due_intervals_from_curves(curves: np.ndarray, *, target: float) -> np.ndarray:
+    """Seconds until each curve (one row per grade, worst grade first, over ``INTERVAL_GRID_SECONDS``) reaches ``target``."""
+    grid = INTERVAL_GRID_SECONDS
+    intervals = np.empty(len(curves))
+    for row, curve in enumerate(curves):
+        below = np.flatnonzero(curve <= target)
+        if len(below) == 0:
+            intervals[row] = grid[-1]
+        elif below[0] == 0:
+            intervals[row] = grid[0]
+        else:
+            after = below[0]
+            before = after - 1
+            share = (curve[before] - target) / max(curve[before] - curve[after], 1e-12)
+            intervals[row] = np.exp(np.log(grid[before]) + share * (np.log(grid[after]) - np.log(grid[before])))
+    return np.maximum.accumulate(intervals)
+
+
+def _recall_after_answer(model, item, grade, now, times, state, history, learner) -> np.ndarray:
+    outcome = int(grade > 1)
+    if keeps_learner_state(model):
+        answered = (state if state is not None else model.learner_state(history, learner)).copy()
+        answered.record(int(item), now, outcome, grade)
+        return model.recall_over_time(answered, int(item), times)
+    if history is None:
+        raise ValueError("a model without a learner state forecasts from the learner's history table")
+    scenarios = [[(now, outcome, grade), (float(moment), 0, 0)] for moment in times]
+    per_scenario = scenario_predictions(model, history, np.array([item], dtype=np.int64), scenarios, now=now, learner=learner)
+    return np.array([values[0, -1] for values in per_scenario])
