@@ -20,6 +20,7 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, replay_answers
+from apps.study.schedule import card_state_answer
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
@@ -109,6 +110,7 @@ def shown_card_choose_next(
         predicted_recall=choice.decision.predicted_recall,
         selection_probability=choice.decision.probability,
         fallback_reason=choice.fallback_reason,
+        target_retention=learner_settings.target_retention,
     )
 
 
@@ -263,7 +265,7 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
     existing = state is not None
     if state is None:
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
-    apply_answer(state, existing=existing, grade=grade, answered_at=now, target_retention=target_retention)
+    card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, target_retention=target_retention)
     state.save()
     shown.answered = True
     shown.save(update_fields=["answered"])
@@ -332,6 +334,8 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
         model_version=log.model_version,
         predicted_recall=log.predicted_recall,
         selection_probability=log.selection_probability,
+        fallback_reason=log.shown.fallback_reason,
+        target_retention=log.shown.target_retention,
     )
 
 

@@ -18,6 +18,8 @@ from apps.cards.access import deck_for_study
 from apps.study import services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm
+from apps.study.models import CardState
+from apps.study.schedule import grade_schedule, interval_words
 from apps.study import selectors
 from apps.pagination import page_of
 
@@ -42,6 +44,18 @@ def _outlook(session):
     return selectors.study_outlook(learner=session.learner, deck=session.deck, learner_settings=learner_settings, now=timezone.now())
 
 
+def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
+    """(grade, label, the interval it schedules, in Anki's words) from the computation the answer will store."""
+    now = timezone.now()
+    schedule = grade_schedule(
+        shown=shown,
+        state=CardState.objects.filter(learner=session.learner, card_id=shown.card_id).first(),
+        now=now,
+        target_retention=learner_settings_get_or_create(user=session.learner).target_retention,
+    )
+    return [(value, label, interval_words((schedule.due_at[value] - now).total_seconds())) for value, label in GRADE_BUTTONS]
+
+
 def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
     answered = selectors.session_answered_count(session)
     cards = max(1, selectors.session_cards_reachable(session, answered=answered, outlook=_outlook(session)))
@@ -52,7 +66,7 @@ def _card_fragment_context(session, shown, *, revealed: bool) -> dict:
         "answered": answered,
         "cards": cards,
         "log_uuid": uuid.uuid4(),
-        "grade_buttons": GRADE_BUTTONS,
+        "grade_buttons": _grade_buttons(session, shown) if revealed else [],
     }
 
 

@@ -72,6 +72,8 @@ class SchedulingPolicy(ABC):
     """Chooses one card among candidates; ``None`` when nothing should be studied now."""
 
     name: str
+    needs_predictions = False
+    """True when the policy chooses from a model's predictions (without a model, the app falls back to ``fsrs``)."""
     intervals_from_model = False
     """True when the due date after an answer is the model's forecast (``policies.intervals``), not FSRS's."""
 

@@ -4,12 +4,14 @@ A model-driven schedule is only one schedule if the time shown on each grade but
 the due date stored after the answer and the model's forecast are the same number.
 ``model_due_times`` computes it once for every grade: for each grade it records the
 hypothetical answer at ``now``, forecasts the card's recall on a geometric grid of
-times ahead (``INTERVAL_GRID_SECONDS``: one minute to ``MAX_INTERVAL_DAYS``) with
-nothing studied in between, and takes the first moment the forecast reaches the
-target (interpolated in log time between grid points). A forecast that never drops
-to the target within the grid gives the longest interval; one already at or below
-the target one minute ahead gives one minute (the card comes back in this session,
-as a learning step would bring it). A better grade never gets a shorter interval
+times ahead (``INTERVAL_GRID_SECONDS``: one minute to ``MAX_INTERVAL_DAYS``, each
+point 9% after the one before) with nothing studied in between, and takes the first
+grid time at which the forecast is at or below the target. No interpolation: the
+models' forecasts move in steps (whole days elapsed in the memory features, the
+short-gap regime), so between two grid points the crossing is a step, not a slope.
+A forecast that never drops to the target within the grid gives the longest
+interval; one already at or below the target one minute ahead gives one minute (the
+card comes back in this session, as a learning step would bring it). A better grade never gets a shorter interval
 than a worse one (Again <= Hard <= Good <= Easy), whatever the model says.
 
 Models that keep an incremental learner state (KARL, the logistic regression) score
@@ -55,20 +57,9 @@ def model_due_times(
 
 def due_intervals_from_curves(curves: np.ndarray, *, target: float) -> np.ndarray:
     """Seconds until each curve (one row per grade, worst grade first, over ``INTERVAL_GRID_SECONDS``) reaches ``target``."""
-    grid = INTERVAL_GRID_SECONDS
-    intervals = np.empty(len(curves))
-    for row, curve in enumerate(curves):
-        below = np.flatnonzero(curve <= target)
-        if len(below) == 0:
-            intervals[row] = grid[-1]
-        elif below[0] == 0:
-            intervals[row] = grid[0]
-        else:
-            after = below[0]
-            before = after - 1
-            share = (curve[before] - target) / max(curve[before] - curve[after], 1e-12)
-            intervals[row] = np.exp(np.log(grid[before]) + share * (np.log(grid[after]) - np.log(grid[before])))
-    return np.maximum.accumulate(intervals)
+    at_or_below = np.asarray(curves) <= target
+    first = np.where(at_or_below.any(axis=1), at_or_below.argmax(axis=1), len(INTERVAL_GRID_SECONDS) - 1)
+    return np.maximum.accumulate(INTERVAL_GRID_SECONDS[first])
 
 
 def _recall_after_answer(model, item, grade, now, times, state, history, learner) -> np.ndarray:

@@ -28,6 +28,7 @@ from knowledge_tracing.policies.rules import DEFAULT_COOLDOWN_SECONDS, decision_
 @register_policy
 class ModelDuePolicy(SchedulingPolicy):
     name = "model_due"
+    needs_predictions = True
     intervals_from_model = True
 
     def __init__(self, *, target: float = DEFAULT_TARGET_RETENTION, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS) -> None:

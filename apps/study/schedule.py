@@ -1,0 +1,103 @@
+"""A card's next due time after each grade: one computation for the grade buttons and for the due date an answer stores.
+
+For a card the served model scheduled (its showing's policy takes its intervals from
+the model, ``intervals_from_model``, and the model did not fail choosing it) the due
+time is the model's forecast of when the card's predicted recall falls to the
+learner's target retention (``knowledge_tracing.policies.intervals``), so the button,
+the stored schedule and the forecast are the same number. Otherwise FSRS-6's due
+date (``fsrs_state.apply_answer``); also when the version that chose the card no
+longer serves, and when the model fails to forecast (logged at ERROR: an answer is
+never refused for it).
+"""
+
+import copy
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from apps.study.candidate_predictions import learner_evidence
+from apps.study.fsrs_state import apply_answer
+from apps.study.models import CardState, ShownCard
+from apps.study.student_model import ServedModel, active_model
+from knowledge_tracing.policies import POLICY_REGISTRY
+from knowledge_tracing.policies.intervals import GRADES, model_due_times
+
+FSRS_SOURCE = "FSRS"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GradeSchedule:
+    """Due time per grade, and what computed them (``FSRS_SOURCE`` or "model <version>")."""
+
+    due_at: dict[int, datetime]
+    source: str
+
+
+def grade_schedule(
+    *, shown: ShownCard, state: CardState | None, now: datetime, target_retention: float, grades: tuple[int, ...] = GRADES
+) -> GradeSchedule:
+    """When the card of ``shown`` falls due if answered at ``now`` with each of ``grades`` (``state``: its state before)."""
+    served = scheduling_model(shown)
+    if served is not None:
+        try:
+            evidence = learner_evidence([shown.card_id], learner=shown.learner, deck=shown.deck, served=served)
+            due = model_due_times(
+                served.model, int(evidence.items[0]), now=now.timestamp(), target=target_retention,
+                state=evidence.state, history=evidence.history, grades=grades,
+            )
+            return GradeSchedule(
+                {grade: datetime.fromtimestamp(float(moment), tz=dt_timezone.utc) for grade, moment in zip(grades, due)},
+                f"model {served.version}",
+            )
+        except Exception:
+            logger.exception("model %s failed to forecast the intervals of card %s; FSRS intervals instead", served.version, shown.card_id)
+    return GradeSchedule({grade: _fsrs_due(state, grade, now, target_retention) for grade in grades}, FSRS_SOURCE)
+
+
+def scheduling_model(shown: ShownCard) -> ServedModel | None:
+    """The served model whose intervals schedule this showing's card; None when FSRS's do."""
+    policy = POLICY_REGISTRY[shown.policy] if shown.policy in POLICY_REGISTRY else None
+    if shown.fallback_reason or not shown.model_version or policy is None or not policy.intervals_from_model:
+        return None
+    try:
+        served = active_model(deck=shown.deck, kind=None, learner=shown.learner)
+    except Exception:
+        logger.exception("loading the served model to schedule card %s failed; FSRS intervals instead", shown.card_id)
+        return None
+    return served if served is not None and served.version == shown.model_version else None
+
+
+def card_state_answer(*, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, target_retention: float) -> None:
+    """Apply an answer to ``state`` in place: FSRS's memory state, and the due date ``grade_schedule`` gives the grade."""
+    schedule = grade_schedule(
+        shown=shown, state=state if existing else None, now=answered_at, target_retention=target_retention, grades=(grade,)
+    )
+    apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, target_retention=target_retention)
+    state.due_at = schedule.due_at[grade]
+
+
+def interval_words(seconds: float) -> str:
+    """An interval as Anki writes it over a grade button: "<1m", "10m", "5h", "3d", "2.5mo", "1.2y"."""
+    minutes = seconds / 60.0
+    if minutes < 1.0:
+        return "<1m"
+    if minutes < 60.0:
+        return f"{round(minutes)}m"
+    hours = minutes / 60.0
+    if hours < 24.0:
+        return f"{round(hours)}h"
+    days = hours / 24.0
+    if days < 30.0:
+        return f"{round(days)}d"
+    if days < 365.0:
+        return f"{days / 30.0:.1f}mo"
+    return f"{days / 365.0:.1f}y"
+
+
+def _fsrs_due(state: CardState | None, grade: int, now: datetime, target_retention: float) -> datetime:
+    after = copy.copy(state) if state is not None else CardState()
+    apply_answer(after, existing=state is not None, grade=grade, answered_at=now, target_retention=target_retention)
+    return after.due_at
