@@ -36,25 +36,23 @@ class GradeSchedule:
     source: str
 
 
-def grade_schedule(
-    *, shown: ShownCard, state: CardState | None, now: datetime, target_retention: float, grades: tuple[int, ...] = GRADES
-) -> GradeSchedule:
-    """When the card of ``shown`` falls due if answered at ``now`` with each of ``grades`` (``state``: its state before)."""
+def grade_schedule(*, shown: ShownCard, state: CardState | None, now: datetime, target_retention: float) -> GradeSchedule:
+    """When the card of ``shown`` falls due if answered at ``now`` with each grade (``state``: its state before)."""
     served = scheduling_model(shown)
     if served is not None:
         try:
             evidence = learner_evidence([shown.card_id], learner=shown.learner, deck=shown.deck, served=served)
             due = model_due_times(
                 served.model, int(evidence.items[0]), now=now.timestamp(), target=target_retention,
-                state=evidence.state, history=evidence.history, grades=grades,
+                state=evidence.state, history=evidence.history,
             )
             return GradeSchedule(
-                {grade: datetime.fromtimestamp(float(moment), tz=dt_timezone.utc) for grade, moment in zip(grades, due)},
+                {grade: datetime.fromtimestamp(float(moment), tz=dt_timezone.utc) for grade, moment in zip(GRADES, due)},
                 f"model {served.version}",
             )
         except Exception:
             logger.exception("model %s failed to forecast the intervals of card %s; FSRS intervals instead", served.version, shown.card_id)
-    return GradeSchedule({grade: _fsrs_due(state, grade, now, target_retention) for grade in grades}, FSRS_SOURCE)
+    return GradeSchedule({grade: _fsrs_due(state, grade, now, target_retention) for grade in GRADES}, FSRS_SOURCE)
 
 
 def scheduling_model(shown: ShownCard) -> ServedModel | None:
@@ -72,9 +70,7 @@ def scheduling_model(shown: ShownCard) -> ServedModel | None:
 
 def card_state_answer(*, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, target_retention: float) -> None:
     """Apply an answer to ``state`` in place: FSRS's memory state, and the due date ``grade_schedule`` gives the grade."""
-    schedule = grade_schedule(
-        shown=shown, state=state if existing else None, now=answered_at, target_retention=target_retention, grades=(grade,)
-    )
+    schedule = grade_schedule(shown=shown, state=state if existing else None, now=answered_at, target_retention=target_retention)
     apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, target_retention=target_retention)
     state.due_at = schedule.due_at[grade]
 

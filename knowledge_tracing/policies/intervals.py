@@ -12,7 +12,11 @@ short-gap regime), so between two grid points the crossing is a step, not a slop
 A forecast that never drops to the target within the grid gives the longest
 interval; one already at or below the target one minute ahead gives one minute (the
 card comes back in this session, as a learning step would bring it). A better grade never gets a shorter interval
-than a worse one (Again <= Hard <= Good <= Easy), whatever the model says.
+than a worse one (Again <= Hard <= Good <= Easy), whatever the model says. The
+hypothetical answer carries no response time (unknown to the buttons, which are
+shown before the answer), so the stored due date is the very number the button
+showed; a forecast made afterwards reads the real response time too and can differ
+by what that tells the model.
 
 Models that keep an incremental learner state (KARL, the logistic regression) score
 the whole curve in one pass (``recall_over_time``); any other model scores one
@@ -43,15 +47,17 @@ def model_due_times(
     state: LearnerState | None = None,
     history: StudyLogTable | None = None,
     learner: int = 0,
-    grades: tuple[int, ...] = GRADES,
 ) -> np.ndarray:
-    """Due time (seconds since the epoch) of ``item`` after each of ``grades`` answered at ``now``.
+    """Due time (seconds since the epoch) of ``item`` after each grade (1-4, in ``GRADES`` order) answered at ``now``.
+
+    Always all four: the intervals are made monotone across grades, so the one
+    stored after an answer must be computed with the others, as the buttons were.
 
     Give ``state`` (the learner's kept state, not changed) for a model that keeps one,
     else ``history`` (the learner's table; ``item`` is a dense item id of it).
     """
     times = now + INTERVAL_GRID_SECONDS
-    curves = np.stack([_recall_after_answer(model, item, grade, now, times, state, history, learner) for grade in grades])
+    curves = np.stack([_recall_after_answer(model, item, grade, now, times, state, history, learner) for grade in GRADES])
     return now + due_intervals_from_curves(curves, target=target)
 
 
