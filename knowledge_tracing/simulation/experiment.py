@@ -172,6 +172,15 @@ def daily_answer_counts(log: StudyLog, *, first_day: float, days: int) -> np.nda
     return np.bincount(day_of.astype(np.int64), minlength=days)[:days].astype(np.float64)
 
 
+def day_to_day_spread(counts: np.ndarray) -> float:
+    """How much one day's answers differ from the next's: the standard deviation of day-to-day changes over sqrt(2).
+
+    Equal to the daily standard deviation for independent days, but blind to a slow
+    trend (reviews building up, new cards running out), which no scheduler evens out.
+    """
+    return float(np.diff(counts).std() / np.sqrt(2.0)) if len(counts) > 1 else 0.0
+
+
 def workload_summary(
     logs: list[StudyLog], known_before: np.ndarray, known_after: np.ndarray, known_later: np.ndarray,
     *, plan: StudyPlan, first_day: float, later_test_delay_days: float,
@@ -180,7 +189,8 @@ def workload_summary(
 
     Minutes are answer times plus ``plan.overhead_seconds`` per card, the clock the
     simulator's daily budget runs on. The spread is each learner's standard deviation
-    of answers per day over the study days, and the busiest day over the mean day.
+    of answers per day over the study days, its day-to-day part (``day_to_day_spread``)
+    and the busiest day over the mean day.
     """
     minutes = np.array([(np.sum(log.response_ms) / 1000.0 + plan.overhead_seconds * len(log)) / 60.0 for log in logs])
     counts = np.array([daily_answer_counts(log, first_day=first_day, days=plan.days) for log in logs])
@@ -194,6 +204,7 @@ def workload_summary(
         "kept_later_per_minute": round(float((known_later - known_before).sum() / minutes.sum()), 4) if minutes.sum() > 0 else None,
         "daily_answers_mean": round(float(mean_day.mean()), 2),
         "daily_answers_sd": round(float(counts.std(axis=1).mean()), 2),
+        "day_to_day_spread": round(float(np.mean([day_to_day_spread(row) for row in counts])), 2),
         "daily_answers_max_over_mean": round(float(np.mean(counts.max(axis=1) / np.maximum(mean_day, 1e-9))), 3),
     }
 

@@ -21,6 +21,7 @@ from fsrs import Rating, Scheduler
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.policies.base import Candidates, SchedulingPolicy
+from knowledge_tracing.policies.load_balance import WorkloadSettings, balanced_due_day
 from knowledge_tracing.policies.predictions import CandidatePredictions
 from knowledge_tracing.policies.recall_target import DEFAULT_TARGET_RETENTION
 from knowledge_tracing.policies.rules import apply_daily_limits
@@ -125,11 +126,15 @@ def study_deck(
     predictor: Predictor | None = None,
     due_forecaster: DueForecaster | None = None,
     item_embeddings: np.ndarray | None = None,
+    workload: WorkloadSettings | None = None,
+    notes: np.ndarray | None = None,
 ) -> StudyLog:
     """The learner studies for ``plan.days`` days from the day of ``start_time``; returns the log.
 
     With ``due_forecaster`` the due date after each answer is the forecaster's (a
-    model-driven schedule), else the ``fsrs`` package's.
+    model-driven schedule), else the ``fsrs`` package's; with ``workload`` it is then
+    moved by the workload tools (``balanced_due_time``; ``notes`` gives each card's
+    note, for sibling dispersal).
     """
     log = StudyLog()
     view = SchedulerView(learner.n_cards, plan.target_retention)
@@ -160,6 +165,8 @@ def study_deck(
             answer = learner.answer(card, now)
             due_at = None if due_forecaster is None else due_forecaster(history, card, now, answer.grade)
             view.record(card, now, answer.grade, due_at=due_at)
+            if workload is not None:
+                view.due_at[card] = balanced_due_time(view.due_at, card, now=now, workload=workload, notes=notes)
             log.card.append(card)
             log.time.append(now)
             log.outcome.append(answer.outcome)
@@ -172,3 +179,28 @@ def study_deck(
             reviews_today += int(not is_new)
             now += answer.response_ms / 1000.0 + plan.overhead_seconds
     return log
+
+
+def balanced_due_time(due_at: np.ndarray, card: int, *, now: float, workload: WorkloadSettings, notes: np.ndarray | None) -> float:
+    """``due_at[card]`` as the start of the day ``balanced_due_day`` chooses, counting the other cards' due days (UTC days).
+
+    A review a day or more away becomes due at the start of its day, as Anki counts
+    reviews in days: a card due at 19:40 would otherwise miss a session that ended at
+    19:30 and wait a day, which makes the daily counts swing for reasons no tool can
+    change. Shorter intervals (learning steps) keep their time.
+    """
+    today = int(now // SECONDS_PER_DAY)
+    interval_days = (due_at[card] - now) / SECONDS_PER_DAY
+    if interval_days < 1.0:
+        return float(due_at[card])
+    others = np.ones(len(due_at), dtype=bool)
+    others[card] = False
+    others &= ~np.isnan(due_at)
+    other_days = np.floor(due_at[others] / SECONDS_PER_DAY).astype(np.int64)
+    days, counts = np.unique(other_days, return_counts=True)
+    siblings = frozenset() if notes is None else frozenset(other_days[notes[others] == notes[card]].tolist())
+    day = balanced_due_day(
+        today=today, interval_days=interval_days, due_counts=dict(zip(days.tolist(), counts.tolist())),
+        sibling_days=siblings, settings=workload, seed=card * 1_000_003 + int(now),
+    )
+    return float(day * SECONDS_PER_DAY)
