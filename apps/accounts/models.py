@@ -4,7 +4,7 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from apps.base_models import Timestamped
@@ -23,6 +23,15 @@ class LearnerSettings(models.Model):
         default=0.85,
         validators=[MinValueValidator(0.70), MaxValueValidator(0.99)],
         help_text="Probability of recall the scheduler aims for when a review falls due.",
+    )
+    balance_workload = models.BooleanField(
+        default=True,
+        help_text="Move each review within a day or two of its due date (more for long intervals) to the day with "
+        "fewest reviews, and keep cards of one note off the same day (Anki's load balancer).",
+    )
+    easy_days = models.CharField(
+        max_length=7, blank=True, default="", validators=[RegexValidator(r"^[0-6]*$", "weekdays are 0 (Monday) to 6 (Sunday)")],
+        help_text="Weekdays (0 Monday ... 6 Sunday) that get about half the reviews of other days.",
     )
 
     class Meta:

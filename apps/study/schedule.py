@@ -7,7 +7,9 @@ learner's target retention (``knowledge_tracing.policies.intervals``), so the bu
 the stored schedule and the forecast are the same number. Otherwise FSRS-6's due
 date (``fsrs_state.apply_answer``); also when the version that chose the card no
 longer serves, and when the model fails to forecast (logged at ERROR: an answer is
-never refused for it).
+never refused for it). Then the learner's workload tools (``workload.py``: load
+balancer, easy days, sibling dispersal) move each interval of 2.5 days or more
+within its fuzz window, the same way for the buttons and the answer.
 """
 
 import copy
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
+from apps.accounts.models import LearnerSettings
 from apps.study.candidate_predictions import learner_evidence
 from apps.study.fsrs_state import apply_answer
 from apps.study.models import CardState, ShownCard
 from apps.study.student_model import ServedModel, active_model
+from apps.study.workload import balanced_due_times
 from knowledge_tracing.policies import POLICY_REGISTRY
 from knowledge_tracing.policies.intervals import GRADES, model_due_times
 
@@ -36,8 +40,18 @@ class GradeSchedule:
     source: str
 
 
-def grade_schedule(*, shown: ShownCard, state: CardState | None, now: datetime, target_retention: float) -> GradeSchedule:
+def grade_schedule(*, shown: ShownCard, state: CardState | None, now: datetime, learner_settings: LearnerSettings) -> GradeSchedule:
     """When the card of ``shown`` falls due if answered at ``now`` with each grade (``state``: its state before)."""
+    scheduled = _scheduled(shown=shown, state=state, now=now, target_retention=learner_settings.target_retention)
+    balanced = balanced_due_times(
+        scheduled.due_at, learner=shown.learner, card_id=shown.card_id, note_id=shown.card.note_id,
+        answers_before=state.reps if state is not None else 0, now=now, learner_settings=learner_settings,
+    )
+    return GradeSchedule(balanced, scheduled.source)
+
+
+def _scheduled(*, shown: ShownCard, state: CardState | None, now: datetime, target_retention: float) -> GradeSchedule:
+    """The policy's own due times, before the workload tools."""
     served = scheduling_model(shown)
     if served is not None:
         try:
@@ -68,10 +82,12 @@ def scheduling_model(shown: ShownCard) -> ServedModel | None:
     return served if served is not None and served.version == shown.model_version else None
 
 
-def card_state_answer(*, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, target_retention: float) -> None:
+def card_state_answer(
+    *, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, learner_settings: LearnerSettings
+) -> None:
     """Apply an answer to ``state`` in place: FSRS's memory state, and the due date ``grade_schedule`` gives the grade."""
-    schedule = grade_schedule(shown=shown, state=state if existing else None, now=answered_at, target_retention=target_retention)
-    apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, target_retention=target_retention)
+    schedule = grade_schedule(shown=shown, state=state if existing else None, now=answered_at, learner_settings=learner_settings)
+    apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, target_retention=learner_settings.target_retention)
     state.due_at = schedule.due_at[grade]
 
 

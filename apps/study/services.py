@@ -260,12 +260,12 @@ def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | N
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
     shown = _shown_to_answer(learner=learner, card=card, shown_uuid=shown_uuid)
-    target_retention = learner_settings_get_or_create(user=learner).target_retention
+    learner_settings = learner_settings_get_or_create(user=learner)
     state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
     existing = state is not None
     if state is None:
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
-    card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, target_retention=target_retention)
+    card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, learner_settings=learner_settings)
     state.save()
     shown.answered = True
     shown.save(update_fields=["answered"])

@@ -51,7 +51,7 @@ def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
         shown=shown,
         state=CardState.objects.filter(learner=session.learner, card_id=shown.card_id).first(),
         now=now,
-        target_retention=learner_settings_get_or_create(user=session.learner).target_retention,
+        learner_settings=learner_settings_get_or_create(user=session.learner),
     )
     return [(value, label, interval_words((schedule.due_at[value] - now).total_seconds())) for value, label in GRADE_BUTTONS]
 

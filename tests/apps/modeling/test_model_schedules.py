@@ -90,7 +90,7 @@ def test_the_grade_buttons_show_the_models_intervals_and_the_answer_stores_them(
     session_url = client.post(reverse("study:session_start", kwargs={"deck_uuid": seeded_deck.uuid})).url
     page = client.get(session_url + "?reveal=1").content.decode()
     shown = ShownCard.objects.get(learner=other_learner, answered=False)
-    schedule = grade_schedule(shown=shown, state=None, now=timezone.now(), target_retention=shown.target_retention)
+    schedule = grade_schedule(shown=shown, state=None, now=timezone.now(), learner_settings=learner_settings_get_or_create(user=other_learner))
     assert schedule.source == f"model {karl_served.label}"
     buttons = dict(re.findall(r'value="(\d)"[^>]*><span class="interval">([^<]+)</span>', page))
     assert buttons == {str(grade): interval_words((due - timezone.now()).total_seconds()) for grade, due in schedule.due_at.items()}
@@ -119,7 +119,7 @@ def test_with_karls_scoring_broken_fsrs_chooses_and_schedules_and_says_why(
     assert shown.fallback_reason.startswith("RuntimeError")
     assert "Chosen by: FSRS due order: the model failed (RuntimeError: karl: a model with a fine-tuned encoder" in page
     assert shown.card_id == seeded_deck.cards.order_by("id").first().pk  # FSRS due order: the deck's first new card
-    fsrs = grade_schedule(shown=shown, state=None, now=timezone.now(), target_retention=shown.target_retention)
+    fsrs = grade_schedule(shown=shown, state=None, now=timezone.now(), learner_settings=learner_settings_get_or_create(user=other_learner))
     assert fsrs.source == FSRS_SOURCE
 
     client.post(f"{session_url}answer/", {"shown": str(shown.uuid), "log_uuid": str(uuid.uuid4()), "grade": 3, "response_ms": 900})
