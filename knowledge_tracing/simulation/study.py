@@ -2,7 +2,7 @@
 
 Each day the learner sits down at the same hour with a time budget; the scheduler (which
 sees only the learner's answers, never their memory) builds the candidate set the way
-the web application does (every card of the deck, daily limits applied, due dates from
+the web application does (new cards and the reviews due, daily limits applied, due dates from
 the ``fsrs`` package with default parameters, predictions from the student model), the
 policy picks a card, the learner answers, and the clock moves on by the response time
 plus the time to reveal and grade.
@@ -46,6 +46,11 @@ class StudyPlan:
         session_hour: hour of the day (UTC) at which each day's session starts.
         overhead_seconds: time per card to reveal the answer and grade it.
         target_retention: the learners' target retention (FSRS due dates).
+        review_early: offer every studied card at any time, not only those due. The
+            app offers due reviews and new cards (``apps.study.selectors.study_candidates``),
+            which is the default; before issue 28 the simulator offered every card,
+            so ``delta``, ``recall_target`` and ``random`` could review a card long
+            before it fell due and ``fsrs`` could not.
     """
 
     days: int = 14
@@ -55,6 +60,7 @@ class StudyPlan:
     session_hour: float = 19.0
     overhead_seconds: float = 4.0
     target_retention: float = DEFAULT_TARGET_RETENTION
+    review_early: bool = False
 
 
 @dataclass
@@ -98,14 +104,16 @@ class SchedulerView:
         self.last_answered_at = np.full(n_cards, np.nan)
         self.due_at = np.full(n_cards, np.nan)
 
-    def candidates(self) -> Candidates:
-        n_cards = len(self.cards)
+    def candidates(self, *, now: float, review_early: bool) -> Candidates:
+        """New cards and reviews due at ``now`` (every studied card with ``review_early``), in deck order."""
+        is_new = np.isnan(self.last_answered_at)
+        offered = np.flatnonzero(is_new | review_early | (self.due_at <= now))
         return Candidates(
-            card_ids=np.arange(n_cards),
-            is_new=np.isnan(self.last_answered_at),
-            due_at=self.due_at.copy(),
-            predicted_recall=np.full(n_cards, np.nan),
-            last_answered_at=self.last_answered_at.copy(),
+            card_ids=offered,
+            is_new=is_new[offered],
+            due_at=self.due_at[offered],
+            predicted_recall=np.full(len(offered), np.nan),
+            last_answered_at=self.last_answered_at[offered],
         )
 
     def record(self, card: int, at_time: float, grade: int, *, due_at: float | None = None) -> None:
@@ -145,7 +153,7 @@ def study_deck(
         new_today = reviews_today = 0
         while now < session_end:
             candidates = apply_daily_limits(
-                view.candidates(),
+                view.candidates(now=now, review_early=plan.review_early),
                 new_studied_today=new_today,
                 reviews_today=reviews_today,
                 new_per_day=plan.new_per_day,
