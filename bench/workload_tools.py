@@ -17,7 +17,7 @@ retention (the share of reviews recalled; a review is an answer on a later day t
 the card's first) and cards known at a test the day after the last study day; how
 often a second card of a note was reviewed the same day as the first.
 
-    nice -n 10 .venv/bin/python bench/workload_tools.py [--learners 8] [--days 40] [--seeds 1,2,3]
+    nice -n 10 .venv/bin/python bench/workload_tools.py [--learners 3] [--days 50] [--seeds 1,2,3]
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def run_variant(workload, neighbours, notes, plan, *, learners: int, seed: int) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=4)
-    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--learners", type=int, default=3)
+    parser.add_argument("--days", type=int, default=50)
     parser.add_argument("--new-per-day", type=int, default=15)
     parser.add_argument("--seeds", default="1,2,3")
     args = parser.parse_args()

@@ -9,7 +9,7 @@ IMPORTED_WORDS = "Imported history (no Mnemo policy chose it)"
 
 POLICY_WORDS = {
     "model_due": "due when its predicted recall falls to {target}",
-    "delta": "the card whose study now most raises tomorrow's recall",
+    "delta": "the card whose study now most raises recall tomorrow",
     "recall_target": "the card predicted closest to {target}",
     "random": "chosen at random (an experiment's control arm)",
 }

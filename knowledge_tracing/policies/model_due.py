@@ -9,10 +9,13 @@ forecast are one number. Among due reviews the one the model predicts best recal
 is cheap to keep; one long forgotten costs a relearning whichever comes first), then
 new cards in deck order, then nothing: like FSRS, it never reviews a card early.
 
-It replaces the plain ``recall_target`` ranking as the model-driven default: that one
-shows whichever card is predicted closest to the target, which right after a review
-is the card just reviewed (predicted at 0.9 for a target of 0.85), so in the
-simulator it spent 14 to 23 reviews per card learned (``docs/scheduling.md``).
+It is the recall-target rule done as a schedule: plain ``recall_target`` shows
+whichever card is predicted closest to the target, which right after a review is the
+card just reviewed (predicted at 0.9 for a target of 0.85), so in the simulator,
+offered every card, it spent 14 to 23 reviews per card learned. It is not the
+default: its schedule is only as good as the model's forecast, and with a model that
+forecasts low recall soon after answers it keeps bringing cards back within minutes
+(``docs/scheduling.md`` has the figures; ``delta`` is the default).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ class RankingPolicy(SchedulingPolicy):
     """Chooses the eligible card with the highest ``score`` (ties: the first one)."""
 
     needs_predictions = True
+    intervals_from_model = True  # a card this model-driven policy chose falls due when the model forecasts the target
 
     def __init__(self, *, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS, exploration: float = 0.0) -> None:
         if not 0.0 <= exploration <= 1.0:

@@ -140,7 +140,7 @@ def evaluate_policy(
         return predict_candidates(model, history, items, now=now)
 
     def due_forecaster(history, card, now, grade):
-        return float(model_due_times(model, card, now=now, target=policy.target, history=history)[grade - 1])
+        return float(model_due_times(model, card, now=now, target=settings.plan.target_retention, history=history)[grade - 1])
 
     known_before, known_after, known_later, logs = [], [], [], []
     for index, learner in enumerate(learners):

@@ -1,7 +1,7 @@
 """A new learner with KARL served is scheduled by it: the card chosen, the grade buttons and the stored due dates.
 
-KARL is trained here on simulated learners' logs and promoted (served), with the
-model-driven default policy (``model_due``). The showings say in words what chose each
+KARL is trained here on simulated learners' logs and promoted (served), under the
+default policy (``delta``, model-driven). The showings say in words what chose each
 card on the study page, History and the admin; when KARL's scoring is broken
 (a fine-tuned encoder, which scores tables and refuses candidates) the learner gets
 FSRS due order, FSRS intervals, and the words say the model failed and why.
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def karl_served(seeded_deck, settings) -> ModelVersion:
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
-    settings.MNEMO_DEFAULT_POLICY = "model_due"
     run = training_run_create(kind="karl", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND, hyperparameters=dict(SMALL_KARL))
     version = training_run_execute(run_id=run.pk).version
     assert version.is_active
@@ -62,9 +61,9 @@ def test_karl_chooses_the_cards_and_sets_their_due_dates(karl_served, seeded_dec
     start = timezone.now()
     shown = [_answer(other_learner, seeded_deck, grade, now=start + timedelta(minutes=index)) for index, grade in enumerate([3, 1, 3, 4, 2, 3])]
 
-    assert {(item.policy, item.model_version) for item in shown} == {("model_due", karl_served.label)}
+    assert {(item.policy, item.model_version) for item in shown} == {("delta", karl_served.label)}
     assert all(item.predicted_recall is not None for item in shown)
-    assert shown[0].chosen_by == f"Model {karl_served.label}: due when its predicted recall falls to {target:.0%}"
+    assert shown[0].chosen_by == f"Model {karl_served.label}: the card whose study now most raises recall tomorrow"
     served = active_model_for_deck(deck=seeded_deck, kind=None, learner=other_learner)
     states = {state.card_id: state for state in CardState.objects.filter(learner=other_learner)}
     fsrs_dues = {}
@@ -77,12 +76,13 @@ def test_karl_chooses_the_cards_and_sets_their_due_dates(karl_served, seeded_dec
     later = max(state.due_at for state in states.values()) + timedelta(minutes=1)
     candidates = study_candidates(learner=other_learner, deck=seeded_deck, learner_settings=learner_settings_get_or_create(user=other_learner), now=later)
     scored = candidates_with_predictions(candidates, learner=other_learner, deck=seeded_deck, served=served, now=later)
-    reviews = np.flatnonzero(~scored.is_new)
-    assert len(reviews) == len(states)
-    best = reviews[np.argmax(scored.predicted_recall[reviews])]
+    assert (~scored.is_new).sum() == len(states)  # every studied card is due by KARL's intervals
+    p_now = scored.predicted_recall
+    gain = np.abs(p_now * scored.recall_if_correct_tomorrow + (1 - p_now) * scored.recall_if_wrong_tomorrow - scored.recall_if_skipped_tomorrow)
+    best = int(np.argmax(gain))
     chosen = shown_card_choose_next(learner=other_learner, deck=seeded_deck, now=later)
-    assert chosen.card_id == scored.card_ids[best]  # the due review KARL predicts best recalled
-    assert chosen.predicted_recall == pytest.approx(scored.predicted_recall[best])
+    assert chosen.card_id == scored.card_ids[best]  # the card KARL says studying now helps most
+    assert chosen.predicted_recall == pytest.approx(p_now[best])
 
 
 def test_the_grade_buttons_show_the_models_intervals_and_the_answer_stores_them(karl_served, seeded_deck, other_learner, web_client_for, admin_client):
@@ -101,7 +101,7 @@ def test_the_grade_buttons_show_the_models_intervals_and_the_answer_stores_them(
     state = CardState.objects.get(learner=other_learner, card=shown.card)
     assert interval_words((state.due_at - state.last_review_at).total_seconds()) == buttons["3"]
     history = client.get(reverse("study:history")).content.decode()
-    assert f"Model {karl_served.label}: due when its predicted recall falls to" in history
+    assert f"Model {karl_served.label}: the card whose study now most raises recall tomorrow" in history
     admin_page = admin_client.get(reverse("admin:study_studylog_changelist")).content.decode()
     assert f"Model {karl_served.label}" in admin_page
 
@@ -131,8 +131,7 @@ def test_with_karls_scoring_broken_fsrs_chooses_and_schedules_and_says_why(
     assert scoring_failures_expected
 
 
-def test_before_any_model_is_served_fsrs_chooses_and_says_so(seeded_deck, other_learner, settings):
-    settings.MNEMO_DEFAULT_POLICY = "model_due"
+def test_before_any_model_is_served_fsrs_chooses_and_says_so(seeded_deck, other_learner):
     shown = _answer(other_learner, seeded_deck, 3, now=timezone.now())
     assert shown.policy == "fsrs" and shown.model_version is None
     assert shown.chosen_by == "FSRS due order, target 85%, no model served yet"
