@@ -81,7 +81,8 @@ def scheduling_plan(*, learner, deck: Deck, policy_name: str | None = None, now:
         model, fallback_reason = None, f"loading the model failed: {_failure_text(failure)}"[:FALLBACK_REASON_MAX_LENGTH]
     if model is None and policy.needs_predictions:
         if not fallback_reason:
-            logger.warning(
+            logger.log(
+                logging.DEBUG if policy_name is None else logging.WARNING,  # the default policy before any model: expected
                 "policy %r needs model predictions but no %s model is active for deck %s; choosing with %r instead",
                 policy.name, model_kind or "student", deck.uuid, FALLBACK_POLICY,
             )

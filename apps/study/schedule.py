@@ -40,11 +40,19 @@ class GradeSchedule:
     source: str
 
 
-def grade_schedule(*, shown: ShownCard, state: CardState | None, now: datetime, learner_settings: LearnerSettings) -> GradeSchedule:
-    """When the card of ``shown`` falls due if answered at ``now`` with each grade (``state``: its state before)."""
+def grade_schedule(
+    *, shown: ShownCard, state: CardState | None, now: datetime, learner_settings: LearnerSettings, answered: int | None = None
+) -> GradeSchedule:
+    """When the card of ``shown`` falls due if answered at ``now`` with each grade (``state``: its state before).
+
+    With ``answered`` (the grade given) only that grade is balanced: each grade's day
+    is drawn on its own, so it is the day its button showed, without the queries of
+    the other grades' windows.
+    """
     scheduled = _scheduled(shown=shown, state=state, now=now, target_retention=learner_settings.target_retention)
+    due_at = scheduled.due_at if answered is None else {answered: scheduled.due_at[answered]}
     balanced = balanced_due_times(
-        scheduled.due_at, learner=shown.learner, card_id=shown.card_id, note_id=shown.card.note_id,
+        due_at, learner_id=shown.learner_id, card_id=shown.card_id,
         answers_before=state.reps if state is not None else 0, now=now, learner_settings=learner_settings,
     )
     return GradeSchedule(balanced, scheduled.source)
@@ -86,7 +94,9 @@ def card_state_answer(
     *, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, learner_settings: LearnerSettings
 ) -> None:
     """Apply an answer to ``state`` in place: FSRS's memory state, and the due date ``grade_schedule`` gives the grade."""
-    schedule = grade_schedule(shown=shown, state=state if existing else None, now=answered_at, learner_settings=learner_settings)
+    schedule = grade_schedule(
+        shown=shown, state=state if existing else None, now=answered_at, learner_settings=learner_settings, answered=grade
+    )
     apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, target_retention=learner_settings.target_retention)
     state.due_at = schedule.due_at[grade]
 

@@ -10,11 +10,12 @@ grade button is the one the answer stores.
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import LearnerSettings
+from apps.cards.models import Card
 from apps.study.models import CardState
 from knowledge_tracing.policies.load_balance import SHORTEST_FUZZED_INTERVAL_DAYS, WorkloadSettings, balanced_due_day, fuzz_window_days
 
@@ -34,9 +35,12 @@ def day_number(moment: datetime) -> int:
 
 
 def balanced_due_times(
-    due_at: dict[int, datetime], *, learner, card_id: int, note_id: int, answers_before: int, now: datetime, learner_settings: LearnerSettings
+    due_at: dict[int, datetime], *, learner_id: int, card_id: int, answers_before: int, now: datetime, learner_settings: LearnerSettings
 ) -> dict[int, datetime]:
-    """Each grade's due time moved by whole days as ``balanced_due_day`` says; intervals under 2.5 days stay."""
+    """Each grade's due time moved by whole days as ``balanced_due_day`` says; intervals under 2.5 days stay.
+
+    Reads the database (two queries) only when some interval is long enough to move.
+    """
     settings = workload_settings(learner_settings)
     if not settings.balance and not learner_settings.easy_days:
         return dict(due_at)
@@ -46,14 +50,15 @@ def balanced_due_times(
     if not windows:
         return dict(due_at)
     first, last = min(window[0] for window in windows), max(window[1] for window in windows)
-    others = CardState.objects.filter(learner=learner).exclude(card_id=card_id)
+    others = CardState.objects.filter(learner_id=learner_id).exclude(card_id=card_id)
     start = timezone.make_aware(datetime.combine(EPOCH + timedelta(days=today + first), datetime.min.time()))
     in_window = others.filter(due_at__gte=start, due_at__lt=start + timedelta(days=last - first + 1))
     counts = {
         (row["day"] - EPOCH).days: row["reviews"]
         for row in in_window.annotate(day=TruncDate("due_at")).values("day").annotate(reviews=Count("id"))
     }
-    siblings = frozenset(day_number(due) for due in others.filter(card__note_id=note_id).values_list("due_at", flat=True))
+    note = Card.objects.filter(pk=card_id).values("note_id")
+    siblings = frozenset(day_number(due) for due in others.filter(card__note_id=Subquery(note)).values_list("due_at", flat=True))
     balanced = {}
     for grade, due in due_at.items():
         if intervals[grade] < SHORTEST_FUZZED_INTERVAL_DAYS:
