@@ -3,8 +3,8 @@
 For each deck and seed, ``run_policy_comparison`` (``knowledge_tracing/simulation``):
 warm-up learners study under ``random``, the student model (``--model``: the
 logistic regression by default, about 7 minutes for the whole run on this shared
-machine; ``--model karl``, the served kind, took over 15 minutes for one deck and
-seed at a load average of 9) is trained on their logs, then every policy teaches the same learners for
+machine; ``--model karl``, the served kind, had not finished the demo deck's first seed
+after 12 minutes at a load average of 9) is trained on their logs, then every policy teaches the same learners for
 ``--days`` days. Workload is fixed per day, not per review: every policy gets the same
 daily minutes (answer time plus 4 s per card, the simulator's clock), because time is
 what a learner spends (a failed card takes longer to answer than a recalled one, so
