@@ -5,10 +5,24 @@ from apps.accounts.models import INVITE_CODE_LENGTH
 from apps.accounts.services import MAX_INVITE_DAYS, MAX_INVITE_USES
 
 
+WEEKDAYS = [(str(day), name) for day, name in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])]
+
+
 class LearnerSettingsForm(forms.ModelForm):
+    easy_days = forms.MultipleChoiceField(
+        choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False, label="Easy days (about half the reviews)"
+    )
+
     class Meta:
         model = LearnerSettings
-        fields = ["cards_per_session"]
+        fields = ["cards_per_session", "balance_workload", "easy_days"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["easy_days"] = list(self.instance.easy_days)
+
+    def clean_easy_days(self) -> str:
+        return "".join(sorted(set(self.cleaned_data["easy_days"])))
 
 
 class CohortForm(forms.Form):

@@ -4,18 +4,27 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from apps.base_models import Timestamped
 
 
 class LearnerSettings(models.Model):
-    """How many cards a learner's study session holds (daily limits and retention are the decks' presets)."""
+    """How many cards a learner's study session holds and how their reviews are spread (daily limits and retention are the decks' presets)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_settings")
     cards_per_session = models.PositiveIntegerField(
         default=20, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    balance_workload = models.BooleanField(
+        default=True,
+        help_text="Move each review within a day or two of its due date (more for long intervals) to the day with "
+        "fewest reviews, and keep cards of one note off the same day (Anki's load balancer).",
+    )
+    easy_days = models.CharField(
+        max_length=7, blank=True, default="", validators=[RegexValidator(r"^[0-6]*$", "weekdays are 0 (Monday) to 6 (Sunday)")],
+        help_text="Weekdays (0 Monday ... 6 Sunday) that get about half the reviews of other days.",
     )
 
     class Meta:

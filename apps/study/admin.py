@@ -20,10 +20,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(StudyLog)
 class StudyLogAdmin(ReadOnlyAdmin):
-    list_display = ["answered_at", "learner", "card", "grade", "response_ms", "policy", "model_version", "predicted_recall"]
+    list_display = ["answered_at", "learner", "card", "grade", "response_ms", "chosen_by", "predicted_recall"]
     list_filter = ["policy", "grade"]
     search_fields = ["learner__username", "log_uuid"]
-    list_select_related = ["learner", "card"]
+    list_select_related = ["learner", "card", "shown"]
+
+    @admin.display(description="chosen by")
+    def chosen_by(self, log: StudyLog) -> str:
+        return log.chosen_by
 
 
 @admin.register(StudyLogUndo)

@@ -1,8 +1,9 @@
 """Card state <-> the ``fsrs`` package: when a card is due after each grade, apply one answer, replay a card's logs.
 
-``scheduled_after`` is the one computation of a card's next state after a grade: the
-grade buttons' "comes back in" (``next_due_by_grade``) and the recorded answer
-(``apply_answer``) both read it, so what a button promises is what the answer does.
+``scheduled_after`` is the one computation of a card's next FSRS state after a grade:
+the grade buttons' "comes back in" (``apps.study.schedule.grade_schedule``, through
+``scheduled_by_grade``) and the recorded answer (``apply_answer``) both read it, so
+what a button promises is what the answer does.
 Fuzzing is off so that replaying the logs after an undo reproduces exactly the state
 that the answers produced in the first place.
 """
@@ -59,12 +60,9 @@ def scheduled_after(state: CardState | None, *, grade: int, answered_at: datetim
     return after
 
 
-def next_due_by_grade(state: CardState | None, *, answered_at: datetime, scheduler: Scheduler) -> dict[int, datetime]:
-    """When the card would be due again after each grade (1 Again ... 4 Easy), answered at ``answered_at``."""
-    return {
-        grade: scheduled_after(state, grade=grade, answered_at=answered_at, scheduler=scheduler).due
-        for grade in StudyLog.Grade.values
-    }
+def scheduled_by_grade(state: CardState | None, *, answered_at: datetime, scheduler: Scheduler) -> dict[int, FsrsCard]:
+    """The card's FSRS state after each grade (1 Again ... 4 Easy), answered at ``answered_at``."""
+    return {grade: scheduled_after(state, grade=grade, answered_at=answered_at, scheduler=scheduler) for grade in StudyLog.Grade.values}
 
 
 def apply_answer(state: CardState, *, existing: bool, grade: int, answered_at: datetime, scheduler: Scheduler) -> None:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.cards.models import Card, Deck
+from apps.study.chosen_by import IMPORTED_WORDS, chosen_by_words
 
 FALLBACK_REASON_MAX_LENGTH = 500
 IMPORTED_POLICY = "imported"  # the policy of study logs imported from another app's history
@@ -84,6 +85,7 @@ class ShownCard(models.Model):
         max_length=FALLBACK_REASON_MAX_LENGTH, blank=True,
         help_text="Why the served model's scoring failed and FSRS due order chose this card (blank: it did not fail).",
     )
+    target_retention = models.FloatField(null=True, blank=True, help_text="The learner's target retention when the card was chosen.")
 
     class Meta:
         indexes = [
@@ -91,6 +93,14 @@ class ShownCard(models.Model):
             models.Index(fields=["model_version", "shown_at"], name="shown_version_idx"),
             models.Index(fields=["learner", "deck"], condition=Q(answered=False), name="shown_pending_idx"),
         ]
+
+    @property
+    def chosen_by(self) -> str:
+        """What chose this card, in words (``chosen_by.chosen_by_words``)."""
+        return chosen_by_words(
+            policy=self.policy, model_version=self.model_version, fallback_reason=self.fallback_reason,
+            target_retention=self.target_retention,
+        )
 
 
 class StudyLogQuerySet(models.QuerySet):
@@ -174,6 +184,11 @@ class StudyLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("study logs are append-only and cannot be deleted")
+
+    @property
+    def chosen_by(self) -> str:
+        """What chose the card, in the words of the showing it answers (imported logs have none)."""
+        return self.shown.chosen_by if self.shown_id is not None else IMPORTED_WORDS
 
 
 class StudyLogUndo(models.Model):

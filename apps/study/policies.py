@@ -3,9 +3,9 @@
 The policy is the learner's arm when an experiment runs on the deck, else the one
 asked for, else ``MNEMO_DEFAULT_POLICY``; policies are looked up by name in the
 library's registry. Whenever a model is active for the deck its predictions are
-logged, whatever the policy; a policy that ranks cards by predictions (``delta``,
-``recall_target``) falls back to ``fsrs`` when no model is active, with the reason
-in the application log.
+logged, whatever the policy; a policy that chooses by predictions (``model_due``,
+``delta``, ``recall_target``) falls back to ``fsrs`` when no model is active, with the
+reason in the application log.
 
 A served model that fails while choosing (its artifact cannot be loaded, scoring the
 candidates raises, its predictions cannot be ranked) never costs the learner a card:
@@ -28,7 +28,6 @@ from apps.study.candidate_predictions import candidates_with_predictions
 from apps.study.models import FALLBACK_REASON_MAX_LENGTH
 from apps.study.student_model import ServedModel, active_model
 from knowledge_tracing.policies import Candidates, Decision, SchedulingPolicy, create_policy  # registers every policy
-from knowledge_tracing.policies.ranking import RankingPolicy
 
 FALLBACK_POLICY = "fsrs"
 
@@ -80,9 +79,10 @@ def scheduling_plan(*, learner, deck: Deck, policy_name: str | None = None, now:
             "loading the active %s model for deck %s failed; choosing with %r", model_kind or "student", deck.uuid, FALLBACK_POLICY
         )
         model, fallback_reason = None, f"loading the model failed: {_failure_text(failure)}"[:FALLBACK_REASON_MAX_LENGTH]
-    if model is None and isinstance(policy, RankingPolicy):
+    if model is None and policy.needs_predictions:
         if not fallback_reason:
-            logger.warning(
+            logger.log(
+                logging.DEBUG if policy_name is None else logging.WARNING,  # the default policy before any model: expected
                 "policy %r needs model predictions but no %s model is active for deck %s; choosing with %r instead",
                 policy.name, model_kind or "student", deck.uuid, FALLBACK_POLICY,
             )

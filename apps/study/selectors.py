@@ -342,5 +342,5 @@ def learner_history(*, learner):
 
 def learner_logs(*, learner, deck: Deck | None = None):
     """The learner's own study logs, newest first; never anyone else's."""
-    logs = StudyLog.objects.filter(learner=learner).select_related("card", "undo").order_by("-answered_at", "-id")
+    logs = StudyLog.objects.filter(learner=learner).select_related("card", "undo", "shown").order_by("-answered_at", "-id")
     return logs.filter(deck=deck) if deck is not None else logs

@@ -22,6 +22,7 @@ from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, preset_scheduler, replay_answers
 from apps.study.mark_services import card_siblings_bury
 from apps.study.models import IMPORTED_POLICY, CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
+from apps.study.schedule import card_state_answer
 from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.presets import deck_preset, preset_default_for
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
@@ -112,6 +113,7 @@ def shown_card_choose_next(
         predicted_recall=choice.decision.predicted_recall,
         selection_probability=choice.decision.probability,
         fallback_reason=choice.fallback_reason,
+        target_retention=preset.target_retention,
     )
 
 
@@ -261,11 +263,12 @@ def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | N
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
     shown = _shown_to_answer(learner=learner, card=card, shown_uuid=shown_uuid)
+    learner_settings = learner_settings_get_or_create(user=learner)
     state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
     existing = state is not None
     if state is None:
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
-    apply_answer(state, existing=existing, grade=grade, answered_at=now, scheduler=preset_scheduler(deck_preset(card.deck)))
+    card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, learner_settings=learner_settings)
     state.save()
     card_siblings_bury(learner=learner, card=card, now=now)
     shown.answered = True
@@ -334,6 +337,8 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
         model_version=log.model_version,
         predicted_recall=log.predicted_recall,
         selection_probability=log.selection_probability,
+        fallback_reason=log.shown.fallback_reason,
+        target_retention=log.shown.target_retention,
     )
     return log
 

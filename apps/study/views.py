@@ -17,13 +17,14 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import deck_for_study
 from apps.study import mark_services, selectors, services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm, MarkForm, StudyMoreForm
-from apps.study.fsrs_state import next_due_by_grade, preset_scheduler
 from apps.study.models import CardMark, CardState, StudySession
 from apps.study.presets import deck_preset
+from apps.study.schedule import grade_schedule, interval_words
 from apps.study.study_more import study_more_offers, study_more_start
 from apps.pagination import page_of
 
@@ -47,24 +48,16 @@ def _outlook(session):
     return selectors.study_outlook(learner=session.learner, deck=session.deck, preset=deck_preset(session.deck), now=timezone.now())
 
 
-def interval_text(interval: timedelta) -> str:
-    """An interval as Anki writes it over a grade button: <1m, 10m, 3h, 4d, 2mo, 1.5y."""
-    seconds = interval.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    for unit, length in (("y", 365 * 86400), ("mo", 30 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= length:
-            amount = seconds / length
-            return f"{amount:.1f}{unit}".replace(".0", "") if unit in ("y", "mo") else f"{round(amount)}{unit}"
-    return "<1m"
-
-
 def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
-    """(grade, label, when the card comes back after it): the same computation that records the answer (``next_due_by_grade``)."""
+    """(grade, label, the interval it schedules, in Anki's words) from the computation the answer will store."""
     now = timezone.now()
-    state = CardState.objects.filter(learner=session.learner, card=shown.card).first()
-    due_by_grade = next_due_by_grade(state, answered_at=now, scheduler=preset_scheduler(deck_preset(shown.card.deck)))
-    return [(grade, label, interval_text(due_by_grade[grade] - now)) for grade, label in GRADE_BUTTONS]
+    schedule = grade_schedule(
+        shown=shown,
+        state=CardState.objects.filter(learner=session.learner, card_id=shown.card_id).first(),
+        now=now,
+        learner_settings=learner_settings_get_or_create(user=session.learner),
+    )
+    return [(value, label, interval_words((schedule.due_at[value] - now).total_seconds())) for value, label in GRADE_BUTTONS]
 
 
 def _card_fragment_context(session, shown, *, revealed: bool, notice: str = "") -> dict:

@@ -111,6 +111,13 @@ class HistoryFeatureModel(StudentModel):
         features = self.extractor.question_feature_parts(state, items, [Question(at)])
         return self.score_candidate_rows(state, items, features, [at])
 
+    def recall_over_time(self, state: LearnerState, item: int, times) -> np.ndarray:
+        """P(recall) of one item asked at each of ``times`` with nothing studied in between, in one pass (a forecast curve)."""
+        items = np.array([item], dtype=np.int64)
+        times = [float(moment) for moment in times]
+        features = self.extractor.question_feature_parts(state, items, [Question(moment) for moment in times])
+        return np.asarray(self.score_candidate_rows(state, items, features, times), dtype=np.float64).reshape(len(times))
+
     def candidate_outlook(
         self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
     ) -> CandidateOutlook:

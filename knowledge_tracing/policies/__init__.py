@@ -3,7 +3,7 @@
 Importing this package registers every policy, so ``create_policy("delta")`` works.
 """
 
-from knowledge_tracing.policies import delta, fsrs_due, random_policy, recall_target  # noqa: F401  (registers them)
+from knowledge_tracing.policies import delta, fsrs_due, model_due, random_policy, recall_target  # noqa: F401  (registers them)
 from knowledge_tracing.policies.base import (
     POLICY_REGISTRY,
     Candidates,

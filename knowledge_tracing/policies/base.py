@@ -76,6 +76,10 @@ class SchedulingPolicy(ABC):
     """Chooses one card among candidates; ``None`` when nothing should be studied now."""
 
     name: str
+    needs_predictions = False
+    """True when the policy chooses from a model's predictions (without a model, the app falls back to ``fsrs``)."""
+    intervals_from_model = False
+    """True when the due date after an answer is the model's forecast (``policies.intervals``), not FSRS's."""
 
     @abstractmethod
     def choose(self, candidates: Candidates, *, now: float, rng: np.random.Generator) -> Decision | None:

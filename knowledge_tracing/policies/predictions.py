@@ -94,7 +94,7 @@ def predict_by_hypothetical_rows(
         [(now, 0, WRONG_GRADE), (tomorrow, 0, 0)],
         [(tomorrow, 0, 0)],
     ]
-    correct, wrong, skipped = _scenario_predictions(model, history, items, scenarios, now=now, learner=learner)
+    correct, wrong, skipped = scenario_predictions(model, history, items, scenarios, now=now, learner=learner)
     return CandidatePredictions(
         predicted_recall=correct[:, -2].copy(),
         recall_if_correct_tomorrow=correct[:, -1].copy(),
@@ -117,7 +117,7 @@ def recall_if_not_studied(
         raise ValueError(f"recall is forecast at or after now ({at} < {now})")
     if keeps_learner_state(model):
         return recall_if_not_studied_from_learner_state(model, model.learner_state(history, learner), items, at=at)
-    (asked,) = _scenario_predictions(model, history, items, [[(at, 0, 0)]], now=now, learner=learner)
+    (asked,) = scenario_predictions(model, history, items, [[(at, 0, 0)]], now=now, learner=learner)
     return asked[:, -1].copy()
 
 
@@ -126,7 +126,7 @@ def recall_if_not_studied_from_learner_state(model: StudentModel, state: Learner
     return np.asarray(model.recall_at(state, np.asarray(items, dtype=np.int64), at), dtype=np.float64)
 
 
-def _scenario_predictions(
+def scenario_predictions(
     model: StudentModel, history: StudyLogTable, items: np.ndarray, scenarios: list[list[tuple]], *, now: float, learner: int
 ) -> list[np.ndarray]:
     """For each scenario of extra rows ``(time, outcome, grade)``, an (n_items, rows) array of predictions.

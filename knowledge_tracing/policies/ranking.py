@@ -21,6 +21,9 @@ from knowledge_tracing.policies.rules import DEFAULT_COOLDOWN_SECONDS, decision_
 class RankingPolicy(SchedulingPolicy):
     """Chooses the eligible card with the highest ``score`` (ties: the first one)."""
 
+    needs_predictions = True
+    intervals_from_model = True  # a card this model-driven policy chose falls due when the model forecasts the target
+
     def __init__(self, *, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS, exploration: float = 0.0) -> None:
         if not 0.0 <= exploration <= 1.0:
             raise ValueError(f"exploration must lie in [0, 1], got {exploration}")

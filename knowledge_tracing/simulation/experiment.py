@@ -8,7 +8,14 @@
    random streams) for the same days and daily time budget; the model predicts from
    each learner's own log as it grows (it is not retrained).
 3. A final test one day after the last study day reads each learner's true recall of
-   every card from the simulator.
+   every card from the simulator, and a later one (``later_test_delay_days``, nothing
+   studied in between) shows what lasts: the one-day test rewards bringing in many new
+   cards, the later one also rewards keeping them.
+
+Workload is the same for every policy: the same daily time budget (answer time plus
+overhead) and new-card limit. Policies that never review early (``fsrs``,
+``model_due``) stop when nothing is due, so the minutes each policy actually studied
+are reported, and what it taught per minute.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.metrics import expected_calibration_error
 from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.policies import create_policy
+from knowledge_tracing.policies.intervals import model_due_times
 from knowledge_tracing.policies.predictions import predict_candidates
 from knowledge_tracing.simulation.population import DEFAULT_TRANSFER_STRENGTH, simulated_population
 from knowledge_tracing.simulation.study import StudyLog, StudyPlan, study_deck, study_logs_table
@@ -43,6 +51,7 @@ class ComparisonSettings:
     seed: int = 0
     plan: StudyPlan = field(default_factory=StudyPlan)
     test_delay_days: float = 1.0
+    later_test_delay_days: float = 30.0
     transfer_strength: float = DEFAULT_TRANSFER_STRENGTH
 
 
@@ -122,13 +131,18 @@ def evaluate_policy(
         settings.learners, neighbours=neighbours, seed=population_seed, transfer_strength=settings.transfer_strength
     )
     study_start = START_TIME + settings.warmup_days * SECONDS_PER_DAY
-    test_time = study_start + (settings.plan.days - 1 + settings.test_delay_days) * SECONDS_PER_DAY
-    policy = create_policy(name)
+    last_day = study_start + (settings.plan.days - 1) * SECONDS_PER_DAY
+    test_time = last_day + settings.test_delay_days * SECONDS_PER_DAY
+    later_test_time = last_day + settings.later_test_delay_days * SECONDS_PER_DAY
+    policy = create_policy(name).for_learner(target_retention=settings.plan.target_retention)
 
     def predictor(history, items, now):
         return predict_candidates(model, history, items, now=now)
 
-    known_before, known_after, logs = [], [], []
+    def due_forecaster(history, card, now, grade):
+        return float(model_due_times(model, card, now=now, target=settings.plan.target_retention, history=history)[grade - 1])
+
+    known_before, known_after, known_later, logs = [], [], [], []
     for index, learner in enumerate(learners):
         known_before.append(learner.recall_probabilities(study_start).sum())
         logs.append(
@@ -139,11 +153,60 @@ def evaluate_policy(
                 start_time=study_start,
                 rng=np.random.default_rng([policy_seed, index]),
                 predictor=predictor,
+                due_forecaster=due_forecaster if policy.intervals_from_model else None,
                 item_embeddings=item_embeddings,
             )
         )
         known_after.append(learner.recall_probabilities(test_time).sum())
-    return summarize_policy(name, logs, np.array(known_before), np.array(known_after), n_cards=len(item_embeddings))
+        known_later.append(learner.recall_probabilities(later_test_time).sum())
+    summary = summarize_policy(name, logs, np.array(known_before), np.array(known_after), n_cards=len(item_embeddings))
+    return summary | workload_summary(
+        logs, np.array(known_before), np.array(known_after), np.array(known_later),
+        plan=settings.plan, first_day=study_start, later_test_delay_days=settings.later_test_delay_days,
+    )
+
+
+def daily_answer_counts(log: StudyLog, *, first_day: float, days: int) -> np.ndarray:
+    """Answers per study day (day 0 is the day of ``first_day``)."""
+    day_of = np.floor((np.asarray(log.time) - np.floor(first_day / SECONDS_PER_DAY) * SECONDS_PER_DAY) / SECONDS_PER_DAY)
+    return np.bincount(day_of.astype(np.int64), minlength=days)[:days].astype(np.float64)
+
+
+def day_to_day_spread(counts: np.ndarray) -> float:
+    """How much one day's answers differ from the next's: the standard deviation of day-to-day changes over sqrt(2).
+
+    Equal to the daily standard deviation for independent days, but blind to a slow
+    trend (reviews building up, new cards running out), which no scheduler evens out.
+    """
+    return float(np.diff(counts).std() / np.sqrt(2.0)) if len(counts) > 1 else 0.0
+
+
+def workload_summary(
+    logs: list[StudyLog], known_before: np.ndarray, known_after: np.ndarray, known_later: np.ndarray,
+    *, plan: StudyPlan, first_day: float, later_test_delay_days: float,
+) -> dict:
+    """Time studied, what it taught per minute, and how even the daily workload was (means over learners).
+
+    Minutes are answer times plus ``plan.overhead_seconds`` per card, the clock the
+    simulator's daily budget runs on. The spread is each learner's standard deviation
+    of answers per day over the study days, its day-to-day part (``day_to_day_spread``)
+    and the busiest day over the mean day.
+    """
+    minutes = np.array([(np.sum(log.response_ms) / 1000.0 + plan.overhead_seconds * len(log)) / 60.0 for log in logs])
+    counts = np.array([daily_answer_counts(log, first_day=first_day, days=plan.days) for log in logs])
+    mean_day = counts.mean(axis=1)
+    learned = known_after - known_before
+    return {
+        "known_later": round(float(known_later.mean()), 2),
+        "later_test_delay_days": later_test_delay_days,
+        "minutes_studied": round(float(minutes.mean()), 1),
+        "cards_learned_per_minute": round(float(learned.sum() / minutes.sum()), 4) if minutes.sum() > 0 else None,
+        "kept_later_per_minute": round(float((known_later - known_before).sum() / minutes.sum()), 4) if minutes.sum() > 0 else None,
+        "daily_answers_mean": round(float(mean_day.mean()), 2),
+        "daily_answers_sd": round(float(counts.std(axis=1).mean()), 2),
+        "day_to_day_spread": round(float(np.mean([day_to_day_spread(row) for row in counts])), 2),
+        "daily_answers_max_over_mean": round(float(np.mean(counts.max(axis=1) / np.maximum(mean_day, 1e-9))), 3),
+    }
 
 
 def summarize_policy(name: str, logs: list[StudyLog], known_before: np.ndarray, known_after: np.ndarray, *, n_cards: int) -> dict:
