@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from hypothesis import given, note
+from hypothesis import event, given, note
 
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
@@ -72,6 +72,7 @@ def test_a_damaged_package_is_imported_whole_or_refused_leaving_nothing(sample):
             deck_file = read_deck_file(path, limits=LIMITS)
         except DeckFileError as error:
             assert str(error)
+            event("refused when read")
             return
     before = rows_written()
     try:
@@ -79,6 +80,7 @@ def test_a_damaged_package_is_imported_whole_or_refused_leaving_nothing(sample):
     except BaseException:
         assert rows_written() == before, "a failed import left rows behind"
         raise
+    event("imported")
     assert Card.objects.filter(note__owner=learner).count() == result.cards
     assert StudyLog.objects.filter(learner=learner).count() == result.review_logs
     assert DeckMedia.objects.filter(deck__owner=learner).count() == result.media
