@@ -21,6 +21,7 @@ from apps.modeling.models import ModelVersion
 from apps.modeling.serving import active_model_for_deck
 from apps.study.candidate_predictions import candidates_with_predictions
 from apps.study.models import ShownCard, StudyLog
+from apps.study.presets import deck_preset
 from apps.study.selectors import study_candidates
 from tests.apps.modeling.artifact_tampering import tampered, unscorable
 
@@ -105,8 +106,6 @@ def test_the_scoring_path_itself_still_raises(unscorable_version, seeded_deck, o
     """The fallback is for learners: called directly, scoring the broken version fails as it did."""
     served = active_model_for_deck(deck=seeded_deck, kind=None, learner=other_learner)
     now = timezone.now()
-    candidates = study_candidates(
-        learner=other_learner, deck=seeded_deck, learner_settings=learner_settings_get_or_create(user=other_learner), now=now
-    )
+    candidates = study_candidates(learner=other_learner, deck=seeded_deck, preset=deck_preset(seeded_deck), now=now)
     with pytest.raises(IndexError):
         candidates_with_predictions(candidates, learner=other_learner, deck=seeded_deck, served=served, now=now)
