@@ -140,7 +140,7 @@ class PackageArchive:
                 cap = self.budget_left if max_bytes is None else min(self.budget_left, max_bytes)
                 data = read_at_most(zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)), cap + 1)
                 self._spend(name, len(data), cap)
-        except (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError, NotImplementedError, RuntimeError) as error:
+        except (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError, NotImplementedError, RuntimeError, OSError) as error:
             raise AnkiFileError(f"{name}: damaged or truncated entry ({error})") from error
         return data
 

@@ -148,3 +148,16 @@ def test_a_deck_name_of_5000_characters_is_read_whole_for_the_app_to_repair(tmp_
     write_package(tmp_path / "long-deck.apkg", small_collection(decks={2: Deck(id=2, name=long_name)}))
     names = {deck.name for deck in read_collection(tmp_path / "long-deck.apkg").decks.values()}
     assert long_name in names and "Languages" in names
+
+
+def test_an_entry_whose_header_lies_before_the_start_of_the_file_is_refused(tmp_path):
+    """The end record places the central directory 64 bytes later than it is: the first entry's header would start
+    before the file does, where seeking fails (found by the import fuzz test)."""
+    data = bytearray(package_with(tmp_path, [("media", b"{}")]).read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    (directory_offset,) = struct.unpack("<I", data[end + 16 : end + 20])
+    data[end + 16 : end + 20] = struct.pack("<I", directory_offset + 64)
+    forged = tmp_path / "shifted.apkg"
+    forged.write_bytes(bytes(data))
+    with pytest.raises(AnkiFileError, match="damaged or truncated"):
+        open_anki_file(forged)
