@@ -398,6 +398,10 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             CARD,
             Column("suspended", "whether you suspended the card (it is left out of study)."),
             Column("buried_until", f"until when the card is buried, left out of study ({TIME}; empty if not buried)."),
+            Column(
+                "buried_by", "the answer that buried it as a sibling (its UUID in study_logs.csv; empty: buried by hand or not buried).",
+                "buried_by__log_uuid",
+            ),
             Column("flag", "the flag you gave it: 0 none, 1 red, 2 orange, 3 green, 4 blue, 5 pink, 6 turquoise, 7 purple."),
             Column("updated_at", f"when you last changed a mark on it ({TIME})."),
         ),

@@ -260,6 +260,10 @@ class CardMark(models.Model):
         null=True, blank=True, help_text="Left out of study until this moment (the start of the learner's next day)."
     )
     flag = models.PositiveSmallIntegerField(choices=Flag.choices, default=Flag.NONE)
+    buried_by = models.ForeignKey(
+        "StudyLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The answer that buried this card as a sibling (empty: buried by hand, or not buried); undoing it unburies.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, preset_scheduler, replay_answers
-from apps.study.mark_services import card_siblings_bury
+from apps.study.mark_services import card_siblings_bury, card_siblings_unbury
 from apps.study.models import IMPORTED_POLICY, CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.schedule import card_state_answer
 from apps.study.policies import choose_next_card, scheduling_plan
@@ -270,7 +270,6 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
     card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, learner_settings=learner_settings)
     state.save()
-    card_siblings_bury(learner=learner, card=card, now=now)
     shown.answered = True
     shown.save(update_fields=["answered"])
     log = StudyLog.objects.create(
@@ -290,6 +289,7 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
         predicted_recall=shown.predicted_recall,
         selection_probability=shown.selection_probability,
     )
+    card_siblings_bury(log=log)
     if shown.session_id is not None:
         StudySession.objects.filter(pk=shown.session_id).update(last_activity_at=now)
     return log
@@ -324,6 +324,7 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
     now = now or timezone.now()
     StudyLogUndo.objects.create(log=log, undone_at=now)
     card_state_rebuild(learner=session.learner, card=log.card)
+    card_siblings_unbury(log=log)
     session.ended_at = None
     session.last_activity_at = now
     session.save(update_fields=["ended_at", "last_activity_at"])
