@@ -368,6 +368,7 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("model_version", "the student model version whose prediction chose it (empty: none)."),
             Column("predicted_recall", "that model's probability of recall at show time (empty: no model)."),
             Column("selection_probability", "the probability with which the policy chose the card."),
+            Column("state_before", "your memory state of the card before this answer, as JSON ({} if new; empty if not kept); undo restores it."),
             Column("created_at", f"when Mnemo stored the answer ({TIME})."),
             Column("undone_at", f"when you undid this answer ({TIME}; empty if you did not).", "undo__undone_at"),
         ),

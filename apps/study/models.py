@@ -157,6 +157,10 @@ class StudyLog(models.Model):
     model_version = models.CharField(max_length=100, null=True, blank=True)
     predicted_recall = models.FloatField(null=True, blank=True)
     selection_probability = models.FloatField(null=True, blank=True)
+    state_before = models.JSONField(
+        null=True, blank=True,
+        help_text="The learner's card state before this answer ({}: not studied before; null: not kept, e.g. imported history); undo restores it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StudyLogQuerySet.as_manager()
