@@ -328,7 +328,7 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("last_activity_at", f"your last answer or request in it ({TIME})."),
             Column("ended_at", f"when it ended ({TIME}; empty if it was left open)."),
             Column("kind", "empty for a regular session; extra_new, review_ahead or forgotten for a \"study more\" session."),
-            Column("new_limit", "in an extra_new session, the new cards a day it allowed (empty otherwise)."),
+            Column("new_limit", "in an extra_new session, the deck's new cards a day it allowed for the rest of that day (empty otherwise)."),
         ),
         model=StudySession, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
