@@ -13,6 +13,7 @@ from apps.accounts.api_auth import ApiErrorOut
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
 from apps.study.presets import deck_preset
+from apps.study.schedule import interval_words, shown_card_schedule
 from apps.study.selectors import study_outlook
 from apps.study.services import (
     MAX_RESPONSE_MS,
@@ -44,6 +45,14 @@ class ShownCardOut(Schema):
     model_version: str | None = Field(description="The served model whose recall prediction the policy read, if any.")
     predicted_recall: float | None
     selection_probability: float | None
+    chosen_by: str = Field(description="What chose the card, in the words the study page shows (\"FSRS due order, target 90%, ...\").")
+    intervals: dict[str, str] = Field(
+        description="Per grade (\"1\" Again ... \"4\" Easy), when the card comes back if answered now with it, as the grade "
+        "buttons write it: \"<1m\", \"10m\", \"3d\", \"2.5mo\".",
+    )
+    due_at_by_grade: dict[str, datetime] = Field(
+        description="Per grade, the due time an answer now with that grade stores (the computation that schedules the answer).",
+    )
 
 
 class NothingToShow(Schema):
@@ -99,6 +108,8 @@ def shown_card_out(shown: ShownCard | None, *, learner, deck) -> dict:
     if shown is None:
         return nothing_to_show_out(learner=learner, deck=deck)
     card = shown.card
+    now = timezone.now()
+    due_at = shown_card_schedule(shown, now=now).due_at
     return {
         "card": {"id": card.uuid, "front": card.front, "back": card.back, "tags": card.tags},
         "shown_id": shown.uuid,
@@ -107,6 +118,9 @@ def shown_card_out(shown: ShownCard | None, *, learner, deck) -> dict:
         "model_version": shown.model_version,
         "predicted_recall": shown.predicted_recall,
         "selection_probability": shown.selection_probability,
+        "chosen_by": shown.chosen_by,
+        "intervals": {str(grade): interval_words((due - now).total_seconds()) for grade, due in due_at.items()},
+        "due_at_by_grade": {str(grade): due for grade, due in due_at.items()},
     }
 
 

@@ -1,6 +1,6 @@
 """Writes of a learner's card marks: suspend, bury (a card, or its note's other cards), flag.
 
-Each function but ``card_siblings_bury`` (which follows an answer) takes the learner
+Each function but ``card_siblings_bury`` and ``card_siblings_unbury`` (which follow an answer and its undo) takes the learner
 and the cards (one ``Card`` or several) and checks first that the learner may study every one of them (``apps.cards.access``): a
 stranger's card raises ``Http404`` before any mark is written. A mark is an upsert of
 the learner's one ``CardMark`` row per card, so marking many cards costs one query.
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.cards.access import card_open_to, deck_open_condition
 from apps.cards.models import Card
-from apps.study.models import CardMark, CardState
+from apps.study.models import CardMark, CardState, StudyLog
 from apps.study.selectors import cards_excluded_from_study, start_of_next_day
 
 
@@ -53,11 +53,12 @@ def card_unsuspend(*, learner, cards: Card | Iterable[Card]) -> int:
 def card_bury(*, learner, cards: Card | Iterable[Card], now: datetime | None = None) -> int:
     """Keep the cards out of the learner's study until the start of their next day, as Anki's bury."""
     buried_until = start_of_next_day(now or timezone.now())
-    return _marks_set(learner=learner, card_ids=_studyable_ids(learner=learner, cards=cards), buried_until=buried_until)
+    card_ids = _studyable_ids(learner=learner, cards=cards)
+    return _marks_set(learner=learner, card_ids=card_ids, buried_until=buried_until, buried_by=None)
 
 
 def card_unbury(*, learner, cards: Card | Iterable[Card]) -> int:
-    return _marks_clear(learner=learner, card_ids=_studyable_ids(learner=learner, cards=cards), buried_until=None)
+    return _marks_clear(learner=learner, card_ids=_studyable_ids(learner=learner, cards=cards), buried_until=None, buried_by=None)
 
 
 def card_flag(*, learner, cards: Card | Iterable[Card], flag: int) -> int:
@@ -70,14 +71,16 @@ def card_flag(*, learner, cards: Card | Iterable[Card], flag: int) -> int:
     return _marks_set(learner=learner, card_ids=card_ids, flag=flag)
 
 
-def card_siblings_bury(*, learner, card: Card, now: datetime | None = None) -> int:
-    """Bury the other cards of ``card``'s note until the learner's next day, as Anki buries siblings after an answer.
+def card_siblings_bury(*, log: StudyLog) -> int:
+    """Bury the other cards of the answered card's note until the learner's next day, as Anki buries siblings after an answer.
 
-    Only siblings the learner may study, and not those they are learning within the
-    day (in learning or relearning steps): as in Anki, those keep their steps. Called
-    when an answer is recorded, whose card the learner was shown (access was checked then).
+    Only siblings the learner may study, not already suspended or buried, and not
+    those they are learning within the day (in learning or relearning steps): as in
+    Anki, those keep their steps. Each mark records ``log`` as what buried it, so
+    undoing the answer unburies exactly these (``card_siblings_unbury``). Called when
+    an answer is recorded, whose card the learner was shown (access was checked then).
     """
-    now = now or timezone.now()
+    learner, card, now = log.learner, log.card, log.answered_at
     in_steps = CardState.objects.filter(
         learner=learner, state__in=[CardState.State.LEARNING, CardState.State.RELEARNING]
     ).values("card_id")
@@ -89,4 +92,9 @@ def card_siblings_bury(*, learner, card: Card, now: datetime | None = None) -> i
         .exclude(pk__in=cards_excluded_from_study(learner=learner, now=now))
         .values_list("pk", flat=True)
     )
-    return _marks_set(learner=learner, card_ids=sorted(siblings), buried_until=start_of_next_day(now))
+    return _marks_set(learner=learner, card_ids=sorted(siblings), buried_until=start_of_next_day(now), buried_by=log)
+
+
+def card_siblings_unbury(*, log: StudyLog) -> int:
+    """Unbury the siblings that answering ``log`` buried (not those buried since by hand or by another answer); how many."""
+    return CardMark.objects.filter(learner_id=log.learner_id, buried_by=log).update(buried_until=None, buried_by=None, updated_at=timezone.now())

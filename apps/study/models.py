@@ -27,8 +27,9 @@ class StudySession(models.Model):
     """One sitting: a learner studies up to ``planned_cards`` cards of one deck.
 
     ``kind`` is blank for a regular session; the others are Anki's "study more" once
-    today's cards are done (``apps.study.study_more``): extra new cards (up to
-    ``new_limit`` new cards today), reviews ahead of their due date, today's forgotten cards.
+    today's cards are done (``apps.study.study_more``): extra new cards (``new_limit``
+    new cards a day for the deck, for the rest of that day), reviews ahead of their due
+    date, today's forgotten cards.
     """
 
     class Kind(models.TextChoices):
@@ -39,7 +40,7 @@ class StudySession(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR, blank=True)
-    new_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Extra new cards: today's new-card limit in this session.")
+    new_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Extra new cards: the deck's new-card limit for the rest of the day it started.")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="study_sessions")
     deck = models.ForeignKey(Deck, on_delete=models.PROTECT, related_name="study_sessions")
     planned_cards = models.PositiveIntegerField()
@@ -157,6 +158,10 @@ class StudyLog(models.Model):
     model_version = models.CharField(max_length=100, null=True, blank=True)
     predicted_recall = models.FloatField(null=True, blank=True)
     selection_probability = models.FloatField(null=True, blank=True)
+    state_before = models.JSONField(
+        null=True, blank=True,
+        help_text="The learner's card state before this answer ({}: not studied before; null: not kept, e.g. imported history); undo restores it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StudyLogQuerySet.as_manager()
@@ -260,6 +265,10 @@ class CardMark(models.Model):
         null=True, blank=True, help_text="Left out of study until this moment (the start of the learner's next day)."
     )
     flag = models.PositiveSmallIntegerField(choices=Flag.choices, default=Flag.NONE)
+    buried_by = models.ForeignKey(
+        "StudyLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The answer that buried this card as a sibling (empty: buried by hand, or not buried); undoing it unburies.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from datetime import timezone as dt_timezone
 from fsrs import Scheduler, State
 
 from apps.accounts.models import LearnerSettings
+from apps.accounts.services import learner_settings_get_or_create
 from apps.study.candidate_predictions import learner_evidence
 from apps.study.fsrs_state import apply_answer, preset_scheduler, scheduled_by_grade
 from apps.study.models import CardState, ShownCard
@@ -60,6 +61,19 @@ def grade_schedule(
         answers_before=state.reps if state is not None else 0, now=now, learner_settings=learner_settings,
     )
     return GradeSchedule(balanced, scheduled.source)
+
+
+def shown_card_schedule(shown: ShownCard, *, now: datetime) -> GradeSchedule:
+    """``grade_schedule`` of a showing's card answered at ``now``, from the learner's state and settings now.
+
+    What the study page's grade buttons and the API's next card say about each grade.
+    """
+    return grade_schedule(
+        shown=shown,
+        state=CardState.objects.filter(learner_id=shown.learner_id, card_id=shown.card_id).first(),
+        now=now,
+        learner_settings=learner_settings_get_or_create(user=shown.learner),
+    )
 
 
 def _scheduled(*, shown: ShownCard, state: CardState | None, now: datetime, scheduler: Scheduler) -> GradeSchedule:

@@ -119,6 +119,20 @@ def _shown_states(*, learner, decks: QuerySet, session: StudySession | None, now
     )
 
 
+def new_per_day_today(*, learner, deck: Deck, preset: StudyPreset, now: datetime) -> int:
+    """The deck's new-card limit today: its preset's, raised for the rest of the day by each "extra new cards" started today.
+
+    As Anki's custom study ("increase today's new card limit"), the raise holds for every
+    session of that deck until midnight, not only the "study more" session; it is the
+    highest ``new_limit`` of the deck's extra-new sessions started today.
+    """
+    raised = (
+        StudySession.objects.filter(learner=learner, deck=deck, kind=StudySession.Kind.EXTRA_NEW, started_at__gte=start_of_day(now))
+        .aggregate(limit=Max("new_limit"))["limit"]
+    )
+    return max(preset.new_per_day, raised or 0)
+
+
 def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime, session: StudySession | None = None) -> Candidates:
     """The cards the learner may see next: studied cards due now or in learning steps today (soonest first), then unseen cards in deck order.
 
@@ -130,7 +144,8 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
     that subtree, are applied with the library's shared rule, so every policy respects
     them. A "study more" session (``session.kind``) offers other cards: reviews due in
     the coming week or today's forgotten cards, shown as due now and without limits (as
-    Anki's custom study), or new cards up to the session's own new-card limit.
+    Anki's custom study); new cards stop at the deck's new-card limit of today
+    (``new_per_day_today``: the preset's, raised by "extra new cards").
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
@@ -166,7 +181,7 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
         candidates,
         new_studied_today=counts.new_cards,
         reviews_today=counts.reviews,
-        new_per_day=session.new_limit if kind == StudySession.Kind.EXTRA_NEW else preset.new_per_day,
+        new_per_day=new_per_day_today(learner=learner, deck=deck, preset=preset, now=now),
         reviews_per_day=preset.reviews_per_day,
     )
 
@@ -253,7 +268,7 @@ def study_outlook(*, learner, deck: Deck, preset: StudyPreset, now: datetime) ->
     studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
     return StudyOutlook(
         now=now,
-        new_per_day=preset.new_per_day,
+        new_per_day=new_per_day_today(learner=learner, deck=deck, preset=preset, now=now),
         reviews_per_day=preset.reviews_per_day,
         counts=daily_counts(learner=learner, decks=decks, now=now),
         new_available=Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).count(),

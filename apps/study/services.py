@@ -13,19 +13,20 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
 from apps.study.fsrs_state import apply_answer, preset_scheduler, replay_answers
-from apps.study.mark_services import card_siblings_bury
+from apps.study.mark_services import card_siblings_bury, card_siblings_unbury
 from apps.study.models import IMPORTED_POLICY, CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.schedule import card_state_answer
 from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.presets import deck_preset, preset_default_for
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
+from apps.study.state_snapshots import NEVER_STUDIED, card_state_restore, card_state_snapshot
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
 IMPORT_BATCH_SIZE = 2000
@@ -266,11 +267,11 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
     learner_settings = learner_settings_get_or_create(user=learner)
     state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
     existing = state is not None
+    state_before = card_state_snapshot(state)
     if state is None:
         state = CardState(learner=learner, card=card, deck_id=card.deck_id)
     card_state_answer(state=state, existing=existing, shown=shown, grade=grade, answered_at=now, learner_settings=learner_settings)
     state.save()
-    card_siblings_bury(learner=learner, card=card, now=now)
     shown.answered = True
     shown.save(update_fields=["answered"])
     log = StudyLog.objects.create(
@@ -289,7 +290,9 @@ def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, n
         model_version=shown.model_version,
         predicted_recall=shown.predicted_recall,
         selection_probability=shown.selection_probability,
+        state_before=state_before,
     )
+    card_siblings_bury(log=log)
     if shown.session_id is not None:
         StudySession.objects.filter(pk=shown.session_id).update(last_activity_at=now)
     return log
@@ -311,9 +314,35 @@ def card_state_rebuild(*, learner, card: Card) -> CardState | None:
     return state
 
 
+def card_state_before(log: StudyLog) -> CardState | None:
+    """Put back the learner's state of the log's card as it was before the (just undone) answer; None when there was none.
+
+    The state kept on the log (``state_snapshots``) is restored when the log was the
+    card's latest answer, so the due date is again the one the scheduling computation
+    gave (the model's interval, the workload tools), not FSRS's. When a later answer
+    to the card is still live, or the log kept no state (imported history, answers
+    recorded before states were kept), the state is replayed from the live logs with
+    FSRS (``card_state_rebuild``).
+    """
+    later = StudyLog.objects.live().filter(learner_id=log.learner_id, card_id=log.card_id).filter(
+        Q(answered_at__gt=log.answered_at) | Q(answered_at=log.answered_at, id__gt=log.id)
+    )
+    if log.state_before is None or later.exists():
+        return card_state_rebuild(learner=log.learner, card=log.card)
+    state = CardState.objects.select_for_update().filter(learner_id=log.learner_id, card_id=log.card_id).first()
+    if log.state_before == NEVER_STUDIED:
+        if state is not None:
+            state.delete()
+        return None
+    state = state or CardState(learner_id=log.learner_id, card_id=log.card_id, deck_id=log.card.deck_id)
+    card_state_restore(state, log.state_before)
+    state.save()
+    return state
+
+
 @transaction.atomic
 def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -> StudyLog | None:
-    """Undo the session's last live answer: mark it undone, rebuild the card's state, show the card again.
+    """Undo the session's last live answer: mark it undone, restore the card's state and unbury the siblings it buried, show the card again.
 
     The card comes back with the decision that chose it originally. Returns the log
     undone (to say what was undone), or None when the session has no answer left to undo.
@@ -323,7 +352,8 @@ def study_log_undo_last(*, session: StudySession, now: datetime | None = None) -
         return None
     now = now or timezone.now()
     StudyLogUndo.objects.create(log=log, undone_at=now)
-    card_state_rebuild(learner=session.learner, card=log.card)
+    card_state_before(log)
+    card_siblings_unbury(log=log)
     session.ended_at = None
     session.last_activity_at = now
     session.save(update_fields=["ended_at", "last_activity_at"])

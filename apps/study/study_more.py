@@ -18,6 +18,7 @@ from apps.study.selectors import (
     daily_counts,
     forgotten_today,
     learning_today_condition,
+    new_per_day_today,
     study_decks,
 )
 from apps.study.services import study_session_start
@@ -42,9 +43,14 @@ def study_more_offers(*, learner, deck: Deck, now: datetime) -> dict[str, int]:
 
 
 def study_more_start(*, learner, deck: Deck, kind: str, now: datetime) -> StudySession:
-    """A "study more" session of ``kind``; extra new cards raise today's new-card limit by ``EXTRA_NEW_CARDS`` for it."""
+    """A "study more" session of ``kind``; extra new cards raise the deck's new-card limit by ``EXTRA_NEW_CARDS`` for the rest of today.
+
+    The raised limit is the session's ``new_limit``; every session of the deck reads
+    it until midnight (``selectors.new_per_day_today``), as Anki's custom study.
+    """
     new_limit = None
     if kind == StudySession.Kind.EXTRA_NEW:
         studied_today = daily_counts(learner=learner, decks=study_decks(learner=learner, deck=deck), now=now).new_cards
-        new_limit = max(studied_today, deck_preset(deck).new_per_day) + EXTRA_NEW_CARDS
+        limit_today = new_per_day_today(learner=learner, deck=deck, preset=deck_preset(deck), now=now)
+        new_limit = max(studied_today, limit_today) + EXTRA_NEW_CARDS
     return study_session_start(learner=learner, deck=deck, now=now, kind=kind, new_limit=new_limit)

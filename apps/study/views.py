@@ -17,14 +17,13 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.access import deck_for_study
 from apps.study import mark_services, selectors, services
 from apps.study.access import session_for_learner
 from apps.study.forms import AnswerForm, MarkForm, StudyMoreForm
-from apps.study.models import CardMark, CardState, StudySession
+from apps.study.models import CardMark, StudySession
 from apps.study.presets import deck_preset
-from apps.study.schedule import grade_schedule, interval_words
+from apps.study.schedule import interval_words, shown_card_schedule
 from apps.study.study_more import study_more_offers, study_more_start
 from apps.pagination import page_of
 
@@ -48,15 +47,10 @@ def _outlook(session):
     return selectors.study_outlook(learner=session.learner, deck=session.deck, preset=deck_preset(session.deck), now=timezone.now())
 
 
-def _grade_buttons(session, shown) -> list[tuple[int, str, str]]:
+def _grade_buttons(shown) -> list[tuple[int, str, str]]:
     """(grade, label, the interval it schedules, in Anki's words) from the computation the answer will store."""
     now = timezone.now()
-    schedule = grade_schedule(
-        shown=shown,
-        state=CardState.objects.filter(learner=session.learner, card_id=shown.card_id).first(),
-        now=now,
-        learner_settings=learner_settings_get_or_create(user=session.learner),
-    )
+    schedule = shown_card_schedule(shown, now=now)
     return [(value, label, interval_words((schedule.due_at[value] - now).total_seconds())) for value, label in GRADE_BUTTONS]
 
 
@@ -70,7 +64,7 @@ def _card_fragment_context(session, shown, *, revealed: bool, notice: str = "") 
         "answered": answered,
         "cards": cards,
         "log_uuid": uuid.uuid4(),
-        "grade_buttons": _grade_buttons(session, shown) if revealed else [],
+        "grade_buttons": _grade_buttons(shown) if revealed else [],
         "notice": notice,
         "flags": CardMark.Flag.choices[1:],
     }

@@ -1,11 +1,14 @@
 """The API's OpenAPI 3 schema is served, is valid, and describes what the endpoints really answer."""
 
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
+
+from apps.study.models import CardState, ShownCard
 
 SCHEMA_URL = "/api/v1/openapi.json"
 TOKEN_URL = "/api/v1/auth/token"
@@ -64,7 +67,8 @@ def test_a_study_through_the_api_answers_as_the_schema_says(client, owner, passw
     for _ in range(private_deck.cards.count()):
         shown = client.get(reverse("api:next_card", kwargs={"deck_uuid": private_deck.uuid}), **auth)
         conforms("get", next_path, shown)
-        answer = {"log_uuid": str(uuid.uuid4()), "card": shown.json()["card"]["id"], "grade": 3, "response_ms": 900, "shown_id": shown.json()["shown_id"]}
+        # Easy: out of the learning steps, so the deck is finished once every card is answered
+        answer = {"log_uuid": str(uuid.uuid4()), "card": shown.json()["card"]["id"], "grade": 4, "response_ms": 900, "shown_id": shown.json()["shown_id"]}
         stored = client.post(ANSWERS_URL, answer, content_type="application/json", **auth)
         assert stored.status_code == 201
         conforms("post", "/api/v1/answers", stored)
@@ -76,6 +80,31 @@ def test_a_study_through_the_api_answers_as_the_schema_says(client, owner, passw
     conforms("get", next_path, finished)
     refused = client.post(ANSWERS_URL, {"grade": 9}, content_type="application/json", **auth)
     conforms("post", "/api/v1/answers", refused)
+
+
+def test_the_next_card_says_what_chose_it_and_each_grades_interval_as_the_study_page_does(
+    owner, private_deck, api_client_for, post_json, conforms
+):
+    shown = api_client_for(owner).get(reverse("api:next_card", kwargs={"deck_uuid": private_deck.uuid}))
+    conforms("get", "/api/v1/decks/{deck_uuid}/next", shown)
+    body = shown.json()
+    assert body["chosen_by"] == ShownCard.objects.get(uuid=body["shown_id"]).chosen_by
+    assert body["chosen_by"].startswith("FSRS due order")
+    intervals = body["intervals"]
+    assert (intervals["1"], intervals["2"], intervals["3"]) == ("1m", "6m", "10m")  # the Default preset's steps
+    assert intervals["4"].endswith("d")  # Easy: out of the steps, days away
+    shown_at = datetime.fromisoformat(body["shown_at"])
+    due = {grade: datetime.fromisoformat(moment) for grade, moment in body["due_at_by_grade"].items()}
+    assert set(due) == {"1", "2", "3", "4"}
+    assert abs((due["3"] - shown_at) - timedelta(minutes=10)) < timedelta(seconds=5)
+
+    stored = post_json(api_client_for(owner), ANSWERS_URL, {
+        "log_uuid": str(uuid.uuid4()), "card": body["card"]["id"], "grade": 4, "response_ms": 900, "shown_id": body["shown_id"],
+    })
+    stored_due = CardState.objects.get(learner=owner).due_at
+    assert abs(stored_due - due["4"]) < timedelta(seconds=5)  # what the answer stores is what the API said (answered moments later)
+    following = stored.json()["next"]
+    assert following["intervals"]["4"] and following["chosen_by"]
 
 
 def test_the_docs_page_serves_swagger_ui_from_mnemos_own_static_files(client, db):

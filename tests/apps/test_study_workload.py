@@ -10,14 +10,16 @@ from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.note_services import note_create, note_type_builtin
+from apps.cards.services import card_create, deck_create
 from apps.study.models import CardState
 from apps.study.schedule import grade_schedule, interval_words
-from apps.study.services import shown_card_choose_next, study_log_record
+from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_next, study_session_start
 from apps.study.workload import day_number
 from knowledge_tracing.policies.load_balance import fuzz_window_days
 
 pytestmark = pytest.mark.django_db
 GOOD = 3
+EASY = 4
 
 
 def _review_due_now(learner, card, now):
@@ -97,3 +99,25 @@ def test_easy_days_are_a_setting_with_a_clear_error(owner, web_client_for):
     assert learner_settings_get_or_create(user=owner).easy_days == "56"
     checked = re.findall(r'<input type="checkbox" name="easy_days" value="(\d)"[^>]*checked', client.get(reverse("accounts:settings")).content.decode())
     assert checked == ["5", "6"]
+
+
+def test_undo_restores_the_due_date_the_scheduling_gave_not_fsrs_alone(owner, private_deck):
+    """The first answer's due date was moved by the load balancer; undoing the second answer gives that date back."""
+    now = timezone.now()
+    session = study_session_start(learner=owner, deck=private_deck, now=now)
+    shown = study_session_next(session=session, now=now)
+    own_due = grade_schedule(shown=shown, state=None, now=now, learner_settings=_set(owner, balance_workload=False)).due_at[EASY]
+    busy = deck_create(owner=owner, title="Busy")
+    for index in range(12):  # the learner's other deck crowds FSRS's own day
+        _other_card_due(owner, card_create(deck=busy, front=f"busy {index}", back="b", tags=[]), own_due)
+    _set(owner, balance_workload=True)
+    study_log_record(learner=owner, card=shown.card, log_uuid=uuid.uuid4(), grade=EASY, response_ms=900, shown_uuid=shown.uuid, now=now)
+    after_first = CardState.objects.filter(learner=owner, card=shown.card).values().get()
+    assert after_first["due_at"] != own_due  # balanced onto a quieter day
+
+    later = after_first["due_at"] + timedelta(minutes=1)
+    again = study_session_next(session=session, now=later)
+    assert again.card == shown.card
+    study_log_record(learner=owner, card=again.card, log_uuid=uuid.uuid4(), grade=1, response_ms=900, shown_uuid=again.uuid, now=later)
+    study_log_undo_last(session=session, now=later + timedelta(seconds=5))
+    assert CardState.objects.filter(learner=owner, card=shown.card).values().get() == after_first

@@ -1,5 +1,6 @@
 """A learner's card marks: suspended and buried cards are not studied, siblings are buried after an answer, flags; strangers get 404."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,9 +9,10 @@ from django.utils import timezone
 
 from apps.cards.access import cards_for_study
 from apps.cards.models import Card
-from apps.study.mark_services import card_bury, card_flag, card_siblings_bury, card_suspend, card_unbury, card_unsuspend
+from apps.study.mark_services import card_bury, card_flag, card_suspend, card_unbury, card_unsuspend
 from apps.study.models import CardMark, CardState
 from apps.study.selectors import cards_excluded_from_study, start_of_next_day
+from apps.study.services import study_log_record, study_log_undo_last, study_session_next, study_session_start
 
 
 def _first_card(deck):
@@ -54,15 +56,51 @@ def test_answering_a_card_buries_its_siblings_until_the_next_day(owner, spanish_
     assert show_next(owner, spanish_deck, start_of_next_day(now)) == dog
 
 
-def test_a_sibling_in_learning_steps_is_not_buried(owner, spanish_deck):
+def test_a_sibling_in_learning_steps_is_not_buried(owner, spanish_deck, answer):
     now = timezone.now()
     perro, dog = Card.objects.filter(deck=spanish_deck).order_by("ord")
     CardState.objects.create(
         learner=owner, card=dog, deck=spanish_deck, state=CardState.State.LEARNING, step=0,
-        due_at=now, last_review_at=now, first_studied_at=now,
+        due_at=now + timedelta(minutes=5), last_review_at=now, first_studied_at=now,
     )
-    assert card_siblings_bury(learner=owner, card=perro, now=now) == 0
+    assert answer(owner, spanish_deck, 3, now) == perro
     assert not CardMark.objects.exists()
+
+
+def _answer_in_session(learner, deck, grade, now):
+    """Start a session of ``deck``, answer its first card with ``grade`` at ``now``: (session, card)."""
+    session = study_session_start(learner=learner, deck=deck, now=now)
+    shown = study_session_next(session=session, now=now)
+    study_log_record(learner=learner, card=shown.card, log_uuid=uuid.uuid4(), grade=grade, response_ms=900, shown_uuid=shown.uuid, now=now)
+    return session, shown.card
+
+
+def test_undoing_an_answer_unburies_the_siblings_it_buried(owner, spanish_deck, show_next):
+    now = timezone.now()
+    perro, dog = Card.objects.filter(deck=spanish_deck).order_by("ord")
+    session, answered = _answer_in_session(owner, spanish_deck, 4, now)
+    assert answered == perro and CardMark.objects.get(card=dog).buried_until is not None
+    study_log_undo_last(session=session, now=now + timedelta(seconds=5))
+    assert CardMark.objects.get(card=dog).buried_until is None
+    assert dog.pk not in set(cards_excluded_from_study(learner=owner, now=now).values_list("card_id", flat=True))
+
+
+def test_undoing_an_answer_keeps_a_sibling_buried_by_hand(owner, spanish_deck):
+    now = timezone.now()
+    perro, dog = Card.objects.filter(deck=spanish_deck).order_by("ord")
+    card_bury(learner=owner, cards=dog, now=now)
+    session, _ = _answer_in_session(owner, spanish_deck, 4, now)
+    study_log_undo_last(session=session, now=now + timedelta(seconds=5))
+    assert CardMark.objects.get(card=dog).buried_until == start_of_next_day(now)
+
+
+def test_a_sibling_buried_by_hand_after_the_answer_stays_buried_after_its_undo(owner, spanish_deck):
+    now = timezone.now()
+    perro, dog = Card.objects.filter(deck=spanish_deck).order_by("ord")
+    session, _ = _answer_in_session(owner, spanish_deck, 4, now)
+    card_bury(learner=owner, cards=dog, now=now)
+    study_log_undo_last(session=session, now=now + timedelta(seconds=5))
+    assert CardMark.objects.get(card=dog).buried_until == start_of_next_day(now)
 
 
 def test_flags_are_ankis_seven_colours_or_none(owner, private_deck):

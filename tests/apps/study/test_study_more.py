@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.cards.services import card_create, deck_create
 from apps.study.models import StudyLog, StudySession
-from apps.study.services import study_session_next
+from apps.study.services import study_session_finish, study_session_next
 from apps.study.study_more import EXTRA_NEW_CARDS, study_more_offers
 
 
@@ -56,6 +56,22 @@ def test_extra_new_cards_once_todays_limit_is_reached(owner, private_deck, web_c
     assert f"Extra new cards today ({EXTRA_NEW_CARDS})" in page
     extra = _session_of(client, private_deck, "extra_new")
     assert _answer_all(client, extra, 4) == EXTRA_NEW_CARDS  # 12 cards: the 10 left, as 10 more are allowed
+
+
+def test_extra_new_cards_raise_the_decks_limit_for_the_rest_of_the_day(owner, private_deck, web_client_for, set_preset):
+    """As Anki's custom study: cards left of the extra ten come in the deck's next regular session today."""
+    set_preset(private_deck, new_per_day=2)
+    client = web_client_for(owner)
+    assert _answer_all(client, _session_of(client, private_deck), 4) == 2
+    extra = _session_of(client, private_deck, "extra_new")
+    for _ in range(3):  # three of the ten, then the learner leaves
+        shown = study_session_next(session=extra)
+        client.post(
+            reverse("study:answer", kwargs={"session_uuid": extra.uuid}),
+            {"shown": str(shown.uuid), "log_uuid": str(uuid.uuid4()), "grade": "4"},
+        )
+    study_session_finish(session=extra)
+    assert _answer_all(client, _session_of(client, private_deck), 4) == EXTRA_NEW_CARDS - 3
 
 
 def test_review_ahead_shows_the_cards_due_in_the_coming_week(owner, web_client_for):
