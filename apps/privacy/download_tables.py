@@ -171,6 +171,8 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
         lambda user: LearnerSettings.objects.filter(user=user),
         (
             Column("cards_per_session", "cards in one study session."),
+            Column("balance_workload", "whether each review may move a day or two to even out your daily reviews."),
+            Column("easy_days", "weekdays with about half the reviews (0 Monday ... 6 Sunday)."),
         ),
         model=LearnerSettings, withheld={"id": INTERNAL_ID, "user": YOU},
     ),
@@ -347,6 +349,7 @@ DOWNLOAD_TABLES: tuple[Table, ...] = (
             Column("selection_probability", "the probability with which the policy chose this card."),
             Column("answered", "whether you answered it (the answer is in study_logs.csv)."),
             Column("fallback_reason", "why the model could not score and FSRS due order chose instead (empty: it did not fail)."),
+            Column("target_retention", "the probability of recall the scheduler aimed for when it chose the card."),
         ),
         model=ShownCard, withheld={"id": INTERNAL_ID, "learner": YOU},
     ),
