@@ -54,7 +54,21 @@ def grade_schedule(
     is drawn on its own, so it is the day its button showed, without the queries of
     the other grades' windows.
     """
-    scheduled = _scheduled(shown=shown, state=state, now=now, scheduler=preset_scheduler(deck_preset(shown.card.deck)))
+    return _grade_schedule(
+        shown=shown, state=state, now=now, learner_settings=learner_settings, answered=answered, scheduler=card_scheduler(shown)
+    )
+
+
+def card_scheduler(shown: ShownCard) -> Scheduler:
+    """The FSRS scheduler of the showing's card: its deck's preset (target retention, steps)."""
+    return preset_scheduler(deck_preset(shown.card.deck))
+
+
+def _grade_schedule(
+    *, shown: ShownCard, state: CardState | None, now: datetime, learner_settings: LearnerSettings, answered: int | None,
+    scheduler: Scheduler,
+) -> GradeSchedule:
+    scheduled = _scheduled(shown=shown, state=state, now=now, scheduler=scheduler)
     due_at = scheduled.due_at if answered is None else {answered: scheduled.due_at[answered]}
     balanced = balanced_due_times(
         due_at, learner_id=shown.learner_id, card_id=shown.card_id,
@@ -116,12 +130,12 @@ def card_state_answer(
     *, state: CardState, existing: bool, shown: ShownCard, grade: int, answered_at: datetime, learner_settings: LearnerSettings
 ) -> None:
     """Apply an answer to ``state`` in place: FSRS's memory state, and the due date ``grade_schedule`` gives the grade."""
-    schedule = grade_schedule(
-        shown=shown, state=state if existing else None, now=answered_at, learner_settings=learner_settings, answered=grade
+    scheduler = card_scheduler(shown)  # one look-up of the deck's preset for the schedule and the memory state
+    schedule = _grade_schedule(
+        shown=shown, state=state if existing else None, now=answered_at, learner_settings=learner_settings, answered=grade,
+        scheduler=scheduler,
     )
-    apply_answer(
-        state, existing=existing, grade=grade, answered_at=answered_at, scheduler=preset_scheduler(deck_preset(shown.card.deck))
-    )
+    apply_answer(state, existing=existing, grade=grade, answered_at=answered_at, scheduler=scheduler)
     state.due_at = schedule.due_at[grade]
 
 
