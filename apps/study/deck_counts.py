@@ -7,7 +7,6 @@ Due by the review limit left; Learning is never capped. Suspended and buried car
 not counted. Installed as the cards app's provider (``apps.cards.deck_counts``).
 """
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Sequence
 

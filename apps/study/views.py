@@ -5,7 +5,6 @@ Every page works as plain HTML forms; with htmx the card area is swapped in plac
 """
 
 import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -7,7 +7,7 @@ from django.urls import reverse
 from apps.cards.models import Card, Deck
 from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, CARD_TEXT_MAX_NESTING, render_card_text, sanitise_html
-from apps.cards.services import card_create, deck_create
+from apps.cards.services import deck_create
 from apps.study.models import StudySession
 
 NESTED_LIST = "".join("  " * level + "- item\n" for level in range(500))

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Cohort
-from apps.cards.models import Card, Deck
+from apps.cards.models import Deck
 from apps.cards.note_services import BasicCardText, basic_notes_bulk_create
 from apps.experiments.models import Experiment
 from apps.pagination import PAGE_SIZE

@@ -5,7 +5,6 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 

@@ -12,7 +12,7 @@ from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.note_services import note_create, note_type_builtin
 from apps.cards.services import card_create, deck_create
 from apps.study.models import CardState
-from apps.study.schedule import grade_schedule, interval_words
+from apps.study.schedule import grade_schedule
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_next, study_session_start
 from apps.study.workload import day_number
 from knowledge_tracing.policies.load_balance import fuzz_window_days

@@ -5,7 +5,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.policies import create_policy
 from knowledge_tracing.policies.load_balance import WorkloadSettings, balanced_due_day, fuzz_window_days, weekday_of
 from knowledge_tracing.simulation import CardNeighbours, simulated_population

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import create_model
 from knowledge_tracing.policies import Candidates, create_policy

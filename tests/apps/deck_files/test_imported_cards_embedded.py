@@ -5,7 +5,7 @@ from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.cards.models import Card, Deck
+from apps.cards.models import Deck
 from apps.cards.selectors import deck_cards
 from apps.modeling.embeddings import encoder_name
 from apps.modeling.models import CardEmbedding

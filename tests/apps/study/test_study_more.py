@@ -4,7 +4,7 @@ says "nothing to study" about a card that is due now."""
 import html
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
