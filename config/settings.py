@@ -381,6 +381,10 @@ MNEMO_TRAINING_STALE_SECONDS = int(os.environ.get("MNEMO_TRAINING_STALE_SECONDS"
 MNEMO_TRAINING_MAX_ATTEMPTS = int(os.environ.get("MNEMO_TRAINING_MAX_ATTEMPTS", "3"))
 MNEMO_TRAINING_QUEUED_HOURS = float(os.environ.get("MNEMO_TRAINING_QUEUED_HOURS", "6"))
 MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
+# The most memory one training run may need (its estimate, apps.modeling.memory_budget); larger scopes are refused.
+MNEMO_TRAINING_MEMORY_MB = int(os.environ.get("MNEMO_TRAINING_MEMORY_MB", "4096"))
+# Where the neural kinds train: "cuda" is used only when PyTorch sees a GPU, else the CPU.
+MNEMO_TRAINING_DEVICE = os.environ.get("MNEMO_TRAINING_DEVICE", "cpu")
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))
 MNEMO_EMBED_CARDS_ON_SAVE = env_bool("MNEMO_EMBED_CARDS_ON_SAVE", True)
 # The online watch (apps.modeling.watch): when a served version is clearly worse online than offline.

@@ -16,11 +16,12 @@ import numpy as np
 
 from apps.cards.models import Card
 from apps.modeling.embeddings import card_embeddings_ensure
+from apps.modeling.log_columns import LOG_FIELDS, LogColumns
 from apps.modeling.scopes import Scope
 from apps.study.models import StudyLog
 from knowledge_tracing.data.table import StudyLogTable
 
-LOG_COLUMNS = ("learner_id", "card_id", "answered_at", "outcome", "grade", "response_ms")
+LOG_COLUMNS = LOG_FIELDS[1:]  # what the serving path passes per row: the fields without the log id
 
 
 @dataclass
@@ -67,35 +68,47 @@ def scope_logs(scope: Scope):
 def study_log_table(
     rows: list[tuple], *, vocabulary: Vocabulary, extra_cards: list[int] = ()
 ) -> tuple[StudyLogTable, Vocabulary]:
-    """The table of ``rows`` (``LOG_COLUMNS`` tuples) with text embeddings, and the vocabulary it used.
+    """The table of ``rows`` (``LOG_COLUMNS`` tuples, oldest first) with text embeddings, and the vocabulary it used.
 
     ``extra_cards`` are cards to give ids (and embeddings) to even without logs, such as
     the candidates of a learner at serving time.
     """
-    card_ids = {row[1] for row in rows} | set(extra_cards) | set(vocabulary.cards)
+    columns = LogColumns.from_rows((position, *row) for position, row in enumerate(rows))
+    return study_log_table_of_columns(columns, vocabulary=vocabulary, extra_cards=extra_cards)
+
+
+def study_log_table_of_columns(
+    columns: LogColumns, *, vocabulary: Vocabulary, extra_cards: list[int] = ()
+) -> tuple[StudyLogTable, Vocabulary]:
+    """The table of study-log ``columns`` (rows of equal time kept in column order) and the vocabulary it used.
+
+    Ids are mapped with array look-ups, never per row in Python, so a million logs cost
+    a few array passes; only the cards (the vocabulary) are Django instances.
+    """
+    card_ids = set(np.unique(columns.card_id).tolist()) | set(extra_cards) | set(vocabulary.cards)
     cards = list(Card.all_objects.filter(pk__in=card_ids))
     vocabulary = vocabulary.extend(cards)
     card_by_id = {card.pk: card for card in cards}
-    item_of = {card_id: index for index, card_id in enumerate(vocabulary.cards)}
     concept_index = {concept: index for index, concept in enumerate(vocabulary.concepts)}
     vectors = card_embeddings_ensure(cards=cards)
     embeddings = np.stack([vectors[card_by_id[card_id].content_hash] for card_id in vocabulary.cards])
-    learner_keys = sorted({row[0] for row in rows})
-    learner_of = {learner: index for index, learner in enumerate(learner_keys)}
-    columns = list(zip(*rows)) if rows else [[] for _ in LOG_COLUMNS]
-    items = np.array([item_of[card_id] for card_id in columns[1]], dtype=np.int64)
+    item_concepts = np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in vocabulary.cards], dtype=np.int64)
+    vocabulary_ids = np.asarray(vocabulary.cards, dtype=np.int64)
+    by_card_id = np.argsort(vocabulary_ids, kind="stable")
+    items = by_card_id[np.searchsorted(vocabulary_ids, columns.card_id, sorter=by_card_id)]
+    learner_keys, learners = np.unique(columns.learner_id, return_inverse=True)
     table = StudyLogTable.from_columns(
-        learner=np.array([learner_of[learner] for learner in columns[0]], dtype=np.int64),
+        learner=learners.astype(np.int64),
         item=items,
-        time=np.array([moment.timestamp() for moment in columns[2]], dtype=np.float64),
-        outcome=np.array(columns[3], dtype=np.int8),
-        grade=np.array(columns[4], dtype=np.int8),
-        duration_ms=np.array(columns[5], dtype=np.float64),
-        concept=np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in columns[1]], dtype=np.int64),
-        learner_keys=[str(learner) for learner in learner_keys],
+        time=columns.answered_at,
+        outcome=columns.outcome,
+        grade=columns.grade,
+        duration_ms=columns.response_ms,
+        concept=item_concepts[items],
+        learner_keys=[str(learner) for learner in learner_keys.tolist()],
         item_keys=vocabulary.cards,
         item_embeddings=embeddings,
-        item_concepts=[concept_index[concept_of(card_by_id[card_id])] for card_id in vocabulary.cards],
+        item_concepts=item_concepts,
     )
     return table, vocabulary
 

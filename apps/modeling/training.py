@@ -37,11 +37,13 @@ from django.utils import timezone
 import knowledge_tracing
 from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
-from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, split_by_time, study_log_table
+from apps.modeling.datasets import Vocabulary, scope_logs, split_by_time, study_log_table_of_columns
 from apps.modeling.kinds import check_hyperparameters, check_kind
+from apps.modeling.memory_budget import ScopeTooLarge, memory_budget_check
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
+from apps.modeling.table_cache import scope_columns
 from knowledge_tracing.metrics import summarize
 from knowledge_tracing.models import create_model
 
@@ -156,6 +158,8 @@ def training_run_execute(*, run_id: int, worker: str | None = None, printer: Pro
         logger.warning("%s", lost)
     except InsufficientData as reason:
         _finish_if_leased(run_id, attempt, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
+    except ScopeTooLarge as reason:
+        _finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, str(reason))
     except SoftTimeLimitExceeded:
         limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
         _finish_if_leased(
@@ -188,11 +192,14 @@ def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")
     active = ModelVersion.objects.filter(scope_key=run.scope_key, is_active=True).first()
-    rows = list(scope_logs(scope).values_list(*LOG_COLUMNS))
+    n_logs = scope_logs(scope).count()
     minimum = settings.MNEMO_TRAINING_MIN_LOGS
-    if len(rows) < minimum:
-        raise InsufficientData(f"{len(rows)} study logs in scope {run.scope_key}; training needs at least {minimum}")
-    table, vocabulary = study_log_table(rows, vocabulary=Vocabulary.from_json(active.vocabulary if active else None))
+    if n_logs < minimum:
+        raise InsufficientData(f"{n_logs} study logs in scope {run.scope_key}; training needs at least {minimum}")
+    memory_budget_check(kind=run.kind, n_logs=n_logs, scope_key=run.scope_key)
+    columns = scope_columns(run.scope_key, scope_logs(scope)).columns
+    table, vocabulary = study_log_table_of_columns(columns, vocabulary=Vocabulary.from_json(active.vocabulary if active else None))
+    del columns
     split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
     _check_split(split)
     recorder.stage("training")

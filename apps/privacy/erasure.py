@@ -15,6 +15,8 @@ account removes"); in short:
 - their settings, API tokens, e-mail addresses, two-factor authenticators, research
   consent, deck imports and research exports (with their files), sign-in records,
   sessions and admin history about the account are removed, and then the account;
+- the study-log columns cached for training (``apps.modeling.table_cache``) are deleted
+  for every scope, so the next run reads the remaining logs afresh;
 - cohorts keep "a former member left on <date>", and the ``AccountDeletion`` row keeps
   the counts of what was removed.
 
@@ -43,6 +45,7 @@ from apps.cards.models import Card, Deck, DeckImport, Note, NoteType
 from apps.dashboards.models import RecallSnapshot
 from apps.experiments.models import ArmAssignment
 from apps.modeling.models import CardEmbedding
+from apps.modeling.table_cache import training_tables_forget
 from apps.privacy.models import AccountDeletion
 from apps.research.models import ResearchExport
 from apps.research.services import export_directory
@@ -75,6 +78,7 @@ def account_erase(*, deletion_id: int, now: datetime | None = None) -> AccountDe
         deletion.attempts, deletion.last_error = deletion.attempts + 1, ""
         deletion.save(update_fields=["status", "erased_at", "erased_rows", "attempts", "last_error", "user"])
         transaction.on_commit(lambda: _remove_files(files, directories))
+        transaction.on_commit(training_tables_forget)  # the cached training columns hold their study logs too
     return deletion
 
 
