@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
-BASE_MB = 400
+BASE_MB = 650
 # Peak bytes per study log of each kind on top of BASE_MB, from bench/training_scale.py at 1M logs.
-BYTES_PER_LOG = {"fsrs6": 300, "fsrs7": 400, "hlr": 300, "karl": 1_500, "dkt": 1_500, "cakt": 2_500}
+# logreg is not trained by the app; its figure is for the bench, which builds tables the same way.
+BYTES_PER_LOG = {"fsrs6": 300, "fsrs7": 400, "hlr": 300, "logreg": 1_500, "karl": 2_500, "dkt": 1_500, "cakt": 2_500}
 
 
 class ScopeTooLarge(Exception):

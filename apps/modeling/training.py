@@ -44,6 +44,7 @@ from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
 from apps.modeling.table_cache import scope_columns
+from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.metrics import summarize
 from knowledge_tracing.models import create_model
 
@@ -192,18 +193,11 @@ def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")
     active = ModelVersion.objects.filter(scope_key=run.scope_key, is_active=True).first()
-    n_logs = scope_logs(scope).count()
-    minimum = settings.MNEMO_TRAINING_MIN_LOGS
-    if n_logs < minimum:
-        raise InsufficientData(f"{n_logs} study logs in scope {run.scope_key}; training needs at least {minimum}")
-    memory_budget_check(kind=run.kind, n_logs=n_logs, scope_key=run.scope_key)
-    columns = scope_columns(run.scope_key, scope_logs(scope)).columns
-    table, vocabulary = study_log_table_of_columns(columns, vocabulary=Vocabulary.from_json(active.vocabulary if active else None))
-    del columns
+    table, vocabulary = training_table(scope, kind=run.kind, vocabulary=Vocabulary.from_json(active.vocabulary if active else None))
     split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
     _check_split(split)
     recorder.stage("training")
-    model = create_model(run.kind, **run.hyperparameters)
+    model = create_model(run.kind, device=training_device(), **run.hyperparameters)
     model.fit(split.train, progress=recorder)
     recorder.stage("evaluating on the held-out logs")
     scored = _score(model, split, active)
@@ -237,6 +231,32 @@ def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder)
             version=version, action=Promotion.Action.AUTOMATIC, reason=reason, expected_active_id=scored.active_id
         ) is not None
         _finish(run.pk, attempt, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
+
+
+TRAINING_DEVICES = ("cpu", "cuda")
+
+
+def training_device() -> str:
+    """``MNEMO_TRAINING_DEVICE``: "cuda" only where PyTorch sees a GPU (never required), else "cpu"."""
+    import torch
+
+    wanted = settings.MNEMO_TRAINING_DEVICE
+    if wanted not in TRAINING_DEVICES:
+        raise ValueError(f"MNEMO_TRAINING_DEVICE must be one of {', '.join(TRAINING_DEVICES)}, got {wanted!r}")
+    return "cuda" if wanted == "cuda" and torch.cuda.is_available() else "cpu"
+
+
+def training_table(scope: Scope, *, kind: str, vocabulary: Vocabulary) -> tuple[StudyLogTable, Vocabulary]:
+    """The scope's live logs as the table ``kind`` trains on, after refusing too few logs or too many for the memory budget.
+
+    Counting first (one query) lets both refusals happen before a single log is read.
+    """
+    n_logs = scope_logs(scope).count()
+    minimum = settings.MNEMO_TRAINING_MIN_LOGS
+    if n_logs < minimum:
+        raise InsufficientData(f"{n_logs} study logs in scope {scope.key}; training needs at least {minimum}")
+    memory_budget_check(kind=kind, n_logs=n_logs, scope_key=scope.key)
+    return study_log_table_of_columns(scope_columns(scope.key, scope_logs(scope)).columns, vocabulary=vocabulary)
 
 
 def _check_split(split) -> None:

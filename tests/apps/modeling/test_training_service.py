@@ -102,9 +102,9 @@ def test_a_run_is_carried_out_once_even_when_executed_twice(seeded_deck, setting
 def test_a_scope_too_large_for_the_memory_budget_fails_at_once_with_the_estimate(seeded_deck, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     logs = StudyLog.objects.filter(deck=seeded_deck).count()
-    settings.MNEMO_TRAINING_MEMORY_MB = 400  # the base alone is 400 MB, so any logs at all are over
+    settings.MNEMO_TRAINING_MEMORY_MB = 650  # the base alone is 650 MB, so any logs at all are over
     run = _run("karl", Scope.of_deck(seeded_deck))
     assert run.status == TrainingRun.Status.FAILED and run.finished_at is not None
-    assert f"has {logs:,} study logs" in run.message and "MNEMO_TRAINING_MEMORY_MB (400 MB)" in run.message
+    assert f"has {logs:,} study logs" in run.message and "MNEMO_TRAINING_MEMORY_MB (650 MB)" in run.message
     assert not ModelVersion.objects.exists()
     assert not (tmp_path / "media").exists()  # refused before a single log was read or cached

@@ -1,0 +1,149 @@
+"""Data-set build time, training time, peak memory and held-out log loss of each kind as the study log grows.
+
+For each size in ``--logs`` (comma-separated, 100,000 and 1,000,000 by default) a
+generated study log (``knowledge_tracing.data.synthetic``, ``--learners`` learners with
+about 200 logs each unless given, 2,000 cards) is stored as one deck's study logs in a
+fresh bench database and its card texts embedded (setup, timed apart). Then each kind
+runs in a child process of its own, so that its peak RSS is its own, doing what a
+training run does (``apps.modeling.training``): build the table from the database
+(``training_table``: streamed columns, the scope's cache emptied first so the build is
+a cold one; a second, cached build is timed too), split by time, fit on the oldest 80%,
+score the newest 20%. Kinds are any in the library's registry (``logreg`` included).
+
+    .venv/bin/python bench/training_scale.py [--logs 100000,1000000] [--kinds fsrs6,logreg,karl,dkt,cakt] [--max-epochs 3]
+
+``--max-epochs`` caps the neural kinds (karl, dkt, cakt); the JSON says the cap. The
+database is ``var/bench-scale.sqlite3`` unless ``DATABASE_URL`` is set; it is rebuilt
+for every size. The bench runs under glibc's lean allocator tunables, as the worker
+does. Prints one line per kind and size; the last line is one JSON object
+``{"logs": [...], "kinds": {kind: {size: {build_seconds, train_seconds, peak_mb, log_loss}}}}``,
+and when one size is given ``kinds`` is ``{kind: {build_seconds, ...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+from _project_root import REPO_ROOT  # noqa: E402
+
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{REPO_ROOT / 'var' / 'bench-scale.sqlite3'}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["MNEMO_EMBED_CARDS_ON_SAVE"] = "false"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MNEMO_MEDIA_ROOT", str(REPO_ROOT / "var" / "bench-scale-media"))
+os.environ.setdefault("MNEMO_TRAINING_MEMORY_MB", "1000000")  # the bench measures memory; it does not refuse
+
+from knowledge_tracing.memory import restart_with_lean_allocator  # noqa: E402
+
+if __name__ == "__main__":
+    restart_with_lean_allocator()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from apps.cards.models import Deck  # noqa: E402
+from apps.modeling.datasets import Vocabulary, split_by_time  # noqa: E402
+from apps.modeling.embeddings import card_embeddings_ensure  # noqa: E402
+from apps.modeling.scopes import Scope  # noqa: E402
+from apps.modeling.table_cache import training_tables_forget  # noqa: E402
+from apps.modeling.training import training_device, training_table  # noqa: E402
+from apps.study.models import StudyLog  # noqa: E402
+from knowledge_tracing.metrics import summarize  # noqa: E402
+from knowledge_tracing.models import MODEL_REGISTRY, create_model  # noqa: E402
+from training_throughput import fresh_database, store_study_logs  # noqa: E402
+
+NEURAL = ("karl", "dkt", "cakt")
+LOGS_PER_LEARNER = 200
+
+
+def measure_kind(kind: str, max_epochs: int) -> dict:
+    """One kind on the bench deck, in this process: build (cold, then cached), fit, score."""
+    import torch
+
+    torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
+    scope = Scope.of_deck(Deck.objects.get())
+    training_tables_forget()
+    started = time.perf_counter()
+    table, _ = training_table(scope, kind=kind, vocabulary=Vocabulary())
+    build_seconds = time.perf_counter() - started
+    del table
+    started = time.perf_counter()
+    table, _ = training_table(scope, kind=kind, vocabulary=Vocabulary())
+    cached_build_seconds = time.perf_counter() - started
+    split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
+    hyperparameters = {"max_epochs": max_epochs} if kind in NEURAL else {}
+    model = create_model(kind, device=training_device(), **hyperparameters)
+    started = time.perf_counter()
+    model.fit(split.train)
+    train_seconds = time.perf_counter() - started
+    metrics = summarize(split.table.outcome[split.holdout_rows], model.predict_proba(split.table)[split.holdout_rows])
+    return {
+        "build_seconds": round(build_seconds, 1),
+        "cached_build_seconds": round(cached_build_seconds, 1),
+        "train_seconds": round(train_seconds, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "log_loss": round(float(metrics["log_loss"]), 4),
+        "auc": round(float(metrics["auc"]), 4),
+        "n_holdout": int(metrics["n"]),
+    }
+
+
+def run_child(kind: str, max_epochs: int) -> dict:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--max-epochs", str(max_epochs)],
+        cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    if completed.returncode:
+        return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else f"exit {completed.returncode}"}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logs", default="100000,1000000", help="comma-separated sizes")
+    parser.add_argument("--kinds", default="fsrs6,logreg,karl,dkt,cakt")
+    parser.add_argument("--learners", type=int, help=f"default: logs / {LOGS_PER_LEARNER}")
+    parser.add_argument("--cards", type=int, default=2_000)
+    parser.add_argument("--max-epochs", type=int, default=3, help="epoch cap of karl, dkt and cakt")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure_kind(args.child, args.max_epochs)))
+        return
+    kinds = [kind for kind in args.kinds.split(",") if kind]
+    unknown = [kind for kind in kinds if kind not in MODEL_REGISTRY]
+    if unknown:
+        parser.error(f"unknown kinds {unknown}")
+    sizes = [int(size) for size in args.logs.split(",") if size]
+    figures: dict[str, dict] = {kind: {} for kind in kinds}
+    for size in sizes:
+        fresh_database()
+        training_tables_forget()
+        started = time.perf_counter()
+        learners = args.learners or max(1, size // LOGS_PER_LEARNER)
+        deck = store_study_logs(learners=learners, cards=args.cards, logs=size, seed=args.seed)
+        card_embeddings_ensure(cards=list(deck.cards.all()))
+        stored = StudyLog.objects.count()
+        print(f"{stored} study logs of {learners} learners on {args.cards} cards stored and embedded in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        for kind in kinds:
+            result = run_child(kind, args.max_epochs)
+            figures[kind][str(size)] = result
+            print(f"{size:>9} {kind:7s} " + "  ".join(f"{key} {value}" for key, value in result.items()), flush=True)
+    if len(sizes) == 1:
+        figures = {kind: by_size[str(sizes[0])] for kind, by_size in figures.items()}
+    print(json.dumps({"logs": sizes[0] if len(sizes) == 1 else sizes, "max_epochs": args.max_epochs, "kinds": figures}))
+
+
+if __name__ == "__main__":
+    main()
