@@ -383,6 +383,10 @@ MNEMO_TRAINING_QUEUED_HOURS = float(os.environ.get("MNEMO_TRAINING_QUEUED_HOURS"
 MNEMO_TRAINING_THREADS = int(os.environ.get("MNEMO_TRAINING_THREADS", "1"))
 # The most memory one training run may need (its estimate, apps.modeling.memory_budget); larger scopes are refused.
 MNEMO_TRAINING_MEMORY_MB = int(os.environ.get("MNEMO_TRAINING_MEMORY_MB", "4096"))
+# A run of a kind fitted per learner (fsrs6, fsrs7) goes to the workers in parts of this many learners (apps.modeling.fanout),
+# and a part that fails is tried again alone up to this many times before the run fails.
+MNEMO_TRAINING_PART_LEARNERS = int(os.environ.get("MNEMO_TRAINING_PART_LEARNERS", "50"))
+MNEMO_TRAINING_PART_ATTEMPTS = int(os.environ.get("MNEMO_TRAINING_PART_ATTEMPTS", "3"))
 # Where the neural kinds train: "cuda" is used only when PyTorch sees a GPU, else the CPU.
 MNEMO_TRAINING_DEVICE = os.environ.get("MNEMO_TRAINING_DEVICE", "cpu")
 MNEMO_PROMOTION_MAX_ECE = float(os.environ.get("MNEMO_PROMOTION_MAX_ECE", "0.1"))

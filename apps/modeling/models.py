@@ -77,6 +77,9 @@ class TrainingRun(LeasedJob):
     message = models.TextField(blank=True, help_text="why the run failed or ended without a version")
     n_logs = models.PositiveIntegerField(null=True, blank=True)
     peak_memory_mb = models.FloatField(null=True, blank=True)
+    parts_pending = models.PositiveIntegerField(
+        null=True, blank=True, help_text="parts of a fanned-out run still to succeed (null: not fanned out)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,6 +96,33 @@ class TrainingRun(LeasedJob):
         if self.started_at is None:
             return None
         return (self.finished_at or self.heartbeat_at or self.started_at) - self.started_at
+
+
+class TrainingPart(models.Model):
+    """A group of learners whose parameters one worker fits for one attempt of a fanned-out run (apps.modeling.fanout)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="parts")
+    run_attempt = models.PositiveSmallIntegerField(help_text="the run's attempt that made this part")
+    index = models.PositiveIntegerField()
+    learner_keys = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text="learners fitted so far")
+    parameters = models.JSONField(default=dict, blank=True, help_text="fitted parameters by learner key")
+    message = models.TextField(blank=True, help_text="why the last try failed")
+
+    class Meta:
+        ordering = ["run", "run_attempt", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "run_attempt", "index"], name="one_part_per_index")]
+
+    def __str__(self) -> str:
+        return f"part {self.index} of run {self.run_id} (attempt {self.run_attempt}, {self.status})"
 
 
 class ModelVersion(models.Model):

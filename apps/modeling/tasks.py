@@ -25,6 +25,7 @@ from django.db import transaction
 from apps.cards.models import Card
 from apps.leases import this_process
 from apps.modeling.embeddings import card_embeddings_ensure
+from apps.modeling.fanout import training_fanout_start, training_part_execute, training_run_finish
 from apps.modeling.models import TrainingRun
 from apps.modeling.training import training_run_execute, training_runs_recover_stale
 from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
@@ -34,18 +35,31 @@ from apps.outbox.enqueue import enqueue_on_commit
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=False)
 def train_model_version(self, run_id: int) -> str:
-    """Carry out one training run; returns the status it ended with (a finished one)."""
-    run = training_run_execute(run_id=run_id, worker=this_process(self.request.hostname))
-    if run.status not in TrainingRun.FINISHED:
+    """Carry out one training run; returns the status it ended with (a finished one, or running when it went out in parts)."""
+    run = training_run_execute(run_id=run_id, worker=this_process(self.request.hostname), fan_out=training_fanout_start)
+    if run.status not in TrainingRun.FINISHED and run.parts_pending is None:
         raise Ignore()  # another attempt holds the run: this message has nothing to report
     return run.status
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=False)
+def fit_training_part(part_id: int) -> str | None:
+    """Fit one part of a fanned-out run's learners (``apps.modeling.fanout``); the part's status, None if it had nothing to do."""
+    return training_part_execute(part_id=part_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=False)
+def finish_training_run(run_id: int, attempt: int) -> str:
+    """Score, store and promote a fanned-out run once all its parts succeeded; the run's status."""
+    return training_run_finish(run_id=run_id, attempt=attempt).status
+
+
 @worker_init.connect
 def training_time_limits_from_worker_settings(**_) -> None:
-    """Bound training runs by this worker's ``MNEMO_TRAINING_SOFT_TIME_LIMIT`` and ``MNEMO_TRAINING_TIME_LIMIT``."""
-    train_model_version.soft_time_limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
-    train_model_version.time_limit = settings.MNEMO_TRAINING_TIME_LIMIT
+    """Bound training runs (and their parts) by this worker's ``MNEMO_TRAINING_SOFT_TIME_LIMIT`` and ``MNEMO_TRAINING_TIME_LIMIT``."""
+    for task in (train_model_version, fit_training_part, finish_training_run):
+        task.soft_time_limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
+        task.time_limit = settings.MNEMO_TRAINING_TIME_LIMIT
 
 
 def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:

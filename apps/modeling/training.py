@@ -23,6 +23,7 @@ import math
 import resource
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -37,7 +38,7 @@ from django.utils import timezone
 import knowledge_tracing
 from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
-from apps.modeling.datasets import Vocabulary, scope_logs, split_by_time, study_log_table_of_columns
+from apps.modeling.datasets import TimeSplit, Vocabulary, scope_logs, split_by_time, study_log_table_of_columns
 from apps.modeling.kinds import check_hyperparameters, check_kind
 from apps.modeling.memory_budget import ScopeTooLarge, memory_budget_check
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
@@ -51,6 +52,8 @@ from knowledge_tracing.models import create_model
 logger = logging.getLogger(__name__)
 
 ProgressPrinter = Callable[[dict], None]
+# Hands a run's per-learner fitting to the workers in parts (apps.modeling.fanout); True when it did.
+FanOut = Callable[..., bool]
 PROGRESS_SAVE_SECONDS = 1.0
 
 
@@ -79,7 +82,7 @@ def training_run_claim(*, run_id: int, worker: str) -> int | None:
     )
 
 
-def _leased(run_id: int, attempt: int):
+def leased_run(run_id: int, attempt: int):
     """The run, as long as this attempt still holds its lease."""
     return leased(TrainingRun.objects, pk=run_id, attempt=attempt, running=TrainingRun.Status.RUNNING)
 
@@ -113,7 +116,7 @@ def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=Non
 
 def _finish(run_id: int, attempt: int, status: str, message: str = "", **fields) -> None:
     """Record how the attempt ended; raises ``LeaseLost`` when another attempt holds the run now."""
-    finished = _leased(run_id, attempt).update(
+    finished = leased_run(run_id, attempt).update(
         status=status, message=message, finished_at=timezone.now(),
         peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, **fields,
     )
@@ -136,15 +139,21 @@ class ProgressRecorder:
             self.printer(report)
         if force or time.monotonic() - self.last_saved >= PROGRESS_SAVE_SECONDS:
             self.last_saved = time.monotonic()
-            if not _leased(self.run_id, self.attempt).update(progress=report, heartbeat_at=timezone.now()):
+            if not leased_run(self.run_id, self.attempt).update(progress=report, heartbeat_at=timezone.now()):
                 raise LeaseLost(f"training run {self.run_id} attempt {self.attempt} lost its lease; stopping")
 
     def stage(self, name: str) -> None:
         self({"stage": name}, force=True)
 
 
-def training_run_execute(*, run_id: int, worker: str | None = None, printer: ProgressPrinter | None = None) -> TrainingRun:
-    """Claim and carry out the run; returns it as it ended (or unchanged when it was not queued)."""
+def training_run_execute(
+    *, run_id: int, worker: str | None = None, printer: ProgressPrinter | None = None, fan_out: FanOut | None = None
+) -> TrainingRun:
+    """Claim and carry out the run; returns it as it ended (or unchanged when it was not queued).
+
+    With ``fan_out`` (the Celery task's), a kind fitted per learner may be handed to the
+    workers in parts: the run is then still running when this returns.
+    """
     worker = worker or this_process()
     attempt = training_run_claim(run_id=run_id, worker=worker)
     if attempt is None:
@@ -152,27 +161,39 @@ def training_run_execute(*, run_id: int, worker: str | None = None, printer: Pro
         return TrainingRun.objects.get(pk=run_id)
     run = TrainingRun.objects.get(pk=run_id)
     recorder = ProgressRecorder(run_id, attempt, printer)
+    with attempt_outcome_recorded(run_id, attempt):
+        _train_and_store(run, attempt, recorder, fan_out)
+    return TrainingRun.objects.get(pk=run_id)
+
+
+@contextmanager
+def attempt_outcome_recorded(run_id: int, attempt: int):
+    """Run the block under the attempt's heartbeat; whatever ends it early ends the run with the reason.
+
+    Shared by the attempt that claims a run and by the step that scores a fanned-out
+    run after its parts (``apps.modeling.fanout``), so both fail a run alike.
+    """
     try:
-        with Heartbeat(_leased(run_id, attempt), name=f"training run {run_id}"):
-            _train_and_store(run, attempt, recorder)
+        with Heartbeat(leased_run(run_id, attempt), name=f"training run {run_id}"):
+            yield
     except LeaseLost as lost:
         logger.warning("%s", lost)
     except InsufficientData as reason:
-        _finish_if_leased(run_id, attempt, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
+        finish_if_leased(run_id, attempt, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
     except ScopeTooLarge as reason:
-        _finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, str(reason))
+        finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, str(reason))
     except SoftTimeLimitExceeded:
         limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
-        _finish_if_leased(
+        finish_if_leased(
             run_id, attempt, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)"
         )
     except Exception as error:  # the run records any failure; the active version stays as it was
         logger.exception("training run %s failed", run_id)
-        _finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
-    return TrainingRun.objects.get(pk=run_id)
+        finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
 
 
-def _finish_if_leased(run_id: int, attempt: int, status: str, message: str) -> None:
+def finish_if_leased(run_id: int, attempt: int, status: str, message: str) -> None:
+    """Record how the attempt ended, unless another attempt holds the run now (then only log it)."""
     try:
         _finish(run_id, attempt, status, message)
     except LeaseLost as lost:
@@ -186,7 +207,7 @@ class Scored:
     active_id: int | None
 
 
-def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder) -> None:
+def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder, fan_out: FanOut | None = None) -> None:
     import torch  # here, not at the top: only a training worker needs PyTorch
 
     torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
@@ -198,7 +219,19 @@ def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder)
     _check_split(split)
     recorder.stage("training")
     model = create_model(run.kind, device=training_device(), **run.hyperparameters)
+    if fan_out is not None and fan_out(run=run, attempt=attempt, model=model, split=split, vocabulary=vocabulary):
+        return  # the parts carry the run on; the last one to finish queues its scoring (training_run_store)
     model.fit(split.train, progress=recorder)
+    training_run_store(run=run, attempt=attempt, recorder=recorder, model=model, split=split, vocabulary=vocabulary)
+
+
+def training_run_store(
+    *, run: TrainingRun, attempt: int, recorder: ProgressRecorder, model, split: TimeSplit, vocabulary: Vocabulary
+) -> None:
+    """Score the fitted model on the held-out logs beside the active version, store it, and promote it if it is better."""
+    scope = Scope.from_key(run.scope_key)
+    table = split.table
+    active = ModelVersion.objects.filter(scope_key=run.scope_key, is_active=True).first()
     recorder.stage("evaluating on the held-out logs")
     scored = _score(model, split, active)
     recorder.stage("saving")

@@ -19,16 +19,14 @@ Registered twice: ``fsrs6`` (optimised) and ``fsrs6-default`` (``optimize=False`
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
 from knowledge_tracing.models.answer_noise import AnswerNoise
-from knowledge_tracing.models.base import FitReport, StudentModel, register_model
-from knowledge_tracing.models.repeat_reviews import first_sighting_rate, parameters_per_learner, with_first_sightings
+from knowledge_tracing.models.base import StudentModel, register_model
+from knowledge_tracing.models.repeat_reviews import PerLearnerFit, first_sighting_rate, with_first_sightings
 
 
 def optimize_parameters(table: StudyLogTable) -> list[float]:
@@ -50,7 +48,7 @@ def optimize_parameters(table: StudyLogTable) -> list[float]:
 
 
 @register_model
-class FSRS6Model(StudentModel):
+class FSRS6Model(PerLearnerFit, StudentModel):
     """Retrievability before each review under FSRS-6; one parameter vector per learner."""
 
     name = "fsrs6"
@@ -64,16 +62,15 @@ class FSRS6Model(StudentModel):
         self.first_rate = 0.5
         self.noise = AnswerNoise()
 
-    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
-        started = time.perf_counter()
+    def optimize_learner(self, learner_rows: StudyLogTable) -> list[float]:
+        return optimize_parameters(learner_rows)
+
+    def fit_with_learner_parameters(self, train: StudyLogTable, parameters: dict[str, list[float]]) -> None:
         self.first_rate = first_sighting_rate(train, replay_memory_states(train).review_count)
-        self.learner_parameters = {}
-        if self.hyperparameters["optimize"]:
-            self.learner_parameters = parameters_per_learner(train, optimize_parameters, progress)
+        self.learner_parameters = dict(parameters)
         _, elapsed_days, retrievability = self._memory_recall(train)
         spaced = elapsed_days >= 1
         self.noise = AnswerNoise.fit(retrievability[spaced], train.outcome[spaced])
-        return FitReport(train_seconds=time.perf_counter() - started)
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         review_count, _, retrievability = self._memory_recall(table)

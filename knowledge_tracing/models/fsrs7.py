@@ -34,7 +34,6 @@ vector step, then all second reviews, and so on; training differentiates through
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,8 +41,8 @@ import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.fsrs_memory import grades_of
-from knowledge_tracing.models.base import FitReport, StudentModel, register_model
-from knowledge_tracing.models.repeat_reviews import first_sighting_rate, parameters_per_learner, with_first_sightings
+from knowledge_tracing.models.base import StudentModel, register_model
+from knowledge_tracing.models.repeat_reviews import PerLearnerFit, first_sighting_rate, with_first_sightings
 from knowledge_tracing.pair_history import pair_keys
 
 SECONDS_PER_DAY = 86_400.0
@@ -229,7 +228,7 @@ def _review_counts(plan: ReplayPlan, n_rows: int) -> np.ndarray:
 
 
 @register_model
-class FSRS7Model(StudentModel):
+class FSRS7Model(PerLearnerFit, StudentModel):
     """Retrievability before each review under FSRS-7; one parameter vector per learner."""
 
     name = "fsrs7"
@@ -242,13 +241,12 @@ class FSRS7Model(StudentModel):
         self.learner_parameters: dict[str, list[float]] = {}
         self.first_rate = 0.5
 
-    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None) -> FitReport:
-        started = time.perf_counter()
+    def optimize_learner(self, learner_rows: StudyLogTable) -> list[float]:
+        return optimize_parameters(learner_rows)
+
+    def fit_with_learner_parameters(self, train: StudyLogTable, parameters: dict[str, list[float]]) -> None:
         self.first_rate = first_sighting_rate(train, _review_counts(ReplayPlan.of(train), len(train)))
-        self.learner_parameters = {}
-        if self.hyperparameters["optimize"]:
-            self.learner_parameters = parameters_per_learner(train, optimize_parameters, progress)
-        return FitReport(train_seconds=time.perf_counter() - started)
+        self.learner_parameters = dict(parameters)
 
     @torch.no_grad()
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:

@@ -10,11 +10,13 @@ in whole-day models; every probability is also kept inside
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.models.base import FitReport
 
 PROBABILITY_FLOOR = 1e-4
 
@@ -43,3 +45,30 @@ def parameters_per_learner(
         if progress:
             progress({"learner": key, "done": len(parameters)})
     return parameters
+
+
+class PerLearnerFit:
+    """A model whose training is one optimisation per learner, then a cheap fit shared by all.
+
+    Split this way, the per-learner part can run anywhere (the app fans learners out
+    over its workers in parts, ``apps.modeling.fanout``) and the results come back as
+    ``{learner key: parameters}`` to ``fit_with_learner_parameters``; ``fit`` does both
+    in one process. ``optimize_learner`` fits one learner's rows (time order).
+    """
+
+    def optimize_learner(self, learner_rows: StudyLogTable) -> list[float]:
+        raise NotImplementedError
+
+    @property
+    def fits_per_learner(self) -> bool:
+        return bool(self.hyperparameters["optimize"])
+
+    def fit(self, train: StudyLogTable, valid: StudyLogTable | None = None, *, progress=None):
+        started = time.perf_counter()
+        parameters = parameters_per_learner(train, self.optimize_learner, progress) if self.fits_per_learner else {}
+        self.fit_with_learner_parameters(train, parameters)
+        return FitReport(train_seconds=time.perf_counter() - started)
+
+    def fit_with_learner_parameters(self, train: StudyLogTable, parameters: dict[str, list[float]]) -> None:
+        """Keep ``parameters`` (learners absent keep the defaults) and fit what all learners share on ``train``."""
+        raise NotImplementedError
