@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from apps.modeling.models import ModelVersion, Promotion, TrainingRun
+from apps.modeling.models import ModelVersion, Promotion, TrainingPart, TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.serving import active_model_for_deck
 from apps.modeling.tasks import train_model_version, training_run_enqueue
@@ -210,3 +210,18 @@ def test_the_workers_soft_time_limit_ends_a_long_run_failed_and_the_active_model
     assert long_run.status == TrainingRun.Status.FAILED, long_run.message
     assert "soft time limit of 10 s" in long_run.message
     _assert_still_served(previous, long_run, seeded_deck)
+
+
+def test_two_workers_share_a_runs_parts_and_the_run_is_promoted_once_all_succeeded(seeded_deck, settings, start_worker):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    parts_of_two = {"MNEMO_TRAINING_PART_LEARNERS": "2"}
+    first = start_worker(env=parts_of_two)
+    second = start_worker(env=parts_of_two, queue=first.queue)
+    run = _queued_run("fsrs6", first.queue)
+    wait_for_worker(lambda: _finished(run), "the fanned-out fsrs6 run", first)
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.message
+    parts = TrainingPart.objects.filter(run=run)
+    assert parts.count() == 3 and all(part.status == TrainingPart.Status.SUCCEEDED for part in parts)
+    learners = {str(pk) for pk in seeded_deck.study_logs.values_list("learner_id", flat=True)}
+    assert sorted(key for part in parts for key in part.learner_keys) == sorted(learners)
+    assert run.version.is_active and second.process.poll() is None
