@@ -31,6 +31,7 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
+    WINDOWED_TRAINING,
     ConceptReadout,
     ConceptVectors,
     InteractionEmbedding,
@@ -235,6 +236,7 @@ class CAKT(SequenceModel):
 
     name = "cakt"
     default_hyperparameters = {
+        **WINDOWED_TRAINING,
         "item_representation": "id",
         "frames": 4,
         "frame_size": 15,

@@ -13,6 +13,7 @@ from torch import nn
 
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.sequences import (
+    WINDOWED_TRAINING,
     ConceptReadout,
     InteractionEmbedding,
     SequenceBatch,
@@ -44,6 +45,7 @@ class DKT(SequenceModel):
 
     name = "dkt"
     default_hyperparameters = {
+        **WINDOWED_TRAINING,
         "item_representation": "id",
         "embedding_dim": 200,
         "hidden_size": 200,

@@ -52,16 +52,51 @@ class SequenceBatch:
         return self.rows[self.rows >= 0]
 
 
-def learner_spans(table: StudyLogTable, max_length: int | None = None) -> np.ndarray:
-    """(start, end) row ranges of each learner, cut into pieces of at most ``max_length``."""
+def learner_spans(table: StudyLogTable, max_length: int | None = None, max_pieces: int | None = None) -> np.ndarray:
+    """(start, end) row ranges of each learner, cut into pieces of at most ``max_length``; the last ``max_pieces`` of each."""
     bounds = table.learner_boundaries()
     starts, ends = bounds[:-1], bounds[1:]
     if max_length is None:
         return np.stack([starts, ends], axis=1)
     pieces = np.maximum(1, -(-(ends - starts) // max_length))
-    piece_starts = np.repeat(starts, pieces) + max_length * _positions_within_groups(pieces)
+    position = _positions_within_groups(pieces)
+    piece_starts = np.repeat(starts, pieces) + max_length * position
     piece_ends = np.minimum(piece_starts + max_length, np.repeat(ends, pieces))
-    return np.stack([piece_starts, piece_ends], axis=1)
+    kept = slice(None) if max_pieces is None else position >= np.repeat(pieces, pieces) - max_pieces
+    return np.stack([piece_starts[kept], piece_ends[kept]], axis=1)
+
+
+WINDOWED_TRAINING = {"max_windows_per_learner": 8, "validation_learners": 200, "validation_fraction": 0.1}
+"""Hyper-parameters that keep a sequence model's training bounded as the log grows (``SequenceModel``)."""
+
+
+@dataclass(frozen=True)
+class ValidationView:
+    """Rows to validate on (``rows`` of ``table``), predicted with the earlier rows of ``table`` as their history."""
+
+    table: StudyLogTable
+    rows: np.ndarray
+
+
+def validation_sample(train: StudyLogTable, *, learners: int, fraction: float, seed: int) -> tuple[StudyLogTable, ValidationView | None]:
+    """Hold out the newest ``fraction`` of the rows of a fixed sample of ``learners`` learners, for early stopping.
+
+    Without a validation table a model could not stop early and trained every epoch of
+    its cap. A fixed sample (chosen by ``seed``, the same every epoch) keeps the cost of
+    validating independent of the log size; its learners' earlier rows stay in
+    training and are the history their held-out rows are predicted from.
+    """
+    ids = np.unique(train.learner)
+    if not learners or not fraction or len(ids) < 2:
+        return train, None
+    chosen = np.random.default_rng(seed).choice(ids, size=min(learners, len(ids)), replace=False)
+    sampled = np.isin(train.learner, chosen)
+    bounds = train.learner_boundaries()
+    lengths = np.repeat(np.diff(bounds), np.diff(bounds))
+    tail = sampled & (train.learner_positions() >= np.ceil(lengths * (1.0 - fraction))) & (lengths >= 2)
+    if not tail.any():
+        return train, None
+    return train.take(~tail), ValidationView(train.take(sampled), tail[sampled])
 
 
 def iterate_batches(
@@ -244,8 +279,13 @@ class SequenceModel(StudentModel):
     epochs (the reference CAKT implementation: times 0.3 every 5 epochs).
     Patience is what stops training: ``max_epochs`` (100 for DKT and CAKT) is a cap
     that only keeps a run that never stops improving finite, and the fit report says
-    how many epochs ran. Without validation data (or with one where AUC is undefined)
-    it trains ``max_epochs`` and keeps the last weights.
+    how many epochs ran. Without a validation table, the newest ``validation_fraction``
+    of the rows of a fixed sample of ``validation_learners`` learners validate
+    (``validation_sample``; 0 turns it off); with no validation rows at all (or where AUC
+    is undefined) it trains ``max_epochs`` and keeps the last weights. An epoch trains on
+    the most recent ``max_windows_per_learner`` windows of ``max_train_length`` steps of
+    each learner (None: every window), so an epoch's time and a batch's memory stop
+    growing with a learner's history; the table itself is the only thing that grows.
     """
 
     network: nn.Module | None = None
@@ -278,14 +318,21 @@ class SequenceModel(StudentModel):
             betas=(0.9, hp["adam_beta2"]),
         )
         rng = np.random.default_rng(self.seed)
+        if valid is not None:
+            validation = ValidationView(valid, np.ones(len(valid), bool)) if len(valid) else None
+        else:
+            train, validation = validation_sample(
+                train, learners=hp["validation_learners"], fraction=hp["validation_fraction"], seed=self.seed
+            )
         report = FitReport()
         best_auc, best_state, stale = -np.inf, None, 0
         for epoch in range(1, hp["max_epochs"] + 1):
             learning_rate = optimizer.param_groups[0]["lr"]
             loss = self._train_epoch(train, optimizer, rng)
             record = {"epoch": epoch, "loss": loss, "learning_rate": learning_rate, "seconds": time.perf_counter() - started}
-            if valid is not None and len(valid):
-                record["valid_auc"] = auc(valid.outcome, self.predict_proba(valid))
+            if validation is not None:
+                predicted = self.predict_proba(validation.table)[validation.rows]
+                record["valid_auc"] = auc(validation.table.outcome[validation.rows], predicted)
             report.epochs.append(record)
             if progress is not None:
                 progress(record)
@@ -310,9 +357,8 @@ class SequenceModel(StudentModel):
         hp = self.hyperparameters
         self.network.train()
         total_loss, total_rows = 0.0, 0
-        for batch in iterate_batches(
-            train, hp["batch_size"], max_length=hp["max_train_length"], rng=rng, with_item_vectors=self._uses_text
-        ):
+        spans = learner_spans(train, hp["max_train_length"], hp["max_windows_per_learner"])
+        for batch in iterate_batches(train, hp["batch_size"], rng=rng, with_item_vectors=self._uses_text, spans=spans):
             loss, rows = self._train_step(batch, optimizer)
             total_loss += loss * rows
             total_rows += rows
