@@ -11,6 +11,12 @@ a cold one; a second, cached build is timed too), split by time, fit on the olde
 score the newest 20%. Kinds are any in the library's registry (``logreg`` included).
 
     .venv/bin/python bench/training_scale.py [--logs 100000,1000000] [--kinds fsrs6,logreg,karl,dkt,cakt] [--max-epochs 3]
+        [--fanout-processes 1,2 [--part-learners 50]]
+
+``--fanout-processes`` then runs FSRS-6 once more per process count the way the app
+does, through the Celery path with its learners fanned out in parts
+(``apps.modeling.fanout``) over a real prefork worker of that many processes, and
+reports the run's start-to-finish seconds (``fsrs6_fanned_out`` in the JSON).
 
 ``--max-epochs`` caps the neural kinds (karl, dkt, cakt); the JSON says the cap. The
 database is ``var/bench-scale.sqlite3`` unless ``DATABASE_URL`` is set; it is rebuilt
@@ -29,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+import uuid
 
 from _project_root import REPO_ROOT  # noqa: E402
 
@@ -59,7 +66,7 @@ from apps.modeling.training import training_device, training_table  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from knowledge_tracing.metrics import summarize  # noqa: E402
 from knowledge_tracing.models import MODEL_REGISTRY, create_model  # noqa: E402
-from training_throughput import fresh_database, store_study_logs  # noqa: E402
+from training_throughput import fresh_database, start_worker, store_study_logs, train_through_worker  # noqa: E402
 
 NEURAL = ("karl", "dkt", "cakt")
 LOGS_PER_LEARNER = 200
@@ -105,6 +112,21 @@ def measure_kind(kind: str, max_epochs: int) -> dict:
     }
 
 
+def fanned_out_seconds(*, deck, processes: int, part_learners: int) -> dict:
+    """An fsrs6 run through a real prefork worker of ``processes`` children (kept, as deployed), learners in parts; the run's time."""
+    queue = f"bench-scale-{uuid.uuid4().hex}"
+    worker = start_worker(queue, 3_300, concurrency=processes, recycle=False, env={
+        "MNEMO_TRAINING_PART_LEARNERS": str(part_learners), "MNEMO_TRAINING_THREADS": "1",
+        "MNEMO_PROMOTION_MAX_ECE": "1.0",
+    })
+    try:
+        result = train_through_worker(kind="fsrs6", deck=deck, queue=queue, hyperparameters={})
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return {"processes": processes, "status": result["status"], "run_seconds": result["train_seconds"], "log_loss": result["log_loss"]}
+
+
 def run_child(kind: str, max_epochs: int) -> dict:
     completed = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--max-epochs", str(max_epochs)],
@@ -123,6 +145,11 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=2_000)
     parser.add_argument("--max-epochs", type=int, default=3, help="epoch cap of karl, dkt and cakt")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--fanout-processes", default="",
+        help="e.g. 1,2: after the kinds, an fsrs6 run through a real worker of that many processes, learners in parts",
+    )
+    parser.add_argument("--part-learners", type=int, default=50, help="learners per part of the fanned-out run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -133,7 +160,9 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown kinds {unknown}")
     sizes = [int(size) for size in args.logs.split(",") if size]
+    processes = [int(count) for count in args.fanout_processes.split(",") if count]
     figures: dict[str, dict] = {kind: {} for kind in kinds}
+    fanned_out: dict[str, list] = {}
     for size in sizes:
         fresh_database()
         training_tables_forget()
@@ -148,9 +177,17 @@ def main() -> None:
             result = run_child(kind, args.max_epochs)
             figures[kind][str(size)] = result
             print(f"{size:>9} {kind:7s} " + "  ".join(f"{key} {value}" for key, value in result.items()), flush=True)
+        for count in processes:
+            result = fanned_out_seconds(deck=deck, processes=count, part_learners=args.part_learners)
+            fanned_out.setdefault(str(size), []).append(result)
+            print(f"{size:>9} fsrs6 in parts of {args.part_learners} learners, {count} worker processes: "
+                  + "  ".join(f"{key} {value}" for key, value in result.items()), flush=True)
     if len(sizes) == 1:
         figures = {kind: by_size[str(sizes[0])] for kind, by_size in figures.items()}
-    print(json.dumps({"logs": sizes[0] if len(sizes) == 1 else sizes, "max_epochs": args.max_epochs, "kinds": figures}))
+    summary = {"logs": sizes[0] if len(sizes) == 1 else sizes, "max_epochs": args.max_epochs, "kinds": figures}
+    if processes:
+        summary["fsrs6_fanned_out"] = fanned_out[str(sizes[0])] if len(sizes) == 1 else fanned_out
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

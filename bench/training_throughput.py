@@ -108,17 +108,21 @@ def store_study_logs(*, learners: int, cards: int, logs: int, seed: int) -> Deck
     return deck
 
 
-def start_worker(queue: str, time_limit: int) -> subprocess.Popen:
+def start_worker(
+    queue: str, time_limit: int, *, concurrency: int = 1, env: dict | None = None, recycle: bool = True
+) -> subprocess.Popen:
+    """A prefork worker of ``concurrency`` children; with ``recycle`` each is replaced after every task (its peak RSS is that task's)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
         "MNEMO_TRAINING_SOFT_TIME_LIMIT": str(time_limit),
         "MNEMO_TRAINING_TIME_LIMIT": str(time_limit + 60),
         "MNEMO_TRAINING_THREADS": "2",
+        **(env or {}),
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-        "--max-tasks-per-child=1", "--queues", queue, "--without-gossip", "--without-mingle",
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"--concurrency={concurrency}",
+        *(["--max-tasks-per-child=1"] if recycle else []), "--queues", queue, "--without-gossip", "--without-mingle",
         "--without-heartbeat", "--loglevel=warning",
     ]
     return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
