@@ -34,7 +34,7 @@ from apps.dashboards.models import (
     RecallSnapshot,
     SnapshotComputation,
 )
-from apps.leases import Heartbeat, lease_claim, leased, stale_leases_recover
+from apps.leases import Lease, stale_leases_recover
 from apps.modeling.models import Promotion
 from apps.modeling.scopes import Scope
 from apps.outbox.enqueue import enqueue_on_commit
@@ -298,34 +298,27 @@ def _duration(span: timedelta) -> str:
     return f"{seconds} seconds" if seconds <= 120 else f"{math.ceil(seconds / 60)} minutes"
 
 
-def _computation_lease(computation_id: int, attempt: int):
-    return leased(SnapshotComputation.objects, pk=computation_id, attempt=attempt, running=SnapshotComputation.Status.RUNNING)
-
-
 def snapshot_computation_run(*, computation_id: int, worker: str) -> SnapshotComputation | None:
     """Claim a queued computation and write the cohort's snapshots (its members' own too), recording progress per learner.
 
     None when it was not queued (a duplicate message finds it claimed).
     """
-    attempt = lease_claim(
+    lease = Lease.claim(
         SnapshotComputation.objects, pk=computation_id, queued=SnapshotComputation.Status.QUEUED,
-        running=SnapshotComputation.Status.RUNNING, worker=worker,
+        running=SnapshotComputation.Status.RUNNING, worker=worker, name=f"snapshot computation {computation_id}",
     )
-    if attempt is None:
+    if lease is None:
         return None
-    lease = _computation_lease(computation_id, attempt)
     computation = SnapshotComputation.objects.select_related("cohort").get(pk=computation_id)
-
-    def progress(done: int, total: int) -> None:
-        lease.update(learners_done=done, learners_total=total, heartbeat_at=timezone.now())
-
     try:
-        with Heartbeat(lease, name=f"snapshot computation {computation_id}"):
-            snapshots_refresh(scope=Scope.of_cohort(computation.cohort), progress=progress)
+        with lease.working():
+            snapshots_refresh(
+                scope=Scope.of_cohort(computation.cohort), progress=lambda done, total: lease.beat(learners_done=done, learners_total=total)
+            )
+            lease.finish(status=SnapshotComputation.Status.DONE, finished_at=timezone.now())
     except Exception as error:
-        lease.update(status=SnapshotComputation.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        lease.fail(status=SnapshotComputation.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
-    lease.update(status=SnapshotComputation.Status.DONE, finished_at=timezone.now())
     return SnapshotComputation.objects.get(pk=computation_id)
 
 
