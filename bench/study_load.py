@@ -331,7 +331,7 @@ def run_learners(tokens: list[str], deck: str, port: int, *, seconds: float, thi
 
 def enqueue_training(kind: str, hyperparameters: dict | None = None) -> None:
     from apps.modeling.scopes import Scope
-    from apps.modeling.tasks import training_run_enqueue
+    from apps.modeling.training import training_run_enqueue
     from apps.modeling.training import training_run_create
 
     run = training_run_create(kind=kind, scope=Scope(), trigger="command", hyperparameters=hyperparameters)

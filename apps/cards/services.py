@@ -55,6 +55,8 @@ from knowledge_tracing.anki.note_types import BASIC
 logger = logging.getLogger(__name__)
 
 
+RUN_DECK_IMPORT_TASK = "apps.cards.tasks.run_deck_import"
+
 
 def deck_create(*, owner, title: str, description: str = "", visibility: str = Deck.Visibility.PRIVATE) -> Deck:
     """A deck named ``title``; ``A::B::C`` goes under ``A::B``, made (private, empty) with ``A`` when missing.
@@ -329,13 +331,15 @@ def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
         DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
         deck_import_run(deck_import_id=deck_import.pk)
     else:
-        from apps.cards.tasks import run_deck_import
-
         with transaction.atomic():
             DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
-            enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None)
+            _deck_import_enqueue(deck_import)
     deck_import.refresh_from_db()
     return deck_import
+
+
+def _deck_import_enqueue(deck_import: DeckImport) -> None:
+    enqueue_on_commit(RUN_DECK_IMPORT_TASK, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None)
 
 
 def deck_import_run(*, deck_import_id: int, worker: str | None = None) -> None:
@@ -378,12 +382,10 @@ def deck_import_run(*, deck_import_id: int, worker: str | None = None) -> None:
 
 def deck_imports_recover_stale() -> dict:
     """Queue again (or fail, with the reason) the imports whose worker stopped renewing its lease; returns the counts."""
-    from apps.cards.tasks import run_deck_import  # the tasks module imports this one
-
     return stale_leases_recover(
         DeckImport.objects, running=DeckImport.Status.RUNNING,
         retry=lambda reason: {"status": DeckImport.Status.QUEUED, "error": reason},
         fail=lambda reason: {"status": DeckImport.Status.FAILED, "error": f"{reason}; nothing was imported"},
-        on_retry=lambda deck_import: enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None),
+        on_retry=_deck_import_enqueue,
         on_fail=lambda deck_import: deck_import.upload.delete(save=False),
     )

@@ -42,6 +42,7 @@ from apps.modeling.kinds import check_hyperparameters, check_kind
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
+from apps.outbox.enqueue import enqueue_on_commit
 from knowledge_tracing.metrics import summarize
 from knowledge_tracing.models import create_model
 
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 ProgressPrinter = Callable[[dict], None]
 PROGRESS_SAVE_SECONDS = 1.0
+TRAIN_MODEL_VERSION_TASK = "apps.modeling.tasks.train_model_version"
 
 
 class InsufficientData(Exception):
@@ -68,6 +70,14 @@ def training_run_create(
     )
 
 
+def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:
+    """Send the run to a worker (on ``queue``, remembered for its retries) through the outbox."""
+    if queue and run.queue != queue:
+        TrainingRun.objects.filter(pk=run.pk).update(queue=queue)
+        run.queue = queue
+    enqueue_on_commit(TRAIN_MODEL_VERSION_TASK, args=[run.pk], queue=run.queue or None)
+
+
 def training_run_claim(*, run_id: int, worker: str) -> Lease | None:
     """Atomically move the run from queued to running; the lease this attempt now holds, None if it was not queued."""
     return Lease.claim(
@@ -81,8 +91,6 @@ def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=Non
 
     Returns how many runs were queued again and how many failed.
     """
-    from apps.modeling.tasks import training_run_enqueue  # the tasks module imports this one
-
     now = now or timezone.now()
     if stale_after is None:
         stale_after = timedelta(seconds=settings.MNEMO_TRAINING_STALE_SECONDS)

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.leases import Lease, LeaseLost, stale_leases_recover, this_process
+from apps.outbox.enqueue import enqueue_on_commit
 from apps.research import selectors
 from apps.research.export_rows import export_row_chunks
 from apps.research.manifest import MANIFEST_NAME, manifest_of, manifest_write
@@ -96,6 +97,9 @@ NOTHING_TO_EXPORT = (
     " answered while they consented, and none match. Learners opt in under Settings, Research;"
     " manage.py simulate_learners gives its simulated learners consent."
 )
+
+
+RUN_RESEARCH_EXPORT_TASK = "apps.research.tasks.run_research_export"
 
 
 class NothingToExport(ValueError):
@@ -212,14 +216,17 @@ def research_export_run(*, export_id: int, worker: str | None = None) -> Researc
     return export
 
 
+def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:
+    """Send the export to a worker once the transaction that created it commits (through the outbox: a broker outage delays it, never loses it)."""
+    enqueue_on_commit(RUN_RESEARCH_EXPORT_TASK, args=[export.pk], queue=queue)
+
+
 def research_exports_recover_stale() -> dict:
     """Queue again (or fail, with the reason) the exports whose writer stopped renewing its lease; returns the counts.
 
     A streamed export whose web process died is failed at once: its download is gone,
     and the page offers no files for a streamed export.
     """
-    from apps.research.tasks import research_export_enqueue  # the tasks module imports this one
-
     recover = partial(
         stale_leases_recover, running=ResearchExport.Status.RUNNING,
         retry=lambda reason: {"status": ResearchExport.Status.QUEUED, "error": reason},
