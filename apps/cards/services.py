@@ -25,14 +25,14 @@ from apps.cards.deck_names import (
     parent_names,
     same_deck_name,
 )
-from apps.cards.import_services import (
-    anki_import_preview,
+from apps.cards.anki_history import (
     anki_marks_apply,
-    anki_notes_create,
     anki_schedules_apply,
     imported_history_of,
-    with_parents,
+    imported_history_prepare,
+    imported_history_save,
 )
+from apps.cards.import_services import anki_import_preview, anki_notes_create, with_parents
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
 from apps.cards.note_services import (
     BasicCardText,
@@ -49,7 +49,6 @@ from apps.cards.selectors import deck_subtree
 from apps.cards.signals import cards_imported
 from apps.leases import Lease, stale_leases_recover, this_process
 from apps.outbox.enqueue import enqueue_on_commit
-from apps.study.services import imported_history_prepare, imported_history_save
 from knowledge_tracing.anki.note_types import BASIC
 
 logger = logging.getLogger(__name__)
