@@ -36,17 +36,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 
-from apps.leases import Heartbeat, LeaseLost
+from apps.leases import Lease, LeaseLost
 from apps.modeling.datasets import TimeSplit, Vocabulary, split_by_time
 from apps.modeling.models import TrainingPart, TrainingRun
-from apps.modeling.training import (
-    ProgressRecorder,
-    attempt_outcome_recorded,
-    finish_if_leased,
-    leased_run,
-    training_device,
-    training_run_store,
-)
+from apps.modeling.training import ProgressRecorder, attempt_outcome_recorded, run_fail, training_device, training_run_store
 from apps.outbox.enqueue import enqueue_on_commit
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models import create_model
@@ -55,10 +48,12 @@ from knowledge_tracing.models.repeat_reviews import PerLearnerFit
 logger = logging.getLogger(__name__)
 
 PARTS_FOLDER = "training-parts"
+FIT_PART_TASK = "apps.modeling.tasks.fit_training_part"
+FINISH_RUN_TASK = "apps.modeling.tasks.finish_training_run"
 TABLE_ARRAYS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept", "item_embeddings", "item_concepts")
 
 
-def training_fanout_start(*, run: TrainingRun, attempt: int, model, split: TimeSplit, vocabulary: Vocabulary) -> bool:
+def training_fanout_start(*, run: TrainingRun, lease: Lease, model, split: TimeSplit, vocabulary: Vocabulary) -> bool:
     """Hand the run's per-learner fitting to the workers in parts; False (fit here) when it has one part or is not per learner."""
     if not isinstance(model, PerLearnerFit) or not model.fits_per_learner:
         return False
@@ -69,11 +64,10 @@ def training_fanout_start(*, run: TrainingRun, attempt: int, model, split: TimeS
         return False
     for stale in _parts_directory().glob(f"{run.uuid.hex}-*.npz"):
         stale.unlink(missing_ok=True)  # an earlier attempt's table
+    attempt = lease.attempt
     _table_write(_table_path(run, attempt), split.table, vocabulary)
-    from apps.modeling.tasks import fit_training_part  # the tasks module imports this one
-
     with transaction.atomic():
-        if not leased_run(run.pk, attempt).update(
+        if not lease.held().update(
             parts_pending=len(groups),
             progress={"stage": "fitting learners in parts", "parts": len(groups), "parts_done": 0, "learners": len(keys), "learners_done": 0},
         ):
@@ -82,7 +76,7 @@ def training_fanout_start(*, run: TrainingRun, attempt: int, model, split: TimeS
             [TrainingPart(run=run, run_attempt=attempt, index=index, learner_keys=group) for index, group in enumerate(groups)]
         )
         for part in TrainingPart.objects.filter(run=run, run_attempt=attempt):
-            enqueue_on_commit(fit_training_part, args=[part.pk], queue=run.queue or None)
+            enqueue_on_commit(FIT_PART_TASK, args=[part.pk], queue=run.queue or None)
     logger.info("training run %s attempt %s: %s learners in %s parts", run.pk, attempt, len(keys), len(groups))
     return True
 
@@ -94,21 +88,20 @@ def training_part_execute(*, part_id: int) -> str | None:
     ):
         return None
     part = TrainingPart.objects.select_related("run").get(pk=part_id)
-    run, attempt = part.run, part.run_attempt
-    if not leased_run(run.pk, attempt).exists():
+    run, lease = part.run, run_lease(part.run, part.run_attempt)
+    if not lease.held().exists():
         TrainingPart.objects.filter(pk=part_id).update(status=TrainingPart.Status.FAILED, message="the run is no longer at this attempt")
         return None
-    recorder = PartProgress(part)
+    recorder = PartProgress(part, lease)
     try:
-        with Heartbeat(leased_run(run.pk, attempt), name=f"training run {run.pk} part {part.index}"):
+        with lease.working():
             parameters = _fit_learners(run, part, recorder)
-    except LeaseLost as lost:
-        logger.warning("%s", lost)
-        return None
     except Exception as error:  # this part is retried alone; the run fails only after its last try
-        return _part_failed(part, "".join(traceback.format_exception_only(error)).strip())
+        return _part_failed(part, lease, "".join(traceback.format_exception_only(error)).strip())
+    if lease.lost:
+        return None
     TrainingPart.objects.filter(pk=part_id).update(status=TrainingPart.Status.SUCCEEDED, parameters=parameters, done=len(parameters))
-    _count_part_done(run, attempt)
+    _count_part_done(run, lease)
     try:
         recorder.report(force=True)
     except LeaseLost:  # the run finished (or failed) in the meantime: nothing left to report to
@@ -133,21 +126,24 @@ def _fit_learners(run: TrainingRun, part: TrainingPart, recorder: "PartProgress"
     return parameters
 
 
-def _part_failed(part: TrainingPart, reason: str) -> str:
-    from apps.modeling.tasks import fit_training_part
+def run_lease(run: TrainingRun, attempt: int) -> Lease:
+    """The lease of the run's attempt that made the parts, which each part renews while it works."""
+    return Lease(TrainingRun.objects, pk=run.pk, attempt=attempt, running=TrainingRun.Status.RUNNING, name=f"training run {run.pk}")
 
+
+def _part_failed(part: TrainingPart, lease: Lease, reason: str) -> str:
     run = part.run
     tries = TrainingPart.objects.values_list("attempts", flat=True).get(pk=part.pk)
     if tries < settings.MNEMO_TRAINING_PART_ATTEMPTS:
         logger.warning("training run %s part %s failed (try %s), queued again: %s", run.pk, part.index, tries, reason)
         with transaction.atomic():
             TrainingPart.objects.filter(pk=part.pk).update(status=TrainingPart.Status.QUEUED, message=reason, done=0)
-            enqueue_on_commit(fit_training_part, args=[part.pk], queue=run.queue or None)
+            enqueue_on_commit(FIT_PART_TASK, args=[part.pk], queue=run.queue or None)
         return TrainingPart.Status.QUEUED
     TrainingPart.objects.filter(pk=part.pk).update(status=TrainingPart.Status.FAILED, message=reason)
     parts = TrainingPart.objects.filter(run=run, run_attempt=part.run_attempt).count()
-    finish_if_leased(
-        run.pk, part.run_attempt, TrainingRun.Status.FAILED,
+    run_fail(
+        lease, TrainingRun.Status.FAILED,
         f"part {part.index + 1} of {parts} failed {tries} times ({reason}); no version was made from part of the data "
         "and the active version was not changed",
     )
@@ -155,23 +151,21 @@ def _part_failed(part: TrainingPart, reason: str) -> str:
     return TrainingPart.Status.FAILED
 
 
-def _count_part_done(run: TrainingRun, attempt: int) -> None:
+def _count_part_done(run: TrainingRun, lease: Lease) -> None:
     """One atomic decrement of the run's pending parts; the part that reaches zero queues the scoring."""
-    from apps.modeling.tasks import finish_training_run
-
     with transaction.atomic():
-        if not leased_run(run.pk, attempt).filter(parts_pending__gt=0).update(parts_pending=F("parts_pending") - 1):
+        if not lease.held().filter(parts_pending__gt=0).update(parts_pending=F("parts_pending") - 1):
             return
         if TrainingRun.objects.values_list("parts_pending", flat=True).get(pk=run.pk) == 0:
-            enqueue_on_commit(finish_training_run, args=[run.pk, attempt], queue=run.queue or None)
+            enqueue_on_commit(FINISH_RUN_TASK, args=[run.pk, lease.attempt], queue=run.queue or None)
 
 
 class PartProgress:
     """The part's learners done, and the run's progress summed over its parts, stored at most once a second."""
 
-    def __init__(self, part: TrainingPart) -> None:
+    def __init__(self, part: TrainingPart, lease: Lease) -> None:
         self.part = part
-        self.recorder = ProgressRecorder(part.run_id, part.run_attempt, printer=None)
+        self.recorder = ProgressRecorder(lease, printer=None)
 
     def learner_done(self, done: int) -> None:
         TrainingPart.objects.filter(pk=self.part.pk).update(done=done)
@@ -191,11 +185,12 @@ class PartProgress:
 def training_run_finish(*, run_id: int, attempt: int) -> TrainingRun:
     """Join the parts of the attempt: with every training learner fitted, score, store and promote; else fail the run."""
     run = TrainingRun.objects.get(pk=run_id)
-    if not leased_run(run_id, attempt).exists():
+    lease = run_lease(run, attempt)
+    if not lease.held().exists():
         return run
     path = _table_path(run, attempt)
-    with attempt_outcome_recorded(run_id, attempt):
-        recorder = ProgressRecorder(run_id, attempt, printer=None)
+    with attempt_outcome_recorded(lease):
+        recorder = ProgressRecorder(lease, printer=None)
         recorder.stage("joining the parts")
         table, vocabulary = _table_read(path)
         split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
@@ -208,7 +203,7 @@ def training_run_finish(*, run_id: int, attempt: int) -> TrainingRun:
             )
         model = create_model(run.kind, device=training_device(), **run.hyperparameters)
         model.fit_with_learner_parameters(split.train, parameters)
-        training_run_store(run=run, attempt=attempt, recorder=recorder, model=model, split=split, vocabulary=vocabulary)
+        training_run_store(run=run, lease=lease, recorder=recorder, model=model, split=split, vocabulary=vocabulary)
     path.unlink(missing_ok=True)
     return TrainingRun.objects.get(pk=run_id)
 

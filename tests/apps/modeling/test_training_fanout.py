@@ -26,7 +26,7 @@ def sent(monkeypatch, settings, tmp_path):
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
     settings.MNEMO_TRAINING_PART_LEARNERS = 2
     messages = []
-    monkeypatch.setattr(fanout, "enqueue_on_commit", lambda task, *, args, queue=None: messages.append((task.name, list(args))))
+    monkeypatch.setattr(fanout, "enqueue_on_commit", lambda task, *, args, queue=None: messages.append((task, list(args))))
     return messages
 
 
