@@ -31,7 +31,7 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
-    WINDOWED_TRAINING,
+    UNBOUNDED_TRAINING,
     ConceptReadout,
     ConceptVectors,
     InteractionEmbedding,
@@ -236,7 +236,7 @@ class CAKT(SequenceModel):
 
     name = "cakt"
     default_hyperparameters = {
-        **WINDOWED_TRAINING,
+        **UNBOUNDED_TRAINING,
         "item_representation": "id",
         "frames": 4,
         "frame_size": 15,
