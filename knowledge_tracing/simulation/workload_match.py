@@ -13,8 +13,9 @@ the bar of the better run before it: the line to the next better run is the stri
 bar, as if FSRS could be tuned between the two). A policy that studied ``m`` minutes and
 knew ``k`` cards is at or above FSRS at its workload when ``k >= curve(m)``.
 
-Past FSRS's longest run the curve stays flat (FSRS was not seen to know more with more
-time), which favours the policy, so such a comparison is flagged ``beyond_curve``.
+Past FSRS's best run the curve stays flat (FSRS was not seen to know more with more
+time); past FSRS's longest run that favours the policy, so such a comparison is
+flagged ``beyond_curve``.
 Between the origin and FSRS's shortest run the straight line lies below a learning
 curve that rises fastest at first, which also favours the policy, so the bench says
 where a policy's minutes fall (``below_curve``).
@@ -33,11 +34,13 @@ class WorkloadCurve:
 
     minutes: np.ndarray
     known: np.ndarray
+    longest_run: float
 
     @classmethod
     def from_points(cls, minutes, known, *, known_before: float) -> "WorkloadCurve":
         """The runs ``(minutes[i], known[i])`` that no run of fewer or equal minutes matched, from ``(0, known_before)``."""
         minutes = np.concatenate([[0.0], np.asarray(minutes, dtype=np.float64)])
+        longest_run = float(minutes.max())
         known = np.concatenate([[float(known_before)], np.asarray(known, dtype=np.float64)])
         if np.any(minutes < 0) or not np.all(np.isfinite(minutes)) or not np.all(np.isfinite(known)):
             raise ValueError("workload points need finite known cards and minutes of at least zero")
@@ -48,7 +51,7 @@ class WorkloadCurve:
         beaten[0] = False
         minutes, known = minutes[~beaten], known[~beaten]
         last_of_each = np.r_[minutes[1:] != minutes[:-1], True]
-        return cls(minutes=minutes[last_of_each], known=known[last_of_each])
+        return cls(minutes=minutes[last_of_each], known=known[last_of_each], longest_run=longest_run)
 
     def known_at(self, minutes: float) -> float:
         """FSRS's cards known at ``minutes`` of study, read off the curve (flat past its last point)."""
@@ -67,6 +70,6 @@ class WorkloadCurve:
             "margin": round(margin, 2),
             "margin_per_minute": round(margin / minutes, 4) if minutes > 0 else None,
             "at_or_above": bool(margin >= 0.0),
-            "beyond_curve": bool(minutes > self.minutes[-1]),
+            "beyond_curve": bool(minutes > self.longest_run),
             "below_curve": bool(len(self.minutes) > 1 and minutes < self.minutes[1]),
         }

@@ -21,6 +21,10 @@ def test_a_run_that_studied_more_and_knew_less_does_not_lower_the_curve():
     curve = WorkloadCurve.from_points([60.0, 90.0, 100.0], [70.0, 55.0, 80.0], known_before=0.0)
     assert curve.known_at(90.0) == pytest.approx(70.0 + (80.0 - 70.0) * 30.0 / 40.0)
     assert curve.known_at(60.0) == pytest.approx(70.0)
+    best_run_is_not_the_longest = WorkloadCurve.from_points([60.0, 90.0], [70.0, 55.0], known_before=0.0)
+    within = best_run_is_not_the_longest.compare(80.0, 70.0)
+    assert within["fsrs_known_at_same_minutes"] == pytest.approx(70.0) and not within["beyond_curve"]
+    assert best_run_is_not_the_longest.compare(95.0, 70.0)["beyond_curve"]
 
 
 def test_equal_minutes_keep_the_best_run():
