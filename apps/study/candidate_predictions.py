@@ -21,7 +21,7 @@ from apps.study.learner_states import learner_state_current
 from apps.study.models import StudyLog
 from apps.study.student_model import HISTORY_COLUMNS, ServedModel
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.policies import Candidates
 from knowledge_tracing.policies.predictions import (
     keeps_learner_state,

@@ -31,7 +31,7 @@ from django.db.models import Count, Q, Subquery
 from apps.cards.models import Deck
 from apps.study.models import StudyLog
 from apps.study.student_model import HISTORY_COLUMNS, ServedModel, TableBuilder
-from knowledge_tracing.features import LearnerState
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models import StudentModel
 
 MAX_KEPT_STATES = 256

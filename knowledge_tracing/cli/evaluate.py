@@ -42,8 +42,8 @@ import numpy as np
 from knowledge_tracing import metrics
 from knowledge_tracing.data.loaders import FORMATS, load_tables
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.history.pairs import earlier_count
 from knowledge_tracing.models import MODEL_REGISTRY, create_model
-from knowledge_tracing.pair_history import earlier_count
 from knowledge_tracing.protocols import Fold, fixed_split_folds, review_context, time_series_folds
 
 

@@ -26,7 +26,10 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState, Question, QuestionFeatures
+from knowledge_tracing.history.features import HistoryFeatures
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.history.questions import Question, QuestionFeatures
 from knowledge_tracing.models.base import StudentModel
 
 TABLE_COLUMNS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept")

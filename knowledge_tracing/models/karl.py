@@ -2,10 +2,10 @@
 
 P(recall of a card by a learner at a time) from three views of the same moment:
 
-(a) the history features of the pair, the learner and the item (``features.py``);
+(a) the history features of the pair, the learner and the item (``history/features.py``);
 (b) the card's text embedding (``table.item_embeddings``), linearly projected, when
     the table has one;
-(c) retrieval (``retrieval.py``): the k (default 5) other cards this learner answered
+(c) retrieval (``history/retrieval.py``): the k (default 5) other cards this learner answered
     strictly before this moment that are most similar to the target by embedding
     cosine, each described by its similarity and its own history (last outcome,
     counts, time since, FSRS retrievability now), encoded and pooled by attention
@@ -53,14 +53,9 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
-from knowledge_tracing.models.answer_noise import AnswerNoise
-from knowledge_tracing.models.base import FitReport, register_model
-from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
-from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
-from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
-from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
-from knowledge_tracing.retrieval import (
+from knowledge_tracing.history.features import FEATURE_NAMES, is_spaced_review
+from knowledge_tracing.history.questions import QuestionFeatures
+from knowledge_tracing.history.retrieval import (
     NEIGHBOUR_FEATURES,
     Neighbours,
     SimilarityRanking,
@@ -69,6 +64,12 @@ from knowledge_tracing.retrieval import (
     neighbour_recall,
     retrieve_for_table,
 )
+from knowledge_tracing.models.answer_noise import AnswerNoise
+from knowledge_tracing.models.base import FitReport, register_model
+from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
+from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
+from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
+from knowledge_tracing.models.linear import RegularisedLogit, Standardiser
 
 
 @register_model

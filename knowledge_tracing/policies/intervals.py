@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models.base import StudentModel
 from knowledge_tracing.policies.predictions import scenario_predictions, keeps_learner_state
 

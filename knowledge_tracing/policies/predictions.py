@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models.base import StudentModel
 from knowledge_tracing.policies.base import Candidates
 

@@ -7,7 +7,7 @@ import pytest
 from fsrs import Card, Rating, Scheduler
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, replay_memory_states
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, replay_memory_states
 
 START = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 

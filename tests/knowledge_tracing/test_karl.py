@@ -7,11 +7,14 @@ import pytest
 import torch
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.features import LAST_TIME, SECONDS_PER_DAY, HistoryFeatures, LearnerState
+from knowledge_tracing.history.features import HistoryFeatures
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.history.update_rules import LAST_TIME
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.base import StudentModel
-from knowledge_tracing.retrieval import (
+from knowledge_tracing.history.retrieval import (
     NEIGHBOUR_FEATURES,
     SimilarityRanking,
     choose_for_candidates,

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.features import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.base import StudentModel

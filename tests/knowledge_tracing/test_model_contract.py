@@ -13,7 +13,7 @@ import torch
 
 from knowledge_tracing import metrics
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import MODEL_REGISTRY, StudentModel, create_model
 from knowledge_tracing.policies.predictions import predict_candidates, recall_if_not_studied
 

@@ -16,7 +16,7 @@ from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.models import CardState, StudyLog
 from apps.study.selectors import start_of_day
 from apps.study.student_model import HISTORY_COLUMNS, active_model
-from knowledge_tracing.fsrs_memory import forgetting_curve
+from knowledge_tracing.history.fsrs_memory import forgetting_curve
 
 from .conftest import study_days
 
