@@ -22,9 +22,9 @@ from apps.study.models import StudyLog
 from apps.study.student_model import HISTORY_COLUMNS, ServedModel
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.models.incremental import IncrementalModel
 from knowledge_tracing.policies import Candidates
 from knowledge_tracing.policies.predictions import (
-    keeps_learner_state,
     predict_candidates,
     predict_from_learner_state,
     recall_if_not_studied,
@@ -62,7 +62,7 @@ class LearnerEvidence:
 
 def learner_evidence(card_ids: list[int], *, learner, deck: Deck, served: ServedModel) -> LearnerEvidence:
     table_builder = served.table_builder or table_with_local_ids
-    if keeps_learner_state(served.model):
+    if isinstance(served.model, IncrementalModel):
         kept = learner_state_current(learner=learner, deck=deck, served=served, card_ids=card_ids, table_builder=table_builder)
         return LearnerEvidence(items=np.array([kept.item_of_card[card_id] for card_id in card_ids], dtype=np.int64), state=kept.state)
     rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))

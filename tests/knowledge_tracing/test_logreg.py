@@ -34,7 +34,7 @@ def test_logreg_candidate_outlook_matches_appended_rows():
     state = model.learner_state(table, learner)
     now = table.time[table.learner == learner].max() + 600.0
     items = np.arange(table.n_items)
-    outlook = model.candidate_outlook(state, items, now)
+    outlook = model.candidate_predictions(state, items, now)
     skipped = [model.predict_proba(with_question(table, learner, item, now + SECONDS_PER_DAY))[-1] for item in items]
     np.testing.assert_allclose(outlook.recall_if_skipped_tomorrow, skipped, rtol=1e-10)
     assert outlook.recall_if_correct_tomorrow.mean() > outlook.recall_if_wrong_tomorrow.mean()

@@ -2,7 +2,10 @@
 
 It learns something (beats the constant model's log loss on held-out learners),
 saving then loading gives identical predictions, and a prediction never depends on
-its own row's answer or on any later answer.
+its own row's answer or on any later answer. It declares what the evaluation command
+and the scheduler rely on, and a model that offers the incremental interface the
+scheduler dispatches on (``IncrementalModel``) predicts through it what it predicts
+for the same rows appended to the learner's history.
 """
 
 from dataclasses import replace
@@ -15,7 +18,8 @@ from knowledge_tracing import metrics
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import MODEL_REGISTRY, StudentModel, create_model
-from knowledge_tracing.policies.predictions import predict_candidates, recall_if_not_studied
+from knowledge_tracing.models.incremental import CandidatePredictions, IncrementalModel
+from knowledge_tracing.policies.predictions import predict_by_hypothetical_rows, predict_candidates, recall_if_not_studied
 
 # Small, quick settings per model so the whole contract runs in seconds on 2 CPU cores.
 # DKT keeps its high rate: 8 validation learners are too noisy for decay on plateau.
@@ -128,3 +132,46 @@ def test_recall_cannot_be_forecast_for_a_moment_already_past(splits, fitted):
     now = float(history.time.max())
     with pytest.raises(ValueError, match="at or after now"):
         recall_if_not_studied(fitted["hlr"], history, np.unique(history.item), now=now, at=now - 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_the_model_declares_what_evaluation_and_the_scheduler_rely_on(name, fitted):
+    model_class = MODEL_REGISTRY[name]
+    assert isinstance(model_class.requires_timestamps, bool)
+    assert isinstance(model_class.uses_validation, bool)
+    assert isinstance(model_class.reads_time, bool)
+    assert isinstance(fitted[name], IncrementalModel) == (name in {"karl", "logreg"})
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_the_incremental_interface_predicts_what_appended_rows_predict(name, splits, fitted):
+    """The scheduler's fast path (a kept learner state) and the generic path agree; a state kept answer by answer is the same state."""
+    model = fitted[name]
+    test = splits[2]
+    history = test.take(test.learner == 0)
+    items = np.arange(test.n_items)
+    now = float(history.time.max()) + 3_600.0
+    generic = predict_by_hypothetical_rows(model, history, items, now=now)
+    dispatched = predict_candidates(model, history, items, now=now)
+    assert isinstance(dispatched, CandidatePredictions)
+    if not isinstance(model, IncrementalModel):
+        for field_name, values in vars(generic).items():
+            np.testing.assert_array_equal(vars(dispatched)[field_name], values)
+        return
+    state = model.learner_state(history, 0)
+    fast = model.candidate_predictions(state, items, now)
+    np.testing.assert_array_equal(fast.predicted_recall, dispatched.predicted_recall)
+    # Hypothetical answers now take the learner's median response time on the generic path and none on the fast
+    # path, so the two agree on the questions asked without an answer now.
+    np.testing.assert_allclose(fast.predicted_recall, generic.predicted_recall, rtol=1e-5)
+    np.testing.assert_allclose(fast.recall_if_skipped_tomorrow, generic.recall_if_skipped_tomorrow, rtol=1e-5)
+    np.testing.assert_allclose(model.recall_at(state, items, now), fast.predicted_recall, rtol=1e-9)
+
+    earlier = history.take(np.arange(len(history)) < len(history) - 5)
+    kept = model.learner_state(earlier, 0)
+    for row in range(len(history) - 5, len(history)):
+        kept.record(int(history.item[row]), float(history.time[row]), int(history.outcome[row]), int(history.grade[row]),
+                    float(history.duration_ms[row]))
+    for field_name, values in vars(model.candidate_predictions(kept, items, now)).items():
+        np.testing.assert_allclose(values, vars(fast)[field_name], rtol=1e-9)
+
