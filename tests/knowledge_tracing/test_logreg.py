@@ -26,7 +26,7 @@ def test_logreg_beats_constant_and_round_trips(tmp_path):
     np.testing.assert_array_equal(StudentModel.load(tmp_path / "logreg.pt").predict_proba(test), predicted)
 
 
-def test_logreg_candidate_outlook_matches_appended_rows():
+def test_logreg_candidate_predictions_match_appended_rows():
     table = generate_study_log(n_learners=8, n_items=30, n_logs=800, seed=2)
     model = create_model("logreg", seed=0, c_grid=(0.01, 1.0))
     model.fit(table)
