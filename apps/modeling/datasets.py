@@ -18,9 +18,8 @@ from apps.cards.models import Card
 from apps.modeling.embeddings import card_embeddings_ensure
 from apps.modeling.scopes import Scope
 from apps.study.models import StudyLog
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS, StudyRow
 from knowledge_tracing.data.table import StudyLogTable
-
-LOG_COLUMNS = ("learner_id", "card_id", "answered_at", "outcome", "grade", "response_ms")
 
 
 @dataclass
@@ -67,12 +66,13 @@ def scope_logs(scope: Scope):
 def study_log_table(
     rows: list[tuple], *, vocabulary: Vocabulary, extra_cards: list[int] = ()
 ) -> tuple[StudyLogTable, Vocabulary]:
-    """The table of ``rows`` (``LOG_COLUMNS`` tuples) with text embeddings, and the vocabulary it used.
+    """The table of ``rows`` (``STUDY_ROW_COLUMNS`` tuples) with text embeddings, and the vocabulary it used.
 
     ``extra_cards`` are cards to give ids (and embeddings) to even without logs, such as
     the candidates of a learner at serving time.
     """
-    card_ids = {row[1] for row in rows} | set(extra_cards) | set(vocabulary.cards)
+    columns = StudyRow(*zip(*rows)) if rows else StudyRow(*([] for _ in STUDY_ROW_COLUMNS))
+    card_ids = set(columns.card) | set(extra_cards) | set(vocabulary.cards)
     cards = list(Card.all_objects.filter(pk__in=card_ids))
     vocabulary = vocabulary.extend(cards)
     card_by_id = {card.pk: card for card in cards}
@@ -80,18 +80,17 @@ def study_log_table(
     concept_index = {concept: index for index, concept in enumerate(vocabulary.concepts)}
     vectors = card_embeddings_ensure(cards=cards)
     embeddings = np.stack([vectors[card_by_id[card_id].content_hash] for card_id in vocabulary.cards])
-    learner_keys = sorted({row[0] for row in rows})
+    learner_keys = sorted(set(columns.learner))
     learner_of = {learner: index for index, learner in enumerate(learner_keys)}
-    columns = list(zip(*rows)) if rows else [[] for _ in LOG_COLUMNS]
-    items = np.array([item_of[card_id] for card_id in columns[1]], dtype=np.int64)
+    items = np.array([item_of[card_id] for card_id in columns.card], dtype=np.int64)
     table = StudyLogTable.from_columns(
-        learner=np.array([learner_of[learner] for learner in columns[0]], dtype=np.int64),
+        learner=np.array([learner_of[learner] for learner in columns.learner], dtype=np.int64),
         item=items,
-        time=np.array([moment.timestamp() for moment in columns[2]], dtype=np.float64),
-        outcome=np.array(columns[3], dtype=np.int8),
-        grade=np.array(columns[4], dtype=np.int8),
-        duration_ms=np.array(columns[5], dtype=np.float64),
-        concept=np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in columns[1]], dtype=np.int64),
+        time=np.array([moment.timestamp() for moment in columns.answered_at], dtype=np.float64),
+        outcome=np.array(columns.outcome, dtype=np.int8),
+        grade=np.array(columns.grade, dtype=np.int8),
+        duration_ms=np.array(columns.response_ms, dtype=np.float64),
+        concept=np.array([concept_index[concept_of(card_by_id[card_id])] for card_id in columns.card], dtype=np.int64),
         learner_keys=[str(learner) for learner in learner_keys],
         item_keys=vocabulary.cards,
         item_embeddings=embeddings,

@@ -37,12 +37,13 @@ from django.utils import timezone
 import knowledge_tracing
 from apps.leases import Lease, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
-from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, split_by_time, study_log_table
+from apps.modeling.datasets import Vocabulary, scope_logs, split_by_time, study_log_table
 from apps.modeling.kinds import check_hyperparameters, check_kind
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
 from apps.outbox.enqueue import enqueue_on_commit
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
 from knowledge_tracing.metrics import summarize
 from knowledge_tracing.models import create_model
 
@@ -179,7 +180,7 @@ def _train_and_store(run: TrainingRun, lease: Lease, recorder: ProgressRecorder)
     scope = Scope.from_key(run.scope_key)
     recorder.stage("building the data set")
     active = ModelVersion.objects.filter(scope_key=run.scope_key, is_active=True).first()
-    rows = list(scope_logs(scope).values_list(*LOG_COLUMNS))
+    rows = list(scope_logs(scope).values_list(*STUDY_ROW_COLUMNS))
     minimum = settings.MNEMO_TRAINING_MIN_LOGS
     if len(rows) < minimum:
         raise InsufficientData(f"{len(rows)} study logs in scope {run.scope_key}; training needs at least {minimum}")

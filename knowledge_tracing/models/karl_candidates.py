@@ -29,16 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from knowledge_tracing.features import (
-    FEATURE_NAMES,
-    ITEM_FEATURES,
-    LEARNER_FEATURES,
-    PAIR_FEATURES,
-    QuestionFeatures,
-    is_spaced_review,
-)
-from knowledge_tracing.models.logreg import Standardiser
-from knowledge_tracing.retrieval import DescribedNeighbours, neighbour_recall
+from knowledge_tracing.history.features import FEATURE_NAMES, LEARNER_FEATURES, PAIR_FEATURES, is_spaced_review
+from knowledge_tracing.history.questions import QuestionFeatures
+from knowledge_tracing.history.retrieval import DescribedNeighbours, neighbour_recall
+from knowledge_tracing.models.linear import Standardiser
 
 PAIR_COLUMNS = slice(0, len(PAIR_FEATURES))
 LEARNER_COLUMNS = slice(len(PAIR_FEATURES), len(PAIR_FEATURES) + len(LEARNER_FEATURES))

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.metrics import expected_calibration_error
 from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.policies import create_policy
