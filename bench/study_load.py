@@ -26,6 +26,7 @@ one of them (SIGKILL).
 Afterwards it waits until every training run has ended and reports how each ended.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/study_load.py [--faults] [--seconds 60]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-load   # the capacity check of docs/scaling.md: 500 learners
 
 The last line is one JSON object of figures.
 """
@@ -72,6 +73,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--faults", action="store_true", help="stop Redis, kill a gunicorn worker and a Celery child")
     parser.add_argument("--redis-port", type=int, default=6391)
     parser.add_argument("--training-wait", type=float, default=600.0, help="seconds to wait for the training runs to end")
+    parser.add_argument("--database", default=BENCH_DATABASE, help="name of the bench's own database (made and dropped on DATABASE_URL's server)")
     return parser.parse_args()
 
 
@@ -424,8 +426,8 @@ def latency_percentiles(latencies_ms: list[float]) -> dict:
 def main() -> None:
     args = parse_args()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    maintenance_url, database_url = bench_database_url()
-    recreate_database(maintenance_url)
+    maintenance_url, database_url = bench_database_url(args.database)
+    recreate_database(maintenance_url, database=args.database)
     redis_url = f"redis://127.0.0.1:{args.redis_port}/0" if args.faults else None
     os.environ.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "MNEMO_EMBED_CARDS_ON_SAVE": "false"})
     os.environ.pop("REDIS_URL", None)
@@ -481,7 +483,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(maintenance_url, drop_only=True)
+        recreate_database(maintenance_url, database=args.database, drop_only=True)
 
     figures = {
         "learners": args.learners,
