@@ -177,6 +177,19 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_backends(database: str) -> list[int]:
+    """Process ids of the PostgreSQL backends serving ``database`` (gunicorn's threads keep theirs: CONN_MAX_AGE).
+
+    Their CPU is read from /proc, so it counts only when the server runs on this machine
+    (it does for the bench); a backend opened after this call is not counted.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def wait_for_children(service: Service, count: int, seconds: float = 120.0) -> None:
     """Until the service has forked its ``count`` workers (gunicorn listens before --preload forks them)."""
     deadline = time.monotonic() + seconds
@@ -235,6 +248,9 @@ def service_env(database_url: str, redis_url: str | None) -> dict:
         # Faults are minutes apart, not hours: recover dead training attempts and lost messages quickly.
         "MNEMO_TRAINING_STALE_SECONDS": "30", "MNEMO_OUTBOX_RESEND_MINUTES": "1", "MNEMO_OUTBOX_SEND_GRACE_SECONDS": "5",
         "MNEMO_TRAINING_MIN_LOGS": "200",
+        # Each thread keeps its PostgreSQL connection for the whole run, so the backends
+        # whose CPU is counted (database_backends) are the ones that serve it.
+        "DATABASE_CONN_MAX_AGE": "600",
     }
     env.pop("REDIS_URL", None)
     if redis_url:
@@ -459,12 +475,14 @@ def main() -> None:
             faults.start()
         load_before = os.getloadavg()[0]
         web_pids = web.children()
-        cpu_before = cpu_seconds(web_pids)
+        database_pids = database_backends(args.database)
+        cpu_before, database_cpu_before = cpu_seconds(web_pids), cpu_seconds(database_pids)
         started = time.monotonic()
         tally = run_learners(tokens[: args.learners], deck, args.port, seconds=args.seconds, think=args.think)
         elapsed = time.monotonic() - started
         tally.errors += warm_up.errors
         web_cpu_ms_per_request = (cpu_seconds(web_pids) - cpu_before) * 1000 / max(1, len(tally.latencies_ms))
+        database_cpu_ms_per_request = (cpu_seconds(database_pids) - database_cpu_before) * 1000 / max(1, len(tally.latencies_ms))
         load_during = os.getloadavg()[0]
         saturation_rps = None
         saturation_acknowledged: set[str] = warm_up.acknowledged
@@ -500,6 +518,7 @@ def main() -> None:
         **check,
         "saturation_rps": saturation_rps,
         "web_cpu_ms_per_request": round(web_cpu_ms_per_request, 1),
+        "database_cpu_ms_per_request": round(database_cpu_ms_per_request, 1),
         "load_average_before": round(load_before, 2),
         "load_average_after_open_loop": round(load_during, 2),
     }
