@@ -1,12 +1,16 @@
 """Jobs a worker holds by lease, so that a job whose worker died is retried or failed, never left running.
 
-Training runs, research exports and deck imports are rows that a worker claims with one
-conditional UPDATE (queued -> running) counting an attempt: a duplicate or redelivered
-message finds the row claimed and does nothing. The claim is a lease that the attempt's
-``Heartbeat`` renews every ``HEARTBEAT_SECONDS`` while it works, and every write of the
-attempt is conditional on still holding it (``leased``). A killed worker stops the
-heartbeat; ``stale_leases_recover`` (each kind's beat task, every minute) then queues the
-job again, or fails it with the reason once it has had its attempts.
+Training runs, research exports, deck imports and cohort snapshot computations are rows
+that a worker claims with one conditional UPDATE (queued -> running) counting an attempt:
+a duplicate or redelivered message finds the row claimed and does nothing. The claim is a
+lease that the attempt's ``Heartbeat`` renews every ``HEARTBEAT_SECONDS`` while it works,
+and every write of the attempt is conditional on still holding it (``leased``). A killed
+worker stops the heartbeat; ``stale_leases_recover`` (each kind's beat task, every minute)
+then queues the job again, or fails it with the reason once it has had its attempts.
+
+Every kind goes through ``Lease`` (claim, ``beat``, ``finish``, ``fail``, ``working``), so
+that a lost lease means the same for all of them: the attempt stops at its next beat, its
+result is not stored, and the loss is logged as a warning with the job's name.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import os
 import socket
 import threading
 from datetime import datetime, timedelta
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
@@ -63,6 +68,71 @@ def lease_claim(jobs: QuerySet, *, pk: int, queued: str, running: str, worker: s
 def leased(jobs: QuerySet, *, pk: int, attempt: int, running: str) -> QuerySet:
     """The job, as long as this attempt still holds its lease (an empty queryset otherwise)."""
     return jobs.filter(pk=pk, status=running, attempts=attempt)
+
+
+class Lease:
+    """One attempt's hold on one job row: every write it makes is conditional on still holding it.
+
+    ``beat`` (progress) and ``finish`` (the result) raise ``LeaseLost`` when another
+    attempt holds the row now, so the work stops and a transaction around the result rolls
+    back; ``fail`` records a failure only while the lease is held and never raises;
+    ``working`` renews the lease in the background and ends on a ``LeaseLost``, which
+    ``report_lost`` logs as a warning (``lost`` is then True).
+    """
+
+    def __init__(self, jobs: QuerySet, *, pk: int, attempt: int, running: str, name: str) -> None:
+        self.jobs = jobs
+        self.pk = pk
+        self.attempt = attempt
+        self.running = running
+        self.name = name
+        self.lost = False
+
+    @classmethod
+    def claim(cls, jobs: QuerySet, *, pk: int, queued: str, running: str, worker: str, name: str, **fields) -> "Lease | None":
+        """Claim the queued job (``fields`` set with the claim); None when it was not queued (claimed before or finished)."""
+        attempt = lease_claim(jobs, pk=pk, queued=queued, running=running, worker=worker, **fields)
+        if attempt is None:
+            logger.info("%s was not queued (claimed before or finished); this message is a duplicate", name)
+            return None
+        return cls(jobs, pk=pk, attempt=attempt, running=running, name=name)
+
+    def held(self) -> QuerySet:
+        """The job row, as long as this attempt holds the lease (empty otherwise)."""
+        return leased(self.jobs, pk=self.pk, attempt=self.attempt, running=self.running)
+
+    def beat(self, **progress) -> None:
+        """Renew the lease and store ``progress``; ``LeaseLost`` when another attempt holds the job, so the work stops."""
+        if not self.held().update(heartbeat_at=timezone.now(), **progress):
+            raise LeaseLost(f"{self.name} attempt {self.attempt} lost its lease; stopping")
+
+    def finish(self, **result) -> None:
+        """Store the outcome (status included); ``LeaseLost`` when another attempt holds the job: the result is not stored."""
+        if not self.held().update(**result):
+            raise LeaseLost(f"{self.name} attempt {self.attempt} lost its lease; its result was not stored")
+
+    def fail(self, **failure) -> bool:
+        """Record that the attempt failed, if it still holds the lease; a lost lease is logged, not raised."""
+        try:
+            self.finish(**failure)
+        except LeaseLost as lost:
+            self.report_lost(lost)
+            return False
+        return True
+
+    @contextmanager
+    def working(self) -> Iterator["Lease"]:
+        """Renew the lease in the background while the block runs; a ``LeaseLost`` ends the block and is reported."""
+        try:
+            with Heartbeat(self.held(), name=self.name):
+                yield self
+        except LeaseLost as lost:
+            self.report_lost(lost)
+
+    def report_lost(self, lost: LeaseLost) -> None:
+        """How every kind reports a lost lease: a warning naming the job and the attempt."""
+        self.lost = True
+        logger.warning("%s", lost)
 
 
 class Heartbeat:

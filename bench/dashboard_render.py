@@ -19,16 +19,13 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("MNEMO_EMBED_CARDS_ON_SAVE", "false")
 

@@ -19,15 +19,13 @@ import json
 import os
 import resource
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("MNEMO_EMBED_CARDS_ON_SAVE", "false")
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 
 from knowledge_tracing.cli.evaluate import parse_model_spec  # noqa: E402
 from knowledge_tracing.data.loaders import load_tables  # noqa: E402

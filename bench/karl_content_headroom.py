@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 
 from knowledge_tracing.cli.evaluate import parse_model_spec  # noqa: E402
 from knowledge_tracing.cli.simulate import DEMO_DECK, deck_embeddings, read_deck  # noqa: E402

@@ -1,6 +1,6 @@
 """Soak: simulated learners study through the JSON API for half an hour; does any web or worker process grow?
 
-The same deployment as ``bench/study_load.py`` (its own PostgreSQL database ``bench_soak``,
+The same deployment as ``bench/study_load.py`` (its own PostgreSQL database ``bench_soak_<configured name>``,
 dropped afterwards; gunicorn 2 workers x 4 threads, preloaded; a redis-server of its own on
 ``--redis-port``, a Celery worker with one prefork child, and beat running every periodic
 task of ``CELERY_BEAT_SCHEDULE``), and the same learners: each answers a card every
@@ -31,11 +31,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import _project_root  # noqa: F401  (puts the project root on sys.path)
-import study_load
+from _load_learners import Tally, latency_percentiles, run_learners
+from _load_processes import Service, service_env, start_celery, start_gunicorn
+from _project_root import REPO_ROOT
 
-SOAK_DATABASE = "bench_soak"
-LOG_DIR = study_load.REPO_ROOT / "var" / "bench-soak"
+LOG_DIR = REPO_ROOT / "var" / "bench-soak"
 
 
 def parse_args() -> argparse.Namespace:
@@ -70,7 +70,7 @@ def memory_mib(pid: int) -> tuple[float, float] | None:
     return round(kib["VmRSS"] / 1024, 1), round(kib["RssAnon"] / 1024, 1)
 
 
-def processes(web: study_load.Service, worker: study_load.Service, beat: study_load.Service) -> dict[str, int]:
+def processes(web: Service, worker: Service, beat: Service) -> dict[str, int]:
     """Name -> pid of every web and worker process now (a replaced child shows up under its new pid)."""
     named = {"gunicorn-master": web.process.pid, "celery-worker": worker.process.pid, "celery-beat": beat.process.pid}
     named |= {f"gunicorn-worker-{pid}": pid for pid in web.children()}
@@ -90,7 +90,7 @@ class Sample:
     anonymous_mib: dict[str, float]
 
 
-def take_sample(started: float, tally: study_load.Tally, named: dict[str, int]) -> Sample:
+def take_sample(started: float, tally: Tally, named: dict[str, int]) -> Sample:
     memory = {name: figures for name, pid in named.items() if (figures := memory_mib(pid)) is not None}
     return Sample(
         minute=round((time.monotonic() - started) / 60, 2), requests=len(tally.latencies_ms), errors=len(tally.errors),
@@ -99,7 +99,7 @@ def take_sample(started: float, tally: study_load.Tally, named: dict[str, int]) 
     )
 
 
-def windows(samples: list[Sample], tally: study_load.Tally, window_minutes: float) -> list[dict]:
+def windows(samples: list[Sample], tally: Tally, window_minutes: float) -> list[dict]:
     """Requests, errors and latency percentiles per window of samples (the tally's lists only grow, so a window is a slice).
 
     The learners' last requests end a little after the last full window; a tail shorter
@@ -120,7 +120,7 @@ def windows(samples: list[Sample], tally: study_load.Tally, window_minutes: floa
         rows.append({
             "from_minute": round(start.minute, 1), "to_minute": round(end.minute, 1),
             "requests": len(latencies), "errors": end.errors - start.errors,
-            **study_load.latency_percentiles(latencies), "load_average": end.load_average,
+            **latency_percentiles(latencies), "load_average": end.load_average,
         })
     return rows
 
@@ -140,17 +140,17 @@ def memory_growth(samples: list[Sample], warm_up_minutes: float) -> dict[str, di
     return growth
 
 
-def soak(args: argparse.Namespace, deck: str, tokens: list[str], env: dict) -> tuple[list[Sample], study_load.Tally]:
+def soak(args: argparse.Namespace, deck: str, tokens: list[str], env: dict) -> tuple[list[Sample], Tally]:
     """Start the services, let the learners study for ``--minutes`` while sampling, stop the services."""
-    services: list[study_load.Service] = []
+    services: list[Service] = []
     try:
-        redis, worker, beat = study_load.start_celery(env, redis_port=args.redis_port, log_dir=LOG_DIR)
+        redis, worker, beat = start_celery(env, redis_port=args.redis_port, log_dir=LOG_DIR)
         services += [redis, worker, beat]
-        web = study_load.start_gunicorn(env, port=args.port, workers=args.web_workers, threads=args.threads, log_dir=LOG_DIR)
+        web = start_gunicorn(env, port=args.port, workers=args.web_workers, threads=args.threads, log_dir=LOG_DIR)
         services.append(web)
-        tally = study_load.Tally()
+        tally = Tally()
         learners = threading.Thread(
-            target=study_load.run_learners, args=(tokens, deck, args.port),
+            target=run_learners, args=(tokens, deck, args.port),
             kwargs={"seconds": args.minutes * 60, "think": args.think, "tally": tally}, daemon=True,
         )
         started = time.monotonic()
@@ -177,26 +177,20 @@ def soak(args: argparse.Namespace, deck: str, tokens: list[str], env: dict) -> t
 def main() -> None:
     args = parse_args()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    maintenance_url, database_url = study_load.bench_database_url(SOAK_DATABASE)
-    study_load.recreate_database(maintenance_url, database=SOAK_DATABASE)
     redis_url = f"redis://127.0.0.1:{args.redis_port}/0"
-    os.environ.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "MNEMO_EMBED_CARDS_ON_SAVE": "false", "REDIS_URL": redis_url})
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings", "MNEMO_EMBED_CARDS_ON_SAVE": "false", "REDIS_URL": redis_url})
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from _bench_database import bench_database, bench_database_url
+    from _load_data import populate, stored_logs
 
-    try:
-        call_command("migrate", verbosity=0)
-        deck, tokens = study_load.populate(args.learners, with_history=False)
-        env = study_load.service_env(database_url, redis_url) | {"MNEMO_TRAINING_NEW_LOGS_THRESHOLD": str(10**9)}
+    with bench_database("soak") as database:
+        deck, tokens = populate(args.learners, with_history=False)
+        env = service_env(bench_database_url(database), redis_url) | {"MNEMO_TRAINING_NEW_LOGS_THRESHOLD": str(10**9)}
         samples, tally = soak(args, deck, tokens[: args.learners], env)
-        check = study_load.stored_logs(tally.acknowledged)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        study_load.recreate_database(maintenance_url, database=SOAK_DATABASE, drop_only=True)
+        check = stored_logs(tally.acknowledged)
 
     per_window = windows(samples, tally, args.window_minutes)
     growth = memory_growth(samples, args.warm_up_minutes)
@@ -216,7 +210,7 @@ def main() -> None:
         "requests": len(tally.latencies_ms),
         "errors": len(tally.errors),
         "retries": tally.retries,
-        **study_load.latency_percentiles(tally.latencies_ms),
+        **latency_percentiles(tally.latencies_ms),
         "logs_acknowledged": len(tally.acknowledged),
         **check,
         "windows": per_window,

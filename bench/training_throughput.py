@@ -59,7 +59,7 @@ from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # n
 from apps.modeling.embeddings import card_embeddings_ensure  # noqa: E402
 from apps.modeling.models import MODEL_KINDS, TrainingRun  # noqa: E402
 from apps.modeling.scopes import Scope  # noqa: E402
-from apps.modeling.tasks import training_run_enqueue  # noqa: E402
+from apps.modeling.training import training_run_enqueue  # noqa: E402
 from apps.modeling.training import training_run_create  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from knowledge_tracing.data.synthetic import generate_study_log  # noqa: E402

@@ -132,7 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a transaction takes SQLite's write lock when it opens, waiting up to the
     # timeout for another process's; a deferred one that reads and then writes is refused
     # at once ("database is locked") while web, worker, beat and a command write together.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # mmap_size: read the database through a memory map (SQLite's "memory-mapped I/O"), so a
+    # search that visits 100,000 cards in index order does not copy each page through
+    # read(); every request opens a new connection, so SQLite's own page cache starts cold.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA mmap_size = 1073741824"}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     # Behind PgBouncer in transaction mode a server-side cursor cannot outlive its

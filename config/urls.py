@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/research-consent/", include("apps.research.consent_urls")),
     path("accounts/your-data/", include("apps.privacy.urls")),
-    path("cohorts/", include("apps.accounts.cohort_urls")),
+    path("cohorts/", include("apps.cards.cohort_urls")),
     path("decks/", include("apps.cards.urls")),
     path("browse/", include("apps.browser.urls")),
     path("study/", include("apps.study.urls")),

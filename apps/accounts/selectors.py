@@ -6,8 +6,6 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Cohort, CohortDeparture, CohortInvite
 from apps.accounts.services import token_digest
-from apps.cards.access import visible_decks
-from apps.cards.selectors import deck_subtree
 
 
 def api_token_find(*, raw_key: str) -> ApiToken | None:
@@ -43,28 +41,6 @@ def cohort_members(cohort: Cohort):
 def cohort_departures(cohort: Cohort):
     """Who left the cohort and when, latest first (the learner is empty once their account is erased)."""
     return CohortDeparture.objects.filter(cohort=cohort).select_related("learner").order_by("-left_at", "-id")
-
-
-def cohort_decks(cohort: Cohort):
-    """The cohort's live decks (the related manager is Deck's, which hides deleted ones)."""
-    return cohort.decks.order_by("title", "id")
-
-
-def cohort_covered_decks(cohort: Cohort) -> list:
-    """The cohort's decks and the decks below them that its owner may hand out: what its learners study and its dashboards count.
-
-    A learner studying an assigned parent deck studies its children (``deck_subtree``),
-    and their answers and card states are on the children's decks.
-    """
-    covered = {}
-    for deck in cohort.decks.all():
-        covered.update((below.pk, below) for below in deck_subtree(deck, open_to=cohort.owner))
-    return list(covered.values())
-
-
-def cohort_assignable_decks(cohort: Cohort):
-    """Decks the cohort's owner may hand out (their own and public ones) not assigned to it yet."""
-    return visible_decks(cohort.owner).exclude(cohorts=cohort).order_by("title", "id")
 
 
 def cohort_invites(cohort: Cohort):

@@ -11,8 +11,6 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Cohort, CohortDeparture, CohortInvite, LearnerSettings
 from apps.accounts.roles import ALL_ROLES, LEARNER, has_role, may_own_cohorts
-from apps.cards.access import deck_open_to
-from apps.cards.models import Deck
 
 
 def token_digest(raw_key: str) -> str:
@@ -107,19 +105,6 @@ def cohorts_rejoin_after_cancelled_deletion(*, learner) -> list[Cohort]:
         cohort.members.add(learner)
     departures.delete()
     return cohorts
-
-
-def cohort_assign_deck(*, cohort: Cohort, deck: Deck) -> None:
-    """Assign a live deck the cohort's owner may hand out (their own, or a public one); again changes nothing."""
-    if deck.deleted_at is not None:
-        raise CohortInvalid(f"the deck “{deck.title}” was deleted")
-    if not deck_open_to(deck, cohort.owner_id):
-        raise CohortInvalid(f"the deck “{deck.title}” is private to another owner")
-    cohort.decks.add(deck)
-
-
-def cohort_unassign_deck(*, cohort: Cohort, deck: Deck) -> None:
-    cohort.decks.remove(deck)
 
 
 MAX_INVITE_DAYS = 365

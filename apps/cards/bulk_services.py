@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.cards.models import Card, Deck, Note
 from apps.cards.note_services import NoteChangeNeedsConfirmation, NoteInvalid, cards_render_again, note_delete, note_update
-from apps.study.models import CardState
+from apps.cards.signals import cards_moved
 
 
 class BulkActionRefused(ValueError):
@@ -51,7 +51,7 @@ def cards_move(*, cards: Sequence[Card], deck: Deck) -> int:
     card_ids = [card.pk for card in cards]
     with transaction.atomic():
         Card.objects.filter(pk__in=card_ids).update(deck=deck, updated_at=timezone.now())
-        CardState.objects.filter(card_id__in=card_ids).update(deck=deck)
+        cards_moved.send(sender=Deck, deck=deck, card_ids=card_ids)
         cards_render_again(decks=[deck])
     return len(card_ids)
 

@@ -1,4 +1,4 @@
-"""Writes of an Anki import: its note types (matched to the learner's or created), notes, cards and their scheduling state.
+"""Writes of an Anki import: its note types (matched to the learner's or created), notes and cards (their history: ``anki_history``).
 
 Called by ``apps.cards.services.deck_import_file`` inside its one transaction. A note
 type the learner already has (built-in or their own, with the same name, kind, fields
@@ -20,16 +20,10 @@ from apps.cards.media_links import served_media
 from apps.cards.models import Card, Deck, Note, NoteType
 from apps.cards.note_services import NoteInvalid, note_type_builtin, note_type_create
 from apps.cards.rendering import sanitise_html
-from apps.study.mark_services import card_bury, card_flag, card_suspend
-from apps.study.models import CardMark, CardState
-from apps.study.services import ImportedHistory
 from knowledge_tracing.anki.note_types import BUILTIN_NOTE_TYPES, NoteTypeSpec
-from knowledge_tracing.anki.records import LEARNING, NEW, RELEARNING, REVIEW
 
 BATCH_SIZE = 2000
 NOTE_TYPE_NAME_MAX_CHARS = 200
-CARD_STATE = {LEARNING: CardState.State.LEARNING, REVIEW: CardState.State.REVIEW, RELEARNING: CardState.State.RELEARNING}
-UNKNOWN_DIFFICULTY = 5.0  # the middle of FSRS's 1-10 scale, for a card Anki scheduled without FSRS and Mnemo never replayed
 
 
 def anki_notes_create(*, owner, deck_file: DeckFile, decks: dict[str, Deck], media_urls: dict[str, str], skipped: list[str]) -> dict[int, Card]:
@@ -135,55 +129,3 @@ def _free_note_type_name(owner, name: str) -> str:
     while name in taken:
         name = (name if len(name) < NOTE_TYPE_NAME_MAX_CHARS else name[:-1]) + "+"
     return name
-
-
-def imported_history_of(history: ImportedHistory, cards_by_key: dict[int, Card]) -> ImportedHistory:
-    """The history of the cards that were imported (a skipped note's cards leave theirs out)."""
-    return ImportedHistory(
-        logs=[(key, log) for key, log in history.logs if key in cards_by_key],
-        states={key: state for key, state in history.states.items() if key in cards_by_key},
-    )
-
-
-def anki_marks_apply(*, learner, rows: list[CardRow], cards_by_key: dict[int, Card]) -> None:
-    """Anki's suspended cards, buried cards (until the learner's next day, as Anki unburies) and flags become the learner's marks."""
-    marked = [(row.schedule, cards_by_key[row.anki_card_id]) for row in rows if row.schedule is not None and row.anki_card_id in cards_by_key]
-    suspended = [card for schedule, card in marked if schedule.suspended]
-    buried = [card for schedule, card in marked if schedule.buried]
-    if suspended:
-        card_suspend(learner=learner, cards=suspended)
-    if buried:
-        card_bury(learner=learner, cards=buried)
-    for flag in CardMark.Flag:
-        flagged = [card for schedule, card in marked if schedule.flag == flag and flag != CardMark.Flag.NONE]
-        if flagged:
-            card_flag(learner=learner, cards=flagged, flag=flag)
-
-
-def anki_schedules_apply(*, history: ImportedHistory, learner, rows: list[CardRow]) -> None:
-    """Each studied card keeps the state Anki gave it (due, state, reps, lapses, FSRS memory when present).
-
-    The replayed answers give the state where Anki lacks one (stability and difficulty of
-    a card scheduled without FSRS); a card Anki scheduled with no answer in its review
-    log (a reschedule by hand) gets a state from Anki's alone.
-    """
-    for row in rows:
-        schedule = row.schedule
-        if schedule is None or schedule.state == NEW or schedule.due_at is None:
-            continue
-        state = history.states.get(row.anki_card_id)
-        if state is None:
-            state = history.states[row.anki_card_id] = CardState(learner=learner, stability=None, difficulty=None, step=None)
-        last_review = (schedule.memory.last_review_at if schedule.memory else None) or state.last_review_at
-        if last_review is None:
-            last_review = min(schedule.due_at, schedule.modified_at or schedule.due_at)
-        state.state = CARD_STATE[schedule.state]
-        state.step = (state.step or 0) if schedule.state in (LEARNING, RELEARNING) else None
-        state.due_at = schedule.due_at
-        state.last_review_at = last_review
-        state.first_studied_at = state.first_studied_at or last_review
-        state.reps, state.lapses = schedule.reps, schedule.lapses
-        if schedule.memory is not None:
-            state.stability, state.difficulty = schedule.memory.stability, schedule.memory.difficulty
-        elif state.stability is None:
-            state.stability, state.difficulty = float(max(schedule.interval_days, 1)), UNKNOWN_DIFFICULTY

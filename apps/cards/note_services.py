@@ -24,7 +24,7 @@ from apps.cards.content import content_hash
 from apps.cards.media_links import owner_media_urls, referenced_media, served_media
 from apps.cards.models import Card, CardTemplate, Deck, Note, NoteField, NoteType
 from apps.cards.rendering import CARD_TEXT_MAX_CHARS, card_text_problem
-from apps.study.models import CardState
+from apps.cards.signals import cards_moved
 from knowledge_tracing.anki.note_types import (
     BASIC,
     BUILTIN_NOTE_TYPES,
@@ -242,7 +242,7 @@ def note_update(*, note: Note, field_values: Sequence[str], tags: list[str], con
             if card.deck.deleted_at is not None:  # a card coming back whose deck was deleted meanwhile
                 card.deck = plan.home
                 changed.append("deck")
-                CardState.objects.filter(card=card).update(deck=plan.home)
+                cards_moved.send(sender=Deck, deck=plan.home, card_ids=[card.pk])
             card.save(update_fields=changed)
         Card.objects.filter(pk__in=[card.pk for card in plan.removed]).update(deleted_at=timezone.now())
     return plan

@@ -25,14 +25,14 @@ from apps.cards.deck_names import (
     parent_names,
     same_deck_name,
 )
-from apps.cards.import_services import (
-    anki_import_preview,
+from apps.cards.anki_history import (
     anki_marks_apply,
-    anki_notes_create,
     anki_schedules_apply,
     imported_history_of,
-    with_parents,
+    imported_history_prepare,
+    imported_history_save,
 )
+from apps.cards.import_services import anki_import_preview, anki_notes_create, with_parents
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
 from apps.cards.note_services import (
     BasicCardText,
@@ -47,13 +47,14 @@ from apps.cards.note_services import (
 )
 from apps.cards.selectors import deck_subtree
 from apps.cards.signals import cards_imported
-from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
+from apps.leases import Lease, stale_leases_recover, this_process
 from apps.outbox.enqueue import enqueue_on_commit
-from apps.study.services import imported_history_prepare, imported_history_save
 from knowledge_tracing.anki.note_types import BASIC
 
 logger = logging.getLogger(__name__)
 
+
+RUN_DECK_IMPORT_TASK = "apps.cards.tasks.run_deck_import"
 
 
 def deck_create(*, owner, title: str, description: str = "", visibility: str = Deck.Visibility.PRIVATE) -> Deck:
@@ -329,13 +330,15 @@ def deck_import_confirm(*, deck_import: DeckImport) -> DeckImport:
         DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
         deck_import_run(deck_import_id=deck_import.pk)
     else:
-        from apps.cards.tasks import run_deck_import
-
         with transaction.atomic():
             DeckImport.objects.filter(pk=deck_import.pk).update(status=DeckImport.Status.QUEUED)
-            enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None)
+            _deck_import_enqueue(deck_import)
     deck_import.refresh_from_db()
     return deck_import
+
+
+def _deck_import_enqueue(deck_import: DeckImport) -> None:
+    enqueue_on_commit(RUN_DECK_IMPORT_TASK, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None)
 
 
 def deck_import_run(*, deck_import_id: int, worker: str | None = None) -> None:
@@ -345,48 +348,43 @@ def deck_import_run(*, deck_import_id: int, worker: str | None = None) -> None:
     marked done in the transaction that writes the deck, and only while this attempt holds
     the lease, so an attempt that lost it writes nothing and a retry never makes a second deck.
     """
-    attempt = lease_claim(
+    lease = Lease.claim(
         DeckImport.objects, pk=deck_import_id, queued=DeckImport.Status.QUEUED, running=DeckImport.Status.RUNNING,
-        worker=worker or this_process(), error="",
+        worker=worker or this_process(), name=f"deck import {deck_import_id}", error="",
     )
-    if attempt is None:
+    if lease is None:
         return
-    lease = leased(DeckImport.objects, pk=deck_import_id, attempt=attempt, running=DeckImport.Status.RUNNING)
     deck_import = DeckImport.objects.select_related("owner").get(pk=deck_import_id)
 
     def progress(stage: str, done: int, total: int) -> None:
-        lease.update(progress_stage=stage, progress_done=done, progress_total=total, heartbeat_at=timezone.now())
+        lease.beat(progress_stage=stage, progress_done=done, progress_total=total)
 
     def mark_done(result: DeckImportResult) -> None:
-        if not lease.update(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck):
-            raise LeaseLost(f"deck import {deck_import_id} attempt {attempt} lost its lease; nothing was imported by it")
+        lease.finish(status=DeckImport.Status.DONE, result=result.as_json(), deck=result.deck)
 
     try:
-        with Heartbeat(lease, name=f"deck import {deck_import_id}"):
+        with lease.working():
             deck_file = read_deck_file(
                 Path(deck_import.upload.path), limits=ImportLimits.from_settings(), title=deck_import.title, name=deck_import.original_name
             )
             deck_import_file(owner=deck_import.owner, deck_file=deck_file, title=deck_import.title, on_progress=progress, on_saved=mark_done)
-    except LeaseLost as lost:
-        logger.warning("%s", lost)
-        return  # the attempt holding the lease now owns the upload
     except (DeckFileError, OSError) as error:
-        lease.update(status=DeckImport.Status.FAILED, error=str(error))
+        lease.fail(status=DeckImport.Status.FAILED, error=str(error))
     except Exception:
-        lease.update(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
+        lease.fail(status=DeckImport.Status.FAILED, error="an unexpected error; nothing was imported")
         deck_import.upload.delete(save=False)
         raise
+    if lease.lost:
+        return  # the attempt holding the lease now owns the upload
     deck_import.upload.delete(save=False)
 
 
 def deck_imports_recover_stale() -> dict:
     """Queue again (or fail, with the reason) the imports whose worker stopped renewing its lease; returns the counts."""
-    from apps.cards.tasks import run_deck_import  # the tasks module imports this one
-
     return stale_leases_recover(
         DeckImport.objects, running=DeckImport.Status.RUNNING,
         retry=lambda reason: {"status": DeckImport.Status.QUEUED, "error": reason},
         fail=lambda reason: {"status": DeckImport.Status.FAILED, "error": f"{reason}; nothing was imported"},
-        on_retry=lambda deck_import: enqueue_on_commit(run_deck_import, args=[deck_import.pk], queue=settings.MNEMO_IMPORT_QUEUE or None),
+        on_retry=_deck_import_enqueue,
         on_fail=lambda deck_import: deck_import.upload.delete(save=False),
     )

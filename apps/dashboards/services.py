@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Cohort
-from apps.accounts.selectors import cohort_covered_decks
+from apps.cards.cohort_decks import cohort_covered_decks
 from apps.cards.models import Card, Deck
 from apps.dashboards.mastery import StudiedCardMastery, cohort_horizon, default_horizon, studied_card_mastery
 from apps.dashboards.models import (
@@ -34,7 +34,7 @@ from apps.dashboards.models import (
     RecallSnapshot,
     SnapshotComputation,
 )
-from apps.leases import Heartbeat, lease_claim, leased, stale_leases_recover
+from apps.leases import Lease, stale_leases_recover
 from apps.modeling.models import Promotion
 from apps.modeling.scopes import Scope
 from apps.outbox.enqueue import enqueue_on_commit
@@ -44,6 +44,8 @@ from apps.study.selectors import start_of_day
 FORECAST_DAYS = 30
 UNTAGGED = "(untagged)"
 MAX_CONCEPT_LENGTH = 100
+
+COMPUTE_COHORT_SNAPSHOT_TASK = "apps.dashboards.tasks.compute_cohort_snapshot"
 
 UNSTARTED_AFTER = timedelta(minutes=10)
 """A "Compute now" still queued this long after it was queued is failed, so the next one may start."""
@@ -276,8 +278,6 @@ def snapshot_computation_request(
 
     "Too recently" is within ``MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS``; ``queue`` None is Celery's default queue.
     """
-    from apps.dashboards.tasks import compute_cohort_snapshot  # the tasks module imports this one
-
     now = now or timezone.now()
     interval = timedelta(seconds=settings.MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECONDS)
     with transaction.atomic():
@@ -289,7 +289,7 @@ def snapshot_computation_request(
             wait = _duration(latest.created_at + interval - now)
             raise ComputationRefused(f"The numbers were last requested less than {_duration(interval)} ago; try again in {wait}.")
         computation = SnapshotComputation.objects.create(cohort=cohort, requested_by=requested_by, created_at=now, queued_at=now)
-        enqueue_on_commit(compute_cohort_snapshot, args=[computation.pk], queue=queue)
+        enqueue_on_commit(COMPUTE_COHORT_SNAPSHOT_TASK, args=[computation.pk], queue=queue)
     return computation
 
 
@@ -298,34 +298,27 @@ def _duration(span: timedelta) -> str:
     return f"{seconds} seconds" if seconds <= 120 else f"{math.ceil(seconds / 60)} minutes"
 
 
-def _computation_lease(computation_id: int, attempt: int):
-    return leased(SnapshotComputation.objects, pk=computation_id, attempt=attempt, running=SnapshotComputation.Status.RUNNING)
-
-
 def snapshot_computation_run(*, computation_id: int, worker: str) -> SnapshotComputation | None:
     """Claim a queued computation and write the cohort's snapshots (its members' own too), recording progress per learner.
 
     None when it was not queued (a duplicate message finds it claimed).
     """
-    attempt = lease_claim(
+    lease = Lease.claim(
         SnapshotComputation.objects, pk=computation_id, queued=SnapshotComputation.Status.QUEUED,
-        running=SnapshotComputation.Status.RUNNING, worker=worker,
+        running=SnapshotComputation.Status.RUNNING, worker=worker, name=f"snapshot computation {computation_id}",
     )
-    if attempt is None:
+    if lease is None:
         return None
-    lease = _computation_lease(computation_id, attempt)
     computation = SnapshotComputation.objects.select_related("cohort").get(pk=computation_id)
-
-    def progress(done: int, total: int) -> None:
-        lease.update(learners_done=done, learners_total=total, heartbeat_at=timezone.now())
-
     try:
-        with Heartbeat(lease, name=f"snapshot computation {computation_id}"):
-            snapshots_refresh(scope=Scope.of_cohort(computation.cohort), progress=progress)
+        with lease.working():
+            snapshots_refresh(
+                scope=Scope.of_cohort(computation.cohort), progress=lambda done, total: lease.beat(learners_done=done, learners_total=total)
+            )
+            lease.finish(status=SnapshotComputation.Status.DONE, finished_at=timezone.now())
     except Exception as error:
-        lease.update(status=SnapshotComputation.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        lease.fail(status=SnapshotComputation.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
-    lease.update(status=SnapshotComputation.Status.DONE, finished_at=timezone.now())
     return SnapshotComputation.objects.get(pk=computation_id)
 
 
@@ -336,14 +329,12 @@ def snapshot_computations_recover_stale(*, now: datetime | None = None) -> dict:
     with the reason, after its attempts); one still queued ``UNSTARTED_AFTER`` after it
     was queued is failed, so that it stops holding back the next "Compute now".
     """
-    from apps.dashboards.tasks import compute_cohort_snapshot  # the tasks module imports this one
-
     now = now or timezone.now()
     counts = stale_leases_recover(
         SnapshotComputation.objects, running=SnapshotComputation.Status.RUNNING, now=now,
         retry=lambda reason: {"status": SnapshotComputation.Status.QUEUED, "error": reason, "queued_at": now},
         fail=lambda reason: {"status": SnapshotComputation.Status.FAILED, "error": reason, "finished_at": now},
-        on_retry=lambda computation: enqueue_on_commit(compute_cohort_snapshot, args=[computation.pk]),
+        on_retry=lambda computation: enqueue_on_commit(COMPUTE_COHORT_SNAPSHOT_TASK, args=[computation.pk]),
     )
     counts["unstarted"] = SnapshotComputation.objects.filter(status=SnapshotComputation.Status.QUEUED, queued_at__lt=now - UNSTARTED_AFTER).update(
         status=SnapshotComputation.Status.FAILED, finished_at=now,

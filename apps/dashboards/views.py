@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.selectors import cohort_covered_decks
+from apps.cards.cohort_decks import cohort_covered_decks
 from apps.dashboards import selectors, services, tables
 from apps.dashboards.access import cohort_for_dashboard, cohort_for_mastery_settings, may_change_mastery_settings, member_for_dashboard
 from apps.dashboards.forms import CohortMasterySettingsForm

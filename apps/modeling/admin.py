@@ -15,13 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.admin_base import ReadOnlyAdmin
 from apps.modeling import selectors
 from apps.modeling.kinds import check_hyperparameters
 from apps.modeling.models import CardEmbedding, ModelVersion, OnlineCheck, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_promote, scope_rollback
 from apps.modeling.scopes import Scope
-from apps.modeling.tasks import training_run_enqueue
-from apps.study.admin import ReadOnlyAdmin
+from apps.modeling.training import training_run_enqueue
 
 
 class TrainingRunForm(forms.ModelForm):

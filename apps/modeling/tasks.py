@@ -26,10 +26,9 @@ from apps.cards.models import Card
 from apps.leases import this_process
 from apps.modeling.embeddings import card_embeddings_ensure
 from apps.modeling.models import TrainingRun
-from apps.modeling.training import training_run_execute, training_runs_recover_stale
+from apps.modeling.training import training_run_enqueue, training_run_execute, training_runs_recover_stale
 from apps.modeling.triggers import training_runs_schedule_nightly, training_runs_schedule_on_new_logs
 from apps.modeling.watch import served_versions_watch
-from apps.outbox.enqueue import enqueue_on_commit
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=False)
@@ -46,14 +45,6 @@ def training_time_limits_from_worker_settings(**_) -> None:
     """Bound training runs by this worker's ``MNEMO_TRAINING_SOFT_TIME_LIMIT`` and ``MNEMO_TRAINING_TIME_LIMIT``."""
     train_model_version.soft_time_limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
     train_model_version.time_limit = settings.MNEMO_TRAINING_TIME_LIMIT
-
-
-def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:
-    """Send the run to a worker (on ``queue``, remembered for its retries) through the outbox."""
-    if queue and run.queue != queue:
-        TrainingRun.objects.filter(pk=run.pk).update(queue=queue)
-        run.queue = queue
-    enqueue_on_commit(train_model_version, args=[run.pk], queue=run.queue or None)
 
 
 @shared_task

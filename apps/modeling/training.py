@@ -35,13 +35,14 @@ from django.db import transaction
 from django.utils import timezone
 
 import knowledge_tracing
-from apps.leases import Heartbeat, LeaseLost, lease_claim, leased, stale_leases_recover, this_process
+from apps.leases import Lease, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
 from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, split_by_time, study_log_table
 from apps.modeling.kinds import check_hyperparameters, check_kind
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
 from apps.modeling.scopes import Scope
+from apps.outbox.enqueue import enqueue_on_commit
 from knowledge_tracing.metrics import summarize
 from knowledge_tracing.models import create_model
 
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 ProgressPrinter = Callable[[dict], None]
 PROGRESS_SAVE_SECONDS = 1.0
+TRAIN_MODEL_VERSION_TASK = "apps.modeling.tasks.train_model_version"
 
 
 class InsufficientData(Exception):
@@ -68,17 +70,20 @@ def training_run_create(
     )
 
 
-def training_run_claim(*, run_id: int, worker: str) -> int | None:
-    """Atomically move the run from queued to running; the attempt number it now holds, None if it was not queued."""
-    return lease_claim(
+def training_run_enqueue(*, run: TrainingRun, queue: str | None = None) -> None:
+    """Send the run to a worker (on ``queue``, remembered for its retries) through the outbox."""
+    if queue and run.queue != queue:
+        TrainingRun.objects.filter(pk=run.pk).update(queue=queue)
+        run.queue = queue
+    enqueue_on_commit(TRAIN_MODEL_VERSION_TASK, args=[run.pk], queue=run.queue or None)
+
+
+def training_run_claim(*, run_id: int, worker: str) -> Lease | None:
+    """Atomically move the run from queued to running; the lease this attempt now holds, None if it was not queued."""
+    return Lease.claim(
         TrainingRun.objects, pk=run_id, queued=TrainingRun.Status.QUEUED, running=TrainingRun.Status.RUNNING, worker=worker,
-        started_at=timezone.now(), progress={"stage": "claimed"}, finished_at=None,
+        name=f"training run {run_id}", started_at=timezone.now(), progress={"stage": "claimed"}, finished_at=None,
     )
-
-
-def _leased(run_id: int, attempt: int):
-    """The run, as long as this attempt still holds its lease."""
-    return leased(TrainingRun.objects, pk=run_id, attempt=attempt, running=TrainingRun.Status.RUNNING)
 
 
 def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=None) -> dict:
@@ -86,8 +91,6 @@ def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=Non
 
     Returns how many runs were queued again and how many failed.
     """
-    from apps.modeling.tasks import training_run_enqueue  # the tasks module imports this one
-
     now = now or timezone.now()
     if stale_after is None:
         stale_after = timedelta(seconds=settings.MNEMO_TRAINING_STALE_SECONDS)
@@ -108,22 +111,25 @@ def training_runs_recover_stale(*, stale_after: timedelta | None = None, now=Non
     return recovered
 
 
-def _finish(run_id: int, attempt: int, status: str, message: str = "", **fields) -> None:
+def _finish(lease: Lease, status: str, message: str = "", **fields) -> None:
     """Record how the attempt ended; raises ``LeaseLost`` when another attempt holds the run now."""
-    finished = _leased(run_id, attempt).update(
-        status=status, message=message, finished_at=timezone.now(),
-        peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, **fields,
-    )
-    if not finished:
-        raise LeaseLost(f"training run {run_id} attempt {attempt} lost its lease; its result was not stored")
+    lease.finish(status=status, message=message, finished_at=timezone.now(), **_peak_memory(), **fields)
+
+
+def _fail(lease: Lease, status: str, message: str) -> None:
+    """Record an attempt that ended without a model, unless another attempt holds the run now."""
+    lease.fail(status=status, message=message, finished_at=timezone.now(), **_peak_memory())
+
+
+def _peak_memory() -> dict:
+    return {"peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
 
 
 class ProgressRecorder:
     """Stores the latest progress report on the run (and renews the lease), at most once a second."""
 
-    def __init__(self, run_id: int, attempt: int, printer: ProgressPrinter | None) -> None:
-        self.run_id = run_id
-        self.attempt = attempt
+    def __init__(self, lease: Lease, printer: ProgressPrinter | None) -> None:
+        self.lease = lease
         self.printer = printer
         self.last_saved = 0.0
 
@@ -133,8 +139,7 @@ class ProgressRecorder:
             self.printer(report)
         if force or time.monotonic() - self.last_saved >= PROGRESS_SAVE_SECONDS:
             self.last_saved = time.monotonic()
-            if not _leased(self.run_id, self.attempt).update(progress=report, heartbeat_at=timezone.now()):
-                raise LeaseLost(f"training run {self.run_id} attempt {self.attempt} lost its lease; stopping")
+            self.lease.beat(progress=report)
 
     def stage(self, name: str) -> None:
         self({"stage": name}, force=True)
@@ -142,36 +147,22 @@ class ProgressRecorder:
 
 def training_run_execute(*, run_id: int, worker: str | None = None, printer: ProgressPrinter | None = None) -> TrainingRun:
     """Claim and carry out the run; returns it as it ended (or unchanged when it was not queued)."""
-    worker = worker or this_process()
-    attempt = training_run_claim(run_id=run_id, worker=worker)
-    if attempt is None:
-        logger.info("training run %s was not queued (claimed before or finished); this message is a duplicate", run_id)
+    lease = training_run_claim(run_id=run_id, worker=worker or this_process())
+    if lease is None:
         return TrainingRun.objects.get(pk=run_id)
     run = TrainingRun.objects.get(pk=run_id)
-    recorder = ProgressRecorder(run_id, attempt, printer)
     try:
-        with Heartbeat(_leased(run_id, attempt), name=f"training run {run_id}"):
-            _train_and_store(run, attempt, recorder)
-    except LeaseLost as lost:
-        logger.warning("%s", lost)
+        with lease.working():
+            _train_and_store(run, lease, ProgressRecorder(lease, printer))
     except InsufficientData as reason:
-        _finish_if_leased(run_id, attempt, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
+        _fail(lease, TrainingRun.Status.INSUFFICIENT_DATA, str(reason))
     except SoftTimeLimitExceeded:
         limit = settings.MNEMO_TRAINING_SOFT_TIME_LIMIT
-        _finish_if_leased(
-            run_id, attempt, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)"
-        )
+        _fail(lease, TrainingRun.Status.FAILED, f"stopped at the soft time limit of {limit} s (MNEMO_TRAINING_SOFT_TIME_LIMIT)")
     except Exception as error:  # the run records any failure; the active version stays as it was
         logger.exception("training run %s failed", run_id)
-        _finish_if_leased(run_id, attempt, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
+        _fail(lease, TrainingRun.Status.FAILED, "".join(traceback.format_exception_only(error)).strip())
     return TrainingRun.objects.get(pk=run_id)
-
-
-def _finish_if_leased(run_id: int, attempt: int, status: str, message: str) -> None:
-    try:
-        _finish(run_id, attempt, status, message)
-    except LeaseLost as lost:
-        logger.warning("%s", lost)
 
 
 @dataclass(frozen=True)
@@ -181,7 +172,7 @@ class Scored:
     active_id: int | None
 
 
-def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder) -> None:
+def _train_and_store(run: TrainingRun, lease: Lease, recorder: ProgressRecorder) -> None:
     import torch  # here, not at the top: only a training worker needs PyTorch
 
     torch.set_num_threads(settings.MNEMO_TRAINING_THREADS)
@@ -229,7 +220,7 @@ def _train_and_store(run: TrainingRun, attempt: int, recorder: ProgressRecorder)
         promoted = promote and model_version_activate(
             version=version, action=Promotion.Action.AUTOMATIC, reason=reason, expected_active_id=scored.active_id
         ) is not None
-        _finish(run.pk, attempt, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
+        _finish(lease, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
 
 
 def _check_split(split) -> None:

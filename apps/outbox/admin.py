@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
+from apps.admin_base import ReadOnlyAdmin
 from apps.outbox.models import OutboxTask
-from apps.study.admin import ReadOnlyAdmin
 
 
 @admin.register(OutboxTask)

@@ -1,4 +1,4 @@
-"""Hand work to Celery so that it survives a broker outage: ``enqueue_on_commit(task, args=[...])``.
+"""Hand work to Celery so that it survives a broker outage: ``enqueue_on_commit("app.tasks.name", args=[...])``.
 
 Call it inside the transaction that makes the work necessary (or in autocommit mode). It
 writes an ``OutboxTask`` row in that transaction and sends the message once the
@@ -8,6 +8,10 @@ deletes the row when the task starts; ``outbox_sweep`` (beat, every minute) send
 the rows still here: never-sent ones after ``MNEMO_OUTBOX_SEND_GRACE_SECONDS``, sent ones
 after ``MNEMO_OUTBOX_RESEND_MINUTES`` (the broker lost them, e.g. Redis restarted without
 persistence). A message can therefore arrive more than once: tasks must be idempotent.
+
+A service names the task it enqueues (its Celery name, ``apps.<app>.tasks.<function>``)
+instead of importing it, since the tasks module imports the service: that keeps every app
+free of service <-> task import cycles (``tests/apps/test_import_contracts.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from celery import current_app
+from celery import Task, current_app
 from celery.signals import task_prerun
 from django.conf import settings
 from django.db import transaction
@@ -28,9 +32,10 @@ from apps.outbox.models import OutboxTask
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task, *, args: list | tuple = (), kwargs: dict | None = None, queue: str | None = None) -> OutboxTask:
-    """Record the task message now and send it when the current transaction commits (JSON arguments: ids)."""
-    row = OutboxTask.objects.create(task_name=task.name, args=list(args), kwargs=kwargs or {}, queue=queue or "")
+def enqueue_on_commit(task: str | Task, *, args: list | tuple = (), kwargs: dict | None = None, queue: str | None = None) -> OutboxTask:
+    """Record the message for ``task`` (a task or its name) now and send it when the current transaction commits (JSON arguments: ids)."""
+    task_name = task if isinstance(task, str) else task.name
+    row = OutboxTask.objects.create(task_name=task_name, args=list(args), kwargs=kwargs or {}, queue=queue or "")
     transaction.on_commit(lambda: outbox_send(row))
     return row
 

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.leases import Heartbeat, lease_claim, leased, stale_leases_recover, this_process
+from apps.leases import Lease, LeaseLost, stale_leases_recover, this_process
+from apps.outbox.enqueue import enqueue_on_commit
 from apps.research import selectors
 from apps.research.export_rows import export_row_chunks
 from apps.research.manifest import MANIFEST_NAME, manifest_of, manifest_write
@@ -98,6 +99,9 @@ NOTHING_TO_EXPORT = (
 )
 
 
+RUN_RESEARCH_EXPORT_TASK = "apps.research.tasks.run_research_export"
+
+
 class NothingToExport(ValueError):
     """No consented log matches the filters: an export would be a header and nothing else."""
 
@@ -147,16 +151,15 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
     chunks = export_row_chunks(
         selectors.consented_study_logs(filters), columns, pseudonym=learner_pseudonymiser(), chunk_rows=STREAM_CHUNK_ROWS, times_as_text=True
     )
-    attempt = _export_claim(export.pk, worker=f"web {this_process()}")
-    if attempt is None:
+    lease = _export_claim(export.pk, worker=f"web {this_process()}")
+    if lease is None:
         return
-    lease = _export_lease(export.pk, attempt)
     digest, size, rows = hashlib.sha256(), 0, [0]
 
     def counted():
         for chunk in chunks:
             rows[0] += len(chunk)
-            lease.update(rows_written=rows[0], heartbeat_at=timezone.now())
+            lease.beat(rows_written=rows[0])
             yield chunk
 
     try:
@@ -165,57 +168,57 @@ def research_export_stream(*, export: ResearchExport) -> Iterator[bytes]:
             digest.update(data)
             size += len(data)
             yield data
+        files = [{"name": STREAM_FILE_NAMES[export.format], "rows": rows[0], "sha256": digest.hexdigest(), "bytes": size}]
+        description = _description(export.format, columns, filters, **_export_options(export))
+        _export_finish(lease, manifest=manifest_of(files=files, **description), rows=rows[0])
     except GeneratorExit:
         reason = f"the download stopped after {rows[0]} rows (the connection was closed); request the export again"
-        lease.update(status=ResearchExport.Status.FAILED, error=reason, finished_at=timezone.now())
+        lease.fail(status=ResearchExport.Status.FAILED, error=reason, finished_at=timezone.now())
         raise
-    files = [{"name": STREAM_FILE_NAMES[export.format], "rows": rows[0], "sha256": digest.hexdigest(), "bytes": size}]
-    description = _description(export.format, columns, filters, **_export_options(export))
-    _export_finish(lease, manifest=manifest_of(files=files, **description), rows=rows[0])
+    except LeaseLost as lost:
+        lease.report_lost(lost)
+        raise  # the download breaks off instead of ending like a whole file
 
 
-def _export_claim(export_id: int, *, worker: str) -> int | None:
-    return lease_claim(
+def _export_claim(export_id: int, *, worker: str) -> Lease | None:
+    return Lease.claim(
         ResearchExport.objects, pk=export_id, queued=ResearchExport.Status.QUEUED, running=ResearchExport.Status.RUNNING,
-        worker=worker, rows_written=0, error="",
+        worker=worker, name=f"research export {export_id}", rows_written=0, error="",
     )
 
 
-def _export_lease(export_id: int, attempt: int):
-    return leased(ResearchExport.objects, pk=export_id, attempt=attempt, running=ResearchExport.Status.RUNNING)
-
-
-def _export_finish(lease, *, manifest: dict, rows: int) -> None:
-    """Record the written export, unless another attempt holds it now."""
-    lease.update(manifest=manifest, rows_written=rows, status=ResearchExport.Status.DONE, finished_at=timezone.now())
+def _export_finish(lease: Lease, *, manifest: dict, rows: int) -> None:
+    """Record the written export; ``LeaseLost`` when another attempt holds it now."""
+    lease.finish(manifest=manifest, rows_written=rows, status=ResearchExport.Status.DONE, finished_at=timezone.now())
 
 
 def research_export_run(*, export_id: int, worker: str | None = None) -> ResearchExport | None:
     """Claim a queued export (one attempt at a time), write its files and manifest, and mark it done or failed."""
-    attempt = _export_claim(export_id, worker=worker or this_process())
+    lease = _export_claim(export_id, worker=worker or this_process())
     export = ResearchExport.objects.select_related("cohort", "deck").filter(pk=export_id).first()
-    if attempt is None or export is None:
+    if lease is None or export is None:
         return export
-    lease = _export_lease(export_id, attempt)
     directory = export_directory(export)
     shutil.rmtree(directory, ignore_errors=True)
-
-    def progress(rows: int) -> None:
-        lease.update(rows_written=rows, heartbeat_at=timezone.now())
-
     try:
-        with Heartbeat(lease, name=f"research export {export_id}"):
+        with lease.working():
             manifest_path = study_logs_export(
-                export_format=export.format, output_dir=directory, filters=ExportFilters.of_export(export), progress=progress, **_export_options(export)
+                export_format=export.format, output_dir=directory, filters=ExportFilters.of_export(export),
+                progress=lambda rows: lease.beat(rows_written=rows), **_export_options(export)
             )
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            _export_finish(lease, manifest=manifest, rows=manifest["rows"])
     except Exception as error:
         shutil.rmtree(directory, ignore_errors=True)
-        lease.update(status=ResearchExport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        lease.fail(status=ResearchExport.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    _export_finish(lease, manifest=manifest, rows=manifest["rows"])
     export.refresh_from_db()
     return export
+
+
+def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:
+    """Send the export to a worker once the transaction that created it commits (through the outbox: a broker outage delays it, never loses it)."""
+    enqueue_on_commit(RUN_RESEARCH_EXPORT_TASK, args=[export.pk], queue=queue)
 
 
 def research_exports_recover_stale() -> dict:
@@ -224,8 +227,6 @@ def research_exports_recover_stale() -> dict:
     A streamed export whose web process died is failed at once: its download is gone,
     and the page offers no files for a streamed export.
     """
-    from apps.research.tasks import research_export_enqueue  # the tasks module imports this one
-
     recover = partial(
         stale_leases_recover, running=ResearchExport.Status.RUNNING,
         retry=lambda reason: {"status": ResearchExport.Status.QUEUED, "error": reason},

@@ -3,8 +3,6 @@
 from celery import shared_task
 
 from apps.leases import this_process
-from apps.outbox.enqueue import enqueue_on_commit
-from apps.research.models import ResearchExport
 from apps.research.services import research_export_run, research_exports_delete_expired, research_exports_recover_stale
 
 
@@ -26,7 +24,3 @@ def recover_stale_research_exports() -> dict:
     """Beat runs this every minute: an export whose worker died is queued again or failed with the reason."""
     return research_exports_recover_stale()
 
-
-def research_export_enqueue(*, export: ResearchExport, queue: str | None = None) -> None:
-    """Send the export to a worker once the transaction that created it commits (through the outbox: a broker outage delays it, never loses it)."""
-    enqueue_on_commit(run_research_export, args=[export.pk], queue=queue)

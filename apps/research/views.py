@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.research import access, selectors, services
 from apps.research.forms import ExportRequestForm
-from apps.research.tasks import research_export_enqueue
+from apps.research.services import research_export_enqueue
 
 STREAM_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 

@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from apps.admin_base import ReadOnlyAdmin
 from apps.study.models import CardMark, CardState, StudyLog, StudyLogUndo, StudySession
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that are facts (logs, versions, promotions): shown, never added, edited or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StudyLog)

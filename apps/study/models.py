@@ -232,6 +232,12 @@ class CardState(models.Model):
         indexes = [
             models.Index(fields=["learner", "deck", "due_at"], name="state_learner_deck_due_idx"),
             models.Index(fields=["learner", "first_studied_at"], name="state_learner_first_idx"),
+            # Every column the browser's scheduling words (is:due, is:review, prop:ivl, prop:reps ...) read, so that
+            # SQLite answers ``card id IN (the learner's states that ...)`` from the index alone instead of
+            # fetching each of the learner's states (4-5 times faster at 66,000 states).
+            models.Index(
+                fields=["learner", "card", "state", "due_at", "last_review_at", "reps", "lapses"], name="state_learner_browse_idx"
+            ),
         ]
 
     def __str__(self) -> str:

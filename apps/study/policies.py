@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.cards.models import Deck
-from apps.experiments.services import arm_for_learner_studying
 from apps.study.candidate_predictions import candidates_with_predictions
+from apps.study.experiment_arms import arm_for_learner_studying
 from apps.study.models import FALLBACK_REASON_MAX_LENGTH
 from apps.study.student_model import ServedModel, active_model
 from knowledge_tracing.policies import Candidates, Decision, SchedulingPolicy, create_policy  # registers every policy

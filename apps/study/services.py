@@ -8,7 +8,6 @@ in it, for the API).
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,19 +16,17 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
-from apps.cards.deck_files.records import ReviewRow
 from apps.cards.models import Card, Deck
-from apps.study.fsrs_state import apply_answer, preset_scheduler, replay_answers
+from apps.study.fsrs_state import preset_scheduler, replay_answers
 from apps.study.mark_services import card_siblings_bury, card_siblings_unbury
-from apps.study.models import IMPORTED_POLICY, CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
+from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.schedule import card_state_answer
 from apps.study.policies import choose_next_card, scheduling_plan
-from apps.study.presets import deck_preset, preset_default_for
+from apps.study.presets import deck_preset
 from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
 from apps.study.state_snapshots import NEVER_STUDIED, card_state_restore, card_state_snapshot
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
-IMPORT_BATCH_SIZE = 2000
 CONCURRENT_ANSWER_REASON = "another answer to this card was recorded at the same moment; ask for the next card"
 
 
@@ -384,53 +381,3 @@ def study_session_next(*, session: StudySession, now: datetime | None = None) ->
             return shown
     study_session_finish(session=session, now=now)
     return None
-
-
-@dataclass
-class ImportedHistory:
-    """A learner's answers from another app, as unsaved study logs and card states keyed by the other app's card id."""
-
-    logs: list[tuple[int, StudyLog]]
-    states: dict[int, CardState]
-
-
-def imported_history_prepare(*, learner, reviews: list[ReviewRow], on_progress=None) -> ImportedHistory:
-    """Turn reviews into study logs and replay them into FSRS card states, before anything is written.
-
-    The logs carry ``IMPORTED_POLICY``: no Mnemo policy chose these cards and no model
-    predicted their recall, so evaluations of policies and models can leave them out while
-    training still learns from the learner's real past. ``on_progress(done, total)`` is
-    called every few thousand reviews.
-    """
-    scheduler = preset_scheduler(preset_default_for(learner))  # the imported deck is the learner's, with their Default preset
-    history = ImportedHistory(logs=[], states={})
-    ordered = sorted(reviews, key=lambda review: review.answered_at)
-    for index, review in enumerate(ordered):
-        response_ms = min(review.response_ms, MAX_RESPONSE_MS)
-        log = StudyLog(
-            log_uuid=uuid.uuid4(), learner=learner, shown_at=review.answered_at - timedelta(milliseconds=response_ms),
-            answered_at=review.answered_at, response_ms=response_ms, outcome=review.grade > 1, grade=review.grade,
-            policy=IMPORTED_POLICY,
-        )
-        history.logs.append((review.anki_card_id, log))
-        state = history.states.get(review.anki_card_id)
-        existing = state is not None
-        if not existing:
-            state = history.states[review.anki_card_id] = CardState(learner=learner)
-        apply_answer(state, existing=existing, grade=review.grade, answered_at=review.answered_at, scheduler=scheduler)
-        if on_progress is not None and index % IMPORT_BATCH_SIZE == 0:
-            on_progress(index, len(ordered))
-    return history
-
-
-def imported_history_save(*, history: ImportedHistory, cards_by_key: dict[int, Card]) -> int:
-    """Write the prepared logs and states for the now saved cards (inside the caller's transaction); return the log count."""
-    for key, log in history.logs:
-        log.card = cards_by_key[key]
-        log.deck_id = log.card.deck_id
-    for key, state in history.states.items():
-        state.card = cards_by_key[key]
-        state.deck_id = state.card.deck_id
-    StudyLog.objects.bulk_create([log for _, log in history.logs], batch_size=IMPORT_BATCH_SIZE)
-    CardState.objects.bulk_create(history.states.values(), batch_size=IMPORT_BATCH_SIZE)
-    return len(history.logs)

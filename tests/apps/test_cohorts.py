@@ -5,7 +5,8 @@ from django.urls import get_resolver, reverse
 from django.utils.html import escape
 
 from apps.accounts.models import Cohort
-from apps.accounts.services import CohortInvalid, cohort_add_learner, cohort_assign_deck, cohort_create, cohort_invite_create
+from apps.accounts.services import CohortInvalid, cohort_add_learner, cohort_create, cohort_invite_create
+from apps.cards.cohort_decks import cohort_assign_deck
 from apps.cards.services import deck_create
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from apps.accounts import roles
-from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create
+from apps.accounts.services import cohort_create, cohort_invite_create
+from apps.cards.cohort_decks import cohort_assign_deck
 from tests.browser.accounts import sign_up_from_invite
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,8 @@ card Again and sees it again in the same session once its learning step is over,
 import pytest
 from django.urls import reverse
 
-from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create
+from apps.accounts.services import cohort_create, cohort_invite_create
+from apps.cards.cohort_decks import cohort_assign_deck
 from apps.study.presets import deck_preset
 from tests.browser.accounts import sign_up_from_invite
 from tests.browser.keyboard import card_phase, start_studying

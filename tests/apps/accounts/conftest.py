@@ -7,7 +7,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create
+from apps.accounts.services import cohort_create, cohort_invite_create
+from apps.cards.cohort_decks import cohort_assign_deck
 from config.settings import mail_dependent_account_settings
 
 NEW_PASSWORD = "violet-harbour-41-quill"

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create, cohort_join
+from apps.accounts.services import cohort_create, cohort_invite_create, cohort_join
+from apps.cards.cohort_decks import cohort_assign_deck
 from apps.cards.services import card_create, deck_create
 from apps.study.models import StudyLog
 from apps.study.selectors import start_of_day

@@ -1,5 +1,6 @@
 """An instructor's "Compute now": a worker computes the cohort's numbers, the page follows its progress, and it is rate-limited."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -7,10 +8,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.dashboards import services
 from apps.dashboards.models import CohortSnapshot, RecallSnapshot, SnapshotComputation
 from apps.dashboards.services import snapshot_computation_request, snapshot_computations_recover_stale
 from apps.dashboards.tasks import compute_cohort_snapshot
 from apps.outbox.models import OutboxTask
+from tests.apps.lease_takeover import OTHER_WORKER, another_worker_takes_over
 from tests.conftest import wait_for_worker
 
 COMPUTE_TASK = "apps.dashboards.tasks.compute_cohort_snapshot"
@@ -110,3 +113,24 @@ def test_a_worker_computes_the_cohort_and_its_members_own_snapshots(studied_coho
     snapshot = CohortSnapshot.objects.get(cohort=studied_cohort)
     assert snapshot.computed_at >= computation.created_at and snapshot.learners.count() == 2
     assert set(RecallSnapshot.objects.values_list("learner__username", flat=True)) == {owner.username, other_learner.username}
+
+
+@pytest.mark.django_db
+def test_a_computation_that_loses_its_lease_stops_is_not_marked_done_and_logs_it(studied_cohort, instructor, monkeypatch, caplog):
+    computation = snapshot_computation_request(cohort=studied_cohort, requested_by=instructor)
+    real_refresh = services.snapshots_refresh
+
+    def refresh_after_losing_the_lease(**kwargs):
+        another_worker_takes_over(
+            SnapshotComputation.objects, pk=computation.pk, queued=SnapshotComputation.Status.QUEUED, running=SnapshotComputation.Status.RUNNING
+        )
+        return real_refresh(**kwargs)
+
+    monkeypatch.setattr(services, "snapshots_refresh", refresh_after_losing_the_lease)
+    with caplog.at_level(logging.WARNING, logger="apps.leases"):
+        services.snapshot_computation_run(computation_id=computation.pk, worker="worker-1:1")
+
+    computation.refresh_from_db()
+    assert computation.status == SnapshotComputation.Status.RUNNING and computation.attempts == 2 and computation.worker == OTHER_WORKER
+    assert computation.learners_done == 0 and computation.finished_at is None
+    assert f"snapshot computation {computation.pk} attempt 1 lost its lease; stopping" in caplog.text

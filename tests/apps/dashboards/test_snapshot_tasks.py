@@ -7,7 +7,7 @@ from apps.dashboards.models import CohortSnapshot, RecallSnapshot
 from apps.dashboards.tasks import refresh_snapshots
 from apps.modeling.models import TrainingRun
 from apps.modeling.scopes import Scope
-from apps.modeling.tasks import training_run_enqueue
+from apps.modeling.training import training_run_enqueue
 from apps.modeling.training import training_run_create
 from tests.conftest import wait_for_worker
 

@@ -145,7 +145,8 @@ def test_concepts_tied_across_the_lists_are_left_out_of_both():
 
 
 def test_a_cohort_assigned_a_parent_deck_counts_what_its_learners_studied_below_it(instructor, owner):
-    from apps.accounts.services import cohort_assign_deck, cohort_create, cohort_invite_create, cohort_join
+    from apps.accounts.services import cohort_create, cohort_invite_create, cohort_join
+    from apps.cards.cohort_decks import cohort_assign_deck
     from apps.cards.services import card_create, deck_create
 
     languages = deck_create(owner=instructor, title="Languages", visibility="public")

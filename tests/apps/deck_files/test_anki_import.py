@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.browser.search import card_search
 from apps.cards.models import Card, Deck, DeckMedia, Note
 from apps.study.models import CardState, StudyLog
 from apps.study.models import IMPORTED_POLICY
@@ -80,3 +81,12 @@ def test_an_unknown_command_line_owner_is_refused(db, anki_package):
     with pytest.raises(CommandError, match="no user named 'nobody'"):
         call_command("import_deck", str(anki_package("current")), "--owner", "nobody", stdout=StringIO())
     assert not Deck.objects.exists()
+
+
+def test_imported_cards_are_found_by_the_browsers_free_text_search(db, owner, anki_package):
+    """The import writes cards in bulk; the browser's text index (``apps.cards.text_index``) must hold them all the same."""
+    import_deck(anki_package("current"), owner)
+
+    assert [card.front for card in card_search("hablar", viewer=owner)] == ["<b>hablar</b>"]
+    assert {card.ord for card in card_search("capital madrid", viewer=owner)} == {0, 1}
+    assert [card.front for card in card_search("alert", viewer=owner)] == []  # the script was removed, so it is not text to find

@@ -1,5 +1,6 @@
 """A background deck import whose worker died is queued again and imported once, or failed with the reason; never left running."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -8,10 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.cards.models import Deck, DeckImport
-from apps.cards.services import deck_import_create, deck_imports_recover_stale
+from apps.cards import services
+from apps.cards.services import deck_import_create, deck_import_run, deck_imports_recover_stale
 from apps.cards.tasks import run_deck_import
 from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
+from tests.apps.lease_takeover import OTHER_WORKER, another_worker_takes_over
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +59,23 @@ def test_an_import_out_of_attempts_is_failed_with_the_reason_and_its_upload_remo
     assert "no attempts left; nothing was imported" in queued_import.error
     assert not queued_import.upload.storage.exists(queued_import.upload.name)
     assert not Deck.objects.exists()
+
+
+def test_an_import_that_loses_its_lease_midway_writes_no_deck_leaves_the_upload_to_the_new_attempt_and_logs_it(
+    queued_import, monkeypatch, caplog
+):
+    real_read = services.read_deck_file
+
+    def read_then_lose_the_lease(*args, **kwargs):
+        another_worker_takes_over(DeckImport.objects, pk=queued_import.pk, queued=DeckImport.Status.QUEUED, running=DeckImport.Status.RUNNING)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(services, "read_deck_file", read_then_lose_the_lease)
+    with caplog.at_level(logging.WARNING, logger="apps.leases"):
+        deck_import_run(deck_import_id=queued_import.pk, worker="worker-1:1")
+
+    queued_import.refresh_from_db()
+    assert queued_import.status == DeckImport.Status.RUNNING and queued_import.attempts == 2 and queued_import.worker == OTHER_WORKER
+    assert not Deck.objects.exists()
+    assert queued_import.upload.storage.exists(queued_import.upload.name)
+    assert f"deck import {queued_import.pk} attempt 1 lost its lease; stopping" in caplog.text

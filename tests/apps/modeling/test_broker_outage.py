@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.cards.models import Card
 from apps.modeling.models import TrainingRun
-from apps.modeling.tasks import training_run_enqueue
+from apps.modeling.training import training_run_enqueue
 from apps.modeling.training import training_run_create
 from apps.modeling.scopes import Scope
 from apps.outbox.enqueue import outbox_sweep

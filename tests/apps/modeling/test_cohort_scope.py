@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from apps.accounts.services import cohort_add_learner, cohort_assign_deck, cohort_create, cohort_remove_learner
+from apps.accounts.services import cohort_add_learner, cohort_create, cohort_remove_learner
+from apps.cards.cohort_decks import cohort_assign_deck
 from apps.modeling.models import ModelVersion, TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.serving import active_model_for_deck

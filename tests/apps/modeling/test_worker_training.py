@@ -20,8 +20,8 @@ from django_celery_results.models import TaskResult
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.serving import active_model_for_deck
-from apps.modeling.tasks import train_model_version, training_run_enqueue
-from apps.modeling.training import training_run_create, training_run_execute, training_runs_recover_stale
+from apps.modeling.tasks import train_model_version
+from apps.modeling.training import training_run_create, training_run_enqueue, training_run_execute, training_runs_recover_stale
 from apps.modeling.triggers import training_runs_schedule_nightly
 from tests.conftest import WORKER_WAIT_SECONDS, wait_for_worker
 

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import LearnerSettings
-from apps.accounts.services import api_token_create, cohort_add_learner, cohort_assign_deck, cohort_create
+from apps.accounts.services import api_token_create, cohort_add_learner, cohort_create
+from apps.cards.cohort_decks import cohort_assign_deck
 from apps.cards.models import DeckMedia
 from apps.research.services import research_consent_give
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_start

@@ -1,5 +1,6 @@
 """An export whose worker died mid-write is queued again, then failed with the reason after its last attempt; never left running."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -12,8 +13,10 @@ from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
 from apps.research.models import ResearchExport
 from apps.research.selectors import ExportFilters
-from apps.research.services import export_directory, export_is_streamed, research_export_request, research_export_stream, research_exports_recover_stale
+from apps.research import services
+from apps.research.services import export_directory, research_export_run, export_is_streamed, research_export_request, research_export_stream, research_exports_recover_stale
 from apps.research.tasks import recover_stale_research_exports, run_research_export
+from tests.apps.lease_takeover import OTHER_WORKER, another_worker_takes_over
 
 from .conftest import START
 
@@ -113,3 +116,22 @@ def test_a_streamed_export_whose_web_process_died_is_failed_not_handed_to_a_work
     export.refresh_from_db()
     assert export.status == ResearchExport.Status.FAILED and "no attempts left" in export.error
     assert not OutboxTask.objects.filter(task_name=run_research_export.name).exists()
+
+
+def test_an_export_that_loses_its_lease_midway_stops_writing_stores_no_manifest_and_logs_it(queued_export, monkeypatch, caplog):
+    real_export = services.study_logs_export
+
+    def export_after_losing_the_lease(**kwargs):
+        another_worker_takes_over(
+            ResearchExport.objects, pk=queued_export.pk, queued=ResearchExport.Status.QUEUED, running=ResearchExport.Status.RUNNING
+        )
+        return real_export(**kwargs)
+
+    monkeypatch.setattr(services, "study_logs_export", export_after_losing_the_lease)
+    with caplog.at_level(logging.WARNING, logger="apps.leases"):
+        research_export_run(export_id=queued_export.pk, worker="worker-1:1")
+
+    queued_export.refresh_from_db()
+    assert queued_export.status == ResearchExport.Status.RUNNING and queued_export.attempts == 2 and queued_export.worker == OTHER_WORKER
+    assert queued_export.manifest in (None, {}) and queued_export.rows_written == 0
+    assert f"research export {queued_export.pk} attempt 1 lost its lease; stopping" in caplog.text

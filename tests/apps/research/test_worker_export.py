@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.research.models import ResearchExport
 from apps.research.selectors import ExportFilters
 from apps.research.services import export_is_streamed, research_export_request
-from apps.research.tasks import research_export_enqueue
+from apps.research.services import research_export_enqueue
 
 from .conftest import START
 

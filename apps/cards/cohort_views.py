@@ -3,7 +3,8 @@
 Only a cohort's owner (and staff) reach its pages; anyone else gets 404, as if it did
 not exist. Every change is a POST that goes back to the cohort page with a message.
 Learners join with an invite's link or code and may leave (``join_views``); nobody
-adds an account by name, so no page tells whether an account exists.
+adds an account by name, so no page tells whether an account exists. The pages live in
+``cards`` because they assign decks, and accounts sits below cards.
 """
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts import selectors, services
 from apps.accounts.access import cohort_for_owner, require_cohort_owner_role
 from apps.accounts.forms import CohortForm, DeckChoiceForm, InviteChoiceForm, InviteForm, MemberForm
+from apps.cards import cohort_decks
 from apps.pagination import page_of
 
 
@@ -43,11 +45,11 @@ def cohort_detail(request, cohort_uuid):
         "cohort": cohort,
         "members": page_of(request, selectors.cohort_members(cohort), parameter="members_page"),
         "departures": page_of(request, selectors.cohort_departures(cohort), parameter="departures_page"),
-        "decks": page_of(request, selectors.cohort_decks(cohort), parameter="decks_page"),
+        "decks": page_of(request, cohort_decks.cohort_decks(cohort), parameter="decks_page"),
         "invites": selectors.cohort_invites(cohort),
         "invite_form": InviteForm(),
         "now": timezone.now(),
-        "deck_form": DeckChoiceForm(decks=selectors.cohort_assignable_decks(cohort)),
+        "deck_form": DeckChoiceForm(decks=cohort_decks.cohort_assignable_decks(cohort)),
     }
     return render(request, "accounts/cohort_detail.html", context)
 
@@ -93,12 +95,12 @@ cohort_member_remove = _cohort_change(
     done=lambda cohort, data: f"{data['username']} left “{cohort.name}”.",
 )
 cohort_deck_assign = _cohort_change(
-    form=lambda data, cohort: DeckChoiceForm(data, decks=selectors.cohort_assignable_decks(cohort)),
-    change=lambda cohort, data: services.cohort_assign_deck(cohort=cohort, deck=data["deck"]),
+    form=lambda data, cohort: DeckChoiceForm(data, decks=cohort_decks.cohort_assignable_decks(cohort)),
+    change=lambda cohort, data: cohort_decks.cohort_assign_deck(cohort=cohort, deck=data["deck"]),
     done=lambda cohort, data: f"“{data['deck'].title}” is assigned to “{cohort.name}”.",
 )
 cohort_deck_unassign = _cohort_change(
-    form=lambda data, cohort: DeckChoiceForm(data, decks=selectors.cohort_decks(cohort)),
-    change=lambda cohort, data: services.cohort_unassign_deck(cohort=cohort, deck=data["deck"]),
+    form=lambda data, cohort: DeckChoiceForm(data, decks=cohort_decks.cohort_decks(cohort)),
+    change=lambda cohort, data: cohort_decks.cohort_unassign_deck(cohort=cohort, deck=data["deck"]),
     done=lambda cohort, data: f"“{data['deck'].title}” is no longer assigned to “{cohort.name}”.",
 )

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from apps.accounts import cohort_views, join_views
+from apps.accounts import join_views
+from apps.cards import cohort_views
 
 app_name = "cohorts"
 
