@@ -374,7 +374,10 @@ MNEMO_JOB_STALE_SECONDS = int(os.environ.get("MNEMO_JOB_STALE_SECONDS", "120"))
 MNEMO_JOB_MAX_ATTEMPTS = int(os.environ.get("MNEMO_JOB_MAX_ATTEMPTS", "3"))
 
 # Mnemo.
-MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "delta")
+# FSRS due order: in the simulator, KARL-driven `delta` did not teach as much as FSRS at
+# the same workload on every deck and seed (docs/scheduling.md, bench/policy_simulation.py);
+# MNEMO_DEFAULT_POLICY=delta lets the served model choose.
+MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
 MNEMO_API_TOKEN_DAYS = int(os.environ.get("MNEMO_API_TOKEN_DAYS", "30"))
 MNEMO_SESSION_IDLE_MINUTES = int(os.environ.get("MNEMO_SESSION_IDLE_MINUTES", "120"))
 
