@@ -50,6 +50,11 @@ test: install browser-deps
 bench: install
 	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# Serving capacity (docs/scaling.md): 500 learners answering every 5 s for a minute against
+# gunicorn 2 workers x 4 threads on the PostgreSQL server DATABASE_URL names. Run it on a quiet machine.
+bench-load:
+	$(BIN)/python bench/study_load.py --learners 500 --think 5 --seconds 60 --saturation-seconds 15
+
 # The lock files for Linux x86-64 and Python 3.11 (the machines' and the image's): the
 # runtime's (the Dockerfile installs it) and the development one (make install), which is
 # held to the runtime's pins. Pins stay where requirements*.txt allow them;

@@ -113,8 +113,25 @@ def service_env(database_url: str, redis_url: str | None) -> dict:
         # Faults are minutes apart, not hours: recover dead training attempts and lost messages quickly.
         "MNEMO_TRAINING_STALE_SECONDS": "30", "MNEMO_OUTBOX_RESEND_MINUTES": "1", "MNEMO_OUTBOX_SEND_GRACE_SECONDS": "5",
         "MNEMO_TRAINING_MIN_LOGS": "200",
+        # Each thread keeps its PostgreSQL connection for the whole run, so the backends
+        # whose CPU is counted (database_backends) are the ones that serve it.
+        "DATABASE_CONN_MAX_AGE": "600",
     }
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
+
+
+def database_backends(database: str) -> list[int]:
+    """Process ids of the PostgreSQL backends serving ``database`` (gunicorn's threads keep theirs: CONN_MAX_AGE).
+
+    Their CPU is read from /proc (``cpu_seconds``), so it counts only when the server
+    runs on this machine, as it does for the bench; a backend opened after this call is
+    not counted. Import after ``django.setup()``.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+        return [row[0] for row in cursor.fetchall()]

@@ -30,10 +30,10 @@ import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 from knowledge_tracing.cli.evaluate import parse_model_spec  # noqa: E402
 from knowledge_tracing.data.loaders import load_tables  # noqa: E402
 from knowledge_tracing.embeddings import PACKAGED_MODEL_NAME, SentenceEncoder  # noqa: E402
-from knowledge_tracing.features import HistoryFeatures  # noqa: E402
+from knowledge_tracing.history.features import HistoryFeatures  # noqa: E402
+from knowledge_tracing.history.retrieval import retrieve_for_table  # noqa: E402
 from knowledge_tracing.models import create_model  # noqa: E402
 from knowledge_tracing.protocols import time_series_folds  # noqa: E402
-from knowledge_tracing.retrieval import retrieve_for_table  # noqa: E402
 
 
 def retrieval_figures(table, k: int) -> dict:

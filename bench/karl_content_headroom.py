@@ -33,12 +33,12 @@ import _project_root  # noqa: E402,F401  (puts the project root on sys.path)
 
 from knowledge_tracing.cli.evaluate import parse_model_spec  # noqa: E402
 from knowledge_tracing.cli.simulate import DEMO_DECK, deck_embeddings, read_deck  # noqa: E402
-from knowledge_tracing.features import HistoryFeatures, is_spaced_review  # noqa: E402
+from knowledge_tracing.history.features import HistoryFeatures, is_spaced_review  # noqa: E402
+from knowledge_tracing.history.retrieval import neighbour_recall, retrieve_for_table  # noqa: E402
 from knowledge_tracing.metrics import auc, log_loss  # noqa: E402
 from knowledge_tracing.models import create_model  # noqa: E402
-from knowledge_tracing.protocols import review_context  # noqa: E402
 from knowledge_tracing.models.karl_network import KarlNetwork  # noqa: E402
-from knowledge_tracing.retrieval import neighbour_recall, retrieve_for_table  # noqa: E402
+from knowledge_tracing.protocols import review_context  # noqa: E402
 from knowledge_tracing.simulation.experiment import population_study_logs  # noqa: E402
 from knowledge_tracing.simulation.study import StudyPlan, study_logs_table  # noqa: E402
 from knowledge_tracing.simulation.transfer import CardNeighbours  # noqa: E402

@@ -3,7 +3,7 @@
 The scheduler's hot path, as the web application runs it: the learner's features are
 kept incrementally (``LearnerState``, updated with ``record`` after each answer, never
 re-read from the log), card embeddings are computed once and cached, and every
-candidate is scored in one batched pass (``model.candidate_outlook``: the four
+candidate is scored in one batched pass (``model.candidate_predictions``: the four
 predictions of the delta policy), then the delta policy chooses. For comparison, the
 same candidates are also scored one card at a time, as a system that runs its model
 per card must (the published KARL system sampled 150 candidates per request because
@@ -29,6 +29,7 @@ import torch
 import _project_root  # noqa: F401  (the project root on sys.path)
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.models import create_model
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.policies import Candidates, create_policy
 
 EMBEDDING_DIMENSION = 384  # all-MiniLM-L6-v2; the vectors' content does not change the timing
@@ -70,27 +71,21 @@ def main() -> None:
     now = float(own.time.max()) + 3_600.0
 
     def choose(score):
-        outlook = score(now)
         candidates = Candidates(
             card_ids=items,
             is_new=np.isnan(last_answered_at),
             due_at=np.full(args.cards, np.nan),
-            predicted_recall=outlook.predicted_recall,
+            predicted_recall=np.full(args.cards, np.nan),
             last_answered_at=last_answered_at,
-            recall_if_correct_tomorrow=outlook.recall_if_correct_tomorrow,
-            recall_if_wrong_tomorrow=outlook.recall_if_wrong_tomorrow,
-            recall_if_skipped_tomorrow=outlook.recall_if_skipped_tomorrow,
         )
-        return policy.choose(candidates, now=now, rng=rng)
+        return policy.choose(score(now).attach_to(candidates), now=now, rng=rng)
 
     def batched(at):
-        return model.candidate_outlook(state, items, at)
+        return model.candidate_predictions(state, items, at)
 
     def one_at_a_time(at):
-        outlooks = [model.candidate_outlook(state, items[index : index + 1], at) for index in items]
-        return type(outlooks[0])(
-            **{name: np.concatenate([getattr(o, name) for o in outlooks]) for name in vars(outlooks[0])}
-        )
+        each = [model.candidate_predictions(state, items[index : index + 1], at) for index in items]
+        return CandidatePredictions(**{name: np.concatenate([vars(one)[name] for one in each]) for name in vars(each[0])})
 
     load_before = os.getloadavg()[0]
     batched_ms, batched_cpu_ms, record_ms = [], [], []

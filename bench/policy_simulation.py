@@ -23,13 +23,25 @@ Per policy: cards known at the test one day after the last study day, cards know
 30 days later (nothing studied in between), minutes studied, cards learned per
 minute (known at the test minus known before studying, over minutes), cards kept
 30 days later per minute, reviews per card learned, and the daily answer-count
-spread (standard deviation over days). Then, for every other policy, on how many
-decks and seeds it taught at least as much per minute as ``fsrs``, at both tests. The learner count
-is small (``--learners 3`` by default) to keep the run bounded; the figures are
-means over those learners, so differences of a card or two are noise.
+spread (standard deviation over days).
+
+Per minute alone flatters a policy that studies less, so every policy is also judged
+at the same workload (``simulation.workload_match``): FSRS due order runs on the same
+learners at every target retention of ``--fsrs-retentions`` and every share of the
+daily budget of ``--fsrs-budget-shares`` (without a model: ``fsrs`` uses none), which
+traces FSRS's frontier of cards known against minutes studied; a policy
+passes on a deck and seed when it knew at least as many cards as that curve at the
+minutes it studied, at the test and 30 days later. Printed per policy: the margin in
+cards and whether the minutes fell outside FSRS's runs. Then, for every other policy,
+on how many decks and seeds it passed, and (the older, looser figure) on how many it
+taught at least as much per minute as ``fsrs``. The learner count is small
+(``--learners 3`` by default) to keep the run bounded; the figures are means over
+those learners, so differences of a card or two are noise.
 
     nice -n 10 .venv/bin/python bench/policy_simulation.py [--seeds 1,2,3] [--learners 3] [--days 10] [--model logreg]
         [--new-per-day 0] [--decks apps/cards/demo_deck/cards.csv,bench/decks/spanish_vocabulary.csv]
+        [--fsrs-retentions 0.7,0.8,0.85,0.9,0.97] [--fsrs-budget-shares 0.5,0.7,0.85,1.0]
+        [--warmup-learners 8] [--model-option max_epochs=5]
 """
 
 from __future__ import annotations
@@ -68,6 +80,13 @@ def main() -> None:
     parser.add_argument("--model", default="logreg")
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--review-early", action="store_true", help="offer every studied card, not only due ones (the simulator before issue 28)")
+    parser.add_argument("--fsrs-retentions", default="0.7,0.8,0.85,0.9,0.97", help="FSRS's target retentions for its workload curve")
+    parser.add_argument("--fsrs-budget-shares", default="0.5,0.7,0.85,1.0", help="shares of the daily budget for FSRS's workload curve")
+    parser.add_argument("--warmup-learners", type=int, default=8, help="learners whose logs train the model (a quarter validate)")
+    parser.add_argument(
+        "--model-option", action="append", default=[], metavar="NAME=VALUE",
+        help="a hyperparameter of the model, e.g. max_epochs=5 (repeatable; a number)",
+    )
     args = parser.parse_args()
     import torch
 
@@ -75,12 +94,15 @@ def main() -> None:
     started = time.perf_counter()
     seeds = [int(seed) for seed in args.seeds.split(",")]
     policies = tuple(name.strip() for name in args.policies.split(","))
-    runs = []
+    model_options = dict(parse_model_option(option) for option in args.model_option)
+    runs, curves = [], []
     for deck in args.decks.split(","):
         embeddings = deck_embeddings([card.text for card in read_deck(Path(deck))], random_seed=None)
         for seed in seeds:
             settings = ComparisonSettings(
-                policies=policies, learners=args.learners, model=args.model, seed=seed,
+                policies=policies, learners=args.learners, warmup_learners=args.warmup_learners, model=args.model,
+                model_options=model_options, seed=seed,
+                fsrs_curve_retentions=floats(args.fsrs_retentions), fsrs_curve_budget_shares=floats(args.fsrs_budget_shares),
                 plan=StudyPlan(
                     days=args.days, daily_budget_seconds=args.daily_minutes * 60.0, new_per_day=args.new_per_day or None,
                     review_early=args.review_early,
@@ -91,18 +113,60 @@ def main() -> None:
             print(f"{'policy':<14}" + "".join(f"{name[:16]:>18}" for name in FIGURES))
             for result in report["results"]:
                 print(f"{result['policy']:<14}" + "".join(f"{result[name] if result[name] is not None else float('nan'):>18}" for name in FIGURES))
-                runs.append({"deck": deck_label(deck), "seed": seed} | {name: result[name] for name in ("policy",) + FIGURES})
+                runs.append(
+                    {"deck": deck_label(deck), "seed": seed} | {name: result[name] for name in ("policy",) + FIGURES}
+                    | {"workload_matched": result["workload_matched"]}
+                )
+            print_workload_matched(report)
+            curves.append({"deck": deck_label(deck), "seed": seed} | report["fsrs_curve"])
     verdicts = {policy: against_fsrs(runs, policy) for policy in policies if policy != "fsrs"}
-    print("\nagainst fsrs on every deck and seed (cards learned per minute; kept 30 days later per minute):")
+    print("\nagainst fsrs on every deck and seed: at the same workload (at or above FSRS's curve at the test, 30 days later, both);")
+    print("per minute (cards learned per minute; kept 30 days later per minute):")
     for policy, verdict in verdicts.items():
-        print(f"  {policy:<14} learned: {verdict['learned_wins']} of {verdict['runs']}, kept: {verdict['kept_wins']} of {verdict['runs']}")
+        matched = verdict["same_workload"]
+        print(
+            f"  {policy:<14} same workload: test {matched['test']}, later {matched['later']}, both {matched['both']} of {verdict['runs']}"
+            f" | per minute: learned {verdict['learned_wins']}, kept {verdict['kept_wins']} of {verdict['runs_beside_fsrs']}"
+        )
     print(json.dumps({
-        "model": args.model, "learners": args.learners, "days": args.days, "daily_minutes": args.daily_minutes,
+        "model": args.model, "model_options": model_options, "learners": args.learners, "warmup_learners": args.warmup_learners,
+        "days": args.days, "daily_minutes": args.daily_minutes,
         "new_per_day": args.new_per_day or None, "review_early": args.review_early,
         "seeds": seeds, "wall_seconds": round(time.perf_counter() - started, 1),
-        "at_least_fsrs_per_minute": verdicts,
+        "against_fsrs": verdicts,
         "runs": runs,
+        "fsrs_curves": curves,
     }))
+
+
+def floats(text: str) -> tuple[float, ...]:
+    """``"0.7,0.8"`` as ``(0.7, 0.8)``."""
+    return tuple(float(value) for value in text.split(","))
+
+
+def parse_model_option(option: str) -> tuple[str, float | int]:
+    """``"max_epochs=5"`` as ``("max_epochs", 5)``: a hyperparameter for ``create_model`` (the model checks the name)."""
+    name, separator, value = option.partition("=")
+    if not separator:
+        raise SystemExit(f"--model-option wants NAME=VALUE, got {option!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SystemExit(f"--model-option {name}: {value!r} is not a number") from None
+    return name.strip(), int(number) if number.is_integer() and "." not in value else number
+
+
+def print_workload_matched(report: dict) -> None:
+    """Each policy against FSRS's curve at the minutes it studied: FSRS's cards known there, the margin, pass or not."""
+    print("at the same workload (FSRS's frontier of cards known against minutes; * outside FSRS's runs, see workload_match):")
+    print(f"{'policy':<14}{'minutes':>9}{'test: fsrs':>12}{'margin':>9}{'later: fsrs':>13}{'margin':>9}  passes")
+    for result in report["results"]:
+        test, later = result["workload_matched"]["test"], result["workload_matched"]["later"]
+        flag = "*" if test["beyond_curve"] or test["below_curve"] else " "
+        print(
+            f"{result['policy']:<14}{result['minutes_studied']:>8}{flag}{test['fsrs_known_at_same_minutes']:>12}{test['margin']:>+9.2f}"
+            f"{later['fsrs_known_at_same_minutes']:>13}{later['margin']:>+9.2f}  {test['at_or_above'] and later['at_or_above']}"
+        )
 
 
 def deck_label(deck: str) -> str:
@@ -112,11 +176,19 @@ def deck_label(deck: str) -> str:
 
 
 def against_fsrs(runs: list[dict], policy: str) -> dict:
-    """On how many (deck, seed) runs ``policy`` learned, and kept, at least as much per minute as ``fsrs``."""
+    """On how many (deck, seed) runs ``policy`` was at or above FSRS's workload curve, and taught at least as much per minute as ``fsrs``."""
     by_key = {(run["deck"], run["seed"], run["policy"]): run for run in runs}
     pairs = [(by_key[deck, seed, policy], run) for (deck, seed, name), run in by_key.items() if name == "fsrs" and (deck, seed, policy) in by_key]
+    matched = [run["workload_matched"] for run in runs if run["policy"] == policy]
     return {
-        "runs": len(pairs),
+        "runs": len(matched),
+        "runs_beside_fsrs": len(pairs),
+        "same_workload": {
+            "test": sum(run["test"]["at_or_above"] for run in matched),
+            "later": sum(run["later"]["at_or_above"] for run in matched),
+            "both": sum(run["test"]["at_or_above"] and run["later"]["at_or_above"] for run in matched),
+            "outside_fsrs_runs": sum(run["test"]["beyond_curve"] or run["test"]["below_curve"] for run in matched),
+        },
         "learned_wins": sum(mine["cards_learned_per_minute"] >= fsrs["cards_learned_per_minute"] for mine, fsrs in pairs),
         "kept_wins": sum(mine["kept_later_per_minute"] >= fsrs["kept_later_per_minute"] for mine, fsrs in pairs),
     }

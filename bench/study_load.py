@@ -27,6 +27,7 @@ one of them (SIGKILL).
 Afterwards it waits until every training run has ended and reports how each ended.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/study_load.py [--faults] [--seconds 60]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-load   # the capacity check of docs/scaling.md: 500 learners
 
 The last line is one JSON object of figures. This script drives the parts, each a module
 of one job: ``_bench_database`` (the database), ``_load_processes`` (gunicorn, Redis,
@@ -46,7 +47,7 @@ from pathlib import Path
 
 import _project_root  # noqa: F401  (the project root on sys.path)
 from _load_learners import latency_percentiles, run_learners
-from _load_processes import LOG_DIR, Service, cpu_seconds, service_env, start_celery, start_gunicorn
+from _load_processes import LOG_DIR, Service, cpu_seconds, database_backends, service_env, start_celery, start_gunicorn
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,13 +103,14 @@ def main() -> None:
                 }, daemon=True)
                 faults.start()
             load_before = os.getloadavg()[0]
-            web_pids = web.children()
-            cpu_before = cpu_seconds(web_pids)
+            web_pids, database_pids = web.children(), database_backends(database)
+            cpu_before, database_cpu_before = cpu_seconds(web_pids), cpu_seconds(database_pids)
             started = time.monotonic()
             tally = run_learners(tokens[: args.learners], deck, args.port, seconds=args.seconds, think=args.think)
             elapsed = time.monotonic() - started
             tally.errors += warm_up.errors
             web_cpu_ms_per_request = (cpu_seconds(web_pids) - cpu_before) * 1000 / max(1, len(tally.latencies_ms))
+            database_cpu_ms_per_request = (cpu_seconds(database_pids) - database_cpu_before) * 1000 / max(1, len(tally.latencies_ms))
             load_during = os.getloadavg()[0]
             saturation_rps = None
             saturation_acknowledged: set[str] = warm_up.acknowledged
@@ -140,6 +142,7 @@ def main() -> None:
         **check,
         "saturation_rps": saturation_rps,
         "web_cpu_ms_per_request": round(web_cpu_ms_per_request, 1),
+        "database_cpu_ms_per_request": round(database_cpu_ms_per_request, 1),
         "load_average_before": round(load_before, 2),
         "load_average_after_open_loop": round(load_during, 2),
     }

@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 
 import _project_root  # noqa: E402,F401  (the project root on sys.path)
 from knowledge_tracing.cli.simulate import DEMO_DECK, deck_embeddings, read_deck  # noqa: E402
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY  # noqa: E402
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY  # noqa: E402
 from knowledge_tracing.policies import create_policy  # noqa: E402
 from knowledge_tracing.policies.load_balance import WorkloadSettings  # noqa: E402
 from knowledge_tracing.simulation import CardNeighbours, simulated_population  # noqa: E402

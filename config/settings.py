@@ -138,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA mmap_size = 1073741824"}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+    # Behind PgBouncer in transaction mode a server-side cursor cannot outlive its
+    # transaction: set this for processes that connect through it (docs/scaling.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -371,7 +374,10 @@ MNEMO_JOB_STALE_SECONDS = int(os.environ.get("MNEMO_JOB_STALE_SECONDS", "120"))
 MNEMO_JOB_MAX_ATTEMPTS = int(os.environ.get("MNEMO_JOB_MAX_ATTEMPTS", "3"))
 
 # Mnemo.
-MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "delta")
+# FSRS due order: in the simulator, KARL-driven `delta` did not teach as much as FSRS at
+# the same workload on every deck and seed (docs/scheduling.md, bench/policy_simulation.py);
+# MNEMO_DEFAULT_POLICY=delta lets the served model choose.
+MNEMO_DEFAULT_POLICY = os.environ.get("MNEMO_DEFAULT_POLICY", "fsrs")
 MNEMO_API_TOKEN_DAYS = int(os.environ.get("MNEMO_API_TOKEN_DAYS", "30"))
 MNEMO_SESSION_IDLE_MINUTES = int(os.environ.get("MNEMO_SESSION_IDLE_MINUTES", "120"))
 

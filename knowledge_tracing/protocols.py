@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.model_selection import TimeSeriesSplit
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.pair_history import earlier_count, previous_time
+from knowledge_tracing.history.pairs import earlier_count, previous_time
 
 SECONDS_PER_DAY = 86_400.0
 VALIDATION_FRACTION = 0.1

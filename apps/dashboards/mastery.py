@@ -30,7 +30,7 @@ from apps.cards.models import Deck
 from apps.study.candidate_predictions import recall_if_not_studied_until
 from apps.study.models import CardState
 from apps.study.student_model import active_model
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, SECONDS_PER_DAY, forgetting_curve
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, SECONDS_PER_DAY, forgetting_curve
 
 DEFAULT_HORIZON_DAYS = 7
 FSRS_STATE_SOURCE = "fsrs-card-state"

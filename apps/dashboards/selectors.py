@@ -32,7 +32,7 @@ from apps.dashboards.models import (
 from apps.dashboards.services import card_is_at_risk, concepts_of, review_forecast
 from apps.study.models import CardState, StudyLog
 from apps.study.selectors import start_of_day
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.simulation.workload import workload_by_retention
 
 HEATMAP_BUCKETS = 10

@@ -16,12 +16,10 @@ import numpy as np
 
 from apps.cards.models import Card
 from apps.modeling.embeddings import card_embeddings_ensure
-from apps.modeling.log_columns import LOG_FIELDS, LogColumns
+from apps.modeling.log_columns import LogColumns
 from apps.modeling.scopes import Scope
 from apps.study.models import StudyLog
 from knowledge_tracing.data.table import StudyLogTable
-
-LOG_COLUMNS = LOG_FIELDS[1:]  # what the serving path passes per row: the fields without the log id
 
 
 @dataclass
@@ -68,7 +66,7 @@ def scope_logs(scope: Scope):
 def study_log_table(
     rows: list[tuple], *, vocabulary: Vocabulary, extra_cards: list[int] = ()
 ) -> tuple[StudyLogTable, Vocabulary]:
-    """The table of ``rows`` (``LOG_COLUMNS`` tuples, oldest first) with text embeddings, and the vocabulary it used.
+    """The table of ``rows`` (``STUDY_ROW_COLUMNS`` tuples, oldest first) with text embeddings, and the vocabulary it used.
 
     ``extra_cards`` are cards to give ids (and embeddings) to even without logs, such as
     the candidates of a learner at serving time.

@@ -13,8 +13,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
+
 READ_CHUNK = 20_000
-LOG_FIELDS = ("id", "learner_id", "card_id", "answered_at", "outcome", "grade", "response_ms")
+# The log id, then a study row's columns in their order (``StudyRow``), the two keys as ids.
+LOG_FIELDS = ("id", *(f"{name}_id" if name in ("learner", "card") else name for name in STUDY_ROW_COLUMNS))
 DTYPES = {
     "id": np.int64, "learner_id": np.int64, "card_id": np.int64, "answered_at": np.float64,
     "outcome": np.int8, "grade": np.int8, "response_ms": np.float64,

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, StrictInt
 from apps.accounts.api_auth import ApiErrorOut
 from apps.cards.access import card_for_study, deck_for_study
 from apps.study.models import ShownCard, StudyLog
-from apps.study.presets import deck_preset
+from apps.study.presets import deck_preset, deck_presets_remembered
 from apps.study.schedule import interval_words, shown_card_schedule
 from apps.study.selectors import study_outlook
 from apps.study.services import (
@@ -148,7 +148,8 @@ def study_log_out(log: StudyLog) -> dict:
 def next_card(request, deck_uuid: UUID):
     """The card the learner's scheduling policy chooses now, or why there is none; 404 for a deck the user may not study."""
     deck = deck_for_study(request.user, deck_uuid)
-    return shown_card_out(shown_card_choose_next(learner=request.user, deck=deck), learner=request.user, deck=deck)
+    with deck_presets_remembered():
+        return shown_card_out(shown_card_choose_next(learner=request.user, deck=deck), learner=request.user, deck=deck)
 
 
 @router.post(
@@ -160,16 +161,17 @@ def next_card(request, deck_uuid: UUID):
 def answer_create(request, answer: AnswerIn):
     """Record an answer and return the deck's next card: 201 when stored, 200 when ``log_uuid`` was already stored."""
     card = card_for_study(request.user, answer.card)
-    try:
-        log, created, following = study_log_record_and_show_next(
-            learner=request.user,
-            card=card,
-            log_uuid=answer.log_uuid,
-            grade=answer.grade,
-            response_ms=answer.response_ms,
-            shown_uuid=answer.shown_id,
-        )
-    except AnswerRejected as rejection:
-        raise HttpError(rejection.status, rejection.reason) from None
-    following_out = shown_card_out(following, learner=request.user, deck=studied_deck(log))
+    with deck_presets_remembered():
+        try:
+            log, created, following = study_log_record_and_show_next(
+                learner=request.user,
+                card=card,
+                log_uuid=answer.log_uuid,
+                grade=answer.grade,
+                response_ms=answer.response_ms,
+                shown_uuid=answer.shown_id,
+            )
+        except AnswerRejected as rejection:
+            raise HttpError(rejection.status, rejection.reason) from None
+        following_out = shown_card_out(following, learner=request.user, deck=studied_deck(log))
     return Status(201 if created else 200, {"log": study_log_out(log), "next": following_out})

@@ -19,12 +19,13 @@ import numpy as np
 from apps.cards.models import Deck
 from apps.study.learner_states import learner_state_current
 from apps.study.models import StudyLog
-from apps.study.student_model import HISTORY_COLUMNS, ServedModel
+from apps.study.student_model import ServedModel
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS, StudyRow
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.models.incremental import IncrementalModel
 from knowledge_tracing.policies import Candidates
 from knowledge_tracing.policies.predictions import (
-    keeps_learner_state,
     predict_candidates,
     predict_from_learner_state,
     recall_if_not_studied,
@@ -33,16 +34,17 @@ from knowledge_tracing.policies.predictions import (
 
 
 def table_with_local_ids(rows: Sequence[tuple], extra_card_ids: Sequence[int]) -> StudyLogTable:
-    """One learner's rows (``HISTORY_COLUMNS``) as learner 0; items are the sorted card ids of the rows and extras."""
-    card_ids = np.unique(np.array([row[1] for row in rows] + list(extra_card_ids), dtype=np.int64))
+    """One learner's rows (``STUDY_ROW_COLUMNS``) as learner 0; items are the sorted card ids of the rows and extras."""
+    columns = StudyRow(*zip(*rows)) if rows else StudyRow(*([] for _ in STUDY_ROW_COLUMNS))
+    card_ids = np.unique(np.array(list(columns.card) + list(extra_card_ids), dtype=np.int64))
     return StudyLogTable.from_columns(
         learner=np.zeros(len(rows), dtype=np.int64),
-        item=np.searchsorted(card_ids, np.array([row[1] for row in rows], dtype=np.int64)),
-        time=np.array([row[2].timestamp() for row in rows], dtype=np.float64),
-        outcome=np.array([row[3] for row in rows], dtype=np.int8),
-        grade=np.array([row[4] for row in rows], dtype=np.int8),
-        duration_ms=np.array([row[5] for row in rows], dtype=np.float64),
-        learner_keys=[str(row[0]) for row in rows[:1]] or ["learner"],
+        item=np.searchsorted(card_ids, np.array(columns.card, dtype=np.int64)),
+        time=np.array([moment.timestamp() for moment in columns.answered_at], dtype=np.float64),
+        outcome=np.array(columns.outcome, dtype=np.int8),
+        grade=np.array(columns.grade, dtype=np.int8),
+        duration_ms=np.array(columns.response_ms, dtype=np.float64),
+        learner_keys=[str(learner) for learner in columns.learner[:1]] or ["learner"],
         item_keys=card_ids.tolist(),
     )
 
@@ -62,10 +64,10 @@ class LearnerEvidence:
 
 def learner_evidence(card_ids: list[int], *, learner, deck: Deck, served: ServedModel) -> LearnerEvidence:
     table_builder = served.table_builder or table_with_local_ids
-    if keeps_learner_state(served.model):
+    if isinstance(served.model, IncrementalModel):
         kept = learner_state_current(learner=learner, deck=deck, served=served, card_ids=card_ids, table_builder=table_builder)
         return LearnerEvidence(items=np.array([kept.item_of_card[card_id] for card_id in card_ids], dtype=np.int64), state=kept.state)
-    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
+    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*STUDY_ROW_COLUMNS))
     history = table_builder(rows, card_ids)
     item_of_card = {card_id: item for item, card_id in enumerate(history.item_keys)}
     return LearnerEvidence(items=np.array([item_of_card[card_id] for card_id in card_ids], dtype=np.int64), history=history)

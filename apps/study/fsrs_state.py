@@ -6,6 +6,11 @@ the grade buttons' "comes back in" (``apps.study.schedule.grade_schedule``, thro
 what a button promises is what the answer does.
 Fuzzing is off so that replaying the logs after an undo reproduces exactly the state
 that the answers produced in the first place.
+
+The ``fsrs`` package is Mnemo's one authority for scheduling state (due dates,
+stability, difficulty): it is the reference implementation Anki's scheduler follows.
+The library's NumPy replay (``knowledge_tracing.history.fsrs_memory``, for models,
+features and dashboards over whole tables) is held equal to it on a real review log.
 """
 
 from datetime import datetime, timedelta

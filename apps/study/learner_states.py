@@ -30,8 +30,9 @@ from django.db.models import Count, Q, Subquery
 
 from apps.cards.models import Deck
 from apps.study.models import StudyLog
-from apps.study.student_model import HISTORY_COLUMNS, ServedModel, TableBuilder
-from knowledge_tracing.features import LearnerState
+from apps.study.student_model import ServedModel, TableBuilder
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS, StudyRow
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models import StudentModel
 
 MAX_KEPT_STATES = 256
@@ -91,10 +92,10 @@ def _rebuilt(*, learner, deck: Deck, model: StudentModel, card_ids, table_builde
     logs = list(
         StudyLog.objects.filter(learner=learner, deck=deck)
         .order_by("answered_at", "id")
-        .values_list(*HISTORY_COLUMNS, "pk", "undo")
+        .values_list(*STUDY_ROW_COLUMNS, "pk", "undo")
     )
     live = [log for log in logs if log[-1] is None]
-    history = table_builder([log[: len(HISTORY_COLUMNS)] for log in live], list(card_ids))
+    history = table_builder([log[: len(STUDY_ROW_COLUMNS)] for log in live], list(card_ids))
     return KeptLearnerState(
         model=model,
         state=model.learner_state(history, LEARNER),
@@ -115,7 +116,7 @@ def _brought_up_to_date(kept: KeptLearnerState, *, learner, deck: Deck) -> KeptL
         StudyLog.objects.filter(newer_or_anchor, learner=learner, deck=deck)
         .annotate(live_logs=Subquery(live_logs.annotate(count=Count("pk")).values("count")))
         .order_by("answered_at", "id")
-        .values_list(*HISTORY_COLUMNS, "pk", "undo", "live_logs")
+        .values_list(*STUDY_ROW_COLUMNS, "pk", "undo", "live_logs")
     )
     if not rows:
         return kept if kept.anchor is None else None
@@ -141,5 +142,5 @@ def _brought_up_to_date(kept: KeptLearnerState, *, learner, deck: Deck) -> KeptL
 
 
 def _anchor_of(log: tuple) -> tuple[int, float]:
-    """(id, answer time) of a log row (``HISTORY_COLUMNS``, then the id)."""
-    return log[len(HISTORY_COLUMNS)], log[2].timestamp()
+    """(id, answer time) of a log row (``STUDY_ROW_COLUMNS``, then the id)."""
+    return log[len(STUDY_ROW_COLUMNS)], StudyRow(*log[: len(STUDY_ROW_COLUMNS)]).answered_at.timestamp()

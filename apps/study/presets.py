@@ -7,10 +7,13 @@ Anki deck is studied with its options.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from apps.cards.models import Deck
 from apps.study.models import DEFAULT_PRESET_NAME, DeckPreset, StudyPreset
@@ -53,17 +56,47 @@ def preset_default_for(owner) -> StudyPreset:
         return StudyPreset.objects.get(owner=owner, name=DEFAULT_PRESET_NAME)
 
 
+_remembered_presets: ContextVar[dict[int, StudyPreset] | None] = ContextVar("remembered_deck_presets", default=None)
+
+
+@contextmanager
+def deck_presets_remembered() -> Iterator[None]:
+    """Within the block, ``deck_preset`` looks each deck's preset up once.
+
+    An answer through the API reads its deck's preset three times (the answer's
+    schedule, the next card's limits, the next card's grade buttons); a request that
+    changes no preset wraps itself in this so that the three are one query.
+    """
+    token = _remembered_presets.set({})
+    try:
+        yield
+    finally:
+        _remembered_presets.reset(token)
+
+
 def deck_preset(deck: Deck | int) -> StudyPreset:
-    """The preset ``deck`` uses: the one its owner chose, else their Default preset (one query once that exists)."""
-    deck = deck if isinstance(deck, Deck) else Deck.all_objects.get(pk=deck)
-    chosen = DeckPreset.objects.filter(deck_id=deck.pk, preset=OuterRef("pk"))
+    """The preset ``deck`` (a deck or its id) uses: the one its owner chose, else their Default preset.
+
+    One query once that exists (the deck's owner is read in it when only the id is
+    given); none for a deck already looked up inside ``deck_presets_remembered``.
+    """
+    deck_id = deck.pk if isinstance(deck, Deck) else deck
+    remembered = _remembered_presets.get()
+    if remembered is not None and deck_id in remembered:
+        return remembered[deck_id]
+    owner_id = deck.owner_id if isinstance(deck, Deck) else Subquery(Deck.all_objects.filter(pk=deck_id).values("owner_id"))
+    chosen = DeckPreset.objects.filter(deck_id=deck_id, preset=OuterRef("pk"))
     preset = (
-        StudyPreset.objects.filter(Q(deck_choices__deck_id=deck.pk) | Q(owner_id=deck.owner_id, name=DEFAULT_PRESET_NAME))
+        StudyPreset.objects.filter(Q(deck_choices__deck_id=deck_id) | Q(owner_id=owner_id, name=DEFAULT_PRESET_NAME))
         .annotate(chosen=Exists(chosen))
         .order_by("-chosen")
         .first()
     )
-    return preset or preset_default_for(deck.owner)
+    if preset is None:
+        preset = preset_default_for(deck.owner if isinstance(deck, Deck) else Deck.all_objects.get(pk=deck_id).owner)
+    if remembered is not None:
+        remembered[deck_id] = preset
+    return preset
 
 
 def deck_preset_choose(*, deck: Deck, preset: StudyPreset) -> None:

@@ -60,8 +60,8 @@ def grade_schedule(
 
 
 def card_scheduler(shown: ShownCard) -> Scheduler:
-    """The FSRS scheduler of the showing's card: its deck's preset (target retention, steps)."""
-    return preset_scheduler(deck_preset(shown.card.deck))
+    """The FSRS scheduler of the showing's card: its deck's preset (target retention, steps), without loading the deck."""
+    return preset_scheduler(deck_preset(shown.card.deck_id))
 
 
 def _grade_schedule(

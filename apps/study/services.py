@@ -261,6 +261,7 @@ def _choose_keeping_the_answer(*, learner, log: StudyLog) -> tuple[ShownCard | N
 
 def _record_answer(*, learner, card, log_uuid, grade, response_ms, shown_uuid, now) -> StudyLog:
     shown = _shown_to_answer(learner=learner, card=card, shown_uuid=shown_uuid)
+    shown.card = card  # the card answered, already read: its schedule needs not read it again
     learner_settings = learner_settings_get_or_create(user=learner)
     state = CardState.objects.select_for_update().filter(learner=learner, card=card).first()
     existing = state is not None

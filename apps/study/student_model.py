@@ -14,11 +14,9 @@ from apps.cards.models import Deck
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models import StudentModel
 
-HISTORY_COLUMNS = ("learner_id", "card_id", "answered_at", "outcome", "grade", "response_ms")
-"""The columns of the study-log rows handed to ``ServedModel.table_builder``, in this order."""
-
 TableBuilder = Callable[[Sequence[tuple], Sequence[int]], StudyLogTable]
-"""(a learner's rows, extra card ids) -> their study-log table, every card id among ``item_keys``."""
+"""(a learner's rows, ``knowledge_tracing.data.columns.STUDY_ROW_COLUMNS`` tuples; extra card ids) -> their
+study-log table, every card id among ``item_keys``."""
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ import numpy as np
 from knowledge_tracing import metrics
 from knowledge_tracing.data.loaders import FORMATS, load_tables
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.history.pairs import earlier_count
 from knowledge_tracing.models import MODEL_REGISTRY, create_model
-from knowledge_tracing.pair_history import earlier_count
 from knowledge_tracing.protocols import Fold, fixed_split_folds, review_context, time_series_folds
 
 
@@ -193,7 +193,7 @@ def _seed_everything(seed: int, threads: int) -> None:
 
 
 def _cannot_run(name: str, table: StudyLogTable) -> str | None:
-    if getattr(MODEL_REGISTRY[name], "requires_timestamps", False) and not table.has_timestamps:
+    if MODEL_REGISTRY[name].requires_timestamps and not table.has_timestamps:
         return f"{name} models time between reviews, and this data has no timestamps"
     return None
 
@@ -217,7 +217,7 @@ def evaluate_model(
     learner (file and learner key) are kept too. Returns the figures and the pooled
     predictions (fold by fold, scored rows in order).
     """
-    uses_validation = getattr(MODEL_REGISTRY[name], "uses_validation", True)
+    uses_validation = MODEL_REGISTRY[name].uses_validation
     pooled: dict[str, list] = {key: [] for key in ("outcome", "predicted", "elapsed", "number", "lapses", "changed", "learner")}
     same_day_outcome, same_day_predicted, fit_reports = [], [], []
     train_seconds = 0.0

@@ -1,12 +1,34 @@
-"""The columns of Mnemo's study-log export and of the FSRS optimizer's review log.
+"""The columns of a study-log row, of Mnemo's study-log export and of the FSRS optimizer's review log.
 
 One definition shared by the writer (``apps.research``) and the reader
 (``knowledge_tracing.data.loaders``), so an export is always readable by
 ``python -m knowledge_tracing evaluate``. Each column has a logical type that the
 Parquet writer and the export manifest both use.
+
+``StudyRow`` is also the one row format in which the app hands a learner's answers to
+the library (the study service's learner states and candidate predictions, training
+data sets and the served model's table builder all read ``values_list(*STUDY_ROW_COLUMNS)``;
+Django reads a foreign key's name as its id), so the order a row is written in and
+the order it is read in cannot differ.
 """
 
-STUDYLOG_REQUIRED_COLUMNS = ("learner", "card", "answered_at", "outcome", "grade", "response_ms")
+from datetime import datetime
+from typing import Any, NamedTuple
+
+
+class StudyRow(NamedTuple):
+    """One answer: who, which card, when, and how it went."""
+
+    learner: Any  # the learner's key: a user id in the app, a keyed pseudonym in an export
+    card: Any  # the card's key: its id in the app, its UUID in an export
+    answered_at: datetime
+    outcome: int  # 1 = recalled (every grade but Again)
+    grade: int  # 1 Again, 2 Hard, 3 Good, 4 Easy; 0 unknown
+    response_ms: float | None
+
+
+STUDY_ROW_COLUMNS = StudyRow._fields
+STUDYLOG_REQUIRED_COLUMNS = STUDY_ROW_COLUMNS  # an export holds at least every column of a study row
 
 STUDYLOG_COLUMN_TYPES = {
     "learner": "string",  # a keyed pseudonym, never a user id or username

@@ -74,6 +74,14 @@ class StudentModel(ABC):
 
     name: ClassVar[str]
     default_hyperparameters: ClassVar[dict] = {}
+    requires_timestamps: ClassVar[bool] = False
+    """Whether the model cannot run without real timestamps (it models the time between reviews).
+
+    The evaluation command skips such a model, with a reason, on data that has only
+    the order of answers (ASSISTments).
+    """
+    uses_validation: ClassVar[bool] = True
+    """Whether ``fit`` chooses anything on the validation rows; if not, the evaluation command trains it on them too."""
     reads_time: ClassVar[bool] = True
     """Whether a row's prediction depends on when it is asked, so that asking at a later moment forecasts forgetting.
 

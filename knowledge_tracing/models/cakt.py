@@ -11,10 +11,11 @@ The model predicts a learner's answer at step t from two views of the earlier st
 
 Two learned sigmoid gates mix the views, a second LSTM runs over the mixture, and the
 state is read out at the asked concept. Only the identity of step t's concept enters
-its prediction, never its answer. The defaults are the paper's; the settings beyond it
-(dropouts, extra read-outs, the history LSTM's own embedding and head, batch-norm
-variants) and why each exists, how the conv tower is made fast, and the experiments
-that chose them are in ``docs/models/cakt.md``.
+its prediction, never its answer. The defaults are the paper's; the three settings
+beyond it that a figure supports (dropout, the history LSTM's own embedding and its own
+head) and why each exists, how the conv tower is made fast, and the experiments that
+chose them are in ``docs/models/cakt.md``. Six further settings were tried and removed
+in issue 31 (none improved a figure): they are in git history.
 """
 
 from __future__ import annotations
@@ -22,22 +23,18 @@ from __future__ import annotations
 import contextlib
 import math
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
     UNBOUNDED_TRAINING,
     ConceptReadout,
-    ConceptVectors,
     InteractionEmbedding,
     SequenceBatch,
     SequenceModel,
-    iterate_batches,
     shift_right,
 )
 
@@ -97,19 +94,13 @@ class CAKTNetwork(nn.Module):
         frame_size: int,
         conv_chunk: int,
         dropout: float = 0.0,
-        view_dropout: float = 0.0,
-        asked_concept_input: bool = False,
-        readout_hidden: int = 0,
-        history_readout: bool = False,
         history_embedding: bool = False,
         history_head: bool = False,
-        shuffled_chunks: bool = False,
     ) -> None:
         super().__init__()
         self.frames = frames
         self.frame_size = frame_size
         self.conv_chunk = conv_chunk
-        self.shuffled_chunks = shuffled_chunks
         hidden = frame_size * frame_size
         self.interactions = InteractionEmbedding(representation, n_concepts, text_dim, hidden, init_std=1.0)
         self.history_interactions = InteractionEmbedding(representation, n_concepts, text_dim, hidden) if history_embedding else None
@@ -117,15 +108,11 @@ class CAKTNetwork(nn.Module):
         self.decay_rate = nn.Parameter(torch.tensor(math.log(math.e - 1.0)))
         self.history_lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.tower = LearningCurveTower(frames)
-        self.view_dropout = optional_dropout(view_dropout)
         self.curve_gate = nn.Linear(2 * hidden, hidden)
         self.history_gate = nn.Linear(2 * hidden, hidden)
-        self.asked_concept = ConceptVectors(representation, n_concepts, text_dim, hidden) if asked_concept_input else None
-        self.fused_lstm = nn.LSTM(2 * hidden if asked_concept_input else hidden, hidden, batch_first=True)
+        self.fused_lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.dropout = optional_dropout(dropout)
-        self.history_readout = history_readout
-        readout_width = 2 * hidden if history_readout else hidden
-        self.readout = ConceptReadout(representation, n_concepts, text_dim, readout_width, mlp_hidden=readout_hidden)
+        self.readout = ConceptReadout(representation, n_concepts, text_dim, hidden)
         self.history_head = ConceptReadout(representation, n_concepts, text_dim, hidden) if history_head else None
 
     def forward(self, batch: SequenceBatch) -> torch.Tensor:
@@ -160,15 +147,10 @@ class CAKTNetwork(nn.Module):
         separate arguments also let a test measure the gradient each view sends into a
         shared embedding apart.
         """
-        history = self.view_dropout(history)
-        curve = self.view_dropout(self.learning_curve_features(curve_input, batch))
+        curve = self.learning_curve_features(curve_input, batch)
         both = torch.cat([curve, history], dim=-1)
         fused = torch.sigmoid(self.curve_gate(both)) * curve + torch.sigmoid(self.history_gate(both)) * history
-        if self.asked_concept is not None:
-            fused = torch.cat([fused, self.asked_concept(batch)], dim=-1)
         state, _ = self.fused_lstm(fused)
-        if self.history_readout:
-            state = torch.cat([state, history], dim=-1)
         return self.readout(self.dropout(state), batch)
 
     def learning_curve_features(self, interactions: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
@@ -182,31 +164,11 @@ class CAKTNetwork(nn.Module):
         volume_index = torch.zeros(batch_size * steps, dtype=torch.long, device=earlier.device)
         volume_index[has_volume] = torch.arange(1, len(volume_sources), device=earlier.device)
         flat = torch.cat([interactions.reshape(-1, hidden), interactions.new_zeros(1, hidden)])
-        order = self._chunk_order(len(volume_sources), earlier.device)
-        if order is not None:
-            volume_sources, targets = volume_sources[order], targets[order]
         outputs = [
             self._tower_chunk(flat, volume_sources[start : start + self.conv_chunk], targets[start : start + self.conv_chunk])
             for start in range(0, len(volume_sources), self.conv_chunk)
         ]
-        features = torch.cat(outputs)
-        if order is not None:
-            features = torch.empty_like(features).index_copy(0, order, features)
-        return features[volume_index].reshape(batch_size, steps, hidden)
-
-    def _chunk_order(self, n_volumes: int, device: torch.device) -> torch.Tensor | None:
-        """A random order in which to deal volumes into conv chunks (training with ``shuffled_chunks``), else None.
-
-        Volumes come in flat (learner, step) order, so a chunk of a batch of long
-        sequences holds a few learners only, and batch norm in training normalises each
-        volume by those learners' statistics (their later steps included), while
-        evaluation uses the running statistics of all learners. Dealt at random, each
-        chunk is a sample of the whole batch, as in the paper, which convolves the batch
-        at once.
-        """
-        if self.shuffled_chunks and self.training:
-            return torch.randperm(n_volumes, device=device)
-        return None
+        return torch.cat(outputs)[volume_index].reshape(batch_size, steps, hidden)
 
     def _tower_chunk(self, flat: torch.Tensor, sources: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if not (self.training and torch.is_grad_enabled()):
@@ -251,14 +213,8 @@ class CAKT(SequenceModel):
         "adam_beta2": 0.99,
         "conv_chunk": 512,
         "dropout": 0.0,
-        "view_dropout": 0.0,
-        "asked_concept_input": False,
-        "readout_hidden": 0,
-        "history_readout": False,
         "history_embedding": False,
         "history_head": False,
-        "shuffled_chunks": False,
-        "precise_batch_norm": False,
     }
 
     def _build_network(self, n_concepts: int, text_dim: int) -> nn.Module:
@@ -271,38 +227,9 @@ class CAKT(SequenceModel):
             frame_size=hp["frame_size"],
             conv_chunk=hp["conv_chunk"],
             dropout=hp["dropout"],
-            view_dropout=hp["view_dropout"],
-            asked_concept_input=hp["asked_concept_input"],
-            readout_hidden=hp["readout_hidden"],
-            history_readout=hp["history_readout"],
             history_embedding=hp["history_embedding"],
             history_head=hp["history_head"],
-            shuffled_chunks=hp["shuffled_chunks"],
         )
 
     def _training_logits(self, batch: SequenceBatch) -> list[torch.Tensor]:
         return self.network.head_logits(batch)
-
-    def _train_epoch(self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator) -> float:
-        loss = super()._train_epoch(train, optimizer, rng)
-        if self.hyperparameters["precise_batch_norm"]:
-            self._average_batch_norm_statistics(train)
-        return loss
-
-    @torch.no_grad()
-    def _average_batch_norm_statistics(self, train: StudyLogTable) -> None:
-        """Replace the tower's running statistics by their average over every training chunk, with the final weights.
-
-        With momentum 0.1 per chunk, and a batch of long sequences cut into tens of
-        chunks, the running statistics after an epoch are mostly those of its last
-        batch or two: a few dozen learners, whichever came last. Validation, epoch
-        selection and test all normalise by them. Averaged over one pass through the
-        training set in training mode (Wu and Johnson's "precise batch norm"), they
-        describe the learners the weights were fitted to.
-        """
-        hp = self.hyperparameters
-        self.network.train()
-        with self.network.tower.running_statistics_averaged():
-            for batch in iterate_batches(train, hp["batch_size"], max_length=hp["max_train_length"], with_item_vectors=self._uses_text):
-                batch = self._to_device(batch)
-                self.network.learning_curve_features(self.network.interactions(batch), batch)

@@ -169,22 +169,13 @@ class LearningCurveTower(nn.Module):
         stack = self.blocks(volumes.contiguous(memory_format=torch.channels_last))
         return stack.mean(dim=1).flatten(1)
 
+    @contextlib.contextmanager
     def running_statistics_frozen(self):
         """Batch norm without running-statistics updates: for recomputation under checkpointing."""
-        return self._batch_norm_momentum(0.0)
-
-    def running_statistics_averaged(self):
-        """Batch norm whose running statistics restart as an equal-weight average of the updates to come."""
-        return self._batch_norm_momentum(None, restart=True)
-
-    @contextlib.contextmanager
-    def _batch_norm_momentum(self, momentum: float | None, restart: bool = False):
         norms = [module for module in self.modules() if isinstance(module, nn.BatchNorm3d)]
         momenta = [norm.momentum for norm in norms]
         for norm in norms:
-            if restart:
-                norm.reset_running_stats()
-            norm.momentum = momentum
+            norm.momentum = 0.0
         try:
             yield
         finally:

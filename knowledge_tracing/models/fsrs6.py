@@ -1,7 +1,7 @@
 """FSRS-6 as a student model: default parameters, or parameters optimised per learner.
 
 Prediction replays each learner-card pair's reviews with the FSRS-6 formulas
-(``knowledge_tracing.fsrs_memory``) and returns the retrievability before each row.
+(``knowledge_tracing.history.fsrs_memory``) and returns the retrievability before each row.
 With ``optimize`` the parameters of every training learner are fitted by
 ``fsrs-rs-python`` (the Rust optimizer Anki ships), on that learner's reviews that
 come at least a day after the card's previous one, each with the card's full
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, grades_of, replay_memory_states
 from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import PerLearnerFit, first_sighting_rate, with_first_sightings

@@ -40,10 +40,10 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import grades_of
+from knowledge_tracing.history.fsrs_memory import grades_of
+from knowledge_tracing.history.pairs import pair_keys
 from knowledge_tracing.models.base import StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import PerLearnerFit, first_sighting_rate, with_first_sightings
-from knowledge_tracing.pair_history import pair_keys
 
 SECONDS_PER_DAY = 86_400.0
 STABILITY_MIN = 0.0001

@@ -30,12 +30,12 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import grades_of
+from knowledge_tracing.history.fsrs_memory import grades_of
+from knowledge_tracing.history.pairs import earlier_count, pair_keys
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.history_model import selection_split
 from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
-from knowledge_tracing.pair_history import earlier_count, pair_keys
 
 SECONDS_PER_DAY = 86_400.0
 

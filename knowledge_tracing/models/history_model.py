@@ -6,11 +6,13 @@ the learner's history. That is the scheduler's entry point::
 
     model = create_model("karl"); model.fit(train, valid)
     state = model.learner_state(history_table, learner=7)   # or LearnerState.record(...)
-    outlook = model.candidate_outlook(state, candidate_items, now=now)
-    outlook.predicted_recall             # P(recall) if asked now
-    outlook.recall_if_correct_tomorrow   # asked now + 1 day, after a recall now
-    outlook.recall_if_wrong_tomorrow     # asked now + 1 day, after a lapse now
-    outlook.recall_if_skipped_tomorrow   # asked now + 1 day, not studied now
+    predictions = model.candidate_predictions(state, candidate_items, now=now)
+    predictions.predicted_recall             # P(recall) if asked now
+    predictions.recall_if_correct_tomorrow   # asked now + 1 day, after a recall now
+    predictions.recall_if_wrong_tomorrow     # asked now + 1 day, after a lapse now
+    predictions.recall_if_skipped_tomorrow   # asked now + 1 day, not studied now
+
+(the ``IncrementalModel`` interface of ``models.incremental``).
 
 Times are seconds (a table without timestamps counts a step as a day). Model
 selection uses validation rows only (see ``selection_split``), always featurised with
@@ -26,20 +28,13 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import SECONDS_PER_DAY, HistoryFeatures, LearnerState, Question, QuestionFeatures
-from knowledge_tracing.models.base import StudentModel
+from knowledge_tracing.history.features import HistoryFeatures
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.history.questions import Question, QuestionFeatures
+from knowledge_tracing.models.incremental import CandidatePredictions, IncrementalModel
 
 TABLE_COLUMNS = ("learner", "item", "time", "outcome", "grade", "duration_ms", "concept")
-
-
-@dataclass(frozen=True)
-class CandidateOutlook:
-    """Predicted recall of each candidate now and one horizon later, per answer scenario."""
-
-    predicted_recall: np.ndarray
-    recall_if_correct_tomorrow: np.ndarray
-    recall_if_wrong_tomorrow: np.ndarray
-    recall_if_skipped_tomorrow: np.ndarray
 
 
 @dataclass
@@ -75,10 +70,8 @@ def selection_split(train: StudyLogTable, valid: StudyLogTable | None, validatio
     return SelectionSplit(train, ~recent, recent)
 
 
-class HistoryFeatureModel(StudentModel):
+class HistoryFeatureModel(IncrementalModel):
     """A student model over history features that can also score a learner's candidate cards."""
-
-    requires_timestamps = False
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -118,13 +111,13 @@ class HistoryFeatureModel(StudentModel):
         features = self.extractor.question_feature_parts(state, items, [Question(moment) for moment in times])
         return np.asarray(self.score_candidate_rows(state, items, features, times), dtype=np.float64).reshape(len(times))
 
-    def candidate_outlook(
+    def candidate_predictions(
         self, state: LearnerState, items, now: float, horizon_seconds: float = SECONDS_PER_DAY
-    ) -> CandidateOutlook:
+    ) -> CandidatePredictions:
         """The four predictions a delta policy compares, for all candidates in one batched pass."""
         items = np.asarray(items, dtype=np.int64)
         later = now + horizon_seconds
-        questions = [  # the CandidateOutlook fields, in order
+        questions = [  # the CandidatePredictions fields, in order
             Question(now),
             Question(later, simulated_outcome=1, simulated_at=now),
             Question(later, simulated_outcome=0, simulated_at=now),
@@ -132,4 +125,4 @@ class HistoryFeatureModel(StudentModel):
         ]
         features = self.extractor.question_feature_parts(state, items, questions)
         recall = self.score_candidate_rows(state, items, features, [question.at_time for question in questions])
-        return CandidateOutlook(*recall.reshape(len(questions), len(items)))
+        return CandidatePredictions(*recall.reshape(len(questions), len(items)))

@@ -19,11 +19,11 @@ import numpy as np
 import torch
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.pairs import earlier_count, previous_time
 from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import PROBABILITY_FLOOR, first_sighting_rate, with_first_sightings
-from knowledge_tracing.pair_history import earlier_count, previous_time
 
 INITIAL_WEIGHTS = (1.0, -1.0, 1.0)
 

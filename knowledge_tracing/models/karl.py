@@ -2,10 +2,10 @@
 
 P(recall of a card by a learner at a time) from three views of the same moment:
 
-(a) the history features of the pair, the learner and the item (``features.py``);
+(a) the history features of the pair, the learner and the item (``history/features.py``);
 (b) the card's text embedding (``table.item_embeddings``), linearly projected, when
     the table has one;
-(c) retrieval (``retrieval.py``): the k (default 5) other cards this learner answered
+(c) retrieval (``history/retrieval.py``): the k (default 5) other cards this learner answered
     strictly before this moment that are most similar to the target by embedding
     cosine, each described by its similarity and its own history (last outcome,
     counts, time since, FSRS retrievability now), encoded and pooled by attention
@@ -53,14 +53,9 @@ import torch
 from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, QuestionFeatures, is_spaced_review
-from knowledge_tracing.models.answer_noise import AnswerNoise
-from knowledge_tracing.models.base import FitReport, register_model
-from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
-from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
-from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
-from knowledge_tracing.models.logreg import RegularisedLogit, Standardiser
-from knowledge_tracing.retrieval import (
+from knowledge_tracing.history.features import FEATURE_NAMES, is_spaced_review
+from knowledge_tracing.history.questions import QuestionFeatures
+from knowledge_tracing.history.retrieval import (
     NEIGHBOUR_FEATURES,
     Neighbours,
     SimilarityRanking,
@@ -69,6 +64,12 @@ from knowledge_tracing.retrieval import (
     neighbour_recall,
     retrieve_for_table,
 )
+from knowledge_tracing.models.answer_noise import AnswerNoise
+from knowledge_tracing.models.base import FitReport, register_model
+from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
+from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
+from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
+from knowledge_tracing.models.linear import RegularisedLogit, Standardiser
 
 
 @register_model
@@ -90,8 +91,6 @@ class KarlModel(HistoryFeatureModel):
         "c_grid": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
         "short_gap_hours": 1.0,
         "validation_fraction": 0.2,
-        "fine_tune_encoder": False,
-        "encoder_learning_rate": 2e-5,
     }
 
     def __init__(self, **kwargs) -> None:
@@ -99,7 +98,6 @@ class KarlModel(HistoryFeatureModel):
         self.standardiser = RegimeStandardiser()
         self.neighbour_standardiser = Standardiser(len(NEIGHBOUR_FEATURES))
         self.item_embeddings: np.ndarray | None = None
-        self.tuned_text_embeddings: np.ndarray | None = None
         self.network: KarlNetwork | None = None
         self.similarity_ranking: SimilarityRanking | None = None
         self.candidate_scorer: CandidateScorer | None = None
@@ -130,9 +128,7 @@ class KarlModel(HistoryFeatureModel):
         }
 
     def _text_embeddings(self, embeddings, items) -> np.ndarray:
-        """What the text path reads: the fine-tuned encoder's embeddings when there are any, else the table's."""
-        if self.tuned_text_embeddings is not None:
-            return self.tuned_text_embeddings[items]
+        """What the text path reads: the table's embeddings of the rows' cards, or none (width 0)."""
         return embeddings[items] if embeddings is not None else np.zeros((len(items), 0))
 
     def _spaced(self, features: np.ndarray) -> np.ndarray:
@@ -155,7 +151,6 @@ class KarlModel(HistoryFeatureModel):
         hp = self.hyperparameters
         split = selection_split(train, valid, hp["validation_fraction"])
         self.item_embeddings = train.item_embeddings
-        self.tuned_text_embeddings = None
         self.network = None
         self.extractor.fit(split.table.take(split.train_rows))
         history = self.extractor.transform(split.table)
@@ -175,10 +170,7 @@ class KarlModel(HistoryFeatureModel):
         train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
         warm_start = self._choose_warm_start(train_part, train_y, valid_part, valid_y)
-        encoder = self._tunable_encoder(split.table, embeddings)
-        items = torch.as_tensor(split.table.item)
-        train_items, valid_items = items[split.train_rows], items[split.valid_rows]
-        report = self._train_network(train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items)
+        report = self._train_network(train_part, train_y, valid_part, valid_y, progress)
         report.epochs[0].update(warm_start)
         if report.best_epoch == 0:
             self._warm_start_linear(
@@ -246,30 +238,8 @@ class KarlModel(HistoryFeatureModel):
                 self.network.linear.bias[column] = bias
                 self.network.transfer_weight[column] = float(weights[n_features]) if with_transfer else 0.0
 
-    def _tunable_encoder(self, table: StudyLogTable, embeddings):
-        """The encoder to fine-tune with ``fine_tune_encoder``, else None; a clear error when there is no text."""
-        if not self.hyperparameters["fine_tune_encoder"]:
-            return None
-        if table.item_text is None or embeddings is None:
-            raise ValueError("karl: fine_tune_encoder needs card text and its embeddings (evaluate --embed)")
-        from knowledge_tracing.models.karl_encoder import TunableEncoder
-
-        encoder = TunableEncoder(table.item_text)
-        dimension = int(encoder.model.get_embedding_dimension())
-        if embeddings.shape[1] != dimension:
-            raise ValueError(
-                f"karl: fine_tune_encoder needs the table's embeddings from the same encoder ({dimension} wide), "
-                f"got {embeddings.shape[1]}"
-            )
-        return encoder
-
-    def _train_network(self, train_part, train_y, valid_part, valid_y, progress, encoder, train_items, valid_items) -> FitReport:
-        """Adam from the warm start; keeps the epoch with the lowest validation log loss (epoch 0 included).
-
-        With an ``encoder`` its weights train too (at ``encoder_learning_rate``): each
-        batch's text embeddings come from it, and each epoch is validated with every
-        card re-embedded; the best epoch's card embeddings are kept.
-        """
+    def _train_network(self, train_part, train_y, valid_part, valid_y, progress) -> FitReport:
+        """Adam from the warm start; keeps the epoch with the lowest validation log loss (epoch 0 included)."""
         hp = self.hyperparameters
         linear = [*self.network.linear.parameters(), self.network.transfer_weight]
         rest = [
@@ -277,8 +247,7 @@ class KarlModel(HistoryFeatureModel):
             if not name.startswith("linear.") and name != "transfer_weight"
         ]
         optimizer = torch.optim.Adam(
-            [{"params": linear, "lr": hp["linear_learning_rate"]}, {"params": rest}]
-            + ([{"params": list(encoder.parameters()), "lr": hp["encoder_learning_rate"], "weight_decay": 0.0}] if encoder else []),
+            [{"params": linear, "lr": hp["linear_learning_rate"]}, {"params": rest}],
             lr=hp["learning_rate"], weight_decay=hp["weight_decay"],
         )
         loss_function = nn.BCEWithLogitsLoss()
@@ -286,7 +255,6 @@ class KarlModel(HistoryFeatureModel):
         report = FitReport(best_epoch=0)
         best_loss = self._valid_loss(valid_part, valid_y)
         best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
-        best_text = None
         report.epochs.append({"epoch": 0, "valid_log_loss": best_loss})
         for epoch in range(1, hp["max_epochs"] + 1):
             self.network.train()
@@ -294,17 +262,10 @@ class KarlModel(HistoryFeatureModel):
             for start in range(0, len(order), hp["batch_size"]):
                 batch = order[start : start + hp["batch_size"]]
                 optimizer.zero_grad()
-                batch_inputs = _rows(train_part, batch)
-                if encoder is not None:
-                    encoder.train()
-                    batch_inputs["embedding"] = encoder(train_items[batch])
-                loss = loss_function(self.network(**batch_inputs), train_y[batch])
+                loss = loss_function(self.network(**_rows(train_part, batch)), train_y[batch])
                 loss.backward()
                 optimizer.step()
                 self.network.keep_recall_falling_with_time()
-            if encoder is not None:
-                text = encoder.embed_all()
-                valid_part = {**valid_part, "embedding": text[valid_items]}
             valid_loss = self._valid_loss(valid_part, valid_y)
             report.epochs.append({"epoch": epoch, "train_loss": loss.item(), "valid_log_loss": valid_loss})
             if progress:
@@ -312,12 +273,10 @@ class KarlModel(HistoryFeatureModel):
             if valid_loss < best_loss - 1e-5:
                 best_loss, report.best_epoch = valid_loss, epoch
                 best_state = {name: value.clone() for name, value in self.network.state_dict().items()}
-                best_text = text.numpy() if encoder is not None else None
             elif epoch - report.best_epoch >= hp["patience"]:
                 break
         self.network.load_state_dict(best_state)
         self.network.eval()
-        self.tuned_text_embeddings = best_text
         return report
 
     def _valid_loss(self, valid_part, valid_y) -> float:
@@ -344,8 +303,6 @@ class KarlModel(HistoryFeatureModel):
         """One pass over every question (``karl_candidates``); neighbours chosen once, described once per time."""
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
-        if self.tuned_text_embeddings is not None:
-            raise RuntimeError("karl: a model with a fine-tuned encoder predicts tables (predict_proba), not candidates")
         embeddings, ranking = self._candidate_similarity(state)
         chosen = choose_for_candidates(state, items, self.hyperparameters["k"], ranking)
         times = list(dict.fromkeys(asked_at))
@@ -393,9 +350,6 @@ class KarlModel(HistoryFeatureModel):
                 self.item_embeddings if self.item_embeddings is not None else np.zeros((0, 0), np.float32)
             ),
             "network": self.network.state_dict(),
-            "tuned_text_embeddings": torch.as_tensor(
-                self.tuned_text_embeddings if self.tuned_text_embeddings is not None else np.zeros((0, 0), np.float32)
-            ),
             "noise": self.noise.state(),
         }
 
@@ -405,8 +359,6 @@ class KarlModel(HistoryFeatureModel):
         self.neighbour_standardiser = _neighbour_standardiser(state)
         embeddings = state["item_embeddings"].numpy()
         self.item_embeddings = embeddings if embeddings.size else None
-        tuned = state["tuned_text_embeddings"].numpy() if "tuned_text_embeddings" in state else np.zeros((0, 0))
-        self.tuned_text_embeddings = tuned if tuned.size else None
         hp = self.hyperparameters
         self.network = KarlNetwork(
             len(FEATURE_NAMES), 0 if self.item_embeddings is None else embeddings.shape[1],

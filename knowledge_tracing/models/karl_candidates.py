@@ -29,16 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from knowledge_tracing.features import (
-    FEATURE_NAMES,
-    ITEM_FEATURES,
-    LEARNER_FEATURES,
-    PAIR_FEATURES,
-    QuestionFeatures,
-    is_spaced_review,
-)
-from knowledge_tracing.models.logreg import Standardiser
-from knowledge_tracing.retrieval import DescribedNeighbours, neighbour_recall
+from knowledge_tracing.history.features import FEATURE_NAMES, LEARNER_FEATURES, PAIR_FEATURES, is_spaced_review
+from knowledge_tracing.history.questions import QuestionFeatures
+from knowledge_tracing.history.retrieval import DescribedNeighbours, neighbour_recall
+from knowledge_tracing.models.linear import Standardiser
 
 PAIR_COLUMNS = slice(0, len(PAIR_FEATURES))
 LEARNER_COLUMNS = slice(len(PAIR_FEATURES), len(PAIR_FEATURES) + len(LEARNER_FEATURES))
@@ -147,14 +141,15 @@ class CandidateScorer:
         """(hidden, questions, items) attention-pooled neighbours and (questions, items) transfer.
 
         Each distinct neighbour is described once per time and gathered into the
-        candidates' slots, laid out slot first (slots, 1, items) so that the pooling
-        runs over whole planes.
+        candidates' slots for every question at once, laid out slot first (slots,
+        questions, items) so that the pooling runs over whole planes. One pass over all
+        questions, not one per time: a forecast curve asks one card at 160 times, and
+        a loop over them spent most of a model-driven due date in per-time overhead.
         """
         chosen = neighbours.chosen
-        pooled, transfer = torch.zeros_like(query), torch.zeros(query.shape[1:])
         width, n_items = chosen.valid.shape[1], chosen.valid.shape[0]
         if width == 0:
-            return pooled, transfer
+            return torch.zeros_like(query), torch.zeros(query.shape[1:])
         described = self.network.describe_neighbours(
             _float32(self.standardised.neighbours(neighbours.features))
         )  # (hidden, times, distinct)
@@ -163,15 +158,13 @@ class CandidateScorer:
         similarity = _float32(chosen.similarity.T)[:, None, :]  # (width, 1, items)
         offsets = self.network.neighbour_offsets(similarity)
         invalid = torch.as_tensor(~chosen.valid.T)[:, None, :]
-        block_of_question = np.asarray(block_of_question)
-        for block in np.unique(block_of_question):
-            questions = torch.as_tensor(np.flatnonzero(block_of_question == block))
-            gathered = described[:, block].index_select(1, slots).view(-1, width, 1, n_items)
-            encoded = self.network.encode_neighbours(gathered, offsets)
-            pooled[:, questions] = self.network.pool(encoded, query.index_select(1, questions), invalid)
-            slot_recall = recall[block].index_select(0, slots).view(width, 1, n_items)
-            transfer[questions] = self.network.transfer(similarity, slot_recall, invalid)
-        return pooled, transfer
+        blocks = torch.as_tensor(np.asarray(block_of_question, dtype=np.int64))
+        n_questions = len(blocks)
+        gathered = described.index_select(1, blocks).index_select(2, slots).view(-1, n_questions, width, n_items)
+        encoded = self.network.encode_neighbours(gathered.transpose(1, 2), offsets)  # (hidden, width, questions, items)
+        pooled = self.network.pool(encoded, query, invalid)
+        slot_recall = recall.index_select(0, blocks).index_select(1, slots).view(n_questions, width, n_items).transpose(0, 1)
+        return pooled, self.network.transfer(similarity, slot_recall, invalid)
 
 
 def _float32(values) -> torch.Tensor:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from knowledge_tracing.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES
-from knowledge_tracing.retrieval import NEIGHBOUR_FEATURES
+from knowledge_tracing.history.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES
+from knowledge_tracing.history.retrieval import NEIGHBOUR_FEATURES
 
 RISING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction > 0]
 FALLING_CLOCK_COLUMNS = [FEATURE_NAMES.index(name) for name, direction in CLOCK_FEATURE_DIRECTIONS.items() if direction < 0]

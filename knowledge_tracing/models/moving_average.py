@@ -17,9 +17,9 @@ import numpy as np
 from scipy.special import expit
 
 from knowledge_tracing.data.table import StudyLogTable
+from knowledge_tracing.history.pairs import earlier_count
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import first_sighting_rate, with_first_sightings
-from knowledge_tracing.pair_history import earlier_count
 
 
 @register_model

@@ -234,33 +234,17 @@ class ConceptReadout(nn.Module):
     """Logit that the next answer is right: the state dotted with the asked concept's vector.
 
     With ids this equals DKT's output layer (one logit per concept) read at the asked
-    concept; with text the weight row comes from the concept's text. With
-    ``mlp_hidden`` > 0 a one-hidden-layer network of the state and the asked concept
-    (ReLU of a linear map of the state plus the concept's own vector) adds its logit,
-    so the read-out can depend on the state non-linearly, differently per concept.
+    concept; with text the weight row comes from the concept's text.
     """
 
-    def __init__(self, representation: str, n_concepts: int, text_dim: int, state_dim: int, mlp_hidden: int = 0) -> None:
+    def __init__(self, representation: str, n_concepts: int, text_dim: int, state_dim: int) -> None:
         super().__init__()
         self.state_dim = state_dim
         self.rows = ConceptVectors(representation, n_concepts, text_dim, state_dim + 1)
-        self.mlp = None
-        if mlp_hidden:
-            self.mlp = nn.ModuleDict(
-                {
-                    "state": nn.Linear(state_dim, mlp_hidden),
-                    "concept": ConceptVectors(representation, n_concepts, text_dim, mlp_hidden),
-                    "output": nn.Linear(mlp_hidden, 1),
-                }
-            )
 
     def forward(self, state: torch.Tensor, batch: SequenceBatch) -> torch.Tensor:
         weights, bias = self.rows(batch).split((self.state_dim, 1), dim=-1)
-        logit = (state * weights).sum(-1) + bias.squeeze(-1)
-        if self.mlp is None:
-            return logit
-        hidden = torch.relu(self.mlp["state"](state) + self.mlp["concept"](batch))
-        return logit + self.mlp["output"](hidden).squeeze(-1)
+        return (state * weights).sum(-1) + bias.squeeze(-1)
 
 
 def shift_right(sequence: torch.Tensor, start: torch.Tensor) -> torch.Tensor:

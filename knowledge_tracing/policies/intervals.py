@@ -28,10 +28,11 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models.base import StudentModel
-from knowledge_tracing.policies.predictions import scenario_predictions, keeps_learner_state
+from knowledge_tracing.models.incremental import IncrementalModel
+from knowledge_tracing.policies.predictions import scenario_predictions
 
 GRADES = (1, 2, 3, 4)
 MAX_INTERVAL_DAYS = 365.0
@@ -70,7 +71,7 @@ def due_intervals_from_curves(curves: np.ndarray, *, target: float) -> np.ndarra
 
 def _recall_after_answer(model, item, grade, now, times, state, history, learner) -> np.ndarray:
     outcome = int(grade > 1)
-    if keeps_learner_state(model):
+    if isinstance(model, IncrementalModel):
         answered = (state if state is not None else model.learner_state(history, learner)).copy()
         answered.record(int(item), now, outcome, grade)
         return model.recall_over_time(answered, int(item), times)

@@ -2,12 +2,12 @@
 
 For each candidate card of one learner at time ``now``: the predicted recall now, and
 one day later after a correct answer now, after a wrong answer now, and without
-studying it now (predicted at ``now + 1 day``). Models that offer the batched entry
-point of history-feature models (``model.learner_state(history, learner)`` then
-``model.candidate_outlook(state, items, now)``, as KARL and the logistic regression
-do with cached embeddings and incremental features) are used directly, and a caller
+studying it now (predicted at ``now + 1 day``). An ``IncrementalModel``
+(``models.incremental``: ``model.learner_state(history, learner)`` then
+``model.candidate_predictions(state, items, now)``, as KARL and the logistic regression
+do with cached embeddings and incremental features) is used directly, and a caller
 that keeps the learner's state between requests passes it to
-``predict_from_learner_state``. Any other model goes through its ``predict_proba`` on hypothetical
+``predict_from_learner_state``; the dispatch is on that type. Any other model goes through its ``predict_proba`` on hypothetical
 rows appended to the learner's history: one copy of the history per candidate and
 scenario, so every candidate is scored as if it were the only card answered next.
 That fallback is exact for every model but costs O(candidates x history).
@@ -19,63 +19,34 @@ mastery), through the same two paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LearnerState
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.models.base import StudentModel
-from knowledge_tracing.policies.base import Candidates
+from knowledge_tracing.models.incremental import CandidatePredictions, IncrementalModel
 
 CORRECT_GRADE = 3
 WRONG_GRADE = 1
-
-
-@dataclass(frozen=True)
-class CandidatePredictions:
-    """Parallel arrays, one entry per candidate card."""
-
-    predicted_recall: np.ndarray
-    recall_if_correct_tomorrow: np.ndarray
-    recall_if_wrong_tomorrow: np.ndarray
-    recall_if_skipped_tomorrow: np.ndarray
-
-    def attach_to(self, candidates: Candidates) -> Candidates:
-        """The candidates with these predictions filled in (same card order)."""
-        return replace(
-            candidates,
-            predicted_recall=self.predicted_recall,
-            recall_if_correct_tomorrow=self.recall_if_correct_tomorrow,
-            recall_if_wrong_tomorrow=self.recall_if_wrong_tomorrow,
-            recall_if_skipped_tomorrow=self.recall_if_skipped_tomorrow,
-        )
 
 
 def predict_candidates(
     model: StudentModel, history: StudyLogTable, items: np.ndarray, *, now: float, learner: int = 0
 ) -> CandidatePredictions:
     """Predictions for ``items`` (dense item ids of ``history``) of ``learner`` at ``now``."""
-    if keeps_learner_state(model):
+    if isinstance(model, IncrementalModel):
         return predict_from_learner_state(model, model.learner_state(history, learner), items, now=now)
     return predict_by_hypothetical_rows(model, history, items, now=now, learner=learner)
 
 
-def keeps_learner_state(model: StudentModel) -> bool:
-    """Whether the model scores candidates from an incremental ``LearnerState`` (``candidate_outlook``)."""
-    return callable(getattr(model, "candidate_outlook", None))
-
-
-def predict_from_learner_state(model: StudentModel, state: LearnerState, items: np.ndarray, *, now: float) -> CandidatePredictions:
+def predict_from_learner_state(
+    model: IncrementalModel, state: LearnerState, items: np.ndarray, *, now: float
+) -> CandidatePredictions:
     """The batched entry point: every candidate of the learner whose ``state`` is kept, in one pass."""
-    outlook = model.candidate_outlook(state, np.asarray(items, dtype=np.int64), now)
-    return CandidatePredictions(
-        predicted_recall=np.asarray(outlook.predicted_recall, dtype=np.float64),
-        recall_if_correct_tomorrow=np.asarray(outlook.recall_if_correct_tomorrow, dtype=np.float64),
-        recall_if_wrong_tomorrow=np.asarray(outlook.recall_if_wrong_tomorrow, dtype=np.float64),
-        recall_if_skipped_tomorrow=np.asarray(outlook.recall_if_skipped_tomorrow, dtype=np.float64),
-    )
+    return model.candidate_predictions(state, np.asarray(items, dtype=np.int64), now)
 
 
 def predict_by_hypothetical_rows(
@@ -115,13 +86,13 @@ def recall_if_not_studied(
     """
     if at < now:
         raise ValueError(f"recall is forecast at or after now ({at} < {now})")
-    if keeps_learner_state(model):
+    if isinstance(model, IncrementalModel):
         return recall_if_not_studied_from_learner_state(model, model.learner_state(history, learner), items, at=at)
     (asked,) = scenario_predictions(model, history, items, [[(at, 0, 0)]], now=now, learner=learner)
     return asked[:, -1].copy()
 
 
-def recall_if_not_studied_from_learner_state(model: StudentModel, state: LearnerState, items: np.ndarray, *, at: float) -> np.ndarray:
+def recall_if_not_studied_from_learner_state(model: IncrementalModel, state: LearnerState, items: np.ndarray, *, at: float) -> np.ndarray:
     """``recall_if_not_studied`` for a caller that keeps the learner's state (see ``predict_from_learner_state``)."""
     return np.asarray(model.recall_at(state, np.asarray(items, dtype=np.int64), at), dtype=np.float64)
 

@@ -7,7 +7,7 @@ stored as constants in ``knowledge_tracing.simulation.population``. Re-run with
 
 to reproduce them: the FSRS-6 parameters fitted by Anki's own optimizer
 (``fsrs-rs-python``; elapsed time in whole days, ``floor(seconds / 86400)``, as in
-``knowledge_tracing.fsrs_memory``), the share of first reviews already recalled,
+``knowledge_tracing.history.fsrs_memory``), the share of first reviews already recalled,
 the grade shares among later recalls, and the log-normal response times of recalled
 and forgotten answers.
 """
@@ -22,7 +22,7 @@ from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS, FSRSItem, FSRSReview
 
 from knowledge_tracing.data.loaders import load_tables
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY, grades_of
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY, grades_of
 
 SHORTEST_RESPONSE_MS = 500.0
 

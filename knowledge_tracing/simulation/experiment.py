@@ -15,16 +15,19 @@
 Workload is the same for every policy: the same daily time budget (answer time plus
 overhead) and new-card limit. Policies that never review early (``fsrs``,
 ``model_due``) stop when nothing is due, so the minutes each policy actually studied
-are reported, and what it taught per minute.
+are reported, and what it taught per minute. Since fewer minutes teach more per
+minute, ``fsrs_curve_retentions`` also runs FSRS due order at those target
+retentions on the same learners and compares every policy with FSRS's curve of cards
+known against minutes at the minutes the policy studied (``workload_match``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.metrics import expected_calibration_error
 from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.policies import create_policy
@@ -33,6 +36,7 @@ from knowledge_tracing.policies.predictions import predict_candidates
 from knowledge_tracing.simulation.population import DEFAULT_TRANSFER_STRENGTH, simulated_population
 from knowledge_tracing.simulation.study import StudyLog, StudyPlan, study_deck, study_logs_table
 from knowledge_tracing.simulation.transfer import CardNeighbours
+from knowledge_tracing.simulation.workload_match import WorkloadCurve
 
 START_TIME = 1_704_067_200.0  # 2024-01-01 00:00 UTC: a fixed calendar keeps runs reproducible
 WARMUP_POLICY = "random"
@@ -48,11 +52,14 @@ class ComparisonSettings:
     warmup_learners: int = 8
     warmup_days: int = 7
     model: str = "karl"
+    model_options: dict = field(default_factory=dict)
     seed: int = 0
     plan: StudyPlan = field(default_factory=StudyPlan)
     test_delay_days: float = 1.0
     later_test_delay_days: float = 30.0
     transfer_strength: float = DEFAULT_TRANSFER_STRENGTH
+    fsrs_curve_retentions: tuple[float, ...] = ()
+    fsrs_curve_budget_shares: tuple[float, ...] = (1.0,)
 
 
 def run_policy_comparison(item_embeddings: np.ndarray, settings: ComparisonSettings) -> dict:
@@ -72,12 +79,23 @@ def run_policy_comparison(item_embeddings: np.ndarray, settings: ComparisonSetti
         )
         for name in settings.policies
     ]
-    return {
+    report = {
         "model": settings.model,
         "settings": asdict(settings) | {"policies": list(settings.policies)},
         "n_cards": int(len(item_embeddings)),
         "results": results,
     }
+    if settings.fsrs_curve_retentions:
+        curves = fsrs_workload_curves(
+            item_embeddings, neighbours, settings, population_seed=int(population_seed), policy_seed=int(policy_seed)
+        )
+        report["fsrs_curve"] = {"known_before": curves["known_before"], "points": curves["points"]}
+        for result in results:
+            result["workload_matched"] = {
+                "test": curves["test"].compare(result["minutes_studied"], result["known_at_test"]),
+                "later": curves["later"].compare(result["minutes_studied"], result["known_later"]),
+            }
+    return report
 
 
 def train_on_warmup(
@@ -92,7 +110,7 @@ def train_on_warmup(
     table = study_logs_table(logs, n_cards=len(item_embeddings), item_embeddings=item_embeddings)
     n_valid = int(round(settings.warmup_learners * VALIDATION_SHARE))
     is_valid = table.learner >= settings.warmup_learners - n_valid
-    model = create_model(settings.model, seed=model_seed)
+    model = create_model(settings.model, seed=model_seed, **settings.model_options)
     model.fit(table.take(~is_valid), table.take(is_valid) if n_valid else None)
     return model
 
@@ -127,13 +145,6 @@ def evaluate_policy(
     policy_seed: int,
 ) -> dict:
     """One policy teaching the evaluation population; what the learners know at the final test."""
-    learners = simulated_population(
-        settings.learners, neighbours=neighbours, seed=population_seed, transfer_strength=settings.transfer_strength
-    )
-    study_start = START_TIME + settings.warmup_days * SECONDS_PER_DAY
-    last_day = study_start + (settings.plan.days - 1) * SECONDS_PER_DAY
-    test_time = last_day + settings.test_delay_days * SECONDS_PER_DAY
-    later_test_time = last_day + settings.later_test_delay_days * SECONDS_PER_DAY
     policy = create_policy(name).for_learner(target_retention=settings.plan.target_retention)
 
     def predictor(history, items, now):
@@ -142,6 +153,47 @@ def evaluate_policy(
     def due_forecaster(history, card, now, grade):
         return float(model_due_times(model, card, now=now, target=settings.plan.target_retention, history=history)[grade - 1])
 
+    taught = teach_population(
+        policy, item_embeddings, neighbours, settings, population_seed=population_seed, policy_seed=policy_seed,
+        predictor=predictor, due_forecaster=due_forecaster if policy.intervals_from_model else None,
+    )
+    summary = summarize_policy(name, taught.logs, taught.known_before, taught.known_after, n_cards=len(item_embeddings))
+    return summary | workload_summary(
+        taught.logs, taught.known_before, taught.known_after, taught.known_later,
+        plan=settings.plan, first_day=taught.study_start, later_test_delay_days=settings.later_test_delay_days,
+    )
+
+
+@dataclass(frozen=True)
+class TaughtPopulation:
+    """The evaluation learners' logs under one policy, and what each knew before, at the test and later."""
+
+    logs: list[StudyLog]
+    known_before: np.ndarray
+    known_after: np.ndarray
+    known_later: np.ndarray
+    study_start: float
+
+
+def teach_population(
+    policy,
+    item_embeddings: np.ndarray,
+    neighbours: CardNeighbours,
+    settings: ComparisonSettings,
+    *,
+    population_seed: int,
+    policy_seed: int,
+    predictor=None,
+    due_forecaster=None,
+) -> TaughtPopulation:
+    """The evaluation population (rebuilt from ``population_seed``: the same learners for every policy) studies under ``policy``."""
+    learners = simulated_population(
+        settings.learners, neighbours=neighbours, seed=population_seed, transfer_strength=settings.transfer_strength
+    )
+    study_start = START_TIME + settings.warmup_days * SECONDS_PER_DAY
+    last_day = study_start + (settings.plan.days - 1) * SECONDS_PER_DAY
+    test_time = last_day + settings.test_delay_days * SECONDS_PER_DAY
+    later_test_time = last_day + settings.later_test_delay_days * SECONDS_PER_DAY
     known_before, known_after, known_later, logs = [], [], [], []
     for index, learner in enumerate(learners):
         known_before.append(learner.recall_probabilities(study_start).sum())
@@ -153,17 +205,53 @@ def evaluate_policy(
                 start_time=study_start,
                 rng=np.random.default_rng([policy_seed, index]),
                 predictor=predictor,
-                due_forecaster=due_forecaster if policy.intervals_from_model else None,
+                due_forecaster=due_forecaster,
                 item_embeddings=item_embeddings,
             )
         )
         known_after.append(learner.recall_probabilities(test_time).sum())
         known_later.append(learner.recall_probabilities(later_test_time).sum())
-    summary = summarize_policy(name, logs, np.array(known_before), np.array(known_after), n_cards=len(item_embeddings))
-    return summary | workload_summary(
-        logs, np.array(known_before), np.array(known_after), np.array(known_later),
-        plan=settings.plan, first_day=study_start, later_test_delay_days=settings.later_test_delay_days,
-    )
+    return TaughtPopulation(logs, np.array(known_before), np.array(known_after), np.array(known_later), study_start)
+
+
+def fsrs_workload_curves(
+    item_embeddings: np.ndarray, neighbours: CardNeighbours, settings: ComparisonSettings, *, population_seed: int, policy_seed: int
+) -> dict:
+    """FSRS due order on the same learners at every target retention and daily budget share: its curves of cards known against minutes.
+
+    One run per ``settings.fsrs_curve_retentions`` × ``settings.fsrs_curve_budget_shares``
+    (a share of the plan's daily budget: FSRS with less time a day reaches the
+    shorter workloads that a higher target alone cannot). The runs use FSRS's own due
+    dates and no model (``fsrs`` does not use predictions); one curve for the test and
+    one for the later test (``workload_match.WorkloadCurve``).
+    """
+    points = []
+    for share in settings.fsrs_curve_budget_shares:
+        for retention in settings.fsrs_curve_retentions:
+            plan = replace(settings.plan, target_retention=retention, daily_budget_seconds=settings.plan.daily_budget_seconds * share)
+            taught = teach_population(
+                create_policy("fsrs"), item_embeddings, neighbours, replace(settings, plan=plan),
+                population_seed=population_seed, policy_seed=policy_seed,
+            )
+            points.append({
+                "target_retention": retention, "budget_share": share,
+                "minutes_studied": round(float(studied_minutes(taught.logs, plan=plan).mean()), 2),
+                "known_at_test": round(float(taught.known_after.mean()), 2),
+                "known_later": round(float(taught.known_later.mean()), 2),
+            })
+    known_before = float(taught.known_before.mean())
+    minutes = [point["minutes_studied"] for point in points]
+    return {
+        "points": points,
+        "known_before": round(known_before, 2),
+        "test": WorkloadCurve.from_points(minutes, [point["known_at_test"] for point in points], known_before=known_before),
+        "later": WorkloadCurve.from_points(minutes, [point["known_later"] for point in points], known_before=known_before),
+    }
+
+
+def studied_minutes(logs: list[StudyLog], *, plan: StudyPlan) -> np.ndarray:
+    """Each learner's minutes of study: answer times plus ``plan.overhead_seconds`` per card (the budget's clock)."""
+    return np.array([(np.sum(log.response_ms) / 1000.0 + plan.overhead_seconds * len(log)) / 60.0 for log in logs])
 
 
 def daily_answer_counts(log: StudyLog, *, first_day: float, days: int) -> np.ndarray:
@@ -192,14 +280,14 @@ def workload_summary(
     of answers per day over the study days, its day-to-day part (``day_to_day_spread``)
     and the busiest day over the mean day.
     """
-    minutes = np.array([(np.sum(log.response_ms) / 1000.0 + plan.overhead_seconds * len(log)) / 60.0 for log in logs])
+    minutes = studied_minutes(logs, plan=plan)
     counts = np.array([daily_answer_counts(log, first_day=first_day, days=plan.days) for log in logs])
     mean_day = counts.mean(axis=1)
     learned = known_after - known_before
     return {
         "known_later": round(float(known_later.mean()), 2),
         "later_test_delay_days": later_test_delay_days,
-        "minutes_studied": round(float(minutes.mean()), 1),
+        "minutes_studied": round(float(minutes.mean()), 2),
         "cards_learned_per_minute": round(float(learned.sum() / minutes.sum()), 4) if minutes.sum() > 0 else None,
         "kept_later_per_minute": round(float((known_later - known_before).sum() / minutes.sum()), 4) if minutes.sum() > 0 else None,
         "daily_answers_mean": round(float(mean_day.mean()), 2),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY, forgetting_curve, next_memory_state
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY, forgetting_curve, next_memory_state
 from knowledge_tracing.simulation.transfer import CardNeighbours
 
 if TYPE_CHECKING:

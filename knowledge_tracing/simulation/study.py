@@ -19,10 +19,10 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.policies.base import Candidates, SchedulingPolicy
 from knowledge_tracing.policies.load_balance import WorkloadSettings, balanced_due_day
-from knowledge_tracing.policies.predictions import CandidatePredictions
 from knowledge_tracing.policies.recall_target import DEFAULT_TARGET_RETENTION
 from knowledge_tracing.policies.rules import apply_daily_limits
 from knowledge_tracing.simulation.learner import SimulatedLearner

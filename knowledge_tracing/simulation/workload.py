@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, next_memory_state
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, next_memory_state
 
 AGAIN, GOOD = 1, 3
 MAXIMUM_INTERVAL_DAYS = 36_500

@@ -17,16 +17,17 @@ ANSWERS_URL = "/api/v1/answers"
 
 # token + user + settings, card + deck, BEGIN, locked showing (with whether another API
 # showing is pending, from the partial index of unanswered showings), locked card
-# state, the card's deck and its preset (read by the schedule and by FSRS's answer),
-# its update, the siblings to bury (none here), the showing marked answered, the log,
-# the preset of the studied deck (its limits), due cards, new cards, daily counts, the
-# deck's new-card limit of today (raised by "extra new cards"), the
-# active model versions, the new showing, with the choice between a SAVEPOINT and its
-# RELEASE (a failing choice never loses the answer), COMMIT (the answer and the next
-# showing in one transaction), its card; then the next card's grade intervals
-# (``schedule.shown_card_schedule``): its state, its deck, its preset, and the workload
-# tools' reviews per day in the window and its siblings' due days
-ANSWER_AND_NEXT_CARD_QUERIES = 29
+# state, the deck's preset (read once per request: ``deck_presets_remembered``; the
+# answer's schedule, the next card's limits and its buttons share it), the card state's
+# update, the siblings to bury (none here), the showing marked answered, the log, due
+# cards, new cards, daily counts, the deck's new-card limit of today (raised by "extra
+# new cards"), the active model versions, the new showing, with the choice between a
+# SAVEPOINT and its RELEASE (a failing choice never loses the answer), COMMIT (the
+# answer and the next showing in one transaction), its card; then the next card's grade
+# intervals (``schedule.shown_card_schedule``): its state, and the workload tools'
+# reviews per day in the window and its siblings' due days; the workload tools read
+# the same two for the answered card's grade
+ANSWER_AND_NEXT_CARD_QUERIES = 24
 
 
 @pytest.fixture

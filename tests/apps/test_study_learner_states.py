@@ -14,7 +14,8 @@ from apps.study.models import StudyLog
 from apps.study.presets import deck_preset
 from apps.study.selectors import study_candidates
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_start
-from apps.study.student_model import HISTORY_COLUMNS, ServedModel
+from apps.study.student_model import ServedModel
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.policies.predictions import predict_candidates
@@ -82,7 +83,7 @@ def _candidates(learner, deck, now):
 
 def _rebuilt_from_the_whole_log(learner, deck, served, candidates, now):
     """The predictions of a request that reads every live log and keeps nothing."""
-    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
+    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*STUDY_ROW_COLUMNS))
     card_ids = [int(card_id) for card_id in candidates.card_ids]
     history = served.table_builder(rows, card_ids)
     items = np.searchsorted(np.asarray(history.item_keys), card_ids)

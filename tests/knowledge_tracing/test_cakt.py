@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.models import StudentModel, create_model
 from knowledge_tracing.models.cakt import CAKTNetwork, gather_volumes, previous_same_concept
-from knowledge_tracing.models.sequences import ConceptReadout, iterate_batches
+from knowledge_tracing.models.sequences import iterate_batches
 
 FAST = {"frame_size": 3, "batch_size": 6, "max_epochs": 2, "learning_rate": 1e-2, "conv_chunk": 16}
 
@@ -56,12 +56,8 @@ def study_log():
 
 BEYOND_THE_PAPER = [
     {},
-    {"asked_concept_input": True},
-    {"readout_hidden": 8},
-    {"history_readout": True},
     {"history_embedding": True},
     {"history_head": True},
-    {"shuffled_chunks": True},
 ]
 
 
@@ -122,7 +118,7 @@ def test_at_the_start_the_conv_tower_does_not_drown_the_history_view_in_the_shar
     assert ratio < 10
 
 
-@pytest.mark.parametrize("where", ["dropout", "view_dropout"])
+@pytest.mark.parametrize("where", ["dropout"])
 def test_dropout_acts_in_training_only(where):
     table = generate_study_log(n_learners=4, n_logs=120, seed=6)
     network = CAKTNetwork(
@@ -135,7 +131,7 @@ def test_dropout_acts_in_training_only(where):
     assert torch.equal(network(batch), network(batch))
 
 
-@pytest.mark.parametrize("options", [*BEYOND_THE_PAPER[1:], {"precise_batch_norm": True}])
+@pytest.mark.parametrize("options", BEYOND_THE_PAPER[1:])
 def test_settings_beyond_the_paper_train_save_and_load(study_log, options, tmp_path):
     model = create_model("cakt", seed=0, **FAST, **options)
     report = model.fit(study_log)
@@ -143,37 +139,6 @@ def test_settings_beyond_the_paper_train_save_and_load(study_log, options, tmp_p
     model.save(tmp_path / "cakt.pt")
     loaded = StudentModel.load(tmp_path / "cakt.pt")
     np.testing.assert_array_equal(loaded.predict_proba(study_log), model.predict_proba(study_log))
-
-
-@pytest.mark.parametrize("mlp_hidden", [0, 8])
-def test_readout_is_affine_in_the_state_unless_it_has_a_hidden_layer(study_log, mlp_hidden):
-    torch.manual_seed(0)
-    readout = ConceptReadout("id", 6, 0, 5, mlp_hidden=mlp_hidden)
-    batch = next(iterate_batches(study_log, 4))
-    state = torch.randn(*batch.concept.shape, 5)
-    with torch.no_grad():
-        at = [readout(scale * state, batch) for scale in (0.0, 1.0, 2.0)]
-    affine = torch.allclose(at[2] - at[1], at[1] - at[0], atol=1e-5)
-    assert affine == (mlp_hidden == 0)
-
-
-@pytest.mark.parametrize("history_readout", [False, True])
-def test_history_readout_reads_the_history_lstm_past_closed_gates(study_log, history_readout):
-    """With both gates shut the paper's read-out sees no history; with ``history_readout`` it still does."""
-    torch.manual_seed(0)
-    network = CAKTNetwork(
-        representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=16, history_readout=history_readout
-    ).eval()
-    with torch.no_grad():
-        for gate in (network.curve_gate, network.history_gate):
-            gate.weight.zero_()
-            gate.bias.fill_(-1e4)
-    batch = next(iterate_batches(study_log, 4))
-    with torch.no_grad():
-        before = network(batch)
-        network.history_lstm.bias_hh_l0.add_(1.0)
-        after = network(batch)
-    assert torch.allclose(before, after) != history_readout
 
 
 def test_history_head_learns_to_predict_alone_and_the_model_predicts_with_the_mean_logit(study_log):
@@ -216,46 +181,3 @@ def test_history_embedding_gives_the_history_lstm_dkt_scale_vectors_of_its_own()
     assert tower_std == pytest.approx(1.0, rel=0.05)
     assert history_std == pytest.approx((2 * 5 * 5) ** -0.5, rel=0.05)  # ConceptVectors' default: one over root width
     assert CAKTNetwork(representation="id", n_concepts=50, text_dim=0, frames=4, frame_size=5, conv_chunk=16).history_interactions is None
-
-
-def _learning_curve_features(study_log, *, conv_chunk: int, shuffled_chunks: bool, training: bool) -> torch.Tensor:
-    torch.manual_seed(0)
-    network = CAKTNetwork(
-        representation="id", n_concepts=6, text_dim=0, frames=4, frame_size=3, conv_chunk=conv_chunk, shuffled_chunks=shuffled_chunks
-    ).train(training)
-    batch = next(iterate_batches(study_log, 4))
-    with torch.no_grad():
-        return network.learning_curve_features(network.interactions(batch), batch)
-
-
-def test_shuffled_chunks_give_each_step_its_own_volume_back(study_log):
-    """In one chunk batch norm sees the same volumes in any order, so dealing them at random changes nothing."""
-    in_order = _learning_curve_features(study_log, conv_chunk=100_000, shuffled_chunks=False, training=True)
-    shuffled = _learning_curve_features(study_log, conv_chunk=100_000, shuffled_chunks=True, training=True)
-    torch.testing.assert_close(shuffled, in_order)
-
-
-def test_shuffled_chunks_change_the_batch_norm_statistics_in_training_only(study_log):
-    """Small chunks of neighbouring steps are normalised by their own statistics; dealt at random, by others'."""
-    shuffled, in_order = (
-        _learning_curve_features(study_log, conv_chunk=16, shuffled_chunks=flag, training=True) for flag in (True, False)
-    )
-    assert not torch.allclose(shuffled, in_order)
-    evaluated = [_learning_curve_features(study_log, conv_chunk=16, shuffled_chunks=flag, training=False) for flag in (True, False)]
-    torch.testing.assert_close(evaluated[0], evaluated[1])
-
-
-def _running_statistics(model) -> list[torch.Tensor]:
-    return [tensor.clone() for name, tensor in model.network.tower.state_dict().items() if "running" in name]
-
-
-@pytest.mark.parametrize("precise_batch_norm", [False, True])
-def test_precise_batch_norm_statistics_come_from_the_final_weights_over_all_training_chunks(study_log, precise_batch_norm):
-    """Recomputed after the epoch they depend on the final weights only; by momentum, on whichever chunks came last."""
-    model = create_model("cakt", seed=0, precise_batch_norm=precise_batch_norm, **FAST)
-    model.fit(study_log)
-    kept = _running_statistics(model)
-    model._average_batch_norm_statistics(study_log)
-    recomputed = _running_statistics(model)
-    same = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(kept, recomputed))
-    assert same == precise_batch_norm

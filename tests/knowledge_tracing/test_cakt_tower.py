@@ -64,20 +64,3 @@ def test_training_updates_the_running_statistics_like_batch_norm():
 
     torch.testing.assert_close(first_norm.running_mean, reference.running_mean)
     torch.testing.assert_close(first_norm.running_var, reference.running_var)
-
-
-def test_averaged_running_statistics_weigh_every_update_alike():
-    torch.manual_seed(0)
-    tower = LearningCurveTower(frames=4).train()
-    first_norm = tower.blocks[0].norm1
-    reference = torch.nn.BatchNorm3d(first_norm.num_features, momentum=None)
-    tower(torch.randn(3, 4, 5, 5))
-    with tower.running_statistics_averaged():
-        for shift in (0.0, 2.0, -1.0):
-            volumes = torch.randn(6, 4, 5, 5) + shift
-            tower(volumes)
-            reference(functional.conv3d(volumes.unsqueeze(1), tower.blocks[0].conv1.weight, padding=1))
-
-    torch.testing.assert_close(first_norm.running_mean, reference.running_mean)
-    torch.testing.assert_close(first_norm.running_var, reference.running_var)
-    assert first_norm.momentum == 0.1

@@ -7,8 +7,11 @@ import pytest
 
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import FEATURE_NAMES, SECONDS_PER_DAY, HistoryFeatures, LearnerState, at_spaced_boundary
-from knowledge_tracing.fsrs_memory import replay_memory_states
+from knowledge_tracing.history.features import FEATURE_NAMES, HistoryFeatures
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import replay_memory_states
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.models.logreg import at_spaced_boundary
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,22 @@
-"""The vectorised FSRS-6 replay agrees with the ``fsrs`` package's Scheduler review for review."""
+"""The vectorised FSRS-6 replay agrees with the ``fsrs`` package's Scheduler review for review.
 
+The package is the authority for scheduling state (``history/fsrs_memory.py`` says
+why); the replay is held equal to it on generated reviews and on a real review log.
+"""
+
+import csv
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fsrs import Card, Rating, Scheduler
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, replay_memory_states
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS, forgetting_curve, replay_memory_states
 
 START = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+REAL_REVLOG = Path(__file__).resolve().parents[2] / "../shared/data/revlogs/anki_josh_2024.csv"
 
 
 def _random_reviews(rng, n_cards=6, reviews_per_card=9):
@@ -60,6 +67,22 @@ def test_replay_matches_the_fsrs_scheduler(parameters):
     rows = _random_reviews(np.random.default_rng(7))
     states = replay_memory_states(_table(rows), parameters)
     expected = _scheduler_states(rows, parameters)
+    actual = np.column_stack([states.stability, states.difficulty, states.retrievability])
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, equal_nan=True)
+
+
+def test_replay_matches_the_fsrs_scheduler_on_a_real_review_log():
+    """12,580 Anki reviews of 1,205 cards by one learner over six months (``../shared/data/revlogs``)."""
+    with REAL_REVLOG.open(newline="") as handle:
+        reviews = list(csv.DictReader(handle))
+    dense_card = {card_id: index for index, card_id in enumerate(dict.fromkeys(review["card_id"] for review in reviews))}
+    rows = sorted(
+        ((dense_card[review["card_id"]], datetime.fromisoformat(review["review_time"]), int(review["review_rating"])) for review in reviews),
+        key=lambda row: row[1],
+    )
+    assert len(rows) == 12_580
+    states = replay_memory_states(_table(rows))
+    expected = _scheduler_states(rows, DEFAULT_FSRS6_PARAMETERS)
     actual = np.column_stack([states.stability, states.difficulty, states.retrievability])
     np.testing.assert_allclose(actual, expected, rtol=1e-9, equal_nan=True)
 

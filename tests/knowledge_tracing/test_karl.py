@@ -7,11 +7,14 @@ import pytest
 import torch
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.features import LAST_TIME, SECONDS_PER_DAY, HistoryFeatures, LearnerState
+from knowledge_tracing.history.features import HistoryFeatures
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.history.update_rules import LAST_TIME
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.base import StudentModel
-from knowledge_tracing.retrieval import (
+from knowledge_tracing.history.retrieval import (
     NEIGHBOUR_FEATURES,
     SimilarityRanking,
     choose_for_candidates,
@@ -134,7 +137,7 @@ def test_batched_candidate_scoring_equals_predict_proba_on_appended_rows(table):
     state = model.learner_state(table, learner)
     now = table.time[table.learner == learner].max() + 7200.0
     items = np.arange(table.n_items)
-    outlook = model.candidate_outlook(state, items, now)
+    outlook = model.candidate_predictions(state, items, now)
     asked_now = [model.predict_proba(with_question(table, learner, item, now))[-1] for item in items]
     np.testing.assert_allclose(outlook.predicted_recall, asked_now, rtol=1e-5)
     tomorrow = now + SECONDS_PER_DAY
@@ -181,7 +184,7 @@ def test_every_outlook_of_a_loaded_model_with_active_text_and_neighbours_equals_
     tomorrow = now + SECONDS_PER_DAY
     items = np.arange(table.n_items)
 
-    outlook = model.candidate_outlook(model.learner_state(history, learner), items, now)
+    outlook = model.candidate_predictions(model.learner_state(history, learner), items, now)
 
     def last_prediction(rows):
         return model.predict_proba(rows)[-1]
@@ -215,7 +218,7 @@ def test_each_request_is_scored_with_the_embeddings_its_history_table_carries(ta
     other = table.with_embeddings(concept_embeddings(table, seed=1))
 
     in_turn = [
-        model.candidate_outlook(model.learner_state(history, learner), items, now).predicted_recall
+        model.candidate_predictions(model.learner_state(history, learner), items, now).predicted_recall
         for history in (table, other, table)
     ]
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.features import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models import create_model
 from knowledge_tracing.models.base import StudentModel
@@ -26,7 +26,7 @@ def test_logreg_beats_constant_and_round_trips(tmp_path):
     np.testing.assert_array_equal(StudentModel.load(tmp_path / "logreg.pt").predict_proba(test), predicted)
 
 
-def test_logreg_candidate_outlook_matches_appended_rows():
+def test_logreg_candidate_predictions_match_appended_rows():
     table = generate_study_log(n_learners=8, n_items=30, n_logs=800, seed=2)
     model = create_model("logreg", seed=0, c_grid=(0.01, 1.0))
     model.fit(table)
@@ -34,7 +34,7 @@ def test_logreg_candidate_outlook_matches_appended_rows():
     state = model.learner_state(table, learner)
     now = table.time[table.learner == learner].max() + 600.0
     items = np.arange(table.n_items)
-    outlook = model.candidate_outlook(state, items, now)
+    outlook = model.candidate_predictions(state, items, now)
     skipped = [model.predict_proba(with_question(table, learner, item, now + SECONDS_PER_DAY))[-1] for item in items]
     np.testing.assert_allclose(outlook.recall_if_skipped_tomorrow, skipped, rtol=1e-10)
     assert outlook.recall_if_correct_tomorrow.mean() > outlook.recall_if_wrong_tomorrow.mean()

@@ -2,7 +2,10 @@
 
 It learns something (beats the constant model's log loss on held-out learners),
 saving then loading gives identical predictions, and a prediction never depends on
-its own row's answer or on any later answer.
+its own row's answer or on any later answer. It declares what the evaluation command
+and the scheduler rely on, and a model that offers the incremental interface the
+scheduler dispatches on (``IncrementalModel``) predicts through it what it predicts
+for the same rows appended to the learner's history.
 """
 
 from dataclasses import replace
@@ -13,9 +16,10 @@ import torch
 
 from knowledge_tracing import metrics
 from knowledge_tracing.data.synthetic import generate_study_log
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import MODEL_REGISTRY, StudentModel, create_model
-from knowledge_tracing.policies.predictions import predict_candidates, recall_if_not_studied
+from knowledge_tracing.models.incremental import CandidatePredictions, IncrementalModel
+from knowledge_tracing.policies.predictions import predict_by_hypothetical_rows, predict_candidates, recall_if_not_studied
 
 # Small, quick settings per model so the whole contract runs in seconds on 2 CPU cores.
 # DKT keeps its high rate: 8 validation learners are too noisy for decay on plateau.
@@ -128,3 +132,58 @@ def test_recall_cannot_be_forecast_for_a_moment_already_past(splits, fitted):
     now = float(history.time.max())
     with pytest.raises(ValueError, match="at or after now"):
         recall_if_not_studied(fitted["hlr"], history, np.unique(history.item), now=now, at=now - 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_the_model_declares_what_evaluation_and_the_scheduler_rely_on(name, fitted):
+    model_class = MODEL_REGISTRY[name]
+    assert isinstance(model_class.requires_timestamps, bool)
+    assert isinstance(model_class.uses_validation, bool)
+    assert isinstance(model_class.reads_time, bool)
+    assert isinstance(fitted[name], IncrementalModel) == (name in {"karl", "logreg"})
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_the_incremental_interface_predicts_what_appended_rows_predict(name, splits, fitted):
+    """The scheduler's fast path (a kept learner state) predicts what the model predicts for the same rows appended.
+
+    A model without the interface is scored through the generic path; a state kept
+    answer by answer is the state built from the log.
+    """
+    model = fitted[name]
+    test = splits[2]
+    history = test.take(test.learner == 0)
+    items = np.arange(test.n_items)
+    now = float(history.time.max()) + 3_600.0
+    dispatched = predict_candidates(model, history, items, now=now)
+    assert isinstance(dispatched, CandidatePredictions)
+    if not isinstance(model, IncrementalModel):
+        generic = predict_by_hypothetical_rows(model, history, items, now=now)
+        for field_name, values in vars(generic).items():
+            np.testing.assert_array_equal(vars(dispatched)[field_name], values)
+        return
+    state = model.learner_state(history, 0)
+    fast = model.candidate_predictions(state, items, now)
+    np.testing.assert_array_equal(fast.predicted_recall, dispatched.predicted_recall)
+    # The learner's own rows with one question appended, the learner's id kept (the item statistics leave the
+    # learner's own training answers out, so a renumbered copy would be another learner).
+    asked = [items[::7], now, fast.predicted_recall[::7]], [items[::7], now + SECONDS_PER_DAY, fast.recall_if_skipped_tomorrow[::7]]
+    for asked_items, at, predicted in asked:
+        appended = [model.predict_proba(_with_question(history, int(item), at))[-1] for item in asked_items]
+        np.testing.assert_allclose(predicted, appended, rtol=1e-5)
+    np.testing.assert_allclose(model.recall_at(state, items, now), fast.predicted_recall, rtol=1e-6)  # float32 network
+
+    earlier = history.take(np.arange(len(history)) < len(history) - 5)
+    kept = model.learner_state(earlier, 0)
+    for row in range(len(history) - 5, len(history)):
+        kept.record(int(history.item[row]), float(history.time[row]), int(history.outcome[row]), int(history.grade[row]),
+                    float(history.duration_ms[row]))
+    for field_name, values in vars(model.candidate_predictions(kept, items, now)).items():
+        np.testing.assert_allclose(values, vars(fast)[field_name], rtol=1e-6)
+
+
+def _with_question(history, item: int, at: float):
+    """The learner's rows, then a question about ``item`` at ``at`` (its answer is never read)."""
+    extra = {"learner": 0, "item": item, "time": at, "outcome": 0, "grade": 0, "duration_ms": np.nan, "concept": item}
+    return replace(history, **{name: np.r_[getattr(history, name), value] for name, value in extra.items()})
+

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import create_model
 from knowledge_tracing.policies import Candidates, create_policy
 from knowledge_tracing.policies.intervals import INTERVAL_GRID_SECONDS, due_intervals_from_curves, model_due_times

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge_tracing.cli import main
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.fsrs_memory import SECONDS_PER_DAY
+from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import create_model
 from knowledge_tracing.policies import create_policy
 from knowledge_tracing.policies.predictions import predict_by_hypothetical_rows

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from fsrs import Scheduler
 
-from knowledge_tracing.fsrs_memory import DEFAULT_FSRS6_PARAMETERS
+from knowledge_tracing.history.fsrs_memory import DEFAULT_FSRS6_PARAMETERS
 from knowledge_tracing.simulation.workload import TARGET_RETENTIONS, interval_days, replicates_for, workload_by_retention
 
 

@@ -15,8 +15,9 @@ from apps.modeling.scopes import Scope
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.models import CardState, StudyLog
 from apps.study.selectors import start_of_day
-from apps.study.student_model import HISTORY_COLUMNS, active_model
-from knowledge_tracing.fsrs_memory import forgetting_curve
+from apps.study.student_model import active_model
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
+from knowledge_tracing.history.fsrs_memory import forgetting_curve
 
 from .conftest import study_days
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def _forecast_by_the_model(learner, deck, at) -> dict[int, float]:
     """What the served model predicts for each studied card asked at ``at``: its history and one more row, through predict_proba."""
     served = active_model(deck=deck, kind=None, learner=learner)
-    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*HISTORY_COLUMNS))
+    rows = list(StudyLog.objects.live().filter(learner=learner, deck=deck).order_by("answered_at", "id").values_list(*STUDY_ROW_COLUMNS))
     forecast = {}
     for card_id in CardState.objects.filter(learner=learner, deck=deck).values_list("card_id", flat=True):
         table = served.table_builder([*rows, (learner.pk, card_id, at, False, 0, 4000)], [card_id])

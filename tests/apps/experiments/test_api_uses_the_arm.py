@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from apps.study.candidate_predictions import table_with_local_ids
 from apps.study.models import ShownCard, StudyLog
-from apps.study.student_model import HISTORY_COLUMNS
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
 from knowledge_tracing.policies.predictions import predict_by_hypothetical_rows
 
 ANSWERS_URL = "/api/v1/answers"
@@ -55,7 +55,7 @@ def test_a_delta_arm_logs_the_served_models_prediction_of_the_chosen_card(
     record = ShownCard.objects.get(uuid=shown["shown_id"])
     # The logged recall is the model's prediction for that card given the learner's three answers,
     # checked here through the library's generic (row-by-row) prediction path.
-    rows = list(StudyLog.objects.filter(learner=learner).order_by("answered_at").values_list(*HISTORY_COLUMNS))
+    rows = list(StudyLog.objects.filter(learner=learner).order_by("answered_at").values_list(*STUDY_ROW_COLUMNS))
     history = table_with_local_ids(rows, list(public_deck.cards.values_list("id", flat=True)))
     item = history.item_keys.index(record.card_id)
     expected = predict_by_hypothetical_rows(served_model.model, history, np.array([item]), now=record.shown_at.timestamp())

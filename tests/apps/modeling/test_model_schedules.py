@@ -1,7 +1,8 @@
 """A new learner with KARL served is scheduled by it: the card chosen, the grade buttons and the stored due dates.
 
 KARL is trained here on simulated learners' logs and promoted (served), under the
-default policy (``delta``, model-driven). The showings say in words what chose each
+model-driven policy ``delta`` (``MNEMO_DEFAULT_POLICY=delta``; the shipped default is
+FSRS due order, which a served model does not change). The showings say in words what chose each
 card on the study page, History and the admin; when KARL's scoring is broken
 (a fine-tuned encoder, which scores tables and refuses candidates) the learner gets
 FSRS due order, FSRS intervals, and the words say the model failed and why.
@@ -38,12 +39,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def karl_served(seeded_deck, settings) -> ModelVersion:
+def karl_trained(seeded_deck, settings) -> ModelVersion:
     settings.MNEMO_PROMOTION_MAX_ECE = 1.0
     run = training_run_create(kind="karl", scope=Scope(), trigger=TrainingRun.Trigger.COMMAND, hyperparameters=dict(SMALL_KARL))
     version = training_run_execute(run_id=run.pk).version
     assert version.is_active
     return version
+
+
+@pytest.fixture
+def karl_served(karl_trained, settings) -> ModelVersion:
+    """KARL served, and the model-driven policy (``delta``) configured as the default."""
+    settings.MNEMO_DEFAULT_POLICY = "delta"
+    return karl_trained
 
 
 def _answer(learner, deck, grade, *, now) -> ShownCard:
@@ -56,7 +64,23 @@ def _answer(learner, deck, grade, *, now) -> ShownCard:
 
 
 def _break_candidate_scoring(model) -> None:
-    model.tuned_text_embeddings = np.zeros((1, 1), np.float32)
+    """No short-gap threshold: the model loads, then telling spaced reviews from the rest fails when it scores."""
+    model.hyperparameters["short_gap_hours"] = None
+
+
+def test_by_default_fsrs_chooses_and_schedules_and_the_served_model_only_predicts(karl_trained, seeded_deck, other_learner, web_client_for):
+    client = web_client_for(other_learner)
+    session_url = client.post(reverse("study:session_start", kwargs={"deck_uuid": seeded_deck.uuid})).url
+    page = client.get(session_url + "?reveal=1").content.decode()
+    shown = ShownCard.objects.get(learner=other_learner, answered=False)
+
+    assert (shown.policy, shown.model_version, shown.fallback_reason) == ("fsrs", karl_trained.label, "")
+    assert shown.predicted_recall is not None
+    assert shown.chosen_by == f"FSRS due order, target 90% (model {karl_trained.label} predicts, does not choose)"
+    assert f"Chosen by: {shown.chosen_by}" in page
+    assert shown.card_id == seeded_deck.cards.order_by("id").first().pk  # FSRS due order: the deck's first new card
+    schedule = grade_schedule(shown=shown, state=None, now=timezone.now(), learner_settings=learner_settings_get_or_create(user=other_learner))
+    assert schedule.source == FSRS_SOURCE
 
 
 def test_karl_chooses_the_cards_and_sets_their_due_dates(karl_served, seeded_deck, other_learner):
@@ -127,8 +151,8 @@ def test_with_karls_scoring_broken_fsrs_chooses_and_schedules_and_says_why(
     shown = ShownCard.objects.get(learner=other_learner, answered=False)
 
     assert shown.policy == "fsrs" and shown.model_version == karl_served.label
-    assert shown.fallback_reason.startswith("RuntimeError")
-    assert "Chosen by: FSRS due order: the model failed (RuntimeError: karl: a model with a fine-tuned encoder" in page
+    assert shown.fallback_reason.startswith("TypeError")
+    assert "Chosen by: FSRS due order: the model failed (TypeError: " in page
     assert shown.card_id == seeded_deck.cards.order_by("id").first().pk  # FSRS due order: the deck's first new card
     fsrs = grade_schedule(shown=shown, state=None, now=timezone.now(), learner_settings=learner_settings_get_or_create(user=other_learner))
     assert fsrs.source == FSRS_SOURCE
@@ -138,7 +162,7 @@ def test_with_karls_scoring_broken_fsrs_chooses_and_schedules_and_says_why(
     log = StudyLog.objects.get(learner=other_learner)
     state = CardState.objects.get(learner=other_learner, card=shown.card)
     assert interval_words((state.due_at - log.answered_at).total_seconds()) == interval_words((fsrs.due_at[3] - timezone.now()).total_seconds())
-    assert "FSRS due order: the model failed (RuntimeError" in client.get(reverse("study:history")).content.decode()
+    assert "FSRS due order: the model failed (TypeError" in client.get(reverse("study:history")).content.decode()
     assert scoring_failures_expected
 
 

@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, study_log_table
+from apps.modeling.datasets import Vocabulary, study_log_table
 from apps.modeling.models import MODEL_KINDS, TrainingRun
 from apps.modeling.promotion import model_version_promote
 from apps.modeling.scopes import Scope
 from apps.modeling.serving import loaded_version
 from apps.modeling.training import training_run_create, training_run_execute
 from apps.study.models import ShownCard, StudyLog, StudySession
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_the_recall_logged_at_show_time_is_what_the_library_predicts_offline(
     _, model, vocabulary = loaded_version(version.pk, version.checksum)
     logs = list(StudyLog.objects.filter(learner=learner).order_by("answered_at", "id"))
     assert len(logs) == 20 and all(log.model_version == version.label for log in logs)
-    rows = [tuple(getattr(log, column) for column in LOG_COLUMNS) for log in logs]
+    rows = list(StudyLog.objects.filter(learner=learner).order_by("answered_at", "id").values_list(*STUDY_ROW_COLUMNS))
     for position, log in enumerate(logs):
         # The learner's earlier rows, then the shown card asked at the moment it was shown.
         asked = (learner.pk, log.card_id, log.shown_at, 0, 0, None)

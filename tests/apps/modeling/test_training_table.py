@@ -11,12 +11,13 @@ import pytest
 from django.utils import timezone
 
 from apps.modeling import table_cache
-from apps.modeling.datasets import LOG_COLUMNS, Vocabulary, scope_logs, study_log_table, study_log_table_of_columns
+from apps.modeling.datasets import Vocabulary, scope_logs, study_log_table, study_log_table_of_columns
 from apps.modeling.log_columns import log_columns_read
 from apps.modeling.scopes import Scope
 from apps.privacy.erasure import account_erase
 from apps.privacy.models import AccountDeletion
 from apps.study.models import StudyLog, StudyLogUndo
+from knowledge_tracing.data.columns import STUDY_ROW_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def cache_in_tmp(settings, tmp_path):
 
 def _row_table(scope, vocabulary=None):
     """The table as training built it before columns: every row a tuple, oldest first."""
-    rows = list(scope_logs(scope).values_list(*LOG_COLUMNS))
+    rows = list(scope_logs(scope).values_list(*STUDY_ROW_COLUMNS))
     return study_log_table(rows, vocabulary=vocabulary or Vocabulary())
 
 

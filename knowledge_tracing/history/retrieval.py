@@ -30,7 +30,9 @@ import torch
 from scipy.special import expit
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.features import LAST_TIME, PAIR_FEATURES, LearnerState, pair_features
+from knowledge_tracing.history.features import PAIR_FEATURES, pair_features
+from knowledge_tracing.history.learner_state import LearnerState
+from knowledge_tracing.history.update_rules import LAST_TIME
 
 NEIGHBOUR_FEATURES = (
     "pair_last_correct",

@@ -9,9 +9,20 @@ forget updates otherwise, and the power forgetting curve with the trainable deca
 ``w[20]``. Elapsed time is counted in whole days (``floor(seconds / 86400)``), as the
 ``fsrs`` package does, so the replay matches its ``Scheduler`` review for review.
 
-Rows are processed pair-parallel: all pairs' first reviews in one vector step, then
-all second reviews, and so on, so the Python loop runs once per review *rank*, not
-once per row.
+Rows are processed pair-parallel (``pairs.PairRanks``): all pairs' first reviews in
+one vector step, then all second reviews, and so on, so the Python loop runs once per
+review *rank*, not once per row.
+
+Which FSRS is the authority. The scheduling state a learner sees (a card's due date,
+its stability and difficulty in ``CardState``) is computed by the ``fsrs`` package
+(``apps/study/fsrs_state.py``, and the simulator's scheduler): it is Anki's reference
+implementation of the scheduler, learning steps and fuzz included, and what a learner
+moving from Anki expects. This module is the package's memory model rewritten to run
+over a whole table at once (models, features and dashboards read every row's state,
+which the package's one-card-at-a-time ``Scheduler`` would make slow); it is held equal
+to the package review for review on real review histories
+(``tests/knowledge_tracing/test_fsrs_memory.py``), so where the two disagree the package
+is right and this module has a bug.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ import numpy as np
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from knowledge_tracing.data.table import StudyLogTable
-from knowledge_tracing.pair_history import pair_keys
+from knowledge_tracing.history.pairs import PairRanks, pair_keys
 
 SECONDS_PER_DAY = 86_400.0
 STABILITY_MIN = 0.001
@@ -62,12 +73,17 @@ def forgetting_curve(elapsed_days, stability, decay: float):
     return (1.0 + factor * np.asarray(elapsed_days) / np.asarray(stability)) ** -decay
 
 
-def grades_of(table: StudyLogTable) -> np.ndarray:
-    """The table's 1-4 grades; rows without a grade (0) count as Good if recalled, else Again."""
-    grade = table.grade.astype(np.int64)
+def known_grades(outcome, grade) -> np.ndarray:
+    """1-4 grades; an unknown grade (0) counts as Good (3) if recalled, else Again (1)."""
+    grade = np.array(grade, dtype=np.int64)
     missing = grade == 0
-    grade[missing] = np.where(table.outcome[missing] > 0, 3, 1)
+    grade[missing] = np.where(np.asarray(outcome)[missing] > 0, 3, 1)
     return grade
+
+
+def grades_of(table: StudyLogTable) -> np.ndarray:
+    """The table's 1-4 grades (``known_grades`` of its outcomes and grades)."""
+    return known_grades(table.outcome, table.grade)
 
 
 def replay_memory_states(table: StudyLogTable, parameters=DEFAULT_FSRS6_PARAMETERS) -> MemoryStates:
@@ -84,13 +100,10 @@ def replay_pairs(pair: np.ndarray, time_seconds: np.ndarray, grade: np.ndarray, 
     if w.shape != (21,):
         raise ValueError(f"FSRS-6 needs 21 parameters, got {w.shape[0] if w.ndim == 1 else w.shape}")
     n = len(pair)
-    order = np.argsort(pair, kind="stable")
-    sorted_pair = pair[order]
-    is_first = np.r_[True, sorted_pair[1:] != sorted_pair[:-1]] if n else np.zeros(0, bool)
-    group_start = np.maximum.accumulate(np.where(is_first, np.arange(n), 0)) if n else np.zeros(0, np.int64)
-    rank = np.arange(n) - group_start
-    time_sorted = np.asarray(time_seconds, dtype=np.float64)[order]
-    grade_sorted = np.asarray(grade, dtype=np.int64)[order]
+    ranks = PairRanks.of(pair)
+    previous_row = ranks.previous_row()
+    time_seconds = np.asarray(time_seconds, dtype=np.float64)
+    grade = np.asarray(grade, dtype=np.int64)
 
     stability_before = np.full(n, np.nan)
     difficulty_before = np.full(n, np.nan)
@@ -99,35 +112,29 @@ def replay_pairs(pair: np.ndarray, time_seconds: np.ndarray, grade: np.ndarray, 
     stability_after = np.empty(n)
     difficulty_after = np.empty(n)
 
-    rows_by_rank = np.argsort(rank, kind="stable")
-    rank_bounds = np.searchsorted(rank[rows_by_rank], np.arange((rank.max() + 2) if n else 1))
-    first_rows = rows_by_rank[rank_bounds[0] : rank_bounds[1]] if n else np.zeros(0, np.int64)
-    first_grade = grade_sorted[first_rows]
-    stability_after[first_rows] = np.clip(w[first_grade - 1], STABILITY_MIN, STABILITY_MAX)
-    difficulty_after[first_rows] = _clip_difficulty(_initial_difficulty(w, first_grade))
-
-    for r in range(1, len(rank_bounds) - 1):
-        rows = rows_by_rank[rank_bounds[r] : rank_bounds[r + 1]]
-        previous = rows - 1
+    for r, rows in enumerate(ranks.by_rank()):
+        if r == 0:
+            stability_after[rows] = np.clip(w[grade[rows] - 1], STABILITY_MIN, STABILITY_MAX)
+            difficulty_after[rows] = _clip_difficulty(_initial_difficulty(w, grade[rows]))
+            continue
+        previous = previous_row[rows]
         stability = stability_after[previous]
         difficulty = difficulty_after[previous]
-        elapsed = np.floor((time_sorted[rows] - time_sorted[previous]) / SECONDS_PER_DAY)
+        elapsed = np.floor((time_seconds[rows] - time_seconds[previous]) / SECONDS_PER_DAY)
         elapsed = np.maximum(elapsed, 0.0)
         retrievability = forgetting_curve(elapsed, stability, w[20])
         stability_before[rows] = stability
         difficulty_before[rows] = difficulty
         retrievability_before[rows] = retrievability
         elapsed_before[rows] = elapsed
-        stability_after[rows], difficulty_after[rows] = _review(w, stability, difficulty, elapsed, grade_sorted[rows])
+        stability_after[rows], difficulty_after[rows] = _review(w, stability, difficulty, elapsed, grade[rows])
 
-    unsort = np.empty(n, dtype=np.int64)
-    unsort[order] = np.arange(n)
     return MemoryStates(
-        stability=stability_before[unsort],
-        difficulty=difficulty_before[unsort],
-        retrievability=retrievability_before[unsort],
-        elapsed_days=elapsed_before[unsort],
-        review_count=rank[unsort].astype(np.int64),
+        stability=stability_before,
+        difficulty=difficulty_before,
+        retrievability=retrievability_before,
+        elapsed_days=elapsed_before,
+        review_count=ranks.rank,
     )
 
 

@@ -1,0 +1,144 @@
+"""The linear pieces that logistic regression and KARL share: feature standardising and the regularised logit.
+
+``Standardiser`` clips each feature to its training range, centres and scales it;
+``RegularisedLogit`` is an L2 logistic regression with sign-constrained clock weights
+whose C is chosen on validation rows. ``logreg`` is two of them (one per regime), and
+KARL starts its linear paths from them (``karl._warm_start_linear``); one definition
+keeps the two models' linear parts the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.metrics import log_loss
+
+from knowledge_tracing.history.features import CLOCK_FEATURE_DIRECTIONS, FEATURE_NAMES
+
+
+class Standardiser:
+    """Feature-wise clipping to the training range, centring and scaling, fitted on training rows.
+
+    Values are first clipped to the range the training rows spanned, so a model asked
+    about inputs it never saw (gaps of seconds or of a year when it learned from
+    day-spaced logs, a learner back after months) answers as at the nearest edge of
+    its experience instead of extending a linear or ReLU response without bound.
+    Constant columns keep scale 1.
+    """
+
+    def __init__(self, width: int = len(FEATURE_NAMES)) -> None:
+        self.mean, self.scale = np.zeros(width), np.ones(width)
+        self.low, self.high = np.full(width, -np.inf), np.full(width, np.inf)
+
+    def fit(self, features: np.ndarray) -> "Standardiser":
+        if len(features) == 0:
+            return self
+        self.mean = features.mean(axis=0)
+        deviation = features.std(axis=0)
+        self.scale = np.where(deviation > 1e-9, deviation, 1.0)
+        self.low, self.high = features.min(axis=0), features.max(axis=0)
+        return self
+
+    def __call__(self, features: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        """Standardised ``features`` (..., the feature columns ``columns``)."""
+        clipped = np.clip(features, self.low[columns], self.high[columns])
+        return (clipped - self.mean[columns]) / self.scale[columns]
+
+    def state(self) -> dict:
+        return {name: torch.as_tensor(getattr(self, name)) for name in ("mean", "scale", "low", "high")}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Standardiser":
+        """Inverse of ``state``; artifacts saved before clipping have no range and are not clipped."""
+        standardiser = cls(len(state["mean"]))
+        for name in ("mean", "scale", "low", "high"):
+            if name in state:
+                setattr(standardiser, name, np.asarray(state[name], dtype=np.float64))
+        return standardiser
+
+
+def _monotone_weight_bounds() -> list[tuple[float | None, float | None]]:
+    """Per feature, the weights allowed: recall may not rise as a clock feature moves with time."""
+    allowed = {1: (None, 0.0), -1: (0.0, None)}
+    return [allowed.get(CLOCK_FEATURE_DIRECTIONS.get(name), (None, None)) for name in FEATURE_NAMES]
+
+
+class RegularisedLogit:
+    """One standardised L2 logistic regression whose C is chosen on validation rows.
+
+    The weights of the features that read the clock (``CLOCK_FEATURE_DIRECTIONS``)
+    are sign-constrained, so that a pair's predicted recall never rises as time passes
+    without study; standardising and clipping keep each feature's order, so the
+    constraint holds on raw features too. scikit-learn's logistic regression takes no
+    bounds, so the same objective (log loss plus ||w||^2 / 2C, intercept free) is
+    minimised by scipy's bounded L-BFGS. ``extra_bounds`` gives the allowed weights of
+    columns a caller appends after the history features (KARL's transfer, at least 0).
+    """
+
+    def __init__(self, extra_bounds: tuple[tuple[float | None, float | None], ...] = ()) -> None:
+        self.bounds = _monotone_weight_bounds() + list(extra_bounds)
+        self.standardiser = Standardiser(len(self.bounds))
+        self.weights = np.zeros(len(self.bounds))
+        self.bias = 0.0
+
+    def fit(self, x_train, y_train, x_valid, y_valid, c_grid, *, refit_on_validation: bool = True) -> list[dict]:
+        """Try each C on the validation rows, then fit with the best; the trials.
+
+        The final fit is on training and validation rows together, or, with
+        ``refit_on_validation=False``, on training rows only, so that the validation
+        rows can still judge the fit against another model (KARL's warm start).
+        """
+        x_all, y_all = np.concatenate([x_train, x_valid]), np.concatenate([y_train, y_valid])
+        if not refit_on_validation:
+            x_all, y_all = x_train, y_train
+        if len(np.unique(y_all)) < 2:
+            self.bias = float(np.log((y_all.mean() + 1e-3) / (1.0 - y_all.mean() + 1e-3))) if len(y_all) else 0.0
+            return []
+        trials = []
+        if len(np.unique(y_train)) == 2 and len(y_valid):
+            self.standardiser.fit(x_train)
+            for c in c_grid:
+                weights, bias = _bounded_logit(self.standardiser(x_train), y_train, c, self.bounds)
+                predicted = expit(self.standardiser(x_valid) @ weights + bias)
+                trials.append({"C": c, "valid_log_loss": float(log_loss(y_valid, predicted, labels=[0, 1]))})
+        best_c = min(trials, key=lambda trial: trial["valid_log_loss"])["C"] if trials else min(c_grid)
+        self.standardiser.fit(x_all)
+        self.weights, self.bias = _bounded_logit(self.standardiser(x_all), y_all, best_c, self.bounds)
+        return trials
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return expit(self.standardiser(features) @ self.weights + self.bias)
+
+    def state(self) -> dict:
+        return {
+            **self.standardiser.state(),
+            "weights": torch.as_tensor(self.weights),
+            "bias": self.bias,
+        }
+
+    def restore(self, state: dict) -> None:
+        self.standardiser = Standardiser.from_state({name: state[name].numpy() for name in ("mean", "scale", "low", "high") if name in state})
+        self.weights = state["weights"].numpy()
+        self.bias = float(state["bias"])
+
+
+def _bounded_logit(x: np.ndarray, y: np.ndarray, c: float, bounds: list) -> tuple[np.ndarray, float]:
+    """Weights and intercept minimising mean log loss + ||w||^2 / (2 C n), within ``bounds`` (one per column)."""
+    n, width = x.shape
+    target = np.asarray(y, dtype=np.float64)
+
+    def objective(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, bias = parameters[:width], parameters[width]
+        logit = x @ weights + bias
+        loss = np.mean(np.logaddexp(0.0, logit) - target * logit) + weights @ weights / (2.0 * c * n)
+        residual = (expit(logit) - target) / n
+        gradient = np.append(x.T @ residual + weights / (c * n), residual.sum())
+        return float(loss), gradient
+
+    fitted = minimize(
+        objective, np.zeros(width + 1), jac=True, method="L-BFGS-B",
+        bounds=bounds + [(None, None)], options={"maxiter": 2000},
+    )
+    return fitted.x[:width].copy(), float(fitted.x[width])
