@@ -26,7 +26,6 @@ per-part results live in the database, not in a result backend).
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from pathlib import Path
@@ -37,6 +36,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from apps.leases import Lease, LeaseLost
+from apps.modeling.array_files import arrays_load, arrays_store
 from apps.modeling.datasets import TimeSplit, Vocabulary, split_by_time
 from apps.modeling.models import TrainingPart, TrainingRun
 from apps.modeling.training import ProgressRecorder, attempt_outcome_recorded, run_fail, training_device, training_run_store
@@ -57,7 +57,7 @@ def training_fanout_start(*, run: TrainingRun, lease: Lease, model, split: TimeS
     """Hand the run's per-learner fitting to the workers in parts; False (fit here) when it has one part or is not per learner."""
     if not isinstance(model, PerLearnerFit) or not model.fits_per_learner:
         return False
-    keys = [str(split.train.learner_keys[learner]) for learner in np.unique(split.train.learner)]
+    keys = _training_learner_keys(split)
     size = settings.MNEMO_TRAINING_PART_LEARNERS
     groups = [keys[start:start + size] for start in range(0, len(keys), size)]
     if len(groups) < 2:
@@ -196,7 +196,7 @@ def training_run_finish(*, run_id: int, attempt: int) -> TrainingRun:
         split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
         parts = list(TrainingPart.objects.filter(run=run, run_attempt=attempt))
         parameters = {key: value for part in parts for key, value in part.parameters.items()}
-        expected = {str(split.train.learner_keys[learner]) for learner in np.unique(split.train.learner)}
+        expected = set(_training_learner_keys(split))
         if any(part.status != TrainingPart.Status.SUCCEEDED for part in parts) or set(parameters) != expected:
             raise RuntimeError(
                 f"{len(parameters)} of {len(expected)} learners were fitted by the parts; no version is made from part of the data"
@@ -208,6 +208,11 @@ def training_run_finish(*, run_id: int, attempt: int) -> TrainingRun:
     return TrainingRun.objects.get(pk=run_id)
 
 
+def _training_learner_keys(split: TimeSplit) -> list[str]:
+    """The keys of the learners with training rows: what the parts share out, and what they must cover together."""
+    return [str(split.train.learner_keys[learner]) for learner in np.unique(split.train.learner)]
+
+
 def _parts_directory() -> Path:
     return Path(settings.MEDIA_ROOT) / PARTS_FOLDER
 
@@ -217,20 +222,12 @@ def _table_path(run: TrainingRun, attempt: int) -> Path:
 
 
 def _table_write(path: Path, table: StudyLogTable, vocabulary: Vocabulary) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    keys = {"learner_keys": list(table.learner_keys), "item_keys": list(table.item_keys), "vocabulary": vocabulary.to_json()}
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("wb") as stream:
-        np.savez(stream, keys=np.array(json.dumps(keys)), **{name: getattr(table, name) for name in TABLE_ARRAYS})
-    temporary.replace(path)
+    meta = {"learner_keys": list(table.learner_keys), "item_keys": list(table.item_keys), "vocabulary": vocabulary.to_json()}
+    arrays_store(path, meta=meta, arrays={name: getattr(table, name) for name in TABLE_ARRAYS})
 
 
 def _table_read(path: Path) -> tuple[StudyLogTable, Vocabulary]:
     """The table the claiming attempt built, exactly (rows already sorted), and its vocabulary."""
-    with np.load(path, allow_pickle=False) as stored:
-        keys = json.loads(str(stored["keys"]))
-        table = StudyLogTable(
-            **{name: stored[name] for name in TABLE_ARRAYS},
-            learner_keys=tuple(keys["learner_keys"]), item_keys=tuple(keys["item_keys"]),
-        )
-    return table, Vocabulary.from_json(keys["vocabulary"])
+    arrays, meta = arrays_load(path, TABLE_ARRAYS)
+    table = StudyLogTable(**arrays, learner_keys=tuple(meta["learner_keys"]), item_keys=tuple(meta["item_keys"]))
+    return table, Vocabulary.from_json(meta["vocabulary"])

@@ -16,16 +16,13 @@ read again in full. Erasing an account also deletes every cached table at once
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, Sum
 
+from apps.modeling.array_files import arrays_load, arrays_store
 from apps.modeling.log_columns import LOG_FIELDS, LogColumns, log_columns_read
 from apps.study.models import StudyLog
 
@@ -49,10 +46,13 @@ def _cache_path(scope_key: str) -> Path:
     return cache_directory() / f"{scope_key.replace(':', '-')}.npz"
 
 
+def _newest_uuid(max_id: int) -> str:
+    return str(StudyLog.objects.filter(id=max_id).values_list("log_uuid", flat=True).first())
+
+
 def _fingerprint(logs, max_id: int) -> dict:
     figures = logs.filter(id__lte=max_id).order_by().aggregate(count=Count("id"), id_sum=Sum("id"))
-    newest = StudyLog.objects.filter(id=max_id).values_list("log_uuid", flat=True).first()
-    return {"count": figures["count"], "id_sum": int(figures["id_sum"] or 0), "newest": str(newest)}
+    return {"count": figures["count"], "id_sum": int(figures["id_sum"] or 0), "newest": _newest_uuid(max_id)}
 
 
 def scope_columns(scope_key: str, logs) -> CachedColumns:
@@ -72,31 +72,17 @@ def scope_columns(scope_key: str, logs) -> CachedColumns:
 
 
 def _read(scope_key: str) -> tuple[LogColumns, dict] | None:
-    path = _cache_path(scope_key)
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            meta = json.loads(str(stored["meta"]))
-            columns = LogColumns(**{name: stored[name] for name in LOG_FIELDS})
+        arrays, meta = arrays_load(_cache_path(scope_key), LOG_FIELDS)
     except (OSError, KeyError, ValueError):  # absent, half-written by a killed process, or of an older layout
         return None
-    return columns, meta
+    return LogColumns(**arrays), meta
 
 
 def _write(scope_key: str, columns: LogColumns) -> None:
-    """Store atomically (a temporary file renamed over the old one), so a concurrent reader sees one whole table."""
     max_id = int(columns.id.max()) if len(columns) else 0
-    newest = StudyLog.objects.filter(id=max_id).values_list("log_uuid", flat=True).first()
-    meta = {"max_id": max_id, "fingerprint": {"count": len(columns), "id_sum": int(columns.id.sum()), "newest": str(newest)}}
-    folder = cache_directory()
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, meta=np.array(json.dumps(meta)), **columns.as_arrays())
-        os.replace(temporary, _cache_path(scope_key))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    fingerprint = {"count": len(columns), "id_sum": int(columns.id.sum()), "newest": _newest_uuid(max_id)}
+    arrays_store(_cache_path(scope_key), meta={"max_id": max_id, "fingerprint": fingerprint}, arrays=columns.as_arrays())
 
 
 def training_tables_forget() -> int:
