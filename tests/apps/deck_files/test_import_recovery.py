@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.cards.models import Deck, DeckImport
-from apps.cards import services
-from apps.cards.services import deck_import_create, deck_import_run, deck_imports_recover_stale
-from apps.cards.tasks import run_deck_import
+from apps.deck_io import services
+from apps.deck_io.services import deck_import_create, deck_import_run, deck_imports_recover_stale
+from apps.deck_io.tasks import run_deck_import
 from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
 from tests.apps.lease_takeover import OTHER_WORKER, another_worker_takes_over
