@@ -79,3 +79,10 @@ def test_an_import_that_loses_its_lease_midway_writes_no_deck_leaves_the_upload_
     assert not Deck.objects.exists()
     assert queued_import.upload.storage.exists(queued_import.upload.name)
     assert f"deck import {queued_import.pk} attempt 1 lost its lease; stopping" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["apps.cards.tasks.run_deck_import", "apps.cards.tasks.recover_stale_deck_imports"])
+def test_the_tasks_keep_the_names_they_had_in_cards(name):
+    """Outbox rows, broker messages and beat's database schedule written before deck import moved to ``deck_io`` name them so."""
+    current_app.loader.import_default_modules()  # what a worker does at start: every app's tasks.py
+    assert current_app.tasks[name].__module__ == "apps.deck_io.tasks"
