@@ -68,7 +68,7 @@ from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
-from knowledge_tracing.models.karl_inputs import RowInputs, text_table
+from knowledge_tracing.models.karl_inputs import RowInputs, float32_by_chunks, text_table
 from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
 from knowledge_tracing.models.linear import RegularisedLogit, Standardiser
 
@@ -117,16 +117,20 @@ class KarlModel(HistoryFeatureModel):
 
     def _inputs(self, features, items, neighbours: Neighbours, embeddings) -> RowInputs:
         """The network's inputs; the text path reads the table's embeddings of the rows' cards, or none (width 0)."""
-        standardised_neighbours = self.neighbour_standardiser(neighbours.features)
         spaced = self._spaced(features)
+        valid = neighbours.valid
         return RowInputs({
-            "features": torch.as_tensor(self.standardiser(features, spaced), dtype=torch.float32),
+            "features": float32_by_chunks(len(features), lambda rows: self.standardiser(features[rows], spaced[rows])),
             "spaced": torch.as_tensor(spaced),
             "item": torch.as_tensor(items, dtype=torch.int64),
-            "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
+            "neighbour_features": float32_by_chunks(
+                len(features), lambda rows: self.neighbour_standardiser(neighbours.features[rows]) * valid[rows, :, None]
+            ),
             "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
-            "valid": torch.as_tensor(neighbours.valid),
-            "neighbour_recall": torch.as_tensor(neighbour_recall(neighbours.features) * neighbours.valid, dtype=torch.float32),
+            "valid": torch.as_tensor(valid),
+            "neighbour_recall": float32_by_chunks(
+                len(features), lambda rows: neighbour_recall(neighbours.features[rows]) * valid[rows]
+            ),
         }, text_table(embeddings, items))
 
     def _spaced(self, features: np.ndarray) -> np.ndarray:

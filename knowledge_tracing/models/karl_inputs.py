@@ -6,7 +6,10 @@ million logs, and again for each training and validation copy), nearly all of KA
 memory. Here the rows keep only their card's index, and the embeddings of a batch or
 a chunk of rows are gathered when the network reads them (``network_arguments``), so
 memory beyond the per-row features stays one card table. Passes over every row
-(validation, scoring) go in chunks (``logits``) for the same reason.
+(validation, scoring) go in chunks (``logits``) for the same reason, and so does the
+standardising of the float64 features into float32 inputs (``float32_by_chunks``):
+done on all rows at once, its clipped, centred and per-regime copies were several
+float64 matrices of rows x features at the same time.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 8_192  # a chunk of 384-wide embeddings is 12.6 MB of float32
 
 
 @dataclass
@@ -48,6 +51,18 @@ class RowInputs:
             network(**self.take(torch.arange(start, min(start + CHUNK_ROWS, len(self)))).network_arguments())
             for start in range(0, len(self), CHUNK_ROWS)
         ]) if len(self) else torch.zeros(0)
+
+
+def float32_by_chunks(n_rows: int, compute) -> torch.Tensor:
+    """``compute(rows)`` (a slice of rows, giving an array for those rows) over every row, stacked as float32.
+
+    Only one chunk's float64 temporaries exist at a time.
+    """
+    parts = [
+        torch.as_tensor(compute(slice(start, start + CHUNK_ROWS)), dtype=torch.float32)
+        for start in range(0, n_rows, CHUNK_ROWS)
+    ]
+    return torch.cat(parts) if parts else torch.as_tensor(compute(slice(0, 0)), dtype=torch.float32)
 
 
 def text_table(embeddings: np.ndarray | None, items: np.ndarray) -> torch.Tensor:
