@@ -52,7 +52,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from apps.cards.models import Deck  # noqa: E402
 from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
@@ -70,6 +70,8 @@ DEFAULT_CAKT_EPOCHS = 1
 
 
 def fresh_database() -> None:
+    """An empty, migrated bench database; the open connection is closed first, so it cannot go on with the old file."""
+    connection.close()
     database = Path(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
     if os.environ["DATABASE_URL"].startswith("sqlite:///") and database.exists():
         database.unlink()
