@@ -107,12 +107,19 @@ def studied_card_mastery(*, learner, deck: Deck, now: datetime, at: datetime) ->
 
 
 def studied_card_masteries(*, learners, deck: Deck, now: datetime, at: datetime) -> dict[int, StudiedCardMastery]:
-    """``studied_card_mastery`` of each of ``learners`` (by id), their card states read in one query.
+    """``studied_card_mastery`` of each of ``learners`` (by id), ``MASTERY_CHUNK`` learners at a time.
 
-    Learners served by the same model are scored a chunk at a time (``MASTERY_CHUNK``):
-    one read of the chunk's live logs, one table, then each learner's forecast from it;
-    without a served model, the FSRS forgetting curve of every card at once.
+    A chunk's card states are read in one query; its learners served by the same model
+    are scored from one read of their live logs and one table (``recall_of_learners``),
+    those served by none on the FSRS forgetting curve of all their cards at once.
     """
+    studied = {}
+    for start in range(0, len(learners), MASTERY_CHUNK):
+        studied |= _chunk_masteries(learners[start:start + MASTERY_CHUNK], deck=deck, now=now, at=at)
+    return studied
+
+
+def _chunk_masteries(learners, *, deck: Deck, now: datetime, at: datetime) -> dict[int, StudiedCardMastery]:
     states = _card_states(learner_ids=[learner.pk for learner in learners], deck=deck)
     served_by = defaultdict(list)
     for learner in learners:
@@ -127,11 +134,9 @@ def studied_card_masteries(*, learners, deck: Deck, now: datetime, at: datetime)
             ends = np.cumsum([len(states[learner.pk]["card_id"]) for learner, _ in group])
             mastery |= {learner.pk: part for (learner, _), part in zip(group, np.split(recall, ends[:-1]))}
         else:
-            for start in range(0, len(group), MASTERY_CHUNK):
-                chunk = group[start:start + MASTERY_CHUNK]
-                mastery |= recall_of_learners(
-                    {learner.pk: states[learner.pk]["card_id"].tolist() for learner, _ in chunk}, deck=deck, served=chunk[0][1], now=now, at=at
-                )
+            mastery |= recall_of_learners(
+                {learner.pk: states[learner.pk]["card_id"].tolist() for learner, _ in group}, deck=deck, served=group[0][1], now=now, at=at
+            )
     studied = {}
     for group in served_by.values():
         for learner, served in group:
