@@ -60,7 +60,7 @@ UNSTARTED_AFTER = timedelta(minutes=10)
 """A "Compute now" still queued this long after it was queued is failed, so the next one may start."""
 
 LearnersProgress = Callable[[int, int], None]
-"""Called with (learner-deck snapshots done, in all) while a cohort snapshot is computed."""
+"""Called with (learners done, learners in all) while snapshots are computed; a learner is done when all their decks are."""
 
 WRITE_BATCH = 2_000
 INSERT_BATCH = 10_000
