@@ -86,6 +86,24 @@ def card_search(text: str, *, viewer, now: datetime | None = None) -> QuerySet:
     return cards.filter(search_condition(node, SearchContext(viewer=viewer, now=now or timezone.now())))
 
 
+LEARNER_WORDS = frozenset({"is", "flag", "prop"})  # read from the searcher's own card states or marks
+
+
+def reads_learner_records(text: str) -> bool:
+    """Whether ``text`` (a valid search) has a word read from the searcher's own card states or marks (``is:``, ``flag:``, ``prop:``)."""
+    return _has_learner_word(parse_query(text))
+
+
+def _has_learner_word(node: Node | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, Not):
+        return _has_learner_word(node.node)
+    if isinstance(node, (All, Any)):
+        return any(_has_learner_word(child) for child in node.nodes)
+    return node.key in LEARNER_WORDS
+
+
 def search_condition(node: Node, context: SearchContext) -> Q:
     """The filter a parsed query stands for."""
     if isinstance(node, Not):
