@@ -38,7 +38,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from apps.browser.patterns import AnyTagLike, DaysBetween, TextLike
+from apps.browser.patterns import DaysBetween, TagOrBelowLike, TextLike
 from apps.browser.query_parser import WILDCARD, All, Any, Node, Not, QueryError, Term, parse_query
 from apps.cards.access import visible_decks
 from apps.cards.deck_names import SEPARATOR
@@ -157,7 +157,7 @@ def _tag(term: Term, context: SearchContext) -> Q:
     """The tag or one below it (``verb`` finds ``verb::irregular``); ``tag:none`` finds cards without tags."""
     if term.parts == ("none",):
         return Q(tags=[])
-    return Q(AnyTagLike(F("tags"), term.parts)) | Q(AnyTagLike(F("tags"), (*term.parts, "::", WILDCARD)))
+    return Q(TagOrBelowLike(F("tags"), term.parts))
 
 
 def _note_type(term: Term, context: SearchContext) -> Q:
