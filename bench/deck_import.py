@@ -40,7 +40,7 @@ from django.db import connection  # noqa: E402
 
 from apps.cards.deck_files.limits import ImportLimits  # noqa: E402
 from apps.cards.deck_files.reading import read_deck_file  # noqa: E402
-from apps.cards.services import deck_import_file  # noqa: E402
+from apps.deck_io.services import deck_import_file  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from _bench_database import bench_database  # noqa: E402
 

@@ -75,7 +75,6 @@ def main() -> None:
             card_ids=items,
             is_new=np.isnan(last_answered_at),
             due_at=np.full(args.cards, np.nan),
-            predicted_recall=np.full(args.cards, np.nan),
             last_answered_at=last_answered_at,
         )
         return policy.choose(score(now).attach_to(candidates), now=now, rng=rng)

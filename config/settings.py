@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.cards",
     "apps.study",
+    "apps.deck_io",
     "apps.experiments",
     "apps.modeling",
     "apps.research",
@@ -358,6 +359,7 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stale-training-runs": {"task": "apps.modeling.tasks.recover_stale_runs", "schedule": crontab(minute="*")},
     "send-outbox": {"task": "apps.outbox.tasks.send_outbox", "schedule": crontab(minute="*")},
     "recover-stale-research-exports": {"task": "apps.research.tasks.recover_stale_research_exports", "schedule": crontab(minute="*")},
+    # deck imports run in apps.deck_io; their tasks keep the names they had in apps.cards (apps/deck_io/tasks.py)
     "recover-stale-deck-imports": {"task": "apps.cards.tasks.recover_stale_deck_imports", "schedule": crontab(minute="*")},
     "watch-served-models": {"task": "apps.modeling.tasks.watch_served_versions", "schedule": crontab(minute="*/15")},
     "delete-expired-research-exports": {"task": "apps.research.tasks.delete_expired_research_exports", "schedule": crontab(minute=5)},

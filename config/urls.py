@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/your-data/", include("apps.privacy.urls")),
     path("cohorts/", include("apps.cards.cohort_urls")),
     path("decks/", include("apps.cards.urls")),
+    path("decks/", include("apps.deck_io.urls")),
     path("browse/", include("apps.browser.urls")),
     path("study/", include("apps.study.urls")),
     path("experiments/", include("apps.experiments.urls")),

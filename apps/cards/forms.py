@@ -105,8 +105,3 @@ class NoteForm(forms.Form):
     @staticmethod
     def initial_for(note) -> dict:
         return {**{f"field_{position}": value for position, value in enumerate(note.field_values)}, "tags": format_tags(note.tags)}
-
-
-class DeckImportForm(forms.Form):
-    file = forms.FileField(help_text="A CSV or TSV file (front, back, tags), or an Anki package (.apkg, .colpkg) or collection file (collection.anki2).")
-    title = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the Anki deck's or the file's name.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.cards import deck_file_views, note_views, views
+from apps.cards import media_views, note_views, views
 
 app_name = "cards"
 
@@ -16,11 +16,5 @@ urlpatterns = [
     path("notes/<uuid:note_uuid>/delete/", note_views.note_delete_view, name="note_delete"),
     path("cards/<uuid:card_uuid>/edit/", views.card_edit, name="card_edit"),
     path("cards/<uuid:card_uuid>/delete/", views.card_delete, name="card_delete"),
-    path("<uuid:deck_uuid>/media/<str:name>", deck_file_views.deck_media, name="deck_media"),
-    path("<uuid:deck_uuid>/export/", deck_file_views.deck_export, name="deck_export"),
-    path("export/collection/", deck_file_views.collection_export, name="collection_export"),
-    path("import/", deck_file_views.deck_import_upload, name="deck_import_upload"),
-    path("import/<uuid:import_uuid>/", deck_file_views.deck_import_detail, name="deck_import_detail"),
-    path("import/<uuid:import_uuid>/confirm/", deck_file_views.deck_import_confirm, name="deck_import_confirm"),
-    path("import/<uuid:import_uuid>/progress/", deck_file_views.deck_import_progress, name="deck_import_progress"),
+    path("<uuid:deck_uuid>/media/<str:name>", media_views.deck_media, name="deck_media"),
 ]

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from zipstream import ZIP_DEFLATED, ZipStream
 
-from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
+from apps.deck_io.exports import EXPORT_FORMATS, deck_export_to_file
 from apps.cards.models import Deck
 from apps.privacy.download_tables import DECK_FILES_ABOUT, DOWNLOAD_TABLES, Table
 

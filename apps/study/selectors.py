@@ -164,13 +164,11 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
         new = list(
             Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
         )
-    count = len(due) + len(new)
     due_at = [row[1] if row[3] or not custom_reviews else min(row[1], now) for row in due]
     candidates = Candidates(
         card_ids=np.array([row[0] for row in due] + new, dtype=np.int64),
         is_new=np.array([False] * len(due) + [True] * len(new), dtype=bool),
         due_at=np.array([moment.timestamp() for moment in due_at] + [np.nan] * len(new), dtype=np.float64),
-        predicted_recall=np.full(count, np.nan),
         last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
         in_learning=np.array([row[3] for row in due] + [False] * len(new), dtype=bool),
     )

@@ -17,7 +17,9 @@ They all use the two functions here, so a pair means the same thing everywhere:
   first answers, then all second answers, ...), never one per row.
 
 Rows of one pair must appear in time order (tables are ordered by learner then time);
-a stable sort by key keeps them so.
+a stable sort by key keeps them so. A caller that cannot rely on that order (FSRS-7's
+and the GRU's replays take any table) passes the rows' times, and each pair's rows are
+then ordered by time, ties in table order.
 """
 
 from __future__ import annotations
@@ -60,10 +62,11 @@ class PairRanks:
     rank_bounds: np.ndarray
 
     @classmethod
-    def of(cls, keys: np.ndarray) -> "PairRanks":
+    def of(cls, keys: np.ndarray, times: np.ndarray | None = None) -> "PairRanks":
+        """The ranks of rows with these pair ``keys``; with ``times``, each pair's rows in time order (ties in table order)."""
         keys = np.asarray(keys)
         n = len(keys)
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys, kind="stable") if times is None else np.lexsort((np.arange(n), np.asarray(times), keys))
         sorted_keys = keys[order]
         is_first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] if n else np.zeros(0, bool)
         first_in_order = np.maximum.accumulate(np.where(is_first, np.arange(n), 0)) if n else np.zeros(0, np.int64)

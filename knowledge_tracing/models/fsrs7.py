@@ -41,7 +41,7 @@ import torch
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.history.fsrs_memory import grades_of
-from knowledge_tracing.history.pairs import pair_keys
+from knowledge_tracing.history.pairs import PairRanks, pair_keys
 from knowledge_tracing.models.base import StudentModel, register_model
 from knowledge_tracing.models.repeat_reviews import PerLearnerFit, first_sighting_rate, with_first_sightings
 
@@ -142,10 +142,9 @@ class ReplayPlan:
     @classmethod
     def of(cls, table: StudyLogTable) -> "ReplayPlan":
         pair = pair_keys(table)
-        order = np.lexsort((np.arange(len(table)), table.time, pair))
-        sorted_pair = pair[order]
-        starts = np.r_[True, sorted_pair[1:] != sorted_pair[:-1]] if len(order) else np.zeros(0, bool)
-        rank = np.arange(len(order)) - np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0)) if len(order) else order
+        ranks = PairRanks.of(pair, times=table.time)
+        order = ranks.order
+        sorted_pair, rank = pair[order], ranks.rank[order]
         grades = grades_of(table).astype(np.float64)
         rows, previous, elapsed, grade = [], [], [], []
         for r in range(int(rank.max()) + 1 if len(order) else 0):

@@ -31,7 +31,7 @@ from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.history.fsrs_memory import grades_of
-from knowledge_tracing.history.pairs import earlier_count, pair_keys
+from knowledge_tracing.history.pairs import PairRanks, earlier_count, pair_keys
 from knowledge_tracing.metrics import log_loss
 from knowledge_tracing.models.base import FitReport, StudentModel, register_model
 from knowledge_tracing.models.history_model import selection_split
@@ -80,9 +80,9 @@ class CardSequences:
     """A table's learner-card pairs as padded (pairs, steps) arrays, for the GRU and back to rows."""
 
     def __init__(self, table: StudyLogTable) -> None:
-        pair = pair_keys(table)
-        order = np.lexsort((np.arange(len(table)), table.time, pair))
-        starts = np.flatnonzero(np.r_[True, pair[order][1:] != pair[order][:-1]]) if len(order) else np.zeros(0, np.int64)
+        ranks = PairRanks.of(pair_keys(table), times=table.time)
+        order = ranks.order
+        starts = np.flatnonzero(ranks.rank[order] == 0)
         lengths = np.diff(np.r_[starts, len(order)])
         self.rows = np.full((len(starts), int(lengths.max()) if len(lengths) else 0), -1, dtype=np.int64)
         step = np.arange(len(order)) - np.repeat(starts, lengths)

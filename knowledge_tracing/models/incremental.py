@@ -45,8 +45,12 @@ class CandidatePredictions:
             object.__setattr__(self, name, np.asarray(values, dtype=np.float64))
 
     def attach_to(self, candidates):
-        """The policy's ``Candidates`` with these predictions filled in (same card order)."""
-        return replace(candidates, **vars(self))
+        """The policy's ``Candidates`` holding these predictions (same card order)."""
+        return replace(candidates, predictions=self)
+
+    def take(self, rows) -> "CandidatePredictions":
+        """The predictions of the candidates at ``rows`` (indices or mask)."""
+        return CandidatePredictions(**{name: values[rows] for name, values in vars(self).items()})
 
 
 class IncrementalModel(StudentModel):

@@ -9,11 +9,14 @@ it made it, so every decision can be logged and later evaluated off-policy.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.registry import Registry
+
+PREDICTION_NAMES = frozenset(field.name for field in fields(CandidatePredictions))
 
 POLICY_REGISTRY = Registry("policy", "policies")
 
@@ -36,13 +39,11 @@ class Candidates:
         card_ids: identifiers of the candidate cards (any hashable values).
         is_new: True for cards the learner has never studied.
         due_at: FSRS due time (seconds since the epoch), NaN for new cards.
-        predicted_recall: the active model's P(recall) now, NaN without a model.
         last_answered_at: when the learner last answered the card, NaN if never.
-        recall_if_correct_tomorrow: predicted recall one day from now if the card
-            is answered correctly now (optional; the delta policy needs it).
-        recall_if_wrong_tomorrow: the same if it is answered wrongly now.
-        recall_if_skipped_tomorrow: predicted recall one day from now if the card
-            is not studied now.
+        predictions: the active model's ``CandidatePredictions`` for these cards, in the
+            same order (``CandidatePredictions.attach_to``); None without a model. Its
+            arrays read as the candidates' own (``candidates.predicted_recall``), None
+            without predictions, so there is one declaration of what a model predicts.
         in_learning: True for studied cards in (re)learning steps, due again within
             minutes (optional; without it no card is in learning). The shared rules
             show such a card as soon as its step is over, before anything else.
@@ -51,15 +52,19 @@ class Candidates:
     card_ids: np.ndarray
     is_new: np.ndarray
     due_at: np.ndarray
-    predicted_recall: np.ndarray
     last_answered_at: np.ndarray
-    recall_if_correct_tomorrow: np.ndarray | None = None
-    recall_if_wrong_tomorrow: np.ndarray | None = None
-    recall_if_skipped_tomorrow: np.ndarray | None = None
+    predictions: CandidatePredictions | None = None
     in_learning: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.card_ids)
+
+    def __getattr__(self, name: str):
+        """A prediction array by its ``CandidatePredictions`` name (None without predictions); only called for names not found otherwise."""
+        if name not in PREDICTION_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        predictions = self.__dict__.get("predictions")
+        return None if predictions is None else getattr(predictions, name)
 
 
 @dataclass(frozen=True)

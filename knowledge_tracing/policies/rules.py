@@ -58,12 +58,14 @@ def eligible_mask(candidates: Candidates, *, now: float, cooldown_seconds: float
 
 
 def take_candidates(candidates: Candidates, rows: np.ndarray) -> Candidates:
-    """The candidates at ``rows`` (indices or mask), optional prediction arrays included."""
+    """The candidates at ``rows`` (indices or mask), their predictions and optional arrays included."""
     columns = {
         field.name: None if getattr(candidates, field.name) is None else np.asarray(getattr(candidates, field.name))[rows]
         for field in fields(candidates)
+        if field.name != "predictions"
     }
-    return replace(candidates, **columns)
+    predictions = None if candidates.predictions is None else candidates.predictions.take(rows)
+    return replace(candidates, **columns, predictions=predictions)
 
 
 def apply_daily_limits(
@@ -91,7 +93,7 @@ def apply_daily_limits(
 
 def decision_for(candidates: Candidates, index: int, *, policy: str, probability: float) -> Decision:
     """The logged decision for the card at ``index``: policy, its predicted recall, the choice probability."""
-    predicted = float(candidates.predicted_recall[index])
+    predicted = np.nan if candidates.predictions is None else float(candidates.predicted_recall[index])
     return Decision(
         card_id=candidates.card_ids[index],
         policy=policy,

@@ -112,7 +112,6 @@ class SchedulerView:
             card_ids=offered,
             is_new=is_new[offered],
             due_at=self.due_at[offered],
-            predicted_recall=np.full(len(offered), np.nan),
             last_answered_at=self.last_answered_at[offered],
             in_learning=np.array([self.cards[card].state != State.Review for card in offered], dtype=bool),
         )

@@ -15,7 +15,7 @@ from importlinter.cli import lint_imports
 from importlinter.contracts.acyclic_siblings import AcyclicSiblingsContract
 from importlinter.contracts.layers import LayersContract
 
-from apps.cards.services import RUN_DECK_IMPORT_TASK
+from apps.deck_io.services import RUN_DECK_IMPORT_TASK
 from apps.dashboards.services import COMPUTE_COHORT_SNAPSHOT_TASK
 from apps.modeling.training import TRAIN_MODEL_VERSION_TASK
 from apps.research.services import RUN_RESEARCH_EXPORT_TASK
@@ -53,7 +53,7 @@ def test_the_layer_contract_refuses_an_upward_import(added):
     assert not _kept(LayersContract, "layers", added=added)
 
 
-@pytest.mark.parametrize("added", [("apps.research.services", "apps.research.tasks"), ("apps.cards.services", "apps.cards.tasks")])
+@pytest.mark.parametrize("added", [("apps.research.services", "apps.research.tasks"), ("apps.deck_io.services", "apps.deck_io.tasks")])
 def test_the_cycle_contract_refuses_a_service_that_imports_its_tasks(added):
     assert _kept(AcyclicSiblingsContract, "acyclic")
     assert not _kept(AcyclicSiblingsContract, "acyclic", added=added)

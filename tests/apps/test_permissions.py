@@ -15,14 +15,14 @@ from django.urls import get_resolver, reverse
 from apps.accounts.models import ApiToken
 from apps.accounts.services import api_token_create
 from apps.cards.models import DeckMedia
-from apps.cards.services import deck_import_create
+from apps.deck_io.services import deck_import_create
 from apps.study.models import StudyLog
 from apps.study.presets import preset_default_for
 from apps.study.services import shown_card_choose_next, study_log_record, study_session_start
 
 # URLs that address no object of the owner; each is checked for leaks below.
 UNSCOPED_URL_NAMES = {
-    "cards:deck_list", "cards:deck_create", "cards:deck_import_upload", "cards:collection_export", "study:history", "study:presets",
+    "cards:deck_list", "cards:deck_create", "deck_io:deck_import_upload", "deck_io:collection_export", "study:history", "study:presets",
     "accounts:settings",
     "api:token_create", "api:deck_list", "api:answer_create", "api:api-root", "api:openapi-json", "api:openapi-view",
 }
@@ -81,17 +81,17 @@ def _web_requests(things):
         ("post", "study:preset_edit", {"preset_uuid": things["preset_uuid"]}),
         ("get", "study:session_summary", session),
         ("post", "accounts:token_revoke", {"token_uuid": things["token_uuid"]}),
-        ("get", "cards:deck_export", deck),
+        ("get", "deck_io:deck_export", deck),
         ("get", "cards:deck_media", {**deck, "name": "map.png"}),
-        ("get", "cards:deck_import_detail", upload),
-        ("get", "cards:deck_import_progress", upload),
-        ("post", "cards:deck_import_confirm", upload),
+        ("get", "deck_io:deck_import_detail", upload),
+        ("get", "deck_io:deck_import_progress", upload),
+        ("post", "deck_io:deck_import_confirm", upload),
     ]
 
 
 def _object_scoped_url_names() -> set[str]:
     names = set()
-    for namespace in ("cards", "study", "api", "accounts"):
+    for namespace in ("cards", "deck_io", "study", "api", "accounts"):
         resolver = get_resolver().namespace_dict[namespace][1]
         names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
     return names - UNSCOPED_URL_NAMES

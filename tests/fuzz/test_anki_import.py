@@ -25,7 +25,7 @@ from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.deck_files.records import DeckFileError
 from apps.cards.models import Card, Deck, DeckMedia, Note, NoteType
-from apps.cards.services import deck_import_file
+from apps.deck_io.services import deck_import_file
 from apps.study.models import StudyLog
 from knowledge_tracing.anki.reader import read_collection
 from knowledge_tracing.anki.writer import write_package

@@ -4,6 +4,7 @@ step runs waits unless nothing else is left, and daily limits never drop it."""
 import numpy as np
 import pytest
 
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.policies import Candidates, apply_daily_limits, create_policy
 from knowledge_tracing.policies.rules import DEFAULT_COOLDOWN_SECONDS
 
@@ -18,11 +19,13 @@ def _candidates(*, is_new, due_at, last_answered_at, in_learning, predicted=None
         card_ids=np.arange(100, 100 + n),
         is_new=np.asarray(is_new, bool),
         due_at=np.asarray(due_at, float),
-        predicted_recall=predicted,
         last_answered_at=np.asarray(last_answered_at, float),
-        recall_if_correct_tomorrow=np.full(n, 0.9),
-        recall_if_wrong_tomorrow=np.linspace(0.1, 0.5, n),
-        recall_if_skipped_tomorrow=predicted * 0.9,
+        predictions=CandidatePredictions(
+            predicted_recall=predicted,
+            recall_if_correct_tomorrow=np.full(n, 0.9),
+            recall_if_wrong_tomorrow=np.linspace(0.1, 0.5, n),
+            recall_if_skipped_tomorrow=predicted * 0.9,
+        ),
         in_learning=np.asarray(in_learning, bool),
     )
 
@@ -76,8 +79,7 @@ def test_fsrs_shows_a_running_step_rather_than_nothing_when_no_review_is_due():
 
 def test_without_learning_information_nothing_changes():
     candidates = Candidates(
-        card_ids=np.array([1, 2]), is_new=np.array([False, True]), due_at=np.array([NOW - 10, np.nan]),
-        predicted_recall=np.full(2, np.nan), last_answered_at=np.array([NOW - 30, np.nan]),
+        card_ids=np.array([1, 2]), is_new=np.array([False, True]), due_at=np.array([NOW - 10, np.nan]), last_answered_at=np.array([NOW - 30, np.nan]),
     )
     assert _choose("fsrs", candidates).card_id == 2  # the review answered 30 s ago waits for the cooldown
 

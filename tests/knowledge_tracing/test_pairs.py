@@ -5,6 +5,8 @@ import pytest
 
 from knowledge_tracing.data.synthetic import generate_study_log
 from knowledge_tracing.history.pairs import PairRanks, earlier_count, pair_key, pair_keys, previous_time
+from knowledge_tracing.models.fsrs7 import ReplayPlan
+from knowledge_tracing.models.gru import CardSequences
 
 
 def _naive_ranks(learner, item) -> tuple[np.ndarray, np.ndarray]:
@@ -65,3 +67,29 @@ def test_counts_and_previous_times_over_earlier_rows_of_the_pair(table):
     np.testing.assert_array_equal(earlier_count(table, np.ones(len(table), bool)), rank)
     expected_time = np.where(previous >= 0, table.time[np.maximum(previous, 0)], np.nan)
     np.testing.assert_array_equal(previous_time(table), expected_time)
+
+
+def test_with_times_a_shuffled_table_is_ranked_as_the_time_ordered_one(table):
+    """FSRS-7's and the GRU's replays take a table in any row order: the kernel orders each pair by time."""
+    perm = np.random.default_rng(3).permutation(len(table))
+    shuffled = table.take(perm)
+    ranks = PairRanks.of(pair_keys(shuffled), times=shuffled.time)
+    np.testing.assert_array_equal(ranks.rank, PairRanks.of(pair_keys(table)).rank[perm])
+    np.testing.assert_array_equal(ranks.order, np.lexsort((np.arange(len(shuffled)), shuffled.time, pair_keys(shuffled))))
+
+
+
+def test_fsrs7_and_the_gru_group_a_shuffled_table_as_the_ordered_one(table):
+    """Their replays group pairs with the kernel: each pair's reviews in time order, whatever order the rows come in."""
+    perm = np.random.default_rng(5).permutation(len(table))
+    shuffled = table.take(perm)
+    ordered, mixed = ReplayPlan.of(table), ReplayPlan.of(shuffled)
+    assert len(mixed.rows) == len(ordered.rows)
+    for rank in range(len(ordered.rows)):
+        np.testing.assert_array_equal(perm[mixed.rows[rank]], ordered.rows[rank])
+        for got, expected in [(mixed.previous, ordered.previous), (mixed.elapsed_days, ordered.elapsed_days), (mixed.grade, ordered.grade)]:
+            np.testing.assert_array_equal(got[rank].numpy(), expected[rank].numpy())
+    sequences, expected = CardSequences(shuffled), CardSequences(table)
+    np.testing.assert_array_equal(np.where(sequences.rows >= 0, perm[sequences.rows], -1), expected.rows)
+    np.testing.assert_array_equal(sequences.delay_days.numpy(), expected.delay_days.numpy())
+    np.testing.assert_array_equal(sequences.lengths, expected.lengths)

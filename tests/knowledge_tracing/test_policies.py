@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.policies import Candidates, apply_daily_limits, create_policy
 
 NOW = 1_700_000_000.0
@@ -11,16 +12,18 @@ NEVER = np.nan
 
 def _candidates(predicted, *, correct=None, wrong=None, skipped=None, last_answered=None, is_new=None):
     n = len(predicted)
-    as_array = lambda values: None if values is None else np.asarray(values, dtype=float)  # noqa: E731
+    as_array = lambda values: np.full(n, np.nan) if values is None else np.asarray(values, dtype=float)  # noqa: E731
     return Candidates(
         card_ids=np.array([f"card-{i}" for i in range(n)]),
         is_new=np.zeros(n, bool) if is_new is None else np.asarray(is_new, bool),
         due_at=np.full(n, np.nan),
-        predicted_recall=np.asarray(predicted, dtype=float),
         last_answered_at=np.full(n, NEVER) if last_answered is None else np.asarray(last_answered, dtype=float),
-        recall_if_correct_tomorrow=as_array(correct),
-        recall_if_wrong_tomorrow=as_array(wrong),
-        recall_if_skipped_tomorrow=as_array(skipped),
+        predictions=CandidatePredictions(
+            predicted_recall=as_array(predicted),
+            recall_if_correct_tomorrow=as_array(correct),
+            recall_if_wrong_tomorrow=as_array(wrong),
+            recall_if_skipped_tomorrow=as_array(skipped),
+        ),
     )
 
 

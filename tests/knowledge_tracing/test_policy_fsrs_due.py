@@ -15,7 +15,6 @@ def _candidates(*, is_new, due_at, last_answered_at=None):
         card_ids=np.arange(10, 10 + n),
         is_new=np.asarray(is_new, bool),
         due_at=np.asarray(due_at, float),
-        predicted_recall=np.full(n, np.nan),
         last_answered_at=np.full(n, np.nan) if last_answered_at is None else np.asarray(last_answered_at, float),
     )
 

@@ -5,6 +5,7 @@ import pytest
 
 from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.models import create_model
+from knowledge_tracing.models.incremental import CandidatePredictions
 from knowledge_tracing.policies import Candidates, create_policy
 from knowledge_tracing.policies.intervals import INTERVAL_GRID_SECONDS, due_intervals_from_curves, model_due_times
 from knowledge_tracing.simulation import CardNeighbours, simulated_population
@@ -20,8 +21,8 @@ def _candidates(predicted, due_in_seconds, is_new):
         card_ids=np.arange(n),
         is_new=np.asarray(is_new, bool),
         due_at=NOW + np.asarray(due_in_seconds, float),
-        predicted_recall=np.asarray(predicted, float),
         last_answered_at=np.where(np.asarray(is_new, bool), np.nan, NOW - SECONDS_PER_DAY),
+        predictions=CandidatePredictions(np.asarray(predicted, float), *np.full((3, n), np.nan)),
     )
 
 
@@ -115,8 +116,6 @@ def test_the_simulator_keeps_the_due_dates_a_model_schedule_gives():
     two_days = 2 * SECONDS_PER_DAY
 
     def predictor(history, items, now):
-        from knowledge_tracing.policies.predictions import CandidatePredictions
-
         ones = np.full(len(items), 0.5)
         return CandidatePredictions(ones, ones, ones, ones)
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.models import Card, Deck, DeckImport, DeckMedia
-from apps.cards.services import deck_import_file
+from apps.deck_io.services import deck_import_file
 from apps.study.models import StudyLog
 
 
@@ -111,7 +111,7 @@ def test_an_error_while_saving_leaves_no_deck_cards_logs_or_media_files(db, owne
     def fail(**kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("apps.cards.services.imported_history_save", fail)
+    monkeypatch.setattr("apps.deck_io.services.imported_history_save", fail)
     with pytest.raises(RuntimeError):
         deck_import_file(owner=owner, deck_file=deck_file)
     assert saved and not any(default_storage.exists(name) for name in saved)

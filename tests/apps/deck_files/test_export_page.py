@@ -18,7 +18,7 @@ def answer(learner, deck, count: int) -> None:
 
 
 def download(client, deck, tmp_path, **query):
-    response = client.get(reverse("cards:deck_export", kwargs={"deck_uuid": deck.uuid}), query)
+    response = client.get(reverse("deck_io:deck_export", kwargs={"deck_uuid": deck.uuid}), query)
     assert response.status_code == 200
     target = tmp_path / response["Content-Disposition"].split('filename="')[1].rstrip('"')
     target.write_bytes(b"".join(response.streaming_content))
@@ -27,7 +27,7 @@ def download(client, deck, tmp_path, **query):
 
 def test_the_deck_page_offers_the_exports(owner, private_deck, web_client_for):
     page = web_client_for(owner).get(reverse("cards:deck_detail", kwargs={"deck_uuid": private_deck.uuid})).content.decode()
-    url = reverse("cards:deck_export", kwargs={"deck_uuid": private_deck.uuid})
+    url = reverse("deck_io:deck_export", kwargs={"deck_uuid": private_deck.uuid})
     assert f"{url}?format=csv" in page and f"{url}?format=apkg" in page and f"{url}?format=apkg&amp;history=1" in page
 
 
@@ -49,7 +49,7 @@ def test_downloads_hold_the_cards_and_only_the_learners_own_reviews(public_deck,
 def test_the_collection_export_holds_the_learners_own_decks_and_history_only(owner, other_learner, private_deck, public_deck, web_client_for, tmp_path):
     answer(owner, private_deck, 3)
     answer(other_learner, public_deck, 2)
-    response = web_client_for(owner).get(reverse("cards:collection_export"))
+    response = web_client_for(owner).get(reverse("deck_io:collection_export"))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('owner-collection.colpkg"')
     package = tmp_path / "owner.colpkg"
     package.write_bytes(b"".join(response.streaming_content))

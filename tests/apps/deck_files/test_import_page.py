@@ -12,12 +12,12 @@ from tests.anki_truth import REAL_ANKI_DATA
 
 
 def upload(client, name: str, data: bytes, title: str = ""):
-    return client.post(reverse("cards:deck_import_upload"), {"file": SimpleUploadedFile(name, data), "title": title})
+    return client.post(reverse("deck_io:deck_import_upload"), {"file": SimpleUploadedFile(name, data), "title": title})
 
 
 def test_the_deck_list_links_to_the_import_page(owner, web_client_for):
     page = web_client_for(owner).get(reverse("cards:deck_list")).content.decode()
-    assert reverse("cards:deck_import_upload") in page
+    assert reverse("deck_io:deck_import_upload") in page
 
 
 def test_a_csv_is_previewed_then_imported_on_confirm(owner, web_client_for, media_root):
@@ -25,19 +25,19 @@ def test_a_csv_is_previewed_then_imported_on_confirm(owner, web_client_for, medi
     rows = "".join(f"question {index},answer {index},tag-{index % 2}\n" for index in range(8))
     response = upload(client, "vocabulary.csv", ("front,back,tags\n" + rows).encode("utf-8-sig"))
     deck_import = DeckImport.objects.get()
-    assert response.url == reverse("cards:deck_import_detail", kwargs={"import_uuid": deck_import.uuid})
+    assert response.url == reverse("deck_io:deck_import_detail", kwargs={"import_uuid": deck_import.uuid})
 
     preview = client.get(response.url).content.decode()
     assert "vocabulary.csv: 8 notes, 8 cards, 0 review logs, 0 media files." in preview
     assert "question 0" in preview and "question 4" in preview and "question 5" not in preview
     assert not Deck.objects.exists()
 
-    confirmed = client.post(reverse("cards:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid}))
+    confirmed = client.post(reverse("deck_io:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid}))
     deck = Deck.objects.get(owner=owner, title="vocabulary")
     assert confirmed.url == reverse("cards:deck_detail", kwargs={"deck_uuid": deck.uuid})
     assert sorted(Card.objects.filter(deck=deck).values_list("front", flat=True)) == sorted(f"question {index}" for index in range(8))
     assert not list((media_root / "deck-imports").iterdir())
-    client.post(reverse("cards:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid}))
+    client.post(reverse("deck_io:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid}))
     assert Deck.objects.count() == 1
 
 
@@ -91,11 +91,11 @@ def test_a_large_import_runs_on_the_worker_and_reports_progress(owner, web_clien
     client = web_client_for(owner)
     deck_import = DeckImport.objects.get(uuid=upload(client, "spanish.apkg", anki_package("current").read_bytes()).url.split("/")[-2])
 
-    assert client.post(reverse("cards:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid})).status_code == 302
-    page = client.get(reverse("cards:deck_import_detail", kwargs={"import_uuid": deck_import.uuid})).content.decode()
+    assert client.post(reverse("deck_io:deck_import_confirm", kwargs={"import_uuid": deck_import.uuid})).status_code == 302
+    page = client.get(reverse("deck_io:deck_import_detail", kwargs={"import_uuid": deck_import.uuid})).content.decode()
     assert 'id="import-progress"' in page and "<progress" in page
 
-    progress_url = reverse("cards:deck_import_progress", kwargs={"import_uuid": deck_import.uuid})
+    progress_url = reverse("deck_io:deck_import_progress", kwargs={"import_uuid": deck_import.uuid})
     deadline = time.monotonic() + 90
     while (progress := client.get(progress_url).json())["status"] not in ("done", "failed") and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.cards.models import Deck, DeckImport
-from apps.cards import services
-from apps.cards.services import deck_import_create, deck_import_run, deck_imports_recover_stale
-from apps.cards.tasks import run_deck_import
+from apps.deck_io import services
+from apps.deck_io.services import deck_import_create, deck_import_run, deck_imports_recover_stale
+from apps.deck_io.tasks import run_deck_import
 from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
 from tests.apps.lease_takeover import OTHER_WORKER, another_worker_takes_over
@@ -79,3 +79,10 @@ def test_an_import_that_loses_its_lease_midway_writes_no_deck_leaves_the_upload_
     assert not Deck.objects.exists()
     assert queued_import.upload.storage.exists(queued_import.upload.name)
     assert f"deck import {queued_import.pk} attempt 1 lost its lease; stopping" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["apps.cards.tasks.run_deck_import", "apps.cards.tasks.recover_stale_deck_imports"])
+def test_the_tasks_keep_the_names_they_had_in_cards(name):
+    """Outbox rows, broker messages and beat's database schedule written before deck import moved to ``deck_io`` name them so."""
+    current_app.loader.import_default_modules()  # what a worker does at start: every app's tasks.py
+    assert current_app.tasks[name].__module__ == "apps.deck_io.tasks"

@@ -37,9 +37,9 @@ def assert_every_card_is_embedded(deck: Deck) -> None:
 def test_a_deck_imported_on_the_import_page_has_its_cards_embedded(owner, web_client_for):
     client = web_client_for(owner)
     rows = "".join(f"capital of country {index}?,city {index}\n" for index in range(5))
-    uploaded = client.post(reverse("cards:deck_import_upload"), {"file": SimpleUploadedFile("capitals.csv", ("front,back\n" + rows).encode()), "title": ""})
+    uploaded = client.post(reverse("deck_io:deck_import_upload"), {"file": SimpleUploadedFile("capitals.csv", ("front,back\n" + rows).encode()), "title": ""})
     import_uuid = uploaded.url.rstrip("/").split("/")[-1]
-    client.post(reverse("cards:deck_import_confirm", kwargs={"import_uuid": import_uuid}))
+    client.post(reverse("deck_io:deck_import_confirm", kwargs={"import_uuid": import_uuid}))
     deck = Deck.objects.get(owner=owner, title="capitals")
 
     assert OutboxTask.objects.filter(task_name="apps.modeling.tasks.embed_deck", args=[deck.pk]).exists()

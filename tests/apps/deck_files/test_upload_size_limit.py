@@ -38,7 +38,7 @@ def small_limit(settings):
 
 def post_counted(client, body: bytes, **headers):
     counted = CountedBody(body)
-    response = client.post(reverse("cards:deck_import_upload"), data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}", **{"wsgi.input": counted, **headers})
+    response = client.post(reverse("deck_io:deck_import_upload"), data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}", **{"wsgi.input": counted, **headers})
     return response, counted
 
 

@@ -8,7 +8,7 @@ from celery import current_app
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from apps.cards.tasks import recover_stale_deck_imports
+from apps.deck_io.tasks import recover_stale_deck_imports
 from apps.leases import lease_claim
 from apps.outbox.models import OutboxTask
 from apps.research.models import ResearchExport

@@ -1,4 +1,4 @@
-"""Deck import (upload, preview, confirm, progress), export, and the media files imported decks use."""
+"""Deck import (upload, preview, confirm, progress) and export (a deck, a whole collection) pages."""
 
 import shutil
 import tempfile
@@ -13,14 +13,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.cards import services
 from apps.cards.access import deck_for_study, deck_import_for_owner
-from apps.cards.deck_files.media_types import DOWNLOAD_TYPE, SNIFF_BYTES, shown_type
 from apps.cards.deck_files.records import DeckFileError
-from apps.cards.exports import COLLECTION_SUFFIX, EXPORT_FORMATS, collection_export_to_file, deck_export_to_file
-from apps.cards.forms import DeckImportForm
-from apps.cards.models import DeckImport, DeckMedia
-from apps.cards.uploads import SizeLimitedUploadHandler, upload_declared_too_large, upload_too_large_message
+from apps.cards.models import DeckImport
+from apps.deck_io import services
+from apps.deck_io.exports import COLLECTION_SUFFIX, EXPORT_FORMATS, collection_export_to_file, deck_export_to_file
+from apps.deck_io.forms import DeckImportForm
+from apps.deck_io.uploads import SizeLimitedUploadHandler, upload_declared_too_large, upload_too_large_message
 
 
 @csrf_exempt  # the CSRF check reads the body: it runs in _deck_import_upload, once the size limit guards the reading
@@ -38,7 +37,7 @@ def deck_import_upload(request):
 
 def _upload_refused(request, limit: int):
     context = {"form": DeckImportForm(), "upload_error": upload_too_large_message(limit)}
-    return render(request, "cards/deck_import_upload.html", context, status=413)
+    return render(request, "deck_io/deck_import_upload.html", context, status=413)
 
 
 @csrf_protect
@@ -52,8 +51,8 @@ def _deck_import_upload(request, size_limit: SizeLimitedUploadHandler):
         except DeckFileError as error:
             form.add_error("file", f"{form.cleaned_data['file'].name}: {error}")
         else:
-            return redirect("cards:deck_import_detail", import_uuid=deck_import.uuid)
-    return render(request, "cards/deck_import_upload.html", {"form": form}, status=400 if form.errors else 200)
+            return redirect("deck_io:deck_import_detail", import_uuid=deck_import.uuid)
+    return render(request, "deck_io/deck_import_upload.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -61,7 +60,7 @@ def _deck_import_upload(request, size_limit: SizeLimitedUploadHandler):
 def deck_import_detail(request, import_uuid):
     """The preview before confirming, the progress bar while importing, then the outcome."""
     deck_import = deck_import_for_owner(request.user, import_uuid)
-    return render(request, "cards/deck_import_detail.html", {"deck_import": deck_import, "Status": DeckImport.Status})
+    return render(request, "deck_io/deck_import_detail.html", {"deck_import": deck_import, "Status": DeckImport.Status})
 
 
 @login_required
@@ -71,7 +70,7 @@ def deck_import_confirm(request, import_uuid):
     if deck_import.status == DeckImport.Status.DONE:
         messages.success(request, f"Imported {deck_import.result['cards']} cards and {deck_import.result['review_logs']} review logs.")
         return redirect("cards:deck_detail", deck_uuid=deck_import.deck.uuid)
-    return redirect("cards:deck_import_detail", import_uuid=deck_import.uuid)
+    return redirect("deck_io:deck_import_detail", import_uuid=deck_import.uuid)
 
 
 @login_required
@@ -126,24 +125,3 @@ def _download(write, *, suffix: str, filename: str) -> FileResponse:
             shutil.copyfileobj(written, handle)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=filename)
-
-
-@login_required
-@require_GET
-def deck_media(request, deck_uuid, name):
-    """A media file of a deck the user may study, under the type its bytes have when that is an image or a sound.
-
-    Anything else (HTML, SVG, unknown bytes, whatever its name says) is a download only;
-    ``nosniff`` stops the browser guessing otherwise, and the sandbox keeps any script inert.
-    """
-    deck = deck_for_study(request.user, deck_uuid)
-    media = DeckMedia.objects.filter(deck=deck, name=name).first()
-    if media is None:
-        raise Http404("No such media file")
-    handle = media.file.open("rb")
-    content_type = shown_type(handle.read(SNIFF_BYTES))
-    handle.seek(0)
-    response = FileResponse(handle, content_type=content_type or DOWNLOAD_TYPE, as_attachment=content_type is None, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response

@@ -3,13 +3,13 @@
 CSV holds a note per row (``apps.cards.selectors.deck_export_notes``); an ``.apkg`` holds a deck with every deck below it (those the
 exporting user may study); a ``.colpkg`` holds all of a learner's decks. Both Anki
 packages carry note types, notes, cards and media and, when a learner is given, that
-learner's scheduling state and answers (``apps.cards.anki_export``, written by
+learner's scheduling state and answers (``apps.deck_io.anki_export``, written by
 ``knowledge_tracing.anki.writer``).
 """
 
 from pathlib import Path
 
-from apps.cards.anki_export import anki_export_records
+from apps.deck_io.anki_export import anki_export_records
 from apps.cards.deck_files.tabular_writer import write_notes_csv
 from apps.cards.models import Deck
 from apps.cards.selectors import deck_export_notes, deck_subtree

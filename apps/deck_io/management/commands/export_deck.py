@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.cards.exports import EXPORT_FORMATS, deck_export_to_file
+from apps.deck_io.exports import EXPORT_FORMATS, deck_export_to_file
 from apps.cards.models import Deck
 
 

@@ -1,6 +1,6 @@
 """Writes of an Anki import: its note types (matched to the learner's or created), notes and cards (their history: ``anki_history``).
 
-Called by ``apps.cards.services.deck_import_file`` inside its one transaction. A note
+Called by ``apps.deck_io.services.deck_import_file`` inside its one transaction. A note
 type the learner already has (built-in or their own, with the same name, kind, fields
 and templates) is used as it is; otherwise the package's type becomes the learner's
 own, renamed ``Name+`` when they already own a different type of that name (as Anki

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.cards.exports import collection_export_to_file
+from apps.deck_io.exports import collection_export_to_file
 
 
 class Command(BaseCommand):

@@ -1,14 +1,14 @@
 """A learner's history from Anki: their answers as study logs, their cards' scheduling state and marks.
 
-Called by ``apps.cards.services.deck_import_file`` next to the import of the notes and
+Called by ``apps.deck_io.services.deck_import_file`` next to the import of the notes and
 cards (``import_services``): ``imported_history_prepare`` replays the review log into
 FSRS card states before anything is written, ``anki_schedules_apply`` keeps the state Anki
 gave each card, and inside the import's transaction ``imported_history_save`` and
 ``anki_marks_apply`` write them for the cards that were saved.
 
-This module and ``anki_export`` are the two places where ``cards`` writes and reads the
-study app's rows (an Anki collection carries both); the import contracts name them as the
-only imports from ``cards`` up to ``study`` (``pyproject.toml``).
+An Anki collection carries both the cards and the learner's study rows, so this module
+and ``anki_export`` write and read ``study``'s rows from ``deck_io``, the app above
+``cards`` and ``study`` (the layers in ``pyproject.toml``).
 """
 
 import uuid

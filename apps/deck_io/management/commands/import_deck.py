@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.cards.deck_files.limits import ImportLimits
 from apps.cards.deck_files.reading import read_deck_file
 from apps.cards.deck_files.records import DeckFileError
-from apps.cards.services import deck_import_file
+from apps.deck_io.services import deck_import_file
 
 
 class Command(BaseCommand):
