@@ -7,7 +7,7 @@ card state for two cards in three (due dates spread over two months either side 
 now) and marks on some (suspended, buried, flagged), all with ``bulk_create``. Then
 times ``GET /browse/?q=...`` (the whole page: search, count, the sorted page, its rows,
 the template) as that learner with Django's test client, ``--repeats`` times per
-search, and prints each search's p95 and median, and the p95 of this process's CPU
+search, in a process arranged as config.wsgi arranges a server's (``config.serving_heap``), and prints each search's p95 and median, and the p95 of this process's CPU
 time per page (on SQLite the database works in this process too, so that is the
 page's cost without the machine's other work; on PostgreSQL it leaves out the server's).
 
@@ -43,6 +43,7 @@ from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # n
 from apps.cards.services import deck_create  # noqa: E402
 from apps.study.models import CardMark, CardState  # noqa: E402
 from _bench_database import bench_database  # noqa: E402
+from config.serving_heap import settle_heap_for_serving  # noqa: E402
 
 TOPICS, SUBDECKS = 10, 5
 TAGS = ["verb", "noun", "adjective", "verb::irregular", "travel", "food", "core"]
@@ -120,6 +121,7 @@ def main() -> None:
         print(f"built {Card.objects.count():,} cards, {n_states:,} card states and {n_marks:,} marks in {built_s:.1f} s ({connection.vendor})")
         client = Client()
         client.force_login(learner)
+        settle_heap_for_serving()  # as config.wsgi does once the application is loaded
         url = reverse("browser:browse")
         figures = {"cards": args.cards, "repeats": args.repeats, "database": connection.vendor, "build_s": round(built_s, 1), "searches": {}}
         for label, parameters in SEARCHES:

@@ -1,10 +1,13 @@
 """Cohort dashboard: render time for 200 learners x 1,000 cards with snapshots in place, and the snapshot task's time.
 
+The dashboard page lists one page of learners (``apps.pagination``), so its time
+should not grow with the cohort; the snapshot task's does, about linearly.
+
 Builds a separate benchmark database next to the one ``DATABASE_URL`` names (for
 PostgreSQL a new database ``bench_<name>``, for SQLite a file under var/) and drops it
 afterwards. A 1,000-card deck tagged with 20 concepts is assigned to a cohort of 200
-learners; each learner has studied every card (a card state per card) with 1,200
-past answers. A model of ``--kind`` (KARL by default, small hyper-parameters; card
+learners; each learner has studied every card (a card state per card) with one answer
+per card and 200 more (inserted with ``executemany``, not model instances). A model of ``--kind`` (KARL by default, small hyper-parameters; card
 embeddings are random unit vectors, whose content does not change the timing) is
 trained on the deck from the first 20 learners' logs and serves every learner. Then the beat task's work (``snapshots_refresh``:
 every learner's predictions through the serving path, then the cohort's aggregates)
@@ -18,6 +21,7 @@ is one JSON object.
 import argparse
 import json
 import os
+import resource
 import statistics
 import time
 import uuid
@@ -35,7 +39,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -83,11 +87,23 @@ def populate_deck(rng: np.random.Generator, *, n_cards: int) -> tuple[Cohort, ob
     return cohort, instructor
 
 
+def rows_insert(model, names: list[str], rows) -> None:
+    """``rows`` (values of the fields ``names``) inserted with ``executemany``: a model instance per row would take hours at 2,000 x 2,000."""
+    fields = [model._meta.get_field(name) for name in names]
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(field.column for field in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[field.get_db_prep_save(value, connection) for field, value in zip(fields, row)] for row in rows])
+
+
+LOG_FIELDS = ["log_uuid", "learner", "card", "deck", "shown_at", "answered_at", "response_ms", "outcome", "grade", "policy", "created_at"]
+STATE_FIELDS = ["learner", "card", "deck", "state", "stability", "difficulty", "due_at", "last_review_at", "first_studied_at", "reps", "lapses"]
+
+
 def populate_learners(rng: np.random.Generator, cohort: Cohort, *, first: int, count: int) -> None:
-    """``count`` members who studied every card of the cohort's deck: a card state per card and 1,200 past answers."""
+    """``count`` members who studied every card of the cohort's deck: a card state per card and one answer per card plus 200 more."""
     deck = cohort.decks.get()
     learners = get_user_model().objects.bulk_create(
-        [get_user_model()(username=f"bench-learner-{i:03d}") for i in range(first, first + count)]
+        [get_user_model()(username=f"bench-learner-{i:04d}") for i in range(first, first + count)]
     )
     cohort.members.add(*learners)
     now = timezone.now()
@@ -98,29 +114,21 @@ def populate_learners(rng: np.random.Generator, cohort: Cohort, *, first: int, c
         answers = [(int(card_id), first_seen + timedelta(minutes=3 * index)) for index, card_id in enumerate(order)]
         answers += [(int(card_id), now - timedelta(days=20) + timedelta(minutes=90 * index)) for index, card_id in enumerate(order[:REVIEWS_PER_LEARNER])]
         grades = rng.choice([1, 2, 3, 4], p=[0.2, 0.1, 0.6, 0.1], size=len(answers))
-        StudyLog.objects.bulk_create(
-            (
-                StudyLog(
-                    log_uuid=uuid.uuid4(), learner=learner, card_id=card_id, deck=deck, shown_at=answered_at - timedelta(seconds=5),
-                    answered_at=answered_at, response_ms=int(rng.integers(800, 9000)), outcome=bool(grade > 1), grade=int(grade), policy="fsrs",
-                )
-                for (card_id, answered_at), grade in zip(answers, grades)
-            ),
-            batch_size=5000,
-        )
-        last_review = {card_id: answered_at for card_id, answered_at in answers}
-        CardState.objects.bulk_create(
-            (
-                CardState(
-                    learner=learner, card_id=int(card_id), deck=deck, state=CardState.State.REVIEW, step=None,
-                    stability=float(rng.lognormal(1.5, 1.0)), difficulty=float(rng.uniform(1, 10)),
-                    due_at=now + timedelta(days=float(rng.uniform(-10, 40))), last_review_at=last_review[int(card_id)],
-                    first_studied_at=first_seen, reps=1 + int(card_id in order[:REVIEWS_PER_LEARNER]), lapses=int(rng.integers(0, 3)),
-                )
-                for card_id in card_ids
-            ),
-            batch_size=5000,
-        )
+        response_ms = rng.integers(800, 9000, size=len(answers))
+        with transaction.atomic():
+            rows_insert(StudyLog, LOG_FIELDS, (
+                (uuid.uuid4(), learner.pk, card_id, deck.pk, answered_at - timedelta(seconds=5), answered_at, int(ms), bool(grade > 1), int(grade), "fsrs", now)
+                for (card_id, answered_at), grade, ms in zip(answers, grades, response_ms)
+            ))
+            last_review = {card_id: answered_at for card_id, answered_at in answers}
+            reviewed = set(order[:REVIEWS_PER_LEARNER].tolist())
+            stability, difficulty = rng.lognormal(1.5, 1.0, size=len(card_ids)), rng.uniform(1, 10, size=len(card_ids))
+            due_days, lapses = rng.uniform(-10, 40, size=len(card_ids)), rng.integers(0, 3, size=len(card_ids))
+            rows_insert(CardState, STATE_FIELDS, (
+                (learner.pk, int(card_id), deck.pk, CardState.State.REVIEW, float(stability[index]), float(difficulty[index]),
+                 now + timedelta(days=float(due_days[index])), last_review[int(card_id)], first_seen, 1 + int(int(card_id) in reviewed), int(lapses[index]))
+                for index, card_id in enumerate(card_ids)
+            ))
 
 
 def profiled(call):
@@ -161,11 +169,14 @@ def main() -> None:
         print(f"populated {bench_name} in {time.perf_counter() - started:.1f} s: {StudyLog.objects.count()} study logs, "
               f"{CardState.objects.count()} card states")
 
-        started = time.perf_counter()
+        rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started, cpu_started = time.perf_counter(), time.process_time()
         written = profiled(snapshots_refresh) if args.profile else snapshots_refresh()
-        snapshot_seconds = time.perf_counter() - started
+        snapshot_seconds, snapshot_cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"snapshot task: {written} learner-deck snapshots, {CardRecall.objects.count()} card predictions, "
-              f"{ConceptMastery.objects.count()} heatmap cells in {snapshot_seconds:.1f} s")
+              f"{ConceptMastery.objects.count()} heatmap cells in {snapshot_seconds:.1f} s ({snapshot_cpu_seconds:.1f} s CPU); "
+              f"peak RSS {rss_before_mb:.0f} MB before it, {peak_rss_mb:.0f} MB after")
 
         client = Client()
         client.force_login(instructor)
@@ -187,6 +198,9 @@ def main() -> None:
             "renders": len(timings),
             "page_kb": round(len(response.content) / 1024, 1),
             "snapshot_seconds": round(snapshot_seconds, 1),
+            "snapshot_cpu_seconds": round(snapshot_cpu_seconds, 1),
+            "peak_rss_mb": round(peak_rss_mb, 1),
+            "peak_rss_before_snapshot_mb": round(rss_before_mb, 1),
             "learners": args.learners,
             "cards": args.cards,
             "model": args.kind,

@@ -38,7 +38,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from apps.browser.patterns import AnyTagLike, DaysBetween, TextLike
+from apps.browser.patterns import DaysBetween, TagOrBelowLike, TextLike
 from apps.browser.query_parser import WILDCARD, All, Any, Node, Not, QueryError, Term, parse_query
 from apps.cards.access import visible_decks
 from apps.cards.deck_names import SEPARATOR
@@ -84,6 +84,24 @@ def card_search(text: str, *, viewer, now: datetime | None = None) -> QuerySet:
     if node is None:
         return cards
     return cards.filter(search_condition(node, SearchContext(viewer=viewer, now=now or timezone.now())))
+
+
+LEARNER_WORDS = frozenset({"is", "flag", "prop"})  # read from the searcher's own card states or marks
+
+
+def reads_learner_records(text: str) -> bool:
+    """Whether ``text`` (a valid search) has a word read from the searcher's own card states or marks (``is:``, ``flag:``, ``prop:``)."""
+    return _has_learner_word(parse_query(text))
+
+
+def _has_learner_word(node: Node | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, Not):
+        return _has_learner_word(node.node)
+    if isinstance(node, (All, Any)):
+        return any(_has_learner_word(child) for child in node.nodes)
+    return node.key in LEARNER_WORDS
 
 
 def search_condition(node: Node, context: SearchContext) -> Q:
@@ -139,7 +157,7 @@ def _tag(term: Term, context: SearchContext) -> Q:
     """The tag or one below it (``verb`` finds ``verb::irregular``); ``tag:none`` finds cards without tags."""
     if term.parts == ("none",):
         return Q(tags=[])
-    return Q(AnyTagLike(F("tags"), term.parts)) | Q(AnyTagLike(F("tags"), (*term.parts, "::", WILDCARD)))
+    return Q(TagOrBelowLike(F("tags"), term.parts))
 
 
 def _note_type(term: Term, context: SearchContext) -> Q:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, FilteredRelation, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from apps.browser.patterns import DaysBetween
@@ -20,6 +20,7 @@ from apps.pagination import PAGE_SIZE
 from apps.study.models import CardMark, CardState
 
 STATE = "viewer_state"
+MAX_COUNTED_PAGE = 1_000_000  # a page number past it is left to Paginator.get_page (the last page)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class BrowserRow:
         return interval_days(self.state) if self.state else None
 
 
-def browser_page(ordered: QuerySet, *, number, viewer, now: datetime) -> tuple[Page, list[BrowserRow]]:
+def browser_page(ordered: QuerySet, *, number, viewer, now: datetime, count_with_page: bool = False) -> tuple[Page, list[BrowserRow]]:
     """Page ``number`` of ``sorted_cards`` and its rows.
 
     The count and the sorted page read only ids and the sort column (the page with
@@ -84,11 +85,46 @@ def browser_page(ordered: QuerySet, *, number, viewer, now: datetime) -> tuple[P
     are then fetched by id with their deck, note and note type, so sorting 100,000
     matches never carries their text. Four more queries whatever the page's size: the cards,
     the note types' templates (``Card.template_name``), the viewer's states and marks.
+
+    ``count_with_page`` (for a search with words) counts in the page's own query
+    (``_page_with_its_count``) rather than in a query of its own, so the search runs once.
     """
-    page = Paginator(ordered.values_list("id", flat=True), PAGE_SIZE).get_page(number)
-    ids = list(page.object_list)
-    fetched = Card.objects.filter(pk__in=ids).select_related("deck", "note__note_type").in_bulk()
-    return page, _rows([fetched[card_id] for card_id in ids if card_id in fetched], viewer=viewer, now=now)
+    ids = ordered.values_list("id", flat=True)
+    page = _page_with_its_count(ordered, number) if count_with_page else None
+    if page is None:
+        page = Paginator(ids, PAGE_SIZE).get_page(number)
+    page_ids = list(page.object_list)
+    fetched = Card.objects.filter(pk__in=page_ids).select_related("deck", "note__note_type").in_bulk()
+    return page, _rows([fetched[card_id] for card_id in page_ids if card_id in fetched], viewer=viewer, now=now)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many items there are (counted with the page), so it never counts them again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # Paginator.count is a cached property: this is its value
+
+
+def _page_with_its_count(ordered: QuerySet, number) -> Page | None:
+    """Page ``number`` of ``ordered`` and how many cards the search found, from one query (``COUNT(*) OVER ()`` beside each id).
+
+    A search with words costs most in finding its cards (SQLite builds the list of the
+    viewer's matching states for ``id IN`` once per query; a sort reads every match):
+    counting in the page's query does that once instead of twice. None when the page
+    has no rows or the number is not a plain page number (past the last page, ``0``,
+    ``x``): the caller then counts and picks the page as ``Paginator.get_page`` does.
+    """
+    text = "1" if number is None else str(number)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_COUNTED_PAGE):
+        return None
+    number = int(text)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(ordered.annotate(found=Window(Count("*"))).values_list("id", "found")[start : start + PAGE_SIZE])
+    if not rows and number > 1:
+        return None
+    paginator = CountedPaginator(ordered.values_list("id", flat=True), PAGE_SIZE, count=rows[0][1] if rows else 0)
+    return Page([card_id for card_id, _ in rows], number, paginator)
 
 
 def _rows(cards: list[Card], *, viewer, now: datetime) -> list[BrowserRow]:

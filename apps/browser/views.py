@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from apps.browser.forms import BulkActionForm, SearchForm
 from apps.browser.query_parser import QueryError
-from apps.browser.search import card_search
-from apps.browser.selectors import COLUMNS, browser_page, sorted_cards
+from apps.browser.search import card_search, reads_learner_records
+from apps.browser.selectors import COLUMNS, DEFAULT_SORT, browser_page, sorted_cards
 from apps.browser.services import bulk_action_run, bulk_cards
 from apps.browser.time_limit import SEARCH_TIME_LIMIT_S, SearchTooSlow, search_time_limit
 from apps.cards.bulk_services import BulkActionRefused
@@ -69,7 +69,9 @@ def _browser_page(request, *, search: SearchForm, bulk_form: BulkActionForm, pag
             cards = card_search(data["q"], viewer=request.user)
             ordered = sorted_cards(cards, viewer=request.user, sort=data["sort"], descending=data["order"] == "desc")
             with search_time_limit():
-                context["page"], context["rows"] = browser_page(ordered, number=page, viewer=request.user, now=timezone.now())
+                context["page"], context["rows"] = browser_page(
+                    ordered, number=page, viewer=request.user, now=timezone.now(), count_with_page=_count_with_page(data["q"], data["sort"]),
+                )
         except QueryError as error:
             search.add_error("q", str(error))
         except SearchTooSlow:
@@ -79,6 +81,18 @@ def _browser_page(request, *, search: SearchForm, bulk_form: BulkActionForm, pag
     if search.errors or bulk_form.errors:
         status = 400
     return render(request, "browser/browse.html", context, status=status)
+
+
+def _count_with_page(q: str, sort: str) -> bool:
+    """Whether to count in the page's own query: when that query must read every card the search finds anyway.
+
+    It must when it sorts by a column other than the card's creation (the id), or when
+    the search reads the searcher's states or marks (SQLite builds that list for each
+    query). Otherwise the page stops at its 50th card in id order and the count is the one
+    full read; with no words the count is answered from an index. (Measured in
+    docs/card-browser.md, "One pass and the collector".)
+    """
+    return bool(q.strip()) and (sort != DEFAULT_SORT or reads_learner_records(q))
 
 
 def _column_links(q: str, sort: str, order: str) -> dict[str, dict]:

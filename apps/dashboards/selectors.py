@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db.models import F, FloatField
+from django.db.models import Count, F, FloatField, Sum
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
@@ -74,32 +74,34 @@ class HeatmapCell:
         return "" if self.mean_mastery is None else f"{self.mean_mastery:.0%}"
 
 
-def learner_rows(snapshot: CohortSnapshot) -> list[LearnerMastery]:
-    return list(snapshot.learners.select_related("learner").order_by("learner__username"))
+def learner_rows(snapshot: CohortSnapshot):
+    """The snapshot's learners by username (a query: the dashboard shows a page of it, the CSV all of it)."""
+    return snapshot.learners.select_related("learner").order_by("learner__username", "pk")
 
 
-def heatmap(snapshot: CohortSnapshot, learners: list[LearnerMastery]) -> tuple[list[str], list[tuple[LearnerMastery, list[HeatmapCell]]]]:
-    """(concepts in name order, one row per learner: their cell for each concept)."""
+def heatmap(snapshot: CohortSnapshot, learners) -> tuple[list[str], list[tuple[LearnerMastery, list[HeatmapCell]]]]:
+    """(every concept of the snapshot in name order, one row per learner of ``learners``: their cell for each concept)."""
+    learners = list(learners)
     cells = {
         (learner_id, concept): HeatmapCell(mastery, cards)
-        for learner_id, concept, mastery, cards in ConceptMastery.objects.filter(snapshot=snapshot).values_list(
-            "learner_id", "concept", "mean_mastery", "cards_studied"
-        )
+        for learner_id, concept, mastery, cards in ConceptMastery.objects.filter(
+            snapshot=snapshot, learner_id__in=[row.learner_id for row in learners]
+        ).values_list("learner_id", "concept", "mean_mastery", "cards_studied")
     }
-    concepts = sorted({concept for _, concept in cells})
+    concepts = list(ConceptMastery.objects.filter(snapshot=snapshot).order_by("concept").values_list("concept", flat=True).distinct())
     empty = HeatmapCell(None, 0)
     return concepts, [(row, [cells.get((row.learner_id, concept), empty) for concept in concepts]) for row in learners]
 
 
 def concept_difficulty(snapshot: CohortSnapshot) -> list[dict]:
-    """Each concept over the cohort, hardest first: mean mastery over every learner's studied cards with it."""
-    totals = defaultdict(lambda: [0.0, 0, 0])
-    for concept, mastery, cards in ConceptMastery.objects.filter(snapshot=snapshot).values_list("concept", "mean_mastery", "cards_studied"):
-        total = totals[concept]
-        total[0] += mastery * cards
-        total[1] += cards
-        total[2] += 1
-    rows = [{"concept": concept, "mean_mastery": weighted / cards, "cards_studied": cards, "learners": learners} for concept, (weighted, cards, learners) in totals.items()]
+    """Each concept over the cohort, hardest first: mean mastery over every learner's studied cards with it (summed in the database)."""
+    totals = (
+        ConceptMastery.objects.filter(snapshot=snapshot)
+        .values("concept")
+        .annotate(weighted=Sum(F("mean_mastery") * F("cards_studied"), output_field=FloatField()), cards=Sum("cards_studied"), learners=Count("id"))
+        .order_by()
+    )
+    rows = [{"concept": row["concept"], "mean_mastery": row["weighted"] / row["cards"], "cards_studied": row["cards"], "learners": row["learners"]} for row in totals]
     return sorted(rows, key=lambda row: (row["mean_mastery"], row["concept"]))
 
 

@@ -9,7 +9,7 @@ worker under a lease, at most once per ``MNEMO_DASHBOARD_COMPUTE_INTERVAL_SECOND
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -23,7 +23,16 @@ from django.utils import timezone
 from apps.accounts.models import Cohort
 from apps.cards.cohort_decks import cohort_covered_decks
 from apps.cards.models import Card, Deck
-from apps.dashboards.mastery import StudiedCardMastery, cohort_horizon, default_horizon, studied_card_mastery
+from apps.dashboards.mastery import (
+    MASTERY_CHUNK,
+    MICROSECOND,
+    StudiedCardMastery,
+    cohort_horizon,
+    datetime_of_micros,
+    default_horizon,
+    micros_of,
+    studied_card_masteries,
+)
 from apps.dashboards.models import (
     CardRecall,
     CohortCardMastery,
@@ -51,12 +60,15 @@ UNSTARTED_AFTER = timedelta(minutes=10)
 """A "Compute now" still queued this long after it was queued is failed, so the next one may start."""
 
 LearnersProgress = Callable[[int, int], None]
-"""Called with (learners done, learners in all) while a cohort snapshot is computed."""
+"""Called with (learners done, learners in all) while snapshots are computed; a learner is done when all their decks are."""
+
+WRITE_BATCH = 2_000
+INSERT_BATCH = 10_000
 
 
-def card_is_at_risk(*, mastery: float, due_at: datetime, now: datetime, target_recall: float) -> bool:
-    """Mastery below the cohort's target, or overdue (its FSRS due time has passed)."""
-    return mastery < target_recall or due_at <= now
+def card_is_at_risk(*, mastery, due_at, now, target_recall: float):
+    """Mastery below the cohort's target, or overdue (its FSRS due time has passed): one card, or arrays of them."""
+    return (mastery < target_recall) | (due_at <= now)
 
 
 def concepts_of(tags: list[str]) -> list[str]:
@@ -75,49 +87,77 @@ class MasteryMemo:
         self.now = now
         self._answers: dict[tuple[int, int, datetime], StudiedCardMastery] = {}
 
-    def mastery(self, *, learner, deck: Deck, at: datetime) -> StudiedCardMastery:
-        key = (learner.pk, deck.pk, at)
-        if key not in self._answers:
-            self._answers[key] = studied_card_mastery(learner=learner, deck=deck, now=self.now, at=at)
-        return self._answers[key]
+    def masteries(self, *, learners, deck: Deck, at: datetime) -> dict[int, StudiedCardMastery]:
+        """Each learner's mastery of ``deck`` at ``at`` (by learner id), those not asked yet computed together."""
+        missing = [learner for learner in learners if (learner.pk, deck.pk, at) not in self._answers]
+        if missing:
+            computed = studied_card_masteries(learners=missing, deck=deck, now=self.now, at=at)
+            self._answers |= {(learner_id, deck.pk, at): studied for learner_id, studied in computed.items()}
+        return {learner.pk: self._answers[learner.pk, deck.pk, at] for learner in learners}
 
 
-def _studied_cards_insert(model, fixed: dict, studied: StudiedCardMastery) -> None:
-    """One INSERT of every card's row: ``bulk_create`` builds a model instance per row, half the snapshot task's time."""
+def _studied_cards_insert(model, columns: dict[str, np.ndarray]) -> None:
+    """The rows of ``columns`` (equal-length arrays; ``due_at`` in microseconds), ``INSERT_BATCH`` rows per ``executemany``.
+
+    ``bulk_create`` builds a model instance per row: for a cohort's millions of cards
+    that would be most of the snapshot's time.
+    """
     adapt = connection.ops.adapt_datetimefield_value
-    columns = [*fixed, "card_id", "mastery", "due_at", "lapses", "reps"]
-    rows = [
-        (*fixed.values(), int(card_id), float(value), adapt(due), int(lapses), int(reps))
-        for card_id, value, due, lapses, reps in zip(studied.card_ids, studied.mastery, studied.due_at, studied.lapses, studied.reps)
-    ]
+    names = list(columns)
+    due = names.index("due_at")
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
+    total = len(columns["card_id"])
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows
-        )
+        for start in range(0, total, INSERT_BATCH):
+            values = [columns[name][start:start + INSERT_BATCH].tolist() for name in names]
+            values[due] = [adapt(datetime_of_micros(micros)) for micros in values[due]]
+            cursor.executemany(sql, list(zip(*values)))
 
 
-def recall_snapshot_write(*, learner, deck: Deck, now: datetime | None = None, memo: MasteryMemo | None = None) -> RecallSnapshot:
-    """The learner's mastery of their studied cards of ``deck`` at the default horizon, replacing the previous snapshot."""
-    memo = memo or MasteryMemo(now or timezone.now())
+def recall_snapshots_write(*, learners, deck: Deck, memo: MasteryMemo) -> list[RecallSnapshot]:
+    """The learners' mastery of their studied cards of ``deck`` at the default horizon, replacing their previous snapshots."""
     horizon = default_horizon(memo.now)
-    studied = memo.mastery(learner=learner, deck=deck, at=horizon.at)
+    studied = memo.masteries(learners=learners, deck=deck, at=horizon.at)
     with transaction.atomic():
-        RecallSnapshot.objects.filter(learner=learner, deck=deck).delete()
-        snapshot = RecallSnapshot.objects.create(
-            learner=learner, deck=deck, computed_at=memo.now, horizon_at=horizon.at,
-            model_version=studied.model_version, reads_time=studied.reads_time,
+        RecallSnapshot.objects.filter(learner__in=learners, deck=deck).delete()
+        snapshots = RecallSnapshot.objects.bulk_create(
+            [
+                RecallSnapshot(
+                    learner=learner, deck=deck, computed_at=memo.now, horizon_at=horizon.at,
+                    model_version=studied[learner.pk].model_version, reads_time=studied[learner.pk].reads_time,
+                )
+                for learner in learners
+            ],
+            batch_size=WRITE_BATCH,
         )
-        _studied_cards_insert(CardRecall, {"snapshot_id": snapshot.pk}, studied)
-    return snapshot
+        cards = [studied[learner.pk] for learner in learners]
+        _studied_cards_insert(CardRecall, {
+            "snapshot_id": np.repeat([snapshot.pk for snapshot in snapshots], [len(each.card_ids) for each in cards]).astype(np.int64),
+            **_concatenated(cards),
+        })
+    return snapshots
+
+
+def _concatenated(cards: list[StudiedCardMastery]) -> dict[str, np.ndarray]:
+    """The per-card arrays of several ``StudiedCardMastery`` end to end, by the snapshot tables' column names."""
+    return {
+        column: np.concatenate([getattr(each, name) for each in cards]) if cards else np.zeros(0, dtype=np.int64)
+        for column, name in (("card_id", "card_ids"), ("mastery", "mastery"), ("due_at", "due_at"), ("lapses", "lapses"), ("reps", "reps"))
+    }
+
+
+def forecast_of_due(due_micros: np.ndarray, *, now: datetime, days: int = FORECAST_DAYS) -> list[int]:
+    """Reviews falling due on each of the next ``days`` days of the due moments given (microseconds); today counts the overdue."""
+    today = micros_of(start_of_day(now))
+    day = timedelta(days=1) // MICROSECOND
+    offsets = (np.asarray(due_micros, dtype=np.int64) - today) // day
+    return np.bincount(np.maximum(offsets[offsets < days], 0), minlength=days)[:days].tolist()
 
 
 def review_forecast(states, *, now: datetime, days: int = FORECAST_DAYS) -> list[int]:
-    """Reviews falling due on each of the next ``days`` days of ``states`` (CardState rows); today counts the overdue."""
-    today = start_of_day(now)
-    counts = [0] * days
-    for due_at in states.filter(due_at__lt=today + timedelta(days=days)).values_list("due_at", flat=True):
-        counts[max((due_at - today).days, 0)] += 1
-    return counts
+    """``forecast_of_due`` of ``states`` (CardState rows)."""
+    due = states.filter(due_at__lt=start_of_day(now) + timedelta(days=days)).values_list("due_at", flat=True)
+    return forecast_of_due(np.array([micros_of(moment) for moment in due], dtype=np.int64), now=now, days=days)
 
 
 def cohort_snapshot_write(*, cohort: Cohort, now: datetime | None = None, memo: MasteryMemo | None = None) -> CohortSnapshot:
@@ -127,37 +167,49 @@ def cohort_snapshot_write(*, cohort: Cohort, now: datetime | None = None, memo: 
     horizon = cohort_horizon(exam_date=cohort.exam_date, now=now)
     members = list(cohort.members.order_by("pk"))
     decks = Deck.objects.in_bulk([deck.pk for deck in cohort_covered_decks(cohort)])
-    decks_of = defaultdict(list)
+    learners_of = defaultdict(list)
     for learner_id, deck_id in learner_deck_pairs(deck_ids=list(decks), learner_ids=[member.pk for member in members]):
-        decks_of[learner_id].append(decks[deck_id])
-    studied = [(learner, memo.mastery(learner=learner, deck=deck, at=horizon.at)) for learner in members for deck in decks_of[learner.pk]]
+        learners_of[deck_id].append(learner_id)
+    member_by_id = {member.pk: member for member in members}
+    by_deck = {
+        deck_id: memo.masteries(learners=[member_by_id[learner_id] for learner_id in learner_ids], deck=decks[deck_id], at=horizon.at)
+        for deck_id, learner_ids in learners_of.items()
+    }
+    studied = [(learner, by_deck[deck_id][learner.pk]) for learner in members for deck_id in sorted(by_deck) if learner.pk in by_deck[deck_id]]
+    columns = {
+        "learner_id": np.repeat([learner.pk for learner, _ in studied], [len(cards.card_ids) for _, cards in studied]).astype(np.int64),
+        **_concatenated([cards for _, cards in studied]),
+    }
     with transaction.atomic():
         snapshot = CohortSnapshot.objects.create(
             cohort=cohort, computed_at=now, horizon_at=horizon.at, exam_date=horizon.exam_date, target_recall=cohort.target_recall,
             model_versions=sorted({cards.model_version for _, cards in studied}),
             versions_without_time=sorted({cards.model_version for _, cards in studied if not cards.reads_time}),
-            review_forecast=review_forecast(CardState.objects.filter(learner__in=members, deck__in=decks.values(), card__deleted_at__isnull=True), now=now),
+            review_forecast=forecast_of_due(columns["due_at"], now=now),
         )
-        for learner, cards in studied:
-            _studied_cards_insert(CohortCardMastery, {"snapshot_id": snapshot.pk, "learner_id": learner.pk}, cards)
-        rows = [
-            (learner.pk, int(card_id), float(value), due_at, int(lapses))
-            for learner, cards in studied
-            for card_id, value, due_at, lapses in zip(cards.card_ids, cards.mastery, cards.due_at, cards.lapses)
-        ]
-        _write_learner_rows(snapshot, members, list(decks.values()), rows)
-        _write_concept_rows(snapshot, rows)
-        _write_item_rows(snapshot, rows, members)
+        _studied_cards_insert(CohortCardMastery, {"snapshot_id": np.full(len(columns["card_id"]), snapshot.pk, dtype=np.int64), **columns})
+        _write_learner_rows(snapshot, members, list(decks.values()), columns)
+        _write_concept_rows(snapshot, columns)
+        _write_item_rows(snapshot, columns, members)
         CohortSnapshot.objects.filter(cohort=cohort).exclude(pk=snapshot.pk).delete()
     return snapshot
 
 
-def _write_learner_rows(snapshot: CohortSnapshot, members, decks, rows) -> None:
-    mastery_by_learner = defaultdict(list)
-    at_risk = defaultdict(int)
-    for learner_id, _, mastery, due_at, _ in rows:
-        mastery_by_learner[learner_id].append(mastery)
-        at_risk[learner_id] += card_is_at_risk(mastery=mastery, due_at=due_at, now=snapshot.computed_at, target_recall=snapshot.target_recall)
+def _groups(*keys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Rows grouped by equal ``keys`` (each group's rows in their order): (the first row of each group, each group's rows)."""
+    order = np.lexsort((np.arange(len(keys[0])), *reversed(keys)))
+    changes = np.flatnonzero(np.any([np.diff(key[order]) != 0 for key in keys], axis=0)) + 1 if len(order) else np.zeros(0, np.int64)
+    groups = np.split(order, changes) if len(order) else []
+    return np.array([group[0] for group in groups], dtype=np.int64), groups
+
+
+def _write_learner_rows(snapshot: CohortSnapshot, members, decks, columns: dict[str, np.ndarray]) -> None:
+    at_risk = card_is_at_risk(
+        mastery=columns["mastery"], due_at=columns["due_at"], now=micros_of(snapshot.computed_at), target_recall=snapshot.target_recall
+    )
+    firsts, groups = _groups(columns["learner_id"])
+    rows_of = {int(columns["learner_id"][first]): group for first, group in zip(firsts, groups)}
+    nothing = np.zeros(0, dtype=np.int64)
     activity = {
         row["learner"]: row
         for row in StudyLog.objects.live()
@@ -166,47 +218,67 @@ def _write_learner_rows(snapshot: CohortSnapshot, members, decks, rows) -> None:
         .annotate(answers=Count("id"), time_spent=Sum("response_ms"), last_seen=Max("answered_at"))
     }
     LearnerMastery.objects.bulk_create(
-        LearnerMastery(
-            snapshot=snapshot, learner=learner, cards_studied=len(mastery_by_learner[learner.pk]),
-            mean_mastery=float(np.mean(mastery_by_learner[learner.pk])) if mastery_by_learner[learner.pk] else None,
-            cards_at_risk=at_risk[learner.pk], answers=activity.get(learner.pk, {}).get("answers", 0),
-            time_spent_ms=activity.get(learner.pk, {}).get("time_spent") or 0, last_seen_at=activity.get(learner.pk, {}).get("last_seen"),
-        )
-        for learner in members
+        (
+            LearnerMastery(
+                snapshot=snapshot, learner=learner, cards_studied=len(rows_of.get(learner.pk, nothing)),
+                mean_mastery=float(np.mean(columns["mastery"][rows_of[learner.pk]])) if learner.pk in rows_of else None,
+                cards_at_risk=int(at_risk[rows_of.get(learner.pk, nothing)].sum()), answers=activity.get(learner.pk, {}).get("answers", 0),
+                time_spent_ms=activity.get(learner.pk, {}).get("time_spent") or 0, last_seen_at=activity.get(learner.pk, {}).get("last_seen"),
+            )
+            for learner in members
+        ),
+        batch_size=WRITE_BATCH,
     )
 
 
-def _write_concept_rows(snapshot: CohortSnapshot, rows) -> None:
-    tags = dict(Card.objects.filter(id__in={row[1] for row in rows}).values_list("id", "tags"))
-    mastery_by_cell = defaultdict(list)
-    for learner_id, card_id, mastery, _, _ in rows:
-        for concept in concepts_of(tags.get(card_id, [])):
-            mastery_by_cell[learner_id, concept].append(mastery)
+def _write_concept_rows(snapshot: CohortSnapshot, columns: dict[str, np.ndarray]) -> None:
+    """Per (learner, concept): the mean mastery of the learner's cards with that concept (a card counts for each of its tags)."""
+    card_ids = np.unique(columns["card_id"])
+    tags = dict(Card.objects.filter(id__in=card_ids.tolist()).values_list("id", "tags"))
+    concept_names = sorted({concept for card_id in card_ids.tolist() for concept in concepts_of(tags.get(card_id, []))})
+    concept_index = {concept: index for index, concept in enumerate(concept_names)}
+    concepts_of_card = [[concept_index[concept] for concept in concepts_of(tags.get(card_id, []))] for card_id in card_ids.tolist()]
+    per_card = np.array([len(each) for each in concepts_of_card], dtype=np.int64)
+    flat = np.array([index for each in concepts_of_card for index in each], dtype=np.int64)
+    card_rows = np.searchsorted(card_ids, columns["card_id"])
+    repeats = per_card[card_rows]
+    rows = np.repeat(np.arange(len(card_rows)), repeats)
+    nth = np.arange(len(rows)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    concept = flat[(np.cumsum(per_card) - per_card)[card_rows[rows]] + nth]
+    learner = columns["learner_id"][rows]
+    firsts, groups = _groups(learner, concept)
     ConceptMastery.objects.bulk_create(
-        ConceptMastery(snapshot=snapshot, learner_id=learner_id, concept=concept, mean_mastery=float(np.mean(values)), cards_studied=len(values))
-        for (learner_id, concept), values in mastery_by_cell.items()
+        (
+            ConceptMastery(
+                snapshot=snapshot, learner_id=int(learner[first]), concept=concept_names[concept[first]],
+                mean_mastery=float(np.mean(columns["mastery"][rows[group]])), cards_studied=len(group),
+            )
+            for first, group in zip(firsts, groups)
+        ),
+        batch_size=WRITE_BATCH,
     )
 
 
-def _write_item_rows(snapshot: CohortSnapshot, rows, members) -> None:
+def _write_item_rows(snapshot: CohortSnapshot, columns: dict[str, np.ndarray], members) -> None:
     """Per card: mean mastery over the learners who studied it, their lapses, and what they answered (live logs)."""
-    masteries, lapses = defaultdict(list), defaultdict(int)
-    for _, card_id, mastery, _, card_lapses in rows:
-        masteries[card_id].append(mastery)
-        lapses[card_id] += card_lapses
+    firsts, groups = _groups(columns["card_id"])
+    card_ids = [int(columns["card_id"][first]) for first in firsts]
     answered = {
         row["card"]: (row["answers"], row["failures"])
         for row in StudyLog.objects.live()
-        .filter(learner__in=members, card__in=list(masteries))
+        .filter(learner__in=members, card__in=card_ids)
         .values("card")
         .annotate(answers=Count("id"), failures=Count("id", filter=Q(outcome=False)))
     }
     ItemDifficulty.objects.bulk_create(
-        ItemDifficulty(
-            snapshot=snapshot, card_id=card_id, learners=len(values), mean_mastery=float(np.mean(values)), lapses=lapses[card_id],
-            answers=answered.get(card_id, (0, 0))[0], failures=answered.get(card_id, (0, 0))[1],
-        )
-        for card_id, values in masteries.items()
+        (
+            ItemDifficulty(
+                snapshot=snapshot, card_id=card_id, learners=len(group), mean_mastery=float(np.mean(columns["mastery"][group])),
+                lapses=int(columns["lapses"][group].sum()), answers=answered.get(card_id, (0, 0))[0], failures=answered.get(card_id, (0, 0))[1],
+            )
+            for card_id, group in zip(card_ids, groups)
+        ),
+        batch_size=WRITE_BATCH,
     )
 
 
@@ -240,14 +312,17 @@ def snapshots_refresh(*, scope: Scope | None = None, now: datetime | None = None
         cohorts = Cohort.objects.all() if scope.deck_id is None else Cohort.objects.filter(decks=scope.deck_id).distinct()
     users = get_user_model().objects.in_bulk({learner_id for learner_id, _ in pairs})
     decks = Deck.objects.in_bulk({deck_id for _, deck_id in pairs})
-    decks_of = defaultdict(list)
+    learners_of = defaultdict(list)
     for learner_id, deck_id in pairs:
-        decks_of[learner_id].append(decks[deck_id])
-    for done, (learner_id, learner_decks) in enumerate(decks_of.items(), start=1):
-        for deck in learner_decks:
-            recall_snapshot_write(learner=users[learner_id], deck=deck, memo=memo)
-        if progress:
-            progress(done, len(decks_of))
+        learners_of[deck_id].append(users[learner_id])
+    decks_left = Counter(learner_id for learner_id, _ in pairs)
+    for deck_id, learners in learners_of.items():
+        for start in range(0, len(learners), MASTERY_CHUNK):
+            chunk = learners[start:start + MASTERY_CHUNK]
+            recall_snapshots_write(learners=chunk, deck=decks[deck_id], memo=memo)
+            decks_left.subtract(learner.pk for learner in chunk)
+            if progress:
+                progress(sum(1 for left in decks_left.values() if left == 0), len(decks_left))
     for each in cohorts:
         cohort_snapshot_write(cohort=each, memo=memo)
     return len(pairs)

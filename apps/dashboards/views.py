@@ -19,7 +19,11 @@ from apps.dashboards.forms import CohortMasterySettingsForm
 from apps.dashboards.html import heatmap_html, learners_html
 from apps.dashboards.mastery import horizon_phrase
 from apps.dashboards.models import ConceptMastery
+from apps.pagination import page_of
 from apps.study.presets import preset_default_for
+
+LEARNERS_PAGE = "learners_page"
+"""The query parameter of the dashboard's page of learners: the heatmap and the learners table show the same page."""
 
 
 def _cohort_tables(snapshot, now) -> dict:
@@ -52,13 +56,15 @@ def cohort_dashboard(request, cohort_uuid):
         "settings_form": CohortMasterySettingsForm(instance=cohort) if may_change_mastery_settings(request.user, cohort) else None,
     }
     if snapshot is not None:
-        learners = selectors.learner_rows(snapshot)
-        concepts, heatmap_rows = selectors.heatmap(snapshot, learners)
+        learners = page_of(request, selectors.learner_rows(snapshot), parameter=LEARNERS_PAGE)
+        concepts, heatmap_rows = selectors.heatmap(snapshot, learners.object_list)
         forecast = selectors.forecast_days(snapshot.review_forecast, now=timezone.now())
         context |= {
             "definitions": _definitions(snapshot),
             "heatmap_html": heatmap_html(concepts, heatmap_rows),
-            "learners_html": learners_html(learners),
+            "learners_html": learners_html(row for row, _ in heatmap_rows),
+            "learners_page": learners,
+            "learners_parameter": LEARNERS_PAGE,
             "concept_table": tables.cohort_concepts_table(snapshot),
             "items_table": tables.cohort_items_table(snapshot, limit=selectors.HARDEST_SHOWN),
             "forecast_table": tables.forecast_table(forecast),

@@ -101,6 +101,44 @@ def test_pages_keep_the_search_and_the_sort(owner, web_client_for):
     assert fronts(second) == ["card 04", "card 03", "card 02", "card 01", "card 00"]
 
 
+def many_cards(owner, count: int = 55) -> None:
+    deck = deck_create(owner=owner, title="Many")
+    for index in range(count):
+        card_create(deck=deck, front=f"card {index:02d}", back="b", tags=[])
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"q": "card", "sort": "sort_field", "order": "desc"},  # sorted by a column: counted with the page
+        {"q": "card is:new", "order": "desc"},  # a word of the searcher's states: counted with the page
+        {"q": "card", "order": "desc"},  # by creation: counted on its own
+        {"order": "desc"},  # no words
+    ],
+)
+def test_every_page_counts_the_whole_search_and_a_page_past_the_last_shows_the_last(owner, web_client_for, parameters):
+    many_cards(owner)
+    client = web_client_for(owner)
+    for page in ("1", "2"):
+        html = client.get(BROWSE, {**parameters, "page": page}).content.decode()
+        assert "55 cards found" in html and f"Page {page} of 2 · 55 in all" in html
+    assert len(fronts(client.get(BROWSE, parameters))) == 50
+    last = ["card 04", "card 03", "card 02", "card 01", "card 00"]
+    assert fronts(client.get(BROWSE, {**parameters, "page": "2"})) == last
+    for past_the_end in ("3", "99999999999999999999", "0", "-1"):
+        response = client.get(BROWSE, {**parameters, "page": past_the_end})
+        assert fronts(response) == last and "Page 2 of 2 · 55 in all" in response.content.decode()
+    for not_a_number in ("x", "1.5", ""):
+        assert fronts(client.get(BROWSE, {**parameters, "page": not_a_number}))[0] == "card 54"
+
+
+@pytest.mark.parametrize("q", ["nothing-here", "nothing-here is:new", "nothing-here prop:reps>1"])
+def test_a_search_that_finds_nothing_says_so(owner, collection, web_client_for, q):
+    for page in ("1", "2"):
+        html = web_client_for(owner).get(BROWSE, {"q": q, "sort": "due", "page": page}).content.decode()
+        assert "0 cards found" in html and "No cards match this search." in html
+
+
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [

@@ -8,8 +8,13 @@ from datetime import timedelta
 from urllib.parse import urljoin
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+
+from apps.accounts.services import cohort_invite_create, cohort_join
+from apps.pagination import PAGE_SIZE
 
 from apps.study.models import StudyLog
 from apps.dashboards.models import CardRecall, CohortCardMastery, ConceptMastery, LearnerMastery, SnapshotComputation
@@ -58,6 +63,41 @@ def test_the_dashboard_shows_the_snapshot_heatmap_its_age_and_its_definitions(st
     assert int(learners[owner.username]["cards_at_risk"]) == LearnerMastery.objects.get(snapshot=snapshot, learner=owner).cards_at_risk
     forecast = _csv(client.get(reverse("dashboards:cohort_csv", args=[studied_cohort.uuid, "forecast"])))
     assert [int(row["reviews_due"]) for row in forecast] == snapshot.review_forecast
+
+
+def _learners_page(client, cohort, page: int) -> tuple[int, str]:
+    """(queries the dashboard took, the page) for ``?learners_page=page``."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dashboards:cohort_dashboard", args=[cohort.uuid]), {"learners_page": page})
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def _listed(page: str, table_id: str) -> list[str]:
+    body = re.search(rf'id="{table_id}">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return re.findall(r'<a href="learners/[^"]+">([^<]+)</a>', body)
+
+
+def test_the_dashboard_lists_a_page_of_learners_in_as_many_queries_however_large_the_cohort(studied_cohort, instructor, make_user, web_client_for):
+    client = web_client_for(instructor)
+    cohort_snapshot_write(cohort=studied_cohort)
+    few_queries, few = _learners_page(client, studied_cohort, 1)
+    assert _listed(few, "learner-table") == ["other-learner", "owner"] and "Page 1 of" not in few
+
+    invite = cohort_invite_create(cohort=studied_cohort, valid_days=7, max_uses=PAGE_SIZE + 10)
+    for index in range(PAGE_SIZE + 5):
+        cohort_join(learner=make_user(f"late-{index:03d}"), code=invite.code)
+    cohort_snapshot_write(cohort=studied_cohort)
+    first_queries, first = _learners_page(client, studied_cohort, 1)
+    second_queries, second = _learners_page(client, studied_cohort, 2)
+
+    assert few_queries == first_queries == second_queries
+    everyone = sorted(["other-learner", "owner", *(f"late-{index:03d}" for index in range(PAGE_SIZE + 5))])
+    assert _listed(first, "learner-table") == everyone[:PAGE_SIZE] and _listed(second, "learner-table") == everyone[PAGE_SIZE:]
+    heatmap_rows = re.findall(r'<th scope="row"><a href="learners/[^"]+">([^<]+)</a>', second)
+    assert heatmap_rows == everyone[PAGE_SIZE:]
+    assert f"Page 1 of 2 · {len(everyone)} in all" in first and "?learners_page=2" in first
+    assert len(_csv(client.get(reverse("dashboards:cohort_csv", args=[studied_cohort.uuid, "learners"])))) == len(everyone)
 
 
 def test_the_learner_detail_lists_exactly_the_cards_at_risk(studied_cohort, instructor, owner, web_client_for):
