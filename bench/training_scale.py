@@ -22,7 +22,9 @@ reports the run's start-to-finish seconds (``fsrs6_fanned_out`` in the JSON).
 database is ``var/bench-scale.sqlite3`` unless ``DATABASE_URL`` is set; it is rebuilt
 for every size. The bench runs under glibc's lean allocator tunables, as the worker
 does. Prints one line per kind and size; the last line is one JSON object
-``{"logs": [...], "kinds": {kind: {size: {build_seconds, train_seconds, peak_mb, log_loss}}}}``,
+``{"logs": [...], "kinds": {kind: {size: {build_seconds, train_seconds, peak_mb, log_loss}}}}``
+(each kind also says its training's CPU seconds, ``train_cpu_seconds``, which a shared
+machine's load does not inflate, and the 1-minute load average when it finished),
 and when one size is given ``kinds`` is ``{kind: {build_seconds, ...}}``.
 """
 
@@ -97,14 +99,16 @@ def measure_kind(kind: str, max_epochs: int) -> dict:
     split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
     hyperparameters = {"max_epochs": max_epochs} if kind in NEURAL else {}
     model = create_model(kind, device=training_device(), **hyperparameters)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     model.fit(split.train)
-    train_seconds = time.perf_counter() - started
+    train_seconds, train_cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
     metrics = summarize(split.table.outcome[split.holdout_rows], model.predict_proba(split.table)[split.holdout_rows])
     return {
         "build_seconds": round(build_seconds, 1),
         "cached_build_seconds": round(cached_build_seconds, 1),
         "train_seconds": round(train_seconds, 1),
+        "train_cpu_seconds": round(train_cpu_seconds, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "peak_mb": round(peak_rss_mb(), 1),
         "log_loss": round(float(metrics["log_loss"]), 4),
         "auc": round(float(metrics["auc"]), 4),

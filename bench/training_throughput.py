@@ -52,7 +52,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from apps.cards.models import Deck  # noqa: E402
 from apps.cards.note_services import BasicCardText, basic_notes_bulk_create  # noqa: E402
@@ -63,12 +63,15 @@ from apps.modeling.training import training_run_enqueue  # noqa: E402
 from apps.modeling.training import training_run_create  # noqa: E402
 from apps.study.models import StudyLog  # noqa: E402
 from knowledge_tracing.data.synthetic import generate_study_log  # noqa: E402
+from _study_log_rows import study_logs_insert  # noqa: E402
 
 CAPPED_BY_MAX_EPOCHS = ("karl", "dkt")
 DEFAULT_CAKT_EPOCHS = 1
 
 
 def fresh_database() -> None:
+    """An empty, migrated bench database; the open connection is closed first, so it cannot go on with the old file."""
+    connection.close()
     database = Path(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
     if os.environ["DATABASE_URL"].startswith("sqlite:///") and database.exists():
         database.unlink()
@@ -90,20 +93,11 @@ def store_study_logs(*, learners: int, cards: int, logs: int, seed: int) -> Deck
         )
     base = datetime.now(timezone.utc).timestamp() - (table.time.max() - table.time.min()) - 86_400
     offset = base - table.time.min()
-    StudyLog.objects.bulk_create(
-        [
-            StudyLog(
-                log_uuid=uuid.uuid4(), learner=users[learner], card=card_rows[item], deck=deck,
-                shown_at=datetime.fromtimestamp(moment + offset, tz=timezone.utc),
-                answered_at=datetime.fromtimestamp(moment + offset + duration / 1000, tz=timezone.utc),
-                response_ms=int(duration), outcome=bool(outcome), grade=int(grade) if grade else (3 if outcome else 1),
-                policy="fsrs",
-            )
-            for learner, item, moment, outcome, grade, duration in zip(
-                table.learner, table.item, table.time, table.outcome, table.grade, table.duration_ms
-            )
-        ],
-        batch_size=5_000,
+    study_logs_insert(
+        learner_ids=[users[learner].pk for learner in table.learner], card_ids=[card_rows[item].pk for item in table.item],
+        deck_id=deck.pk, shown_at=table.time + offset, response_ms=table.duration_ms, outcome=table.outcome,
+        grade=[int(grade) if grade else (3 if outcome else 1) for grade, outcome in zip(table.grade, table.outcome)],
+        policy="fsrs",
     )
     return deck
 

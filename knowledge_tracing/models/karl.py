@@ -68,6 +68,7 @@ from knowledge_tracing.models.answer_noise import AnswerNoise
 from knowledge_tracing.models.base import FitReport, register_model
 from knowledge_tracing.models.history_model import HistoryFeatureModel, selection_split
 from knowledge_tracing.models.karl_candidates import CandidateScorer, RegimeStandardiser, StandardisedInputs
+from knowledge_tracing.models.karl_inputs import RowInputs, float32_by_chunks, text_table
 from knowledge_tracing.models.karl_network import KarlNetwork, upgrade_saved_network
 from knowledge_tracing.models.linear import RegularisedLogit, Standardiser
 
@@ -105,7 +106,7 @@ class KarlModel(HistoryFeatureModel):
 
     # ----- inputs -------------------------------------------------------------------------
 
-    def _table_inputs(self, table: StudyLogTable) -> dict:
+    def _table_inputs(self, table: StudyLogTable) -> RowInputs:
         embeddings = self._embeddings_for(table)
         history = self.extractor.transform(table)
         neighbours = retrieve_for_table(
@@ -114,22 +115,23 @@ class KarlModel(HistoryFeatureModel):
         )
         return self._inputs(history.features, table.item, neighbours, embeddings)
 
-    def _inputs(self, features, items, neighbours: Neighbours, embeddings) -> dict:
-        standardised_neighbours = self.neighbour_standardiser(neighbours.features)
+    def _inputs(self, features, items, neighbours: Neighbours, embeddings) -> RowInputs:
+        """The network's inputs; the text path reads the table's embeddings of the rows' cards, or none (width 0)."""
         spaced = self._spaced(features)
-        return {
-            "features": torch.as_tensor(self.standardiser(features, spaced), dtype=torch.float32),
+        valid = neighbours.valid
+        return RowInputs({
+            "features": float32_by_chunks(len(features), lambda rows: self.standardiser(features[rows], spaced[rows])),
             "spaced": torch.as_tensor(spaced),
-            "embedding": torch.as_tensor(self._text_embeddings(embeddings, items), dtype=torch.float32),
-            "neighbour_features": torch.as_tensor(standardised_neighbours * neighbours.valid[..., None], dtype=torch.float32),
+            "item": torch.as_tensor(items, dtype=torch.int64),
+            "neighbour_features": float32_by_chunks(
+                len(features), lambda rows: self.neighbour_standardiser(neighbours.features[rows]) * valid[rows, :, None]
+            ),
             "similarity": torch.as_tensor(neighbours.similarity, dtype=torch.float32),
-            "valid": torch.as_tensor(neighbours.valid),
-            "neighbour_recall": torch.as_tensor(neighbour_recall(neighbours.features) * neighbours.valid, dtype=torch.float32),
-        }
-
-    def _text_embeddings(self, embeddings, items) -> np.ndarray:
-        """What the text path reads: the table's embeddings of the rows' cards, or none (width 0)."""
-        return embeddings[items] if embeddings is not None else np.zeros((len(items), 0))
+            "valid": torch.as_tensor(valid),
+            "neighbour_recall": float32_by_chunks(
+                len(features), lambda rows: neighbour_recall(neighbours.features[rows]) * valid[rows]
+            ),
+        }, text_table(embeddings, items))
 
     def _spaced(self, features: np.ndarray) -> np.ndarray:
         return is_spaced_review(features, self.hyperparameters["short_gap_hours"])
@@ -166,7 +168,9 @@ class KarlModel(HistoryFeatureModel):
             hidden=hp["hidden"], text_dim=hp["text_dim"], dropout=hp["dropout"],
         )
         inputs = self._inputs(history.features, split.table.item, neighbours, embeddings)
-        train_part, valid_part = _rows(inputs, split.train_rows), _rows(inputs, split.valid_rows)
+        del history, neighbours  # their float64 arrays are in the float32 inputs now
+        train_part, valid_part = inputs.take(split.train_rows), inputs.take(split.valid_rows)
+        del inputs
         train_y = torch.as_tensor(split.table.outcome[split.train_rows], dtype=torch.float32)
         valid_y = torch.as_tensor(split.table.outcome[split.valid_rows], dtype=torch.float32)
         warm_start = self._choose_warm_start(train_part, train_y, valid_part, valid_y)
@@ -177,7 +181,7 @@ class KarlModel(HistoryFeatureModel):
                 train_part, train_y, valid_part, valid_y, with_transfer=warm_start["transfer"], refit_on_validation=True
             )
         with torch.inference_mode():
-            memory_recall = torch.sigmoid(self.network(**train_part)).double().numpy()
+            memory_recall = torch.sigmoid(train_part.logits(self.network)).double().numpy()
         self.noise = AnswerNoise.fit(memory_recall, train_y.numpy())
         self._prepare_candidate_scoring()
         report.train_seconds = time.perf_counter() - started
@@ -262,7 +266,7 @@ class KarlModel(HistoryFeatureModel):
             for start in range(0, len(order), hp["batch_size"]):
                 batch = order[start : start + hp["batch_size"]]
                 optimizer.zero_grad()
-                loss = loss_function(self.network(**_rows(train_part, batch)), train_y[batch])
+                loss = loss_function(self.network(**train_part.take(batch).network_arguments()), train_y[batch])
                 loss.backward()
                 optimizer.step()
                 self.network.keep_recall_falling_with_time()
@@ -284,17 +288,17 @@ class KarlModel(HistoryFeatureModel):
             return 0.0
         with torch.no_grad():
             self.network.eval()
-            return float(nn.functional.binary_cross_entropy_with_logits(self.network(**valid_part), valid_y))
+            return float(nn.functional.binary_cross_entropy_with_logits(valid_part.logits(self.network), valid_y))
 
     # ----- prediction ---------------------------------------------------------------------
 
-    def _probability(self, inputs: dict) -> np.ndarray:
+    def _probability(self, inputs: RowInputs) -> np.ndarray:
         """P(recall) of a table's rows, in one forward pass."""
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
         with torch.inference_mode():
-            return self.noise.apply(torch.sigmoid(self.network(**inputs)).double().numpy())
+            return self.noise.apply(torch.sigmoid(inputs.logits(self.network)).double().numpy())
 
     def predict_proba(self, table: StudyLogTable) -> np.ndarray:
         return self._probability(self._table_inputs(table))
@@ -370,15 +374,9 @@ class KarlModel(HistoryFeatureModel):
         self._prepare_candidate_scoring()
 
 
-def _transfer(inputs: dict) -> torch.Tensor:
+def _transfer(inputs: RowInputs) -> torch.Tensor:
     """(rows,) each row's transfer from its best-known related card, as the network computes it."""
     return KarlNetwork.transfer(inputs["similarity"].T, inputs["neighbour_recall"].T, ~inputs["valid"].T)
-
-
-def _rows(inputs: dict, rows) -> dict:
-    """The same inputs restricted to some rows (boolean mask or indices)."""
-    index = torch.as_tensor(np.flatnonzero(rows)) if isinstance(rows, np.ndarray) and rows.dtype == bool else rows
-    return {name: value[index] for name, value in inputs.items()}
 
 
 def _regime_standardiser(state: dict) -> RegimeStandardiser:

@@ -12,7 +12,7 @@ from knowledge_tracing.history.fsrs_memory import SECONDS_PER_DAY
 from knowledge_tracing.history.learner_state import LearnerState
 from knowledge_tracing.history.update_rules import LAST_TIME
 from knowledge_tracing.metrics import log_loss
-from knowledge_tracing.models import create_model
+from knowledge_tracing.models import create_model, karl_inputs
 from knowledge_tracing.models.base import StudentModel
 from knowledge_tracing.history.retrieval import (
     NEIGHBOUR_FEATURES,
@@ -264,3 +264,14 @@ def test_a_model_saved_before_the_network_named_its_parts_loads_and_predicts_the
 
     np.testing.assert_allclose(loaded.predict_proba(table), expected, rtol=1e-6)
     assert np.ptp(expected) > 0.05
+
+
+def test_a_model_fitted_and_scored_a_few_rows_at_a_time_predicts_as_in_one_pass(table, monkeypatch):
+    """The inputs standardised by chunks and the passes over every row read by chunks change no prediction."""
+    train, test = table.take(table.learner < 12), table.take(table.learner >= 12)
+    whole = create_model("karl", seed=0, **FAST)
+    whole.fit(train)
+    monkeypatch.setattr(karl_inputs, "CHUNK_ROWS", 7)
+    chunked = create_model("karl", seed=0, **FAST)
+    chunked.fit(train)
+    np.testing.assert_allclose(chunked.predict_proba(test), whole.predict_proba(test), rtol=1e-5)
