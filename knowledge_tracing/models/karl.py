@@ -293,7 +293,7 @@ class KarlModel(HistoryFeatureModel):
     # ----- prediction ---------------------------------------------------------------------
 
     def _probability(self, inputs: RowInputs) -> np.ndarray:
-        """P(recall) of a table's rows, in one forward pass."""
+        """P(recall) of a table's rows, the network run ``CHUNK_ROWS`` rows at a time (``RowInputs.logits``)."""
         if self.network is None:
             raise RuntimeError("karl: fit the model before predicting")
         self.network.eval()
