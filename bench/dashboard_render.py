@@ -57,6 +57,7 @@ from apps.modeling.scopes import Scope  # noqa: E402
 from apps.modeling.training import training_run_create, training_run_execute  # noqa: E402
 from apps.study.models import CardState, StudyLog  # noqa: E402
 from _bench_database import bench_database  # noqa: E402
+from _study_log_rows import rows_insert  # noqa: E402
 
 SMALL_HYPERPARAMETERS = {"karl": {"max_epochs": 2, "hidden": 4, "text_dim": 4, "c_grid": [0.1, 1.0]}}
 N_CONCEPTS = 20
@@ -85,14 +86,6 @@ def populate_deck(rng: np.random.Generator, *, n_cards: int) -> tuple[Cohort, ob
     cohort = Cohort.objects.create(owner=instructor, name="Benchmark cohort")
     cohort.decks.add(deck)
     return cohort, instructor
-
-
-def rows_insert(model, names: list[str], rows) -> None:
-    """``rows`` (values of the fields ``names``) inserted with ``executemany``: a model instance per row would take hours at 2,000 x 2,000."""
-    fields = [model._meta.get_field(name) for name in names]
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(field.column for field in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[field.get_db_prep_save(value, connection) for field, value in zip(fields, row)] for row in rows])
 
 
 LOG_FIELDS = ["log_uuid", "learner", "card", "deck", "shown_at", "answered_at", "response_ms", "outcome", "grade", "policy", "created_at"]
