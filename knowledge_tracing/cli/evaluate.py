@@ -66,6 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write each scored test row with every model's predicted probability here",
     )
     parser.add_argument("--skill-names", type=Path, help="ASSISTments id<TAB>name file: item text")
+    parser.add_argument(
+        "--merge-multi-skill",
+        action="store_true",
+        help="assist: keep one row of each repeated multi-skill problem, whose other rows give its answer away",
+    )
     parser.add_argument("--embed", action="store_true", help="embed item text for content-aware models")
     parser.add_argument("--encoder", help="sentence-transformers model path (default: packaged MiniLM)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
@@ -126,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _folds(args) -> tuple[list[Fold], list[str], str, str]:
     """The folds to fit and score, the file each fold comes from, and the dataset's and protocol's names."""
-    options = {"skill_names": args.skill_names}
+    options = {"skill_names": args.skill_names, "merge_multi_skill": args.merge_multi_skill}
     if args.data:
         if args.train or args.test:
             raise ValueError("give either --data or --train/--test, not both")
@@ -145,10 +150,11 @@ def _folds(args) -> tuple[list[Fold], list[str], str, str]:
     valid = tables[2] if args.valid else None
     folds = fixed_split_folds(tables[0], valid, tables[1])
     sources = [str(args.test)]
+    protocol = "fixed split, repeated multi-skill rows merged" if args.merge_multi_skill else "fixed split"
     if args.holdout_concepts is None:
-        return folds, sources, str(args.test), "fixed split"
+        return folds, sources, str(args.test), protocol
     held_out = _choose_concepts(tables[0], args.holdout_concepts, args.seed)
-    protocol = f"fixed split, {len(held_out)} concepts held out of training ({args.holdout_concepts:g})"
+    protocol += f", {len(held_out)} concepts held out of training ({args.holdout_concepts:g})"
     return [_without_concepts(fold, held_out) for fold in folds], sources, str(args.test), protocol
 
 

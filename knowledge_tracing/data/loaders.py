@@ -14,12 +14,14 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from knowledge_tracing.data.columns import CONCEPT_SEPARATOR, REVLOG_REQUIRED_COLUMNS, STUDYLOG_REQUIRED_COLUMNS
+from knowledge_tracing.data.multi_skill import repeated_problem_rows
 from knowledge_tracing.data.table import StudyLogTable
 
 FORMATS = ("assist", "revlog", "studylog", "anki")
@@ -67,6 +69,10 @@ def load_tables(data_format: str, paths: Sequence[Path | str], **options) -> lis
     }
     if data_format not in parsers:
         raise ValueError(f"unknown format {data_format!r}; expected one of {', '.join(FORMATS)}")
+    if options.get("merge_multi_skill"):
+        if data_format != "assist":
+            raise ValueError("merging repeated multi-skill rows applies to the assist format only")
+        parsers["assist"] = partial(parse_assist, merge_multi_skill=True)
     parsed = [parsers[data_format](Path(path)) for path in paths]
     item_names = read_skill_names(options["skill_names"]) if options.get("skill_names") else None
     return build_tables(parsed, has_timestamps=data_format != "assist", item_names=item_names)
@@ -107,13 +113,15 @@ def build_tables(
     ]
 
 
-def parse_assist(path: Path) -> ParsedRows:
+def parse_assist(path: Path, *, merge_multi_skill: bool = False) -> ParsedRows:
     """ASSISTments three-line format: count; comma-separated skill ids; comma-separated 0/1 answers.
 
     There are no timestamps, so a row's time is its step within the student's
     sequence. Students have no ids in these files: a student is keyed by the file
     name and the line of its count, so students of different files never merge.
-    Item and concept are both the skill id.
+    Item and concept are both the skill id. ``merge_multi_skill`` keeps one row of
+    each recognised repetition of a multi-skill problem (``multi_skill``), whose
+    other rows would give its answer away.
     """
     rows = ParsedRows()
     lines = _read_lines(path)
@@ -134,6 +142,10 @@ def parse_assist(path: Path) -> ParsedRows:
         if not set(answers) <= {0, 1}:
             raise DataFormatError(path, answer_line, f"answers must be 0 or 1, got {sorted(set(answers) - {0, 1})}")
         learner = f"{path.name}:{count_line}"
+        if merge_multi_skill:
+            repeat = repeated_problem_rows(skills, answers)
+            skills = [skill for skill, dropped in zip(skills, repeat) if not dropped]
+            answers = [answer for answer, dropped in zip(answers, repeat) if not dropped]
         for step, (skill, answer) in enumerate(zip(skills, answers)):
             rows.append(learner=learner, item=skill, concept=skill, time=float(step), outcome=answer)
     return rows

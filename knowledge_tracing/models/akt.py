@@ -164,6 +164,7 @@ class AKT(SequenceModel):
         "max_train_length": 200,
         "max_epochs": 100,
         "patience": 3,
+        "min_improvement": 1e-4,
         "lr_decay": 0.3,
         "lr_decay_every": 0,
     }

@@ -208,6 +208,7 @@ class CAKT(SequenceModel):
         "max_train_length": 200,
         "max_epochs": 100,
         "patience": 5,
+        "min_improvement": 1e-4,
         "lr_decay": 0.3,
         "lr_decay_every": 5,
         "adam_beta2": 0.99,

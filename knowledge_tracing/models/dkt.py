@@ -56,6 +56,7 @@ class DKT(SequenceModel):
         "max_train_length": 200,
         "max_epochs": 100,
         "patience": 3,
+        "min_improvement": 1e-4,
         "lr_decay": 0.3,
         "lr_decay_every": 0,
         "adam_beta2": 0.999,

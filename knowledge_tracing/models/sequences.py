@@ -259,7 +259,10 @@ class SequenceModel(StudentModel):
     Subclasses build the network (``_build_network``) from the training table's sizes.
     Training minimises binary cross-entropy with Adam (second-moment decay
     ``adam_beta2``), keeps the weights of the epoch with the best validation AUC and
-    stops after ``patience`` epochs without progress. The learning rate is multiplied
+    stops after ``patience`` epochs without progress, where progress is a validation AUC
+    at least ``min_improvement`` above the best so far: gains in the fifth decimal, which
+    a decayed learning rate keeps making, would otherwise reset patience for dozens of
+    epochs that change nothing. The learning rate is multiplied
     by ``lr_decay`` (1.0 keeps it constant) either after each epoch without progress
     (``lr_decay_every`` 0: a model that has stopped improving at the initial rate often
     still improves at a lower one) or on a fixed step schedule, every ``lr_decay_every``
@@ -326,7 +329,7 @@ class SequenceModel(StudentModel):
             score = record.get("valid_auc", np.nan)
             score = epoch if np.isnan(score) else score
             decay_every = hp["lr_decay_every"]
-            if score > best_auc:
+            if score >= best_auc + hp["min_improvement"]:
                 best_auc, best_state, stale = score, copy.deepcopy(self.network.state_dict()), 0
                 report.best_epoch = epoch
             else:

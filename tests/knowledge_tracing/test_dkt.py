@@ -72,8 +72,17 @@ def test_the_learning_rate_decays_after_each_epoch_without_progress():
     report = model.fit(train, valid)
     best = -np.inf
     for record, following in zip(report.epochs, report.epochs[1:]):
-        improved = record["valid_auc"] > best
-        best = max(best, record["valid_auc"])
+        improved = record["valid_auc"] >= best + model.hyperparameters["min_improvement"]
+        best = record["valid_auc"] if improved else best
         expected = record["learning_rate"] * (1.0 if improved else 0.5)
         assert np.isclose(following["learning_rate"], expected)
     assert report.epochs[-1]["learning_rate"] < FAST["learning_rate"]
+
+
+def test_a_gain_below_the_minimum_improvement_does_not_reset_patience():
+    train = generate_study_log(n_learners=8, n_logs=400, seed=4)
+    valid = generate_study_log(n_learners=4, n_logs=200, seed=5)
+    model = create_model("dkt", seed=0, **{**FAST, "max_epochs": 8, "patience": 2, "min_improvement": 1.0})
+    report = model.fit(train, valid)
+    assert [record["epoch"] for record in report.epochs] == [1, 2, 3]
+    assert report.best_epoch == 1
