@@ -4,21 +4,22 @@ For each size in ``--logs`` a generated study log (``knowledge_tracing.data.synt
 200 logs per learner) is fitted by ``logreg`` (its two regimes' regularised logits,
 ``knowledge_tracing.models.linear``: the C grid, then the final fit) and scored on a
 separate generated log of 20,000 answers. No database and no embeddings, so the figures
-are the fit's own; CPU seconds, which a shared machine's load inflates far less than
-wall seconds. ``passes`` counts the objective's evaluations, each one pass over a
+are the fit's own: CPU seconds, which a shared machine's load inflates far less than
+wall seconds, and ``peak_mb``, the process's peak so far (so list sizes smallest first). ``passes`` counts the objective's evaluations, each one pass over a
 regime's rows: a count that no machine's load changes, and the thing that broke linear
 growth before the grid was warm-started and sampled (docs/training.md).
 
     .venv/bin/python bench/linear_fit_scale.py [--logs 100000,1000000]
 
 Prints one line per size; the last line is one JSON object
-``{"sizes": {logs: {cpu_seconds, passes, passes_per_fit, test_log_loss}}, "cpu_growth": ...}``.
+``{"sizes": {logs: {cpu_seconds, passes, passes_per_fit, test_log_loss, peak_mb}}, "cpu_growth": ...}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 
 import _project_root  # noqa: F401  (the project root on sys.path)
@@ -55,6 +56,7 @@ def measure(logs: int, passes: list[int]) -> dict:
         "passes": sum(passes),
         "passes_per_fit": list(passes),
         "test_log_loss": round(float(log_loss(test.outcome, model.predict_proba(test))), 5),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
@@ -69,7 +71,11 @@ def main() -> None:
     for logs in sizes:
         results[logs] = measure(logs, passes)
         figures = results[logs]
-        print(f"{logs:>9} logs: fit {figures['cpu_seconds']} CPU s, {figures['passes']} passes, held-out log loss {figures['test_log_loss']}", flush=True)
+        print(
+            f"{logs:>9} logs: fit {figures['cpu_seconds']} CPU s, {figures['passes']} passes, "
+            f"held-out log loss {figures['test_log_loss']}, peak {figures['peak_mb']} MB",
+            flush=True,
+        )
     summary = {"sizes": results}
     if len(sizes) > 1:
         summary["cpu_growth"] = round(results[sizes[-1]]["cpu_seconds"] / results[sizes[0]]["cpu_seconds"], 2)

@@ -43,9 +43,11 @@ class Standardiser:
         return self
 
     def __call__(self, features: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
-        """Standardised ``features`` (..., the feature columns ``columns``)."""
-        clipped = np.clip(features, self.low[columns], self.high[columns])
-        return (clipped - self.mean[columns]) / self.scale[columns]
+        """Standardised ``features`` (..., the feature columns ``columns``), in one new array (a fit's largest)."""
+        standardised = np.clip(features, self.low[columns], self.high[columns]).astype(np.float64, copy=False)
+        standardised -= self.mean[columns]
+        standardised /= self.scale[columns]
+        return standardised
 
     def state(self) -> dict:
         return {name: torch.as_tensor(getattr(self, name)) for name in ("mean", "scale", "low", "high")}
