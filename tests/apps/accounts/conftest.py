@@ -1,7 +1,9 @@
 """What the account tests share: signing up and in through the pages, a mail server, a cohort with an invite."""
 
 import re
+import time
 
+import pyotp
 import pytest
 from django.core import mail
 from django.test import Client
@@ -12,6 +14,21 @@ from apps.cards.cohort_decks import cohort_assign_deck
 from config.settings import mail_dependent_account_settings
 
 NEW_PASSWORD = "violet-harbour-41-quill"
+TOTP_CODE_LIFE_SECONDS = 10
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator app's code now, from a period with at least ``TOTP_CODE_LIFE_SECONDS`` left.
+
+    Mnemo accepts only the current 30-second period's code (allauth's default), so a code
+    read in the last second of its period could be refused by the time a loaded machine
+    has carried the request that sends it; waiting for the next period keeps it valid.
+    """
+    totp = pyotp.TOTP(secret)
+    left = totp.interval - time.time() % totp.interval
+    if left < TOTP_CODE_LIFE_SECONDS:
+        time.sleep(left + 0.05)
+    return totp.now()
 
 
 @pytest.fixture

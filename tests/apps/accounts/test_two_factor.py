@@ -6,7 +6,6 @@ Codes are computed with pyotp from the secret Mnemo stored, as an authenticator 
 
 import re
 
-import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt
@@ -15,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.apps.accounts.conftest import NEW_PASSWORD, sign_in, sign_up, signed_in_user_id
+from tests.apps.accounts.conftest import NEW_PASSWORD, sign_in, sign_up, signed_in_user_id, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def _enrol(client: Client, password: str) -> str:
     assert client.post(response.url, {"password": password}).url == reverse("mfa_activate_totp")
     page = client.get(reverse("mfa_activate_totp")).content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
-    response = client.post(reverse("mfa_activate_totp"), {"code": pyotp.TOTP(secret).now()})
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302 and response.url == reverse("mfa_view_recovery_codes")
     return secret
 
@@ -38,7 +37,7 @@ def _stored_secret(user) -> str:
 
 
 def _code_from_stored_secret(user) -> str:
-    return pyotp.TOTP(_stored_secret(user)).now()
+    return totp_code(_stored_secret(user))
 
 
 @pytest.fixture

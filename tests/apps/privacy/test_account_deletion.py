@@ -4,7 +4,6 @@ during the grace period offers to keep it; then the erasure task removes every r
 import csv
 from datetime import timedelta
 
-import pyotp
 import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -23,7 +22,7 @@ from apps.research.pseudonyms import learner_pseudonymiser
 from apps.research.selectors import ExportFilters
 from apps.research.services import study_logs_export
 from apps.study.models import StudyLog
-from tests.apps.accounts.conftest import sign_in, signed_in_user_id
+from tests.apps.accounts.conftest import sign_in, signed_in_user_id, totp_code
 
 from .conftest import reauthenticate, signed_in
 
@@ -137,5 +136,5 @@ def test_the_second_factor_is_still_asked_before_the_account_can_be_kept(studied
     assert client.get(reverse("privacy:deletion_pending")).url == reverse("login")
     assert client.post(reverse("mfa_authenticate"), {"code": "000000"}).status_code == 200
     assert client.get(reverse("privacy:deletion_pending")).url == reverse("login")
-    response = client.post(reverse("mfa_authenticate"), {"code": pyotp.TOTP(secret).now()})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.url == reverse("privacy:deletion_pending")
