@@ -258,9 +258,9 @@ class SequenceModel(StudentModel):
 
     Subclasses build the network (``_build_network``) from the training table's sizes.
     Training minimises binary cross-entropy with Adam (second-moment decay
-    ``adam_beta2``), keeps the weights of the epoch with the best validation AUC and
-    stops after ``patience`` epochs without progress, where progress is a validation AUC
-    at least ``min_improvement`` above the best so far: gains in the fifth decimal, which
+    ``adam_beta2``), keeps the weights of the last epoch that made progress and stops
+    after ``patience`` epochs without it, where progress is a validation AUC at least
+    ``min_improvement`` above the best so far: gains in the fifth decimal, which
     a decayed learning rate keeps making, would otherwise reset patience for dozens of
     epochs that change nothing. The learning rate is multiplied
     by ``lr_decay`` (1.0 keeps it constant) either after each epoch without progress
