@@ -5,9 +5,10 @@ For each size in ``--logs`` a generated study log (``knowledge_tracing.data.synt
 ``knowledge_tracing.models.linear``: the C grid, then the final fit) and scored on a
 separate generated log of 20,000 answers. No database and no embeddings, so the figures
 are the fit's own: CPU seconds, which a shared machine's load inflates far less than
-wall seconds, and ``peak_mb``, the process's peak so far (so list sizes smallest first). ``passes`` counts the objective's evaluations, each one pass over a
-regime's rows: a count that no machine's load changes, and the thing that broke linear
-growth before the grid was warm-started and sampled (docs/training.md).
+wall seconds, and ``peak_mb``, the process's peak so far (so list sizes smallest
+first). ``passes`` counts the objective's evaluations, each one pass over a regime's
+rows: a count that no machine's load changes, and the thing that broke linear growth
+before the grid was warm-started and sampled (docs/training.md).
 
     .venv/bin/python bench/linear_fit_scale.py [--logs 100000,1000000]
 

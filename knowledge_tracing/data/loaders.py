@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
+from itertools import compress
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -143,9 +144,8 @@ def parse_assist(path: Path, *, merge_multi_skill: bool = False) -> ParsedRows:
             raise DataFormatError(path, answer_line, f"answers must be 0 or 1, got {sorted(set(answers) - {0, 1})}")
         learner = f"{path.name}:{count_line}"
         if merge_multi_skill:
-            repeat = repeated_problem_rows(skills, answers)
-            skills = [skill for skill, dropped in zip(skills, repeat) if not dropped]
-            answers = [answer for answer, dropped in zip(answers, repeat) if not dropped]
+            kept = [not repeat for repeat in repeated_problem_rows(skills, answers)]
+            skills, answers = list(compress(skills, kept)), list(compress(answers, kept))
         for step, (skill, answer) in enumerate(zip(skills, answers)):
             rows.append(learner=learner, item=skill, concept=skill, time=float(step), outcome=answer)
     return rows
