@@ -226,6 +226,7 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=50_000, help="study logs in the database, the benchmark learner's included")
     parser.add_argument("--history", type=int, default=LOGS_PER_LEARNER, help="the benchmark learner's past answers")
     parser.add_argument("--profile", action="store_true", help="print where the timed requests spend their CPU (cProfile; slows them)")
+    parser.add_argument("--profile-out", metavar="FILE", help="with --profile, also save the profile here (pstats format: snakeviz, pstats)")
     args = parser.parse_args()
     if not 0 < args.history <= args.logs:
         parser.error("--history must be positive and at most --logs")
@@ -247,6 +248,8 @@ def main() -> None:
         if profile is not None:
             report = io.StringIO()
             stats = pstats.Stats(profile, stream=report)
+            if args.profile_out:
+                stats.dump_stats(args.profile_out)
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(30)
             print(report.getvalue())

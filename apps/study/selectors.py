@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, ExpressionWrapper, Func, Max, Min, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
@@ -14,6 +13,7 @@ from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
 from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
+from apps.study.next_card_sql import Fragment, compiled, condition, due_rows, new_card_ids, today_counts
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -32,34 +32,18 @@ class DailyCounts:
     reviews: int
 
 
-def _row_count(queryset: QuerySet) -> Subquery:
-    """``queryset``'s number of rows as a scalar subquery (``COUNT`` without grouping)."""
-    return Subquery(queryset.order_by().values(rows=Func("pk", function="COUNT")))
-
-
 def daily_counts(*, learner, decks: QuerySet, now: datetime) -> DailyCounts:
     """New cards first studied today, and other live answers today, on ``decks`` (the studied deck's tree).
 
-    Imported history is not today's study: a card whose history came from an import
-    is not a new card of today, and imported answers are not reviews of today. Both
-    counts come from one query (two scalar subqueries): every next-card decision needs them.
+    Imported history is not today's study (``next_card_sql.today_counts``, one statement:
+    every next-card decision needs both).
     """
-    day_start = start_of_day(now)
-    imported = StudyLog.objects.filter(learner=learner, policy=IMPORTED_POLICY).values("card_id")
-    new_today = CardState.objects.filter(learner=learner, deck__in=decks, first_studied_at__gte=day_start).exclude(card_id__in=imported)
-    reviews_today = (
-        StudyLog.objects.live()
-        .filter(learner=learner, deck__in=decks, answered_at__gte=day_start)
-        .exclude(policy=IMPORTED_POLICY)
-        .exclude(card_id__in=new_today.values("card_id"))
-    )
-    counts = (
-        get_user_model()
-        .objects.filter(pk=learner.pk)
-        .values(reviews=_row_count(reviews_today), new_cards=_row_count(new_today))
-        .get()
-    )
-    return DailyCounts(new_cards=counts["new_cards"], reviews=counts["reviews"])
+    return _daily_counts(learner=learner, deck_ids=compiled(decks), now=now)
+
+
+def _daily_counts(*, learner, deck_ids: Fragment, now: datetime) -> DailyCounts:
+    new_cards, reviews = today_counts(learner_id=learner.pk, decks=deck_ids, day_start=start_of_day(now))
+    return DailyCounts(new_cards=new_cards, reviews=reviews)
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -102,9 +86,8 @@ def forgotten_today(*, learner, decks: QuerySet, now: datetime) -> QuerySet:
     )
 
 
-def _shown_states(*, learner, decks: QuerySet, session: StudySession | None, now: datetime) -> QuerySet:
-    """The studied cards a session may show: due now, or what its kind of "study more" offers; learning cards of today always."""
-    learning_today = learning_today_condition(now)
+def _offered(*, learner, decks: QuerySet, session: StudySession | None, now: datetime) -> Q:
+    """The studied cards a session offers besides today's learning cards: due now, or what its kind of "study more" offers."""
     kind = session.kind if session is not None else StudySession.Kind.REGULAR
     if kind == StudySession.Kind.REVIEW_AHEAD:
         offered = Q(due_at__lte=now + REVIEW_AHEAD)
@@ -114,9 +97,7 @@ def _shown_states(*, learner, decks: QuerySet, session: StudySession | None, now
         offered = Q(due_at__lte=now)
     if kind in (StudySession.Kind.REVIEW_AHEAD, StudySession.Kind.FORGOTTEN):
         offered &= ~Q(card_id__in=StudyLog.objects.live().filter(session=session).values("card_id"))  # each card once
-    return CardState.objects.filter(offered | learning_today, learner=learner, deck__in=decks, card__deleted_at__isnull=True).annotate(
-        learning_today=ExpressionWrapper(learning_today, output_field=BooleanField())
-    )
+    return offered
 
 
 def new_per_day_today(*, learner, deck: Deck, preset: StudyPreset, now: datetime) -> int:
@@ -149,21 +130,15 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
     ``predicted_recall`` is NaN until a student model serves predictions.
     """
     decks = study_decks(learner=learner, deck=deck)
-    excluded = cards_excluded_from_study(learner=learner, now=now)
-    due = list(
-        _shown_states(learner=learner, decks=decks, session=session, now=now)
-        .exclude(card_id__in=excluded)
-        .order_by("due_at")
-        .values_list("card_id", "due_at", "last_review_at", "learning_today")[:MAX_DUE_CANDIDATES]
+    deck_ids, excluded = compiled(decks), compiled(cards_excluded_from_study(learner=learner, now=now))
+    due = due_rows(
+        learner_id=learner.pk, decks=deck_ids, excluded=excluded, limit=MAX_DUE_CANDIDATES,
+        offered=condition(CardState, _offered(learner=learner, decks=decks, session=session, now=now)),
+        learning_today=condition(CardState, learning_today_condition(now)),
     )
     kind = session.kind if session is not None else StudySession.Kind.REGULAR
     custom_reviews = kind in (StudySession.Kind.REVIEW_AHEAD, StudySession.Kind.FORGOTTEN)
-    new = []
-    if not custom_reviews:
-        studied = CardState.objects.filter(learner=learner, deck__in=decks).values("card_id")
-        new = list(
-            Card.objects.filter(deck__in=decks).exclude(id__in=studied).exclude(id__in=excluded).order_by("id").values_list("id", flat=True)[:MAX_NEW_CANDIDATES]
-        )
+    new = [] if custom_reviews else new_card_ids(learner_id=learner.pk, decks=deck_ids, excluded=excluded, limit=MAX_NEW_CANDIDATES)
     due_at = [row[1] if row[3] or not custom_reviews else min(row[1], now) for row in due]
     candidates = Candidates(
         card_ids=np.array([row[0] for row in due] + new, dtype=np.int64),
@@ -174,7 +149,7 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
     )
     if custom_reviews:
         return candidates
-    counts = daily_counts(learner=learner, decks=decks, now=now)
+    counts = _daily_counts(learner=learner, deck_ids=deck_ids, now=now)
     return apply_daily_limits(
         candidates,
         new_studied_today=counts.new_cards,

@@ -1,0 +1,113 @@
+"""The statements that choose every answer's next card, written as SQL: the candidates and today's counts.
+
+Built with the ORM (querysets nested three deep, ``exclude`` of subqueries), making
+and compiling these statements cost several times what the database spends running
+them: about a third of an answer's CPU (docs/operations.md, "Where the CPU of an
+answer goes"). Here their shape is SQL text, written once. Rules that other reads
+share keep their one definition in the ORM and are compiled into these statements
+(``compiled``, ``condition``): the studied deck's tree, the cards left out of study,
+learning today, today's forgotten cards. The SQL is the same on PostgreSQL and SQLite.
+"""
+
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.db.models.sql import Query
+from django.utils.dateparse import parse_datetime
+
+from apps.cards.models import Card
+from apps.study.models import IMPORTED_POLICY, CardState, StudyLog, StudyLogUndo
+
+Fragment = tuple[str, tuple]
+"""SQL text with ``%s`` placeholders, and its parameters in order."""
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+STATES, CARDS, LOGS, UNDOS = _table(CardState), _table(Card), _table(StudyLog), _table(StudyLogUndo)
+
+
+def compiled(queryset: QuerySet) -> Fragment:
+    """A queryset as a subquery (its ordering dropped)."""
+    return queryset.order_by().query.sql_with_params()
+
+
+def condition(model: type[Model], q: Q) -> Fragment:
+    """``q`` as a WHERE condition on ``model``'s table, its columns named by the table (no alias); no joins."""
+    query = Query(model)
+    return query.build_where(q).as_sql(query.get_compiler(connection=connection), connection)
+
+
+def moment_param(moment: datetime):
+    """A datetime as the backend stores it (SQLite: text in UTC), for a parameter of hand-written SQL."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def moment_read(value) -> datetime:
+    """A datetime column read through a cursor, aware in UTC (SQLite gives it back naive)."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt_timezone.utc)
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def due_rows(
+    *, learner_id: int, decks: Fragment, excluded: Fragment, offered: Fragment, learning_today: Fragment, limit: int
+) -> list[tuple[int, datetime, datetime | None, bool]]:
+    """(card id, due at, last answered at, learning today) of the learner's studied cards of ``decks`` that are offered or in learning today, soonest due first.
+
+    Live cards only, none of ``excluded``.
+    """
+    sql = (
+        f"SELECT {STATES}.card_id, {STATES}.due_at, {STATES}.last_review_at, ({learning_today[0]}) "
+        f"FROM {STATES} INNER JOIN {CARDS} ON {STATES}.card_id = {CARDS}.id "
+        f"WHERE {STATES}.learner_id = %s AND {STATES}.deck_id IN ({decks[0]}) AND {CARDS}.deleted_at IS NULL "
+        f"AND (({offered[0]}) OR ({learning_today[0]})) AND NOT ({STATES}.card_id IN ({excluded[0]})) "
+        f"ORDER BY {STATES}.due_at LIMIT {int(limit)}"
+    )
+    params = [*learning_today[1], learner_id, *decks[1], *offered[1], *learning_today[1], *excluded[1]]
+    return [(card_id, moment_read(due), None if last is None else moment_read(last), bool(learning)) for card_id, due, last, learning in _rows(sql, params)]
+
+
+def new_card_ids(*, learner_id: int, decks: Fragment, excluded: Fragment, limit: int) -> list[int]:
+    """The live cards of ``decks`` the learner never studied, none of ``excluded``, in deck order (by id)."""
+    sql = (
+        f"SELECT {CARDS}.id FROM {CARDS} WHERE {CARDS}.deleted_at IS NULL AND {CARDS}.deck_id IN ({decks[0]}) "
+        f"AND NOT ({CARDS}.id IN (SELECT {STATES}.card_id FROM {STATES} WHERE {STATES}.learner_id = %s AND {STATES}.deck_id IN ({decks[0]}))) "
+        f"AND NOT ({CARDS}.id IN ({excluded[0]})) "
+        f"ORDER BY {CARDS}.id LIMIT {int(limit)}"
+    )
+    return [row[0] for row in _rows(sql, [*decks[1], learner_id, *decks[1], *excluded[1]])]
+
+
+def today_counts(*, learner_id: int, decks: Fragment, day_start: datetime) -> tuple[int, int]:
+    """(new cards first studied since ``day_start``, other live answers since then) on ``decks``, in one statement.
+
+    Imported history is not today's study: a card whose history came from an import is
+    not a new card of today, and imported answers are not reviews of today.
+    """
+    since = moment_param(day_start)
+    new_today = (
+        f"SELECT {STATES}.card_id FROM {STATES} WHERE {STATES}.learner_id = %s AND {STATES}.deck_id IN ({decks[0]}) "
+        f"AND {STATES}.first_studied_at >= %s "
+        f"AND NOT ({STATES}.card_id IN (SELECT {LOGS}.card_id FROM {LOGS} WHERE {LOGS}.learner_id = %s AND {LOGS}.policy = %s))"
+    )
+    new_today_params = [learner_id, *decks[1], since, learner_id, IMPORTED_POLICY]
+    reviews_today = (
+        f"SELECT COUNT(*) FROM {LOGS} WHERE {LOGS}.learner_id = %s AND {LOGS}.deck_id IN ({decks[0]}) "
+        f"AND {LOGS}.answered_at >= %s AND NOT ({LOGS}.policy = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {UNDOS} WHERE {UNDOS}.log_id = {LOGS}.id) "
+        f"AND NOT ({LOGS}.card_id IN ({new_today}))"
+    )
+    sql = f"SELECT ({reviews_today}), (SELECT COUNT(*) FROM ({new_today}) new_today)"
+    params = [learner_id, *decks[1], since, IMPORTED_POLICY, *new_today_params, *new_today_params]
+    reviews, new_cards = _rows(sql, params)[0]
+    return new_cards, reviews
