@@ -13,7 +13,7 @@ from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
 from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
-from apps.study.next_card_sql import Fragment, compiled, condition, due_rows, new_card_ids, today_counts
+from apps.study.answer_sql import Fragment, compiled, condition, due_rows, new_card_ids, today_counts
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -35,7 +35,7 @@ class DailyCounts:
 def daily_counts(*, learner, decks: QuerySet, now: datetime) -> DailyCounts:
     """New cards first studied today, and other live answers today, on ``decks`` (the studied deck's tree).
 
-    Imported history is not today's study (``next_card_sql.today_counts``, one statement:
+    Imported history is not today's study (``answer_sql.today_counts``, one statement:
     every next-card decision needs both).
     """
     return _daily_counts(learner=learner, deck_ids=compiled(decks), now=now)

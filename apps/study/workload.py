@@ -10,13 +10,10 @@ grade button is the one the answer stores.
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Subquery
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import LearnerSettings
-from apps.cards.models import Card
-from apps.study.models import CardState
+from apps.study.answer_sql import due_days_around
 from knowledge_tracing.policies.load_balance import SHORTEST_FUZZED_INTERVAL_DAYS, WorkloadSettings, balanced_due_day, fuzz_window_days
 
 EASY_DAY_SHARE = 0.5
@@ -39,7 +36,7 @@ def balanced_due_times(
 ) -> dict[int, datetime]:
     """Each grade's due time moved by whole days as ``balanced_due_day`` says; intervals under 2.5 days stay.
 
-    Reads the database (two queries) only when some interval is long enough to move.
+    Reads the database (one statement) only when some interval is long enough to move.
     """
     settings = workload_settings(learner_settings)
     if not settings.balance and not learner_settings.easy_days:
@@ -50,15 +47,10 @@ def balanced_due_times(
     if not windows:
         return dict(due_at)
     first, last = min(window[0] for window in windows), max(window[1] for window in windows)
-    others = CardState.objects.filter(learner_id=learner_id).exclude(card_id=card_id)
     start = timezone.make_aware(datetime.combine(EPOCH + timedelta(days=today + first), datetime.min.time()))
-    in_window = others.filter(due_at__gte=start, due_at__lt=start + timedelta(days=last - first + 1))
-    counts = {
-        (row["day"] - EPOCH).days: row["reviews"]
-        for row in in_window.annotate(day=TruncDate("due_at")).values("day").annotate(reviews=Count("id"))
-    }
-    note = Card.objects.filter(pk=card_id).values("note_id")
-    siblings = frozenset(day_number(due) for due in others.filter(card__note_id=Subquery(note)).values_list("due_at", flat=True))
+    due_counts, sibling_dates = due_days_around(learner_id=learner_id, card_id=card_id, start=start, end=start + timedelta(days=last - first + 1))
+    counts = {(day - EPOCH).days: reviews for day, reviews in due_counts.items()}
+    siblings = frozenset((day - EPOCH).days for day in sibling_dates)
     balanced = {}
     for grade, due in due_at.items():
         if intervals[grade] < SHORTEST_FUZZED_INTERVAL_DAYS:

@@ -25,9 +25,9 @@ ANSWERS_URL = "/api/v1/answers"
 # SAVEPOINT and its RELEASE (a failing choice never loses the answer), COMMIT (the
 # answer and the next showing in one transaction), its card; then the next card's grade
 # intervals (``schedule.shown_card_schedule``): its state, and the workload tools'
-# reviews per day in the window and its siblings' due days; the workload tools read
-# the same two for the answered card's grade
-ANSWER_AND_NEXT_CARD_QUERIES = 24
+# reviews per day in the window with its siblings' due days (one statement); the
+# workload tools read the same for the answered card's grade
+ANSWER_AND_NEXT_CARD_QUERIES = 22
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.note_services import note_create, note_type_builtin
 from apps.cards.services import card_create, deck_create
+from apps.study.answer_sql import due_days_around
 from apps.study.models import CardState
 from apps.study.schedule import grade_schedule
 from apps.study.services import shown_card_choose_next, study_log_record, study_log_undo_last, study_session_next, study_session_start
@@ -121,3 +122,20 @@ def test_undo_restores_the_due_date_the_scheduling_gave_not_fsrs_alone(owner, pr
     study_log_record(learner=owner, card=again.card, log_uuid=uuid.uuid4(), grade=1, response_ms=900, shown_uuid=again.uuid, now=later)
     study_log_undo_last(session=session, now=later + timedelta(seconds=5))
     assert CardState.objects.filter(learner=owner, card=shown.card).values().get() == after_first
+
+
+def test_the_window_counts_days_in_the_learners_time_zone(owner, private_deck):
+    """At 12:00 UTC it is already tomorrow at UTC+14: the reviews per day and the siblings' days are the learner's dates."""
+    note = note_create(owner=owner, deck=private_deck, note_type=note_type_builtin(name="Basic (and reversed card)"), field_values=["ir", "to go"], tags=[])
+    forward, reverse = note.cards.order_by("ord")
+    others = list(private_deck.cards.exclude(note=note).order_by("id"))[:2]
+    noon_utc = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=10)
+    for card in [*others, reverse]:
+        _other_card_due(owner, card, noon_utc)
+    with timezone.override("Pacific/Kiritimati"):
+        counts, sibling_days = due_days_around(
+            learner_id=owner.pk, card_id=forward.pk, start=noon_utc - timedelta(days=3), end=noon_utc + timedelta(days=3)
+        )
+        learner_date = timezone.localdate(noon_utc)
+    assert learner_date == noon_utc.date() + timedelta(days=1)
+    assert counts == {learner_date: 3} and sibling_days == {learner_date}

@@ -1,20 +1,23 @@
-"""The statements that choose every answer's next card, written as SQL: the candidates and today's counts.
+"""Statements every answer runs, written as SQL: the next card's candidates, today's counts, the workload window.
 
 Built with the ORM (querysets nested three deep, ``exclude`` of subqueries), making
 and compiling these statements cost several times what the database spends running
-them: about a third of an answer's CPU (docs/operations.md, "Where the CPU of an
-answer goes"). Here their shape is SQL text, written once. Rules that other reads
-share keep their one definition in the ORM and are compiled into these statements
-(``compiled``, ``condition``): the studied deck's tree, the cards left out of study,
-learning today, today's forgotten cards. The SQL is the same on PostgreSQL and SQLite.
+them: together about two fifths of an answer's CPU (docs/operations.md, "Where the
+CPU of an answer goes"). Here their shape is SQL text, written once. Rules that other
+reads share keep their one definition in the ORM and are compiled into these
+statements (``compiled``, ``condition``): the studied deck's tree, the cards left out
+of study, learning today, today's forgotten cards. The SQL is the same on PostgreSQL
+and SQLite; dates in the site's or learner's time zone come from the backend's own
+``datetime_cast_date_sql``, as the ORM's ``TruncDate`` does.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from datetime import timezone as dt_timezone
 
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.sql import Query
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.cards.models import Card
@@ -111,3 +114,30 @@ def today_counts(*, learner_id: int, decks: Fragment, day_start: datetime) -> tu
     params = [learner_id, *decks[1], since, IMPORTED_POLICY, *new_today_params, *new_today_params]
     reviews, new_cards = _rows(sql, params)[0]
     return new_cards, reviews
+
+
+def _local_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives the date as text
+
+
+def due_days_around(*, learner_id: int, card_id: int, start: datetime, end: datetime) -> tuple[dict[date, int], frozenset[date]]:
+    """The learner's other cards due on each day of [``start``, ``end``), and the days the card's siblings are due; one statement.
+
+    Days are dates in the current time zone (the learner's). Siblings are the other
+    cards of the card's note, due on any day.
+    """
+    day, day_params = connection.ops.datetime_cast_date_sql(f"{STATES}.due_at", (), timezone.get_current_timezone_name())
+    others = f"{STATES}.learner_id = %s AND {STATES}.card_id <> %s"
+    sql = (
+        f"SELECT 0, {day}, COUNT(*) FROM {STATES} WHERE {others} AND {STATES}.due_at >= %s AND {STATES}.due_at < %s GROUP BY 2 "
+        f"UNION ALL SELECT 1, {day}, 0 FROM {STATES} INNER JOIN {CARDS} ON {STATES}.card_id = {CARDS}.id "
+        f"WHERE {others} AND {CARDS}.note_id = (SELECT note_id FROM {CARDS} WHERE {CARDS}.id = %s)"
+    )
+    params = [*day_params, learner_id, card_id, moment_param(start), moment_param(end), *day_params, learner_id, card_id, card_id]
+    counts, sibling_days = {}, set()
+    for siblings, due_day, reviews in _rows(sql, params):
+        if siblings:
+            sibling_days.add(_local_date(due_day))
+        else:
+            counts[_local_date(due_day)] = reviews
+    return counts, frozenset(sibling_days)
