@@ -20,8 +20,9 @@ from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.cards.models import Card
-from apps.study.models import IMPORTED_POLICY, CardState, StudyLog, StudyLogUndo
+from apps.cards.access import deck_open_condition
+from apps.cards.models import Card, Deck
+from apps.study.models import DEFAULT_PRESET_NAME, IMPORTED_POLICY, CardState, DeckPreset, StudyLog, StudyLogUndo, StudyPreset
 
 Fragment = tuple[str, tuple]
 """SQL text with ``%s`` placeholders, and its parameters in order."""
@@ -32,6 +33,7 @@ def _table(model: type[Model]) -> str:
 
 
 STATES, CARDS, LOGS, UNDOS = _table(CardState), _table(Card), _table(StudyLog), _table(StudyLogUndo)
+DECKS, PRESETS, PRESET_CHOICES = _table(Deck), _table(StudyPreset), _table(DeckPreset)
 
 
 def compiled(queryset: QuerySet) -> Fragment:
@@ -141,3 +143,31 @@ def due_days_around(*, learner_id: int, card_id: int, start: datetime, end: date
         else:
             counts[_local_date(due_day)] = reviews
     return counts, frozenset(sibling_days)
+
+
+def deck_preset_row(deck_id: int) -> StudyPreset | None:
+    """The preset the deck's owner chose for it, else the owner's Default preset; None while the owner has no Default yet."""
+    chosen = f"SELECT {PRESET_CHOICES}.preset_id FROM {PRESET_CHOICES} WHERE {PRESET_CHOICES}.deck_id = %s"
+    sql = (
+        f"SELECT * FROM {PRESETS} WHERE {PRESETS}.id IN ({chosen}) "
+        f"OR ({PRESETS}.owner_id = (SELECT {DECKS}.owner_id FROM {DECKS} WHERE {DECKS}.id = %s) AND {PRESETS}.name = %s) "
+        f"ORDER BY CASE WHEN {PRESETS}.id IN ({chosen}) THEN 0 ELSE 1 END LIMIT 1"
+    )
+    return next(iter(StudyPreset.objects.raw(sql, [deck_id, deck_id, DEFAULT_PRESET_NAME, deck_id])), None)
+
+
+def sibling_ids_to_bury(*, learner, card: Card, excluded: QuerySet) -> list[int]:
+    """The other live cards of ``card``'s note that the learner may study, not in learning steps and not in ``excluded``.
+
+    ``card_siblings_bury`` says why each of these rules holds.
+    """
+    open_deck, open_params = condition(Deck, deck_open_condition(learner))
+    excluded, excluded_params = compiled(excluded)
+    sql = (
+        f"SELECT {CARDS}.id FROM {CARDS} INNER JOIN {DECKS} ON {CARDS}.deck_id = {DECKS}.id "
+        f"WHERE {CARDS}.note_id = %s AND {CARDS}.id <> %s AND {CARDS}.deleted_at IS NULL AND {DECKS}.deleted_at IS NULL AND ({open_deck}) "
+        f"AND NOT ({CARDS}.id IN (SELECT {STATES}.card_id FROM {STATES} WHERE {STATES}.learner_id = %s AND {STATES}.state IN (%s, %s))) "
+        f"AND NOT ({CARDS}.id IN ({excluded})) ORDER BY {CARDS}.id"
+    )
+    params = [card.note_id, card.pk, *open_params, learner.pk, CardState.State.LEARNING, CardState.State.RELEARNING, *excluded_params]
+    return [row[0] for row in _rows(sql, params)]

@@ -12,9 +12,10 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 
-from apps.cards.access import card_open_to, deck_open_condition
+from apps.cards.access import card_open_to
 from apps.cards.models import Card
-from apps.study.models import CardMark, CardState, StudyLog
+from apps.study.answer_sql import sibling_ids_to_bury
+from apps.study.models import CardMark, StudyLog
 from apps.study.selectors import cards_excluded_from_study, start_of_next_day
 
 
@@ -81,18 +82,8 @@ def card_siblings_bury(*, log: StudyLog) -> int:
     an answer is recorded, whose card the learner was shown (access was checked then).
     """
     learner, card, now = log.learner, log.card, log.answered_at
-    in_steps = CardState.objects.filter(
-        learner=learner, state__in=[CardState.State.LEARNING, CardState.State.RELEARNING]
-    ).values("card_id")
-    siblings = (
-        Card.objects.filter(note_id=card.note_id, deck__deleted_at__isnull=True)
-        .filter(deck_open_condition(learner, through="deck__"))
-        .exclude(pk=card.pk)
-        .exclude(pk__in=in_steps)
-        .exclude(pk__in=cards_excluded_from_study(learner=learner, now=now))
-        .values_list("pk", flat=True)
-    )
-    return _marks_set(learner=learner, card_ids=sorted(siblings), buried_until=start_of_next_day(now), buried_by=log)
+    siblings = sibling_ids_to_bury(learner=learner, card=card, excluded=cards_excluded_from_study(learner=learner, now=now))
+    return _marks_set(learner=learner, card_ids=siblings, buried_until=start_of_next_day(now), buried_by=log)
 
 
 def card_siblings_unbury(*, log: StudyLog) -> int:

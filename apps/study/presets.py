@@ -13,9 +13,9 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
 
 from apps.cards.models import Deck
+from apps.study.answer_sql import deck_preset_row
 from apps.study.models import DEFAULT_PRESET_NAME, DeckPreset, StudyPreset
 
 MAX_STEPS = 10
@@ -77,21 +77,14 @@ def deck_presets_remembered() -> Iterator[None]:
 def deck_preset(deck: Deck | int) -> StudyPreset:
     """The preset ``deck`` (a deck or its id) uses: the one its owner chose, else their Default preset.
 
-    One query once that exists (the deck's owner is read in it when only the id is
-    given); none for a deck already looked up inside ``deck_presets_remembered``.
+    One statement once that exists (``answer_sql.deck_preset_row``); none for a deck
+    already looked up inside ``deck_presets_remembered``.
     """
     deck_id = deck.pk if isinstance(deck, Deck) else deck
     remembered = _remembered_presets.get()
     if remembered is not None and deck_id in remembered:
         return remembered[deck_id]
-    owner_id = deck.owner_id if isinstance(deck, Deck) else Subquery(Deck.all_objects.filter(pk=deck_id).values("owner_id"))
-    chosen = DeckPreset.objects.filter(deck_id=deck_id, preset=OuterRef("pk"))
-    preset = (
-        StudyPreset.objects.filter(Q(deck_choices__deck_id=deck_id) | Q(owner_id=owner_id, name=DEFAULT_PRESET_NAME))
-        .annotate(chosen=Exists(chosen))
-        .order_by("-chosen")
-        .first()
-    )
+    preset = deck_preset_row(deck_id)
     if preset is None:
         preset = preset_default_for(deck.owner if isinstance(deck, Deck) else Deck.all_objects.get(pk=deck_id).owner)
     if remembered is not None:
