@@ -17,8 +17,9 @@ from collections import OrderedDict
 from functools import partial
 from typing import Sequence
 
-from django.db.models import Q
+from django.db import connection
 
+from apps.accounts.models import Cohort
 from apps.cards.models import Deck
 from apps.modeling.artifacts import artifact_load
 from apps.modeling.datasets import Vocabulary, study_log_table
@@ -29,6 +30,7 @@ from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import StudentModel
 
 MAX_LOADED_VERSIONS = 4
+MEMBERS, DECKS = Cohort.members.through, Cohort.decks.through
 # Keyed by (id, artifact checksum): an id alone can come back for another version
 # (SQLite reuses the ids of rolled-back rows); the checksum names the artifact itself.
 _loaded: OrderedDict[tuple[int, str], tuple[str, StudentModel, Vocabulary]] = OrderedDict()
@@ -36,19 +38,28 @@ _loaded_lock = threading.Lock()
 
 
 def active_versions(*, deck: Deck, learner=None) -> dict[str, tuple[int, str, str]]:
-    """Scope key -> (id, kind, checksum) of each active version that may serve ``learner`` on ``deck``, in one query.
+    """Scope key -> (id, kind, checksum) of each active version that may serve ``learner`` on ``deck``, in one statement.
 
     Those are the versions of all learners, of the deck, and of every cohort that has
-    ``learner`` as a member and ``deck`` assigned.
+    ``learner`` as a member and ``deck`` assigned. Every answer asks this, so it is
+    written as SQL: the ORM's OR across the cohort's two many-to-many joins cost more to
+    build than to run.
     """
-    may_serve = Q(scope_key__in=[Scope.of_deck(deck).key, ALL])
+    versions, members, decks = (
+        connection.ops.quote_name(table) for table in (ModelVersion._meta.db_table, MEMBERS._meta.db_table, DECKS._meta.db_table)
+    )
+    params = [True, Scope.of_deck(deck).key, ALL]
+    cohorts = ""
     if learner is not None:
-        may_serve |= Q(cohort__members=learner, cohort__decks=deck)
-    rows = ModelVersion.objects.filter(may_serve, is_active=True)
-    return {
-        scope_key: (version_id, kind, checksum)
-        for version_id, kind, checksum, scope_key in rows.values_list("id", "kind", "checksum", "scope_key")
-    }
+        cohorts = (
+            f" OR {versions}.cohort_id IN (SELECT {members}.cohort_id FROM {members} INNER JOIN {decks} ON {decks}.cohort_id = {members}.cohort_id "
+            f"WHERE {members}.user_id = %s AND {decks}.deck_id = %s)"
+        )
+        params += [learner.pk, deck.pk]
+    sql = f"SELECT {versions}.id, {versions}.kind, {versions}.checksum, {versions}.scope_key FROM {versions} WHERE {versions}.is_active = %s AND ({versions}.scope_key IN (%s, %s){cohorts})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {scope_key: (version_id, kind, checksum) for version_id, kind, checksum, scope_key in cursor.fetchall()}
 
 
 def scopes_by_preference(deck: Deck, active: dict[str, tuple[int, str, str]]) -> list[Scope]:

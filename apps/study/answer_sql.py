@@ -22,7 +22,9 @@ from django.utils.dateparse import parse_datetime
 
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
-from apps.study.models import DEFAULT_PRESET_NAME, IMPORTED_POLICY, CardState, DeckPreset, StudyLog, StudyLogUndo, StudyPreset
+from apps.study.models import (
+    DEFAULT_PRESET_NAME, IMPORTED_POLICY, CardState, DeckPreset, ShownCard, StudyLog, StudyLogUndo, StudyPreset, StudySession,
+)
 
 Fragment = tuple[str, tuple]
 """SQL text with ``%s`` placeholders, and its parameters in order."""
@@ -33,7 +35,7 @@ def _table(model: type[Model]) -> str:
 
 
 STATES, CARDS, LOGS, UNDOS = _table(CardState), _table(Card), _table(StudyLog), _table(StudyLogUndo)
-DECKS, PRESETS, PRESET_CHOICES = _table(Deck), _table(StudyPreset), _table(DeckPreset)
+DECKS, PRESETS, PRESET_CHOICES, SHOWINGS, SESSIONS = _table(Deck), _table(StudyPreset), _table(DeckPreset), _table(ShownCard), _table(StudySession)
 
 
 def compiled(queryset: QuerySet) -> Fragment:
@@ -118,6 +120,15 @@ def today_counts(*, learner_id: int, decks: Fragment, day_start: datetime) -> tu
     return new_cards, reviews
 
 
+def extra_new_limit_since(*, learner_id: int, deck_id: int, since: datetime) -> int | None:
+    """The highest new-card limit of the learner's "extra new cards" sessions of the deck started since ``since``; None without one."""
+    sql = (
+        f"SELECT MAX({SESSIONS}.new_limit) FROM {SESSIONS} WHERE {SESSIONS}.learner_id = %s AND {SESSIONS}.deck_id = %s "
+        f"AND {SESSIONS}.kind = %s AND {SESSIONS}.started_at >= %s"
+    )
+    return _rows(sql, [learner_id, deck_id, StudySession.Kind.EXTRA_NEW, moment_param(since)])[0][0]
+
+
 def _local_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives the date as text
 
@@ -171,3 +182,37 @@ def sibling_ids_to_bury(*, learner, card: Card, excluded: QuerySet) -> list[int]
     )
     params = [card.note_id, card.pk, *open_params, learner.pk, CardState.State.LEARNING, CardState.State.RELEARNING, *excluded_params]
     return [row[0] for row in _rows(sql, params)]
+
+
+def showing_locked(*, learner_id: int, card: Card, shown_uuid, excluded: QuerySet) -> ShownCard | None:
+    """The learner's showing ``shown_uuid`` of ``card``, else (None given) the card's latest unanswered API showing; locked.
+
+    Locked for update where the backend can (SQLite's write transaction already holds
+    the whole database). The showing carries ``another_api_showing_pending``: whether
+    another API showing of its deck is pending, by the rule of
+    ``selectors.pending_showings`` (unanswered, of a live card, none of ``excluded``).
+    """
+    excluded_sql, excluded_params = compiled(excluded)
+    another_pending = (
+        f"EXISTS (SELECT 1 FROM {SHOWINGS} other INNER JOIN {CARDS} ON other.card_id = {CARDS}.id "
+        f"WHERE other.learner_id = {SHOWINGS}.learner_id AND other.deck_id = {SHOWINGS}.deck_id AND other.session_id IS NULL "
+        f"AND other.answered = %s AND other.id <> {SHOWINGS}.id AND {CARDS}.deleted_at IS NULL AND NOT (other.card_id IN ({excluded_sql})))"
+    )
+    params = [False, *excluded_params, learner_id, card.pk]
+    if shown_uuid is not None:
+        which = f"{SHOWINGS}.uuid = %s"
+        params.append(ShownCard._meta.get_field("uuid").get_db_prep_value(shown_uuid, connection))
+    else:
+        which = f"{SHOWINGS}.session_id IS NULL AND {SHOWINGS}.answered = %s ORDER BY {SHOWINGS}.shown_at DESC, {SHOWINGS}.id DESC"
+        params.append(False)
+    lock = connection.ops.for_update_sql(of=(SHOWINGS,)) if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {SHOWINGS}.*, {another_pending} AS another_api_showing_pending FROM {SHOWINGS} "
+        f"WHERE {SHOWINGS}.learner_id = %s AND {SHOWINGS}.card_id = %s AND {which} LIMIT 1 {lock}"
+    )
+    shown = next(iter(ShownCard.objects.raw(sql, params)), None)
+    if shown is not None:
+        shown.another_api_showing_pending = bool(shown.another_api_showing_pending)  # SQLite's is 0 or 1
+        if shown.deck_id == card.deck_id:
+            shown.deck = card.deck  # read with the card; a parent deck's showing reads its deck when asked
+    return shown

@@ -13,7 +13,7 @@ from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
 from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
-from apps.study.answer_sql import Fragment, compiled, condition, due_rows, new_card_ids, today_counts
+from apps.study.answer_sql import Fragment, compiled, condition, due_rows, extra_new_limit_since, new_card_ids, today_counts
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
@@ -107,10 +107,7 @@ def new_per_day_today(*, learner, deck: Deck, preset: StudyPreset, now: datetime
     session of that deck until midnight, not only the "study more" session; it is the
     highest ``new_limit`` of the deck's extra-new sessions started today.
     """
-    raised = (
-        StudySession.objects.filter(learner=learner, deck=deck, kind=StudySession.Kind.EXTRA_NEW, started_at__gte=start_of_day(now))
-        .aggregate(limit=Max("new_limit"))["limit"]
-    )
+    raised = extra_new_limit_since(learner_id=learner.pk, deck_id=deck.pk, since=start_of_day(now))
     return max(preset.new_per_day, raised or 0)
 
 

@@ -12,18 +12,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.services import learner_settings_get_or_create
 from apps.cards.models import Card, Deck
+from apps.study.answer_sql import showing_locked
 from apps.study.fsrs_state import preset_scheduler, replay_answers
 from apps.study.mark_services import card_siblings_bury, card_siblings_unbury
 from apps.study.models import CardState, ShownCard, StudyLog, StudyLogUndo, StudySession
 from apps.study.schedule import card_state_answer
 from apps.study.policies import choose_next_card, scheduling_plan
 from apps.study.presets import deck_preset
-from apps.study.selectors import pending_showings, pending_shown_card, session_answered_count, study_candidates
+from apps.study.selectors import cards_excluded_from_study, pending_shown_card, session_answered_count, study_candidates
 from apps.study.state_snapshots import NEVER_STUDIED, card_state_restore, card_state_snapshot
 
 MAX_RESPONSE_MS = 24 * 3600 * 1000
@@ -136,21 +137,12 @@ def _shown_to_answer(*, learner, card: Card, shown_uuid: uuid.UUID | None) -> Sh
     another API showing of the deck is pending (``another_api_showing_pending``), so
     choosing the API's next card after this answer needs no look-up of its own.
     """
-    others_pending = pending_showings(learner=learner, deck=OuterRef("deck"), session=None).exclude(pk=OuterRef("pk"))
-    showings = (
-        ShownCard.objects.select_for_update(of=("self",))
-        .select_related("deck")
-        .filter(learner=learner, card=card)
-        .annotate(another_api_showing_pending=Exists(others_pending))
-    )
-    if shown_uuid is not None:
-        shown = showings.filter(uuid=shown_uuid).first()
-        if shown is None:
-            raise AnswerRejected("this card was not shown to you with that shown_id", status=404)
-    else:
-        shown = showings.filter(session__isnull=True, answered=False).order_by("-shown_at", "-id").first()
-        if shown is None:
-            raise AnswerRejected("this card has not been shown to you; ask for the next card first", status=409)
+    excluded = cards_excluded_from_study(learner=learner, now=timezone.now())
+    shown = showing_locked(learner_id=learner.pk, card=card, shown_uuid=shown_uuid, excluded=excluded)
+    if shown is None and shown_uuid is not None:
+        raise AnswerRejected("this card was not shown to you with that shown_id", status=404)
+    if shown is None:
+        raise AnswerRejected("this card has not been shown to you; ask for the next card first", status=409)
     if shown.answered:
         raise AnswerRejected("this showing of the card has already been answered", status=409)
     return shown
