@@ -12,13 +12,11 @@ and SQLite; dates in the site's or learner's time zone come from the backend's o
 """
 
 from datetime import date, datetime
-from datetime import timezone as dt_timezone
 
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.sql import Query
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
@@ -54,10 +52,12 @@ def moment_param(moment: datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def moment_read(value) -> datetime:
-    """A datetime column read through a cursor, aware in UTC (SQLite gives it back naive)."""
-    moment = parse_datetime(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt_timezone.utc)
+def epoch_seconds(column: str) -> str:
+    """SQL for a datetime column as seconds since 1970, a float: reading 500 candidates' datetimes as objects cost a twentieth of an answer."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: whole seconds, plus the fraction from character 20 on
+    return f"(CAST(strftime('%%s', {column}) AS REAL) + CAST(substr({column}, 20) AS REAL))"
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -68,20 +68,20 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 def due_rows(
     *, learner_id: int, decks: Fragment, excluded: Fragment, offered: Fragment, learning_today: Fragment, limit: int
-) -> list[tuple[int, datetime, datetime | None, bool]]:
+) -> list[tuple[int, float, float, bool]]:
     """(card id, due at, last answered at, learning today) of the learner's studied cards of ``decks`` that are offered or in learning today, soonest due first.
 
-    Live cards only, none of ``excluded``.
+    Live cards only, none of ``excluded``; moments in seconds since 1970.
     """
     sql = (
-        f"SELECT {STATES}.card_id, {STATES}.due_at, {STATES}.last_review_at, ({learning_today[0]}) "
+        f"SELECT {STATES}.card_id, {epoch_seconds(f'{STATES}.due_at')}, {epoch_seconds(f'{STATES}.last_review_at')}, ({learning_today[0]}) "
         f"FROM {STATES} INNER JOIN {CARDS} ON {STATES}.card_id = {CARDS}.id "
         f"WHERE {STATES}.learner_id = %s AND {STATES}.deck_id IN ({decks[0]}) AND {CARDS}.deleted_at IS NULL "
         f"AND (({offered[0]}) OR ({learning_today[0]})) AND NOT ({STATES}.card_id IN ({excluded[0]})) "
         f"ORDER BY {STATES}.due_at LIMIT {int(limit)}"
     )
     params = [*learning_today[1], learner_id, *decks[1], *offered[1], *learning_today[1], *excluded[1]]
-    return [(card_id, moment_read(due), None if last is None else moment_read(last), bool(learning)) for card_id, due, last, learning in _rows(sql, params)]
+    return [(card_id, due, last, bool(learning)) for card_id, due, last, learning in _rows(sql, params)]
 
 
 def new_card_ids(*, learner_id: int, decks: Fragment, excluded: Fragment, limit: int) -> list[int]:

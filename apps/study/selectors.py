@@ -46,10 +46,6 @@ def _daily_counts(*, learner, deck_ids: Fragment, now: datetime) -> DailyCounts:
     return DailyCounts(new_cards=new_cards, reviews=reviews)
 
 
-def _epoch(moment: datetime | None) -> float:
-    return np.nan if moment is None else moment.timestamp()
-
-
 def study_decks(*, learner, deck: Deck) -> QuerySet:
     """The decks whose cards a session of ``deck`` draws from: the deck and those below it that the learner may study."""
     return deck_subtree(deck, open_to=learner).values("pk")
@@ -136,12 +132,12 @@ def study_candidates(*, learner, deck: Deck, preset: StudyPreset, now: datetime,
     kind = session.kind if session is not None else StudySession.Kind.REGULAR
     custom_reviews = kind in (StudySession.Kind.REVIEW_AHEAD, StudySession.Kind.FORGOTTEN)
     new = [] if custom_reviews else new_card_ids(learner_id=learner.pk, decks=deck_ids, excluded=excluded, limit=MAX_NEW_CANDIDATES)
-    due_at = [row[1] if row[3] or not custom_reviews else min(row[1], now) for row in due]
+    due_at = [row[1] if row[3] or not custom_reviews else min(row[1], now.timestamp()) for row in due]
     candidates = Candidates(
         card_ids=np.array([row[0] for row in due] + new, dtype=np.int64),
         is_new=np.array([False] * len(due) + [True] * len(new), dtype=bool),
-        due_at=np.array([moment.timestamp() for moment in due_at] + [np.nan] * len(new), dtype=np.float64),
-        last_answered_at=np.array([_epoch(row[2]) for row in due] + [np.nan] * len(new), dtype=np.float64),
+        due_at=np.array(due_at + [np.nan] * len(new), dtype=np.float64),
+        last_answered_at=np.array([row[2] for row in due] + [np.nan] * len(new), dtype=np.float64),
         in_learning=np.array([row[3] for row in due] + [False] * len(new), dtype=bool),
     )
     if custom_reviews:
