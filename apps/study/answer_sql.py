@@ -1,14 +1,17 @@
-"""Statements every answer runs, written as SQL: the next card's candidates, today's counts, the workload window.
+"""Statements every answer runs, written as SQL.
 
-Built with the ORM (querysets nested three deep, ``exclude`` of subqueries), making
-and compiling these statements cost several times what the database spends running
-them: together about two fifths of an answer's CPU (docs/operations.md, "Where the
-CPU of an answer goes"). Here their shape is SQL text, written once. Rules that other
-reads share keep their one definition in the ORM and are compiled into these
-statements (``compiled``, ``condition``): the studied deck's tree, the cards left out
-of study, learning today, today's forgotten cards. The SQL is the same on PostgreSQL
-and SQLite; dates in the site's or learner's time zone come from the backend's own
-``datetime_cast_date_sql``, as the ORM's ``TruncDate`` does.
+The answered showing (locked), the deck's preset, the siblings to bury, the next
+card's candidates, today's counts and raised new-card limit, the workload window.
+Built with the ORM (querysets nested three deep, ``exclude`` of subqueries, ORs
+across joins), making and compiling these statements cost several times what the
+database spends running them; written as SQL they took an answer + next card from
+about 35 to about 20 ms of CPU (docs/operations.md, "Where the CPU of an answer
+goes"). Rules that other reads share keep their one definition in the ORM and are
+compiled into these statements (``compiled``, ``condition``): the studied deck's
+tree, the cards left out of study, learning today, today's forgotten cards, the decks
+a learner may study. The SQL is the same on PostgreSQL and SQLite; dates in the
+learner's time zone come from the backend's own ``datetime_cast_date_sql``, as the
+ORM's ``TruncDate`` does.
 """
 
 from datetime import date, datetime
@@ -173,12 +176,12 @@ def sibling_ids_to_bury(*, learner, card: Card, excluded: QuerySet) -> list[int]
     ``card_siblings_bury`` says why each of these rules holds.
     """
     open_deck, open_params = condition(Deck, deck_open_condition(learner))
-    excluded, excluded_params = compiled(excluded)
+    excluded_sql, excluded_params = compiled(excluded)
     sql = (
         f"SELECT {CARDS}.id FROM {CARDS} INNER JOIN {DECKS} ON {CARDS}.deck_id = {DECKS}.id "
         f"WHERE {CARDS}.note_id = %s AND {CARDS}.id <> %s AND {CARDS}.deleted_at IS NULL AND {DECKS}.deleted_at IS NULL AND ({open_deck}) "
         f"AND NOT ({CARDS}.id IN (SELECT {STATES}.card_id FROM {STATES} WHERE {STATES}.learner_id = %s AND {STATES}.state IN (%s, %s))) "
-        f"AND NOT ({CARDS}.id IN ({excluded})) ORDER BY {CARDS}.id"
+        f"AND NOT ({CARDS}.id IN ({excluded_sql})) ORDER BY {CARDS}.id"
     )
     params = [card.note_id, card.pk, *open_params, learner.pk, CardState.State.LEARNING, CardState.State.RELEARNING, *excluded_params]
     return [row[0] for row in _rows(sql, params)]
