@@ -70,12 +70,15 @@ DEFAULT_CAKT_EPOCHS = 1
 
 
 def fresh_database() -> None:
-    """An empty, migrated bench database; the open connection is closed first, so it cannot go on with the old file."""
+    """An empty, migrated bench database: SQLite's file made anew (the open connection closed first, so it cannot go on with the old file), a server's database emptied."""
     connection.close()
+    sqlite = os.environ["DATABASE_URL"].startswith("sqlite:///")
     database = Path(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
-    if os.environ["DATABASE_URL"].startswith("sqlite:///") and database.exists():
+    if sqlite and database.exists():
         database.unlink()
     call_command("migrate", verbosity=0)
+    if not sqlite:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def store_study_logs(*, learners: int, cards: int, logs: int, seed: int) -> Deck:
