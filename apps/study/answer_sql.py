@@ -4,9 +4,8 @@ The answered showing (locked), the deck's preset, the siblings to bury, the next
 card's candidates, today's counts and raised new-card limit, the workload window.
 Built with the ORM (querysets nested three deep, ``exclude`` of subqueries, ORs
 across joins), making and compiling these statements cost several times what the
-database spends running them; written as SQL they took an answer + next card from
-about 35 to about 20 ms of CPU (docs/operations.md, "Where the CPU of an answer
-goes"). Rules that other reads share keep their one definition in the ORM and are
+database spends running them; written as SQL they halved the web's CPU per answer +
+next card (docs/operations.md, "Where the CPU of an answer goes"). Rules that other reads share keep their one definition in the ORM and are
 compiled into these statements (``compiled``, ``condition``): the studied deck's
 tree, the cards left out of study, learning today, today's forgotten cards, the decks
 a learner may study. The SQL is the same on PostgreSQL and SQLite; dates in the
