@@ -17,20 +17,18 @@ from collections import OrderedDict
 from functools import partial
 from typing import Sequence
 
-from django.db import connection
-
 from apps.accounts.models import Cohort
 from apps.cards.models import Deck
 from apps.modeling.artifacts import artifact_load
 from apps.modeling.datasets import Vocabulary, study_log_table
 from apps.modeling.models import ModelVersion
 from apps.modeling.scopes import ALL, Scope
+from apps.raw_sql import fetch_rows, quoted_table
 from apps.study.student_model import ServedModel
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import StudentModel
 
 MAX_LOADED_VERSIONS = 4
-MEMBERS, DECKS = Cohort.members.through, Cohort.decks.through
 # Keyed by (id, artifact checksum): an id alone can come back for another version
 # (SQLite reuses the ids of rolled-back rows); the checksum names the artifact itself.
 _loaded: OrderedDict[tuple[int, str], tuple[str, StudentModel, Vocabulary]] = OrderedDict()
@@ -45,9 +43,7 @@ def active_versions(*, deck: Deck, learner=None) -> dict[str, tuple[int, str, st
     written as SQL: the ORM's OR across the cohort's two many-to-many joins cost more to
     build than to run.
     """
-    versions, members, decks = (
-        connection.ops.quote_name(table) for table in (ModelVersion._meta.db_table, MEMBERS._meta.db_table, DECKS._meta.db_table)
-    )
+    versions, members, decks = quoted_table(ModelVersion), quoted_table(Cohort.members.through), quoted_table(Cohort.decks.through)
     params = [True, Scope.of_deck(deck).key, ALL]
     cohorts = ""
     if learner is not None:
@@ -57,9 +53,7 @@ def active_versions(*, deck: Deck, learner=None) -> dict[str, tuple[int, str, st
         )
         params += [learner.pk, deck.pk]
     sql = f"SELECT {versions}.id, {versions}.kind, {versions}.checksum, {versions}.scope_key FROM {versions} WHERE {versions}.is_active = %s AND ({versions}.scope_key IN (%s, %s){cohorts})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {scope_key: (version_id, kind, checksum) for version_id, kind, checksum, scope_key in cursor.fetchall()}
+    return {scope_key: (version_id, kind, checksum) for version_id, kind, checksum, scope_key in fetch_rows(sql, params)}
 
 
 def scopes_by_preference(deck: Deck, active: dict[str, tuple[int, str, str]]) -> list[Scope]:

@@ -5,67 +5,32 @@ card's candidates, today's counts and raised new-card limit, the workload window
 Built with the ORM (querysets nested three deep, ``exclude`` of subqueries, ORs
 across joins), making and compiling these statements cost several times what the
 database spends running them; written as SQL they halved the web's CPU per answer +
-next card (docs/operations.md, "Where the CPU of an answer goes"). Rules that other reads share keep their one definition in the ORM and are
-compiled into these statements (``compiled``, ``condition``): the studied deck's
-tree, the cards left out of study, learning today, today's forgotten cards, the decks
-a learner may study. The SQL is the same on PostgreSQL and SQLite; dates in the
-learner's time zone come from the backend's own ``datetime_cast_date_sql``, as the
-ORM's ``TruncDate`` does.
+next card (docs/operations.md, "Where the CPU of an answer goes"). Rules that other
+reads share keep their one definition in the ORM and are compiled into these
+statements (``apps.raw_sql.compiled``, ``condition``): the studied deck's tree, the
+cards left out of study, learning today, today's forgotten cards, the decks a learner
+may study. The SQL is the same on PostgreSQL and SQLite; dates in the learner's time
+zone come from the backend's own ``datetime_cast_date_sql``, as the ORM's
+``TruncDate`` does, and the candidates' moments are read as epoch seconds (as
+datetime objects, 500 candidates' two moments cost a twentieth of an answer).
 """
 
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
-from django.db.models.sql import Query
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
+from apps.raw_sql import Fragment, compiled, condition, epoch_seconds, fetch_rows, moment_param, quoted_table
 from apps.study.models import (
     DEFAULT_PRESET_NAME, IMPORTED_POLICY, CardState, DeckPreset, ShownCard, StudyLog, StudyLogUndo, StudyPreset, StudySession,
 )
 
-Fragment = tuple[str, tuple]
-"""SQL text with ``%s`` placeholders, and its parameters in order."""
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-STATES, CARDS, LOGS, UNDOS = _table(CardState), _table(Card), _table(StudyLog), _table(StudyLogUndo)
-DECKS, PRESETS, PRESET_CHOICES, SHOWINGS, SESSIONS = _table(Deck), _table(StudyPreset), _table(DeckPreset), _table(ShownCard), _table(StudySession)
-
-
-def compiled(queryset: QuerySet) -> Fragment:
-    """A queryset as a subquery (its ordering dropped)."""
-    return queryset.order_by().query.sql_with_params()
-
-
-def condition(model: type[Model], q: Q) -> Fragment:
-    """``q`` as a WHERE condition on ``model``'s table, its columns named by the table (no alias); no joins."""
-    query = Query(model)
-    return query.build_where(q).as_sql(query.get_compiler(connection=connection), connection)
-
-
-def moment_param(moment: datetime):
-    """A datetime as the backend stores it (SQLite: text in UTC), for a parameter of hand-written SQL."""
-    return connection.ops.adapt_datetimefield_value(moment)
-
-
-def epoch_seconds(column: str) -> str:
-    """SQL for a datetime column as seconds since 1970, a float: reading 500 candidates' datetimes as objects cost a twentieth of an answer."""
-    if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM {column})::float8"
-    # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: whole seconds, plus the fraction from character 20 on
-    return f"(CAST(strftime('%%s', {column}) AS REAL) + CAST(substr({column}, 20) AS REAL))"
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+STATES, CARDS, LOGS, UNDOS = quoted_table(CardState), quoted_table(Card), quoted_table(StudyLog), quoted_table(StudyLogUndo)
+DECKS, PRESETS, PRESET_CHOICES = quoted_table(Deck), quoted_table(StudyPreset), quoted_table(DeckPreset)
+SHOWINGS, SESSIONS = quoted_table(ShownCard), quoted_table(StudySession)
 
 
 def due_rows(
@@ -83,7 +48,7 @@ def due_rows(
         f"ORDER BY {STATES}.due_at LIMIT {int(limit)}"
     )
     params = [*learning_today[1], learner_id, *decks[1], *offered[1], *learning_today[1], *excluded[1]]
-    return [(card_id, due, last, bool(learning)) for card_id, due, last, learning in _rows(sql, params)]
+    return [(card_id, due, last, bool(learning)) for card_id, due, last, learning in fetch_rows(sql, params)]
 
 
 def new_card_ids(*, learner_id: int, decks: Fragment, excluded: Fragment, limit: int) -> list[int]:
@@ -94,7 +59,7 @@ def new_card_ids(*, learner_id: int, decks: Fragment, excluded: Fragment, limit:
         f"AND NOT ({CARDS}.id IN ({excluded[0]})) "
         f"ORDER BY {CARDS}.id LIMIT {int(limit)}"
     )
-    return [row[0] for row in _rows(sql, [*decks[1], learner_id, *decks[1], *excluded[1]])]
+    return [row[0] for row in fetch_rows(sql, [*decks[1], learner_id, *decks[1], *excluded[1]])]
 
 
 def today_counts(*, learner_id: int, decks: Fragment, day_start: datetime) -> tuple[int, int]:
@@ -118,7 +83,7 @@ def today_counts(*, learner_id: int, decks: Fragment, day_start: datetime) -> tu
     )
     sql = f"SELECT ({reviews_today}), (SELECT COUNT(*) FROM ({new_today}) new_today)"
     params = [learner_id, *decks[1], since, IMPORTED_POLICY, *new_today_params, *new_today_params]
-    reviews, new_cards = _rows(sql, params)[0]
+    reviews, new_cards = fetch_rows(sql, params)[0]
     return new_cards, reviews
 
 
@@ -128,7 +93,7 @@ def extra_new_limit_since(*, learner_id: int, deck_id: int, since: datetime) -> 
         f"SELECT MAX({SESSIONS}.new_limit) FROM {SESSIONS} WHERE {SESSIONS}.learner_id = %s AND {SESSIONS}.deck_id = %s "
         f"AND {SESSIONS}.kind = %s AND {SESSIONS}.started_at >= %s"
     )
-    return _rows(sql, [learner_id, deck_id, StudySession.Kind.EXTRA_NEW, moment_param(since)])[0][0]
+    return fetch_rows(sql, [learner_id, deck_id, StudySession.Kind.EXTRA_NEW, moment_param(since)])[0][0]
 
 
 def _local_date(value) -> date:
@@ -150,7 +115,7 @@ def due_days_around(*, learner_id: int, card_id: int, start: datetime, end: date
     )
     params = [*day_params, learner_id, card_id, moment_param(start), moment_param(end), *day_params, learner_id, card_id, card_id]
     counts, sibling_days = {}, set()
-    for siblings, due_day, reviews in _rows(sql, params):
+    for siblings, due_day, reviews in fetch_rows(sql, params):
         if siblings:
             sibling_days.add(_local_date(due_day))
         else:
@@ -183,7 +148,7 @@ def sibling_ids_to_bury(*, learner, card: Card, excluded: QuerySet) -> list[int]
         f"AND NOT ({CARDS}.id IN ({excluded_sql})) ORDER BY {CARDS}.id"
     )
     params = [card.note_id, card.pk, *open_params, learner.pk, CardState.State.LEARNING, CardState.State.RELEARNING, *excluded_params]
-    return [row[0] for row in _rows(sql, params)]
+    return [row[0] for row in fetch_rows(sql, params)]
 
 
 def showing_locked(*, learner_id: int, card: Card, shown_uuid, excluded: QuerySet) -> ShownCard | None:

@@ -13,7 +13,8 @@ from apps.cards.access import deck_open_condition
 from apps.cards.models import Card, Deck
 from apps.cards.selectors import deck_subtree
 from apps.study.models import IMPORTED_POLICY, CardMark, CardState, ShownCard, StudyLog, StudyPreset, StudySession
-from apps.study.answer_sql import Fragment, compiled, condition, due_rows, extra_new_limit_since, new_card_ids, today_counts
+from apps.raw_sql import Fragment, compiled, condition
+from apps.study.answer_sql import due_rows, extra_new_limit_since, new_card_ids, today_counts
 from knowledge_tracing.policies import apply_daily_limits
 from knowledge_tracing.policies.base import Candidates
 
