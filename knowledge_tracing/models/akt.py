@@ -35,7 +35,7 @@ from torch import nn
 
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.models.base import register_model
-from knowledge_tracing.models.sequences import UNBOUNDED_TRAINING, ConceptVectors, InteractionEmbedding, SequenceBatch, SequenceModel, learner_spans
+from knowledge_tracing.models.sequences import EVERY_WINDOW_TRAINING, ConceptVectors, InteractionEmbedding, SequenceBatch, SequenceModel, learner_spans
 
 
 class MonotonicAttention(nn.Module):
@@ -150,7 +150,7 @@ class AKT(SequenceModel):
 
     name = "akt"
     default_hyperparameters = {
-        **UNBOUNDED_TRAINING,
+        **EVERY_WINDOW_TRAINING,
         "item_representation": "id",
         "width": 128,
         "heads": 8,

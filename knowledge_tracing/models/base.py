@@ -62,6 +62,8 @@ class FitReport:
     epochs: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     train_seconds: float = 0.0
+    stopped_by: str = ""
+    """What ended an epoch loop: "patience", "max_epochs" or "time budget" ("" for models without one)."""
 
 
 class StudentModel(ABC):

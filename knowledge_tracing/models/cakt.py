@@ -30,7 +30,7 @@ from torch.utils.checkpoint import checkpoint
 from knowledge_tracing.models.base import register_model
 from knowledge_tracing.models.cakt_tower import LearningCurveTower
 from knowledge_tracing.models.sequences import (
-    UNBOUNDED_TRAINING,
+    EVERY_WINDOW_TRAINING,
     ConceptReadout,
     InteractionEmbedding,
     SequenceBatch,
@@ -198,7 +198,7 @@ class CAKT(SequenceModel):
 
     name = "cakt"
     default_hyperparameters = {
-        **UNBOUNDED_TRAINING,
+        **EVERY_WINDOW_TRAINING,
         "item_representation": "id",
         "frames": 4,
         "frame_size": 15,

@@ -66,11 +66,13 @@ def learner_spans(table: StudyLogTable, max_length: int | None = None, max_piece
     return np.stack([piece_starts[kept], piece_ends[kept]], axis=1)
 
 
-WINDOWED_TRAINING = {"max_windows_per_learner": 8, "validation_learners": 200, "validation_fraction": 0.1}
-"""Hyper-parameters that keep a sequence model's training bounded as the log grows (``SequenceModel``)."""
-UNBOUNDED_TRAINING = {"max_windows_per_learner": 0, "validation_learners": 0, "validation_fraction": 0.1}
-"""The same settings turned off (0: every window, no validation sample): CAKT's defaults, since on a small fixed
-log its bounded training lost accuracy (held-out log loss 0.705 against 0.466, tests/knowledge_tracing/test_windowed_training.py)."""
+EARLY_STOPPING = {"validation_learners": 200, "validation_fraction": 0.1, "max_train_seconds": 0.0}
+"""Hyper-parameters that end a sequence model's training: a fixed validation sample, and a time budget (0: none)."""
+WINDOWED_TRAINING = {"max_windows_per_learner": 8, **EARLY_STOPPING}
+"""The same, and an epoch that reads a bounded number of windows a learner, so it stops growing with history."""
+EVERY_WINDOW_TRAINING = {"max_windows_per_learner": 0, **EARLY_STOPPING}
+"""Every window of every learner (CAKT, AKT: the 3D convolution and the attention read far back, and the papers'
+figures were made on whole histories); early stopping and the time budget as above."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,10 @@ class SequenceModel(StudentModel):
     the most recent ``max_windows_per_learner`` windows of ``max_train_length`` steps of
     each learner (0 or None: every window), so an epoch's time and a batch's memory stop
     growing with a learner's history; the table itself is the only thing that grows.
+    ``max_train_seconds`` (0: none) is a time budget: once training has run that long,
+    the epoch under way ends after its current batch, is validated like any other, and
+    training stops there with the best epoch's weights (``FitReport.stopped_by``), so a
+    run over more logs than its budget allows still ends with a validated model.
     """
 
     network: nn.Module | None = None
@@ -314,12 +320,15 @@ class SequenceModel(StudentModel):
             train, validation = validation_sample(
                 train, learners=hp["validation_learners"], fraction=hp["validation_fraction"], seed=self.seed
             )
-        report = FitReport()
+        report = FitReport(stopped_by="max_epochs")
+        deadline = started + hp["max_train_seconds"] if hp["max_train_seconds"] else None
         best_auc, best_state, stale = -np.inf, None, 0
         for epoch in range(1, hp["max_epochs"] + 1):
             learning_rate = optimizer.param_groups[0]["lr"]
-            loss = self._train_epoch(train, optimizer, rng)
+            loss, out_of_time = self._train_epoch(train, optimizer, rng, deadline)
             record = {"epoch": epoch, "loss": loss, "learning_rate": learning_rate, "seconds": time.perf_counter() - started}
+            if out_of_time:
+                record["partial"] = True
             if validation is not None:
                 predicted = self.predict_proba(validation.table)[validation.rows]
                 record["valid_auc"] = auc(validation.table.outcome[validation.rows], predicted)
@@ -335,7 +344,11 @@ class SequenceModel(StudentModel):
             else:
                 stale += 1
                 if stale >= hp["patience"]:
+                    report.stopped_by = "patience"
                     break
+            if out_of_time:
+                report.stopped_by = "time budget"
+                break
             if (decay_every and epoch % decay_every == 0) or (not decay_every and stale):
                 for group in optimizer.param_groups:
                     group["lr"] *= hp["lr_decay"]
@@ -343,7 +356,10 @@ class SequenceModel(StudentModel):
         report.train_seconds = time.perf_counter() - started
         return report
 
-    def _train_epoch(self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator) -> float:
+    def _train_epoch(
+        self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator, deadline: float | None
+    ) -> tuple[float, bool]:
+        """One pass over the training windows: (mean loss, whether it ended early at ``deadline``, a perf_counter time)."""
         hp = self.hyperparameters
         self.network.train()
         total_loss, total_rows = 0.0, 0
@@ -352,7 +368,9 @@ class SequenceModel(StudentModel):
             loss, rows = self._train_step(batch, optimizer)
             total_loss += loss * rows
             total_rows += rows
-        return total_loss / max(total_rows, 1)
+            if deadline is not None and time.perf_counter() >= deadline:
+                return total_loss / max(total_rows, 1), True
+        return total_loss / max(total_rows, 1), False
 
     def _train_step(self, batch: SequenceBatch, optimizer: torch.optim.Optimizer) -> tuple[float, int]:
         """One optimiser step on a batch: (mean loss, real rows); then the freed heap goes back to the system."""
