@@ -306,6 +306,9 @@ CONTENT_SECURITY_POLICY = {
 # Training limits come first: the broker's visibility timeout is derived from them.
 MNEMO_TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_SOFT_TIME_LIMIT", "3300"))
 MNEMO_TRAINING_TIME_LIMIT = int(os.environ.get("MNEMO_TRAINING_TIME_LIMIT", "3600"))
+# The epochs of DKT and CAKT stop after this many seconds (the best validated epoch is kept), well inside the
+# soft limit, which also has to cover building the data set, scoring and saving.
+MNEMO_TRAINING_MAX_SECONDS = int(os.environ.get("MNEMO_TRAINING_MAX_SECONDS", "1500"))
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker needing no server.
 # Why each delivery setting is what it is: docs/operations.md, "Celery delivery settings".

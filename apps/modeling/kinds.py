@@ -1,5 +1,7 @@
 """The student-model kinds the application trains, looked up in the library's model registry (imported on first use)."""
 
+from django.conf import settings
+
 from knowledge_tracing.models import MODEL_REGISTRY
 from apps.modeling.models import MODEL_KINDS
 
@@ -21,3 +23,16 @@ def check_hyperparameters(kind: str, hyperparameters) -> dict:
         raise ValueError(f"hyper-parameters must be a JSON object of name: value, got {hyperparameters!r}")
     MODEL_REGISTRY[check_kind(kind)].check_hyperparameters(hyperparameters)
     return hyperparameters
+
+
+def training_hyperparameters(kind: str, requested: dict) -> dict:
+    """A run's hyper-parameters as it trains: ``requested``, with the time budget added where ``kind`` has one.
+
+    ``MNEMO_TRAINING_MAX_SECONDS`` bounds the epochs of the sequence models, whose
+    epochs grow with the logs: past it the model stops with its best validated epoch
+    instead of running into the worker's soft time limit with nothing to show. A run
+    that names ``max_train_seconds`` keeps its own.
+    """
+    if "max_train_seconds" not in MODEL_REGISTRY[check_kind(kind)].default_hyperparameters:
+        return requested
+    return {"max_train_seconds": settings.MNEMO_TRAINING_MAX_SECONDS, **requested}

@@ -39,7 +39,7 @@ import knowledge_tracing
 from apps.leases import Lease, stale_leases_recover, this_process
 from apps.modeling.artifacts import artifact_load, artifact_store
 from apps.modeling.datasets import TimeSplit, Vocabulary, scope_logs, split_by_time, study_log_table_of_columns
-from apps.modeling.kinds import check_hyperparameters, check_kind
+from apps.modeling.kinds import check_hyperparameters, check_kind, training_hyperparameters
 from apps.modeling.memory_budget import ScopeTooLarge, memory_budget_check
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.promotion import model_version_activate, promotion_verdict
@@ -48,7 +48,7 @@ from apps.modeling.table_cache import scope_columns
 from apps.outbox.enqueue import enqueue_on_commit
 from knowledge_tracing.data.table import StudyLogTable
 from knowledge_tracing.metrics import summarize
-from knowledge_tracing.models import create_model
+from knowledge_tracing.models import FitReport, create_model
 
 logger = logging.getLogger(__name__)
 
@@ -209,17 +209,22 @@ def _train_and_store(run: TrainingRun, lease: Lease, recorder: ProgressRecorder,
     split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
     _check_split(split)
     recorder.stage("training")
-    model = create_model(run.kind, device=training_device(), **run.hyperparameters)
+    model = create_model(run.kind, device=training_device(), **training_hyperparameters(run.kind, run.hyperparameters))
     if fan_out is not None and fan_out(run=run, lease=lease, model=model, split=split, vocabulary=vocabulary):
         return  # the parts carry the run on; the last one to finish queues its scoring (training_run_store)
-    model.fit(split.train, progress=recorder)
-    training_run_store(run=run, lease=lease, recorder=recorder, model=model, split=split, vocabulary=vocabulary)
+    report = model.fit(split.train, progress=recorder)
+    training_run_store(run=run, lease=lease, recorder=recorder, model=model, split=split, vocabulary=vocabulary, fit_report=report)
 
 
 def training_run_store(
-    *, run: TrainingRun, lease: Lease, recorder: ProgressRecorder, model, split: TimeSplit, vocabulary: Vocabulary
+    *, run: TrainingRun, lease: Lease, recorder: ProgressRecorder, model, split: TimeSplit, vocabulary: Vocabulary,
+    fit_report: FitReport | None = None,
 ) -> None:
-    """Score the fitted model on the held-out logs beside the active version, store it, and promote it if it is better."""
+    """Score the fitted model on the held-out logs beside the active version, store it, and promote it if it is better.
+
+    The run's message gives the verdict, then how the epochs ended (``fit_report``), so
+    an operator sees a run that stopped at its time budget rather than by patience.
+    """
     scope = Scope.from_key(run.scope_key)
     table = split.table
     active = ModelVersion.objects.filter(scope_key=run.scope_key, is_active=True).first()
@@ -254,7 +259,21 @@ def training_run_store(
         promoted = promote and model_version_activate(
             version=version, action=Promotion.Action.AUTOMATIC, reason=reason, expected_active_id=scored.active_id
         ) is not None
-        _finish(lease, TrainingRun.Status.SUCCEEDED, reason if promoted else f"kept, not served: {reason}", n_logs=len(table))
+        verdict = reason if promoted else f"kept, not served: {reason}"
+        _finish(lease, TrainingRun.Status.SUCCEEDED, verdict + _epochs_summary(fit_report, model.hyperparameters), n_logs=len(table))
+
+
+def _epochs_summary(report: FitReport | None, hyperparameters: dict) -> str:
+    """"; 4 epochs, kept epoch 3, stopped by its time budget of 1500 s" for a model trained in epochs, else ""."""
+    if report is None or not report.epochs:
+        return ""
+    kept = f", kept epoch {report.best_epoch}" if report.best_epoch else ""
+    why = {
+        "patience": f"stopped by patience ({hyperparameters.get('patience')} epochs without progress on validation)",
+        "max_epochs": f"stopped at max_epochs ({hyperparameters.get('max_epochs')})",
+        "time budget": f"stopped by its time budget of {hyperparameters.get('max_train_seconds')} s (MNEMO_TRAINING_MAX_SECONDS)",
+    }.get(report.stopped_by)
+    return f"; {len(report.epochs)} epochs{kept}" + (f", {why}" if why else "")
 
 
 TRAINING_DEVICES = ("cpu", "cuda")

@@ -108,3 +108,27 @@ def test_a_scope_too_large_for_the_memory_budget_fails_at_once_with_the_estimate
     assert f"has {logs:,} study logs" in run.message and "MNEMO_TRAINING_MEMORY_MB (650 MB)" in run.message
     assert not ModelVersion.objects.exists()
     assert not (tmp_path / "media").exists()  # refused before a single log was read or cached
+
+
+SMALL_DKT = {"embedding_dim": 8, "hidden_size": 8, "batch_size": 4, "max_train_length": 20}
+
+
+def test_a_sequence_model_stops_at_the_training_time_budget_and_the_run_says_so(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    settings.MNEMO_TRAINING_MAX_SECONDS = 1
+    run = _run("dkt", Scope.of_deck(seeded_deck), max_epochs=10_000, patience=10_000, **SMALL_DKT)
+
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.message
+    assert "stopped by its time budget of 1 s (MNEMO_TRAINING_MAX_SECONDS)" in run.message
+    assert run.version.hyperparameters["max_train_seconds"] == 1
+    assert run.version.log_loss > 0  # scored and stored like any other version
+
+
+def test_a_run_that_names_its_own_time_budget_keeps_it(seeded_deck, settings):
+    settings.MNEMO_PROMOTION_MAX_ECE = 1.0
+    settings.MNEMO_TRAINING_MAX_SECONDS = 1
+    run = _run("dkt", Scope.of_deck(seeded_deck), max_epochs=2, patience=10, max_train_seconds=0, **SMALL_DKT)
+
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.message
+    assert ", stopped at max_epochs (2)" in run.message and "time budget" not in run.message, run.message
+    assert run.version.hyperparameters["max_train_seconds"] == 0
