@@ -18,7 +18,9 @@ does, through the Celery path with its learners fanned out in parts
 (``apps.modeling.fanout``) over a real prefork worker of that many processes, and
 reports the run's start-to-finish seconds (``fsrs6_fanned_out`` in the JSON).
 
-``--max-epochs`` caps the neural kinds (karl, dkt, cakt); the JSON says the cap. The
+``--max-epochs`` caps the neural kinds (karl, dkt, cakt); the JSON says the cap, and for
+each kind how many epochs ran and what stopped them (``stopped_by``): DKT and CAKT also
+stop at the app's time budget, ``MNEMO_TRAINING_MAX_SECONDS``, as a training run does. The
 database is ``var/bench-scale.sqlite3`` unless ``DATABASE_URL`` is set; it is rebuilt
 for every size. The bench runs under glibc's lean allocator tunables, as the worker
 does. Prints one line per kind and size; the last line is one JSON object
@@ -62,6 +64,7 @@ from django.conf import settings  # noqa: E402
 from apps.cards.models import Deck  # noqa: E402
 from apps.modeling.datasets import Vocabulary, split_by_time  # noqa: E402
 from apps.modeling.embeddings import card_embeddings_ensure  # noqa: E402
+from apps.modeling.kinds import training_hyperparameters  # noqa: E402
 from apps.modeling.scopes import Scope  # noqa: E402
 from apps.modeling.table_cache import training_tables_forget  # noqa: E402
 from apps.modeling.training import training_device, training_table  # noqa: E402
@@ -97,10 +100,10 @@ def measure_kind(kind: str, max_epochs: int) -> dict:
     table, _ = training_table(scope, kind=kind, vocabulary=Vocabulary())
     cached_build_seconds = time.perf_counter() - started
     split = split_by_time(table, settings.MNEMO_TRAINING_HOLDOUT_FRACTION)
-    hyperparameters = {"max_epochs": max_epochs} if kind in NEURAL else {}
+    hyperparameters = training_hyperparameters(kind, {"max_epochs": max_epochs} if kind in NEURAL else {})
     model = create_model(kind, device=training_device(), **hyperparameters)
     started, started_cpu = time.perf_counter(), time.process_time()
-    model.fit(split.train)
+    report = model.fit(split.train)
     train_seconds, train_cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
     metrics = summarize(split.table.outcome[split.holdout_rows], model.predict_proba(split.table)[split.holdout_rows])
     return {
@@ -113,6 +116,8 @@ def measure_kind(kind: str, max_epochs: int) -> dict:
         "log_loss": round(float(metrics["log_loss"]), 4),
         "auc": round(float(metrics["auc"]), 4),
         "n_holdout": int(metrics["n"]),
+        "epochs": len(report.epochs),
+        "stopped_by": report.stopped_by,
     }
 
 
