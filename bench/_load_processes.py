@@ -77,11 +77,10 @@ def wait_for_port(port: int, seconds: float = 300.0) -> None:
 
 
 def start_gunicorn(env: dict, *, port: int, workers: int, threads: int, log_dir: Path = LOG_DIR) -> Service:
-    """Gunicorn as docs/operations.md deploys it, once it listens and has forked its workers."""
+    """Gunicorn as deployed (``config/gunicorn.conf.py``), with ``workers`` and ``threads``; once it listens and has forked its workers."""
     web = Service("gunicorn", [
-        PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-        "--preload", "--keep-alive", "30", "--timeout", "30", "--graceful-timeout", "5",
+        PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", str(threads), "config.wsgi:application",
     ], env, log_dir=log_dir).start()
     try:
         wait_for_port(port)
