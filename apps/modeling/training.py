@@ -271,7 +271,7 @@ def _epochs_summary(report: FitReport | None, hyperparameters: dict) -> str:
     why = {
         "patience": f"stopped by patience ({hyperparameters.get('patience')} epochs without progress on validation)",
         "max_epochs": f"stopped at max_epochs ({hyperparameters.get('max_epochs')})",
-        "time budget": f"stopped by its time budget of {hyperparameters.get('max_train_seconds')} s (MNEMO_TRAINING_MAX_SECONDS)",
+        "time budget": f"stopped by its time budget of {hyperparameters.get('max_train_seconds')} s (max_train_seconds)",
     }.get(report.stopped_by)
     return f"; {len(report.epochs)} epochs{kept}" + (f", {why}" if why else "")
 

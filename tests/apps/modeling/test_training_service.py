@@ -119,7 +119,7 @@ def test_a_sequence_model_stops_at_the_training_time_budget_and_the_run_says_so(
     run = _run("dkt", Scope.of_deck(seeded_deck), max_epochs=10_000, patience=10_000, **SMALL_DKT)
 
     assert run.status == TrainingRun.Status.SUCCEEDED, run.message
-    assert "stopped by its time budget of 1 s (MNEMO_TRAINING_MAX_SECONDS)" in run.message
+    assert "stopped by its time budget of 1 s (max_train_seconds)" in run.message
     assert run.version.hyperparameters["max_train_seconds"] == 1
     assert run.version.log_loss > 0  # scored and stored like any other version
 
