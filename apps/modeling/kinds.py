@@ -31,8 +31,10 @@ def training_hyperparameters(kind: str, requested: dict) -> dict:
     ``MNEMO_TRAINING_MAX_SECONDS`` bounds the epochs of the sequence models, whose
     epochs grow with the logs: past it the model stops with its best validated epoch
     instead of running into the worker's soft time limit with nothing to show. A run
-    that names ``max_train_seconds`` keeps its own.
+    that names ``max_train_seconds`` keeps its own. ``kind`` is any kind of the library's
+    registry: a run's was checked when it was requested, and the training bench also
+    measures kinds the app does not train (logreg).
     """
-    if "max_train_seconds" not in MODEL_REGISTRY[check_kind(kind)].default_hyperparameters:
+    if "max_train_seconds" not in MODEL_REGISTRY[kind].default_hyperparameters:
         return requested
     return {"max_train_seconds": settings.MNEMO_TRAINING_MAX_SECONDS, **requested}

@@ -359,7 +359,10 @@ class SequenceModel(StudentModel):
     def _train_epoch(
         self, train: StudyLogTable, optimizer: torch.optim.Optimizer, rng: np.random.Generator, deadline: float | None
     ) -> tuple[float, bool]:
-        """One pass over the training windows: (mean loss, whether it ended early at ``deadline``, a perf_counter time)."""
+        """One pass over the training windows: (mean loss, whether it ended early, after the batch that passed ``deadline``).
+
+        ``deadline`` is a ``time.perf_counter()`` moment, or None for no time budget.
+        """
         hp = self.hyperparameters
         self.network.train()
         total_loss, total_rows = 0.0, 0

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 
 import knowledge_tracing
 from apps.modeling.artifacts import artifact_load
+from apps.modeling.kinds import training_hyperparameters
 from apps.modeling.models import ModelVersion, Promotion, TrainingRun
 from apps.modeling.scopes import Scope
 from apps.modeling.training import training_run_create, training_run_execute
@@ -132,3 +133,10 @@ def test_a_run_that_names_its_own_time_budget_keeps_it(seeded_deck, settings):
     assert run.status == TrainingRun.Status.SUCCEEDED, run.message
     assert ", stopped at max_epochs (2)" in run.message and "time budget" not in run.message, run.message
     assert run.version.hyperparameters["max_train_seconds"] == 0
+
+
+def test_the_time_budget_is_added_only_to_kinds_that_train_in_epochs_and_any_registry_kind_is_accepted(settings):
+    settings.MNEMO_TRAINING_MAX_SECONDS = 900
+    assert training_hyperparameters("cakt", {"max_epochs": 3}) == {"max_train_seconds": 900, "max_epochs": 3}
+    assert training_hyperparameters("fsrs6", {}) == {}
+    assert training_hyperparameters("logreg", {"short_gap_hours": 2.0}) == {"short_gap_hours": 2.0}  # measured by bench/training_scale.py, not trained by the app
